@@ -1,0 +1,12 @@
+"""essaycast: turn a folder of essays into a narrated podcast.
+
+The public API; importing it loads no voice model, audio or feed library.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+from .config import Show, load_show
+
+__all__ = ["Show", "load_show", "__version__"]

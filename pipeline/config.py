@@ -1,0 +1,240 @@
+"""podcast.toml -> frozen dataclasses.
+
+Every key but `[podcast] title` has a default and unknown keys are errors.
+All problems are collected and reported together, each as
+`section.key: what is wrong; what to do`, so a user fixes them in one pass.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from .errors import ConfigError
+
+CONFIG_NAME = "podcast.toml"
+
+
+@dataclass(frozen=True)
+class PodcastSettings:
+    title: str
+    description: str = ""
+    author: str = ""
+    email: str = ""
+    language: str = "en"
+    base_url: str = ""
+    category: str = "Society & Culture"
+    explicit: bool = False
+    image: str = ""
+    link: str = ""
+    copyright: str = ""
+    type: str = "episodic"
+
+    @property
+    def website(self) -> str:
+        return self.link or self.base_url
+
+    @property
+    def feed_url(self) -> str:
+        return self.base_url + "feed.xml"
+
+
+@dataclass(frozen=True)
+class VoiceSettings:
+    engine: str = "piper"
+    voice: str = "en_US-joe-medium"
+    speed: float = 1.0
+
+
+@dataclass(frozen=True)
+class MusicSettings:
+    intro: str = "default"
+    outro: str = "none"
+
+
+@dataclass(frozen=True)
+class AudioSettings:
+    bitrate: str = "96k"
+    loudness: float = -16.0  # LUFS as heard on two ears
+
+    @property
+    def kbps(self) -> int:
+        return int(self.bitrate.rstrip("k"))
+
+
+@dataclass(frozen=True)
+class Show:
+    """A show folder and its settings."""
+
+    root: Path
+    podcast: PodcastSettings
+    voice: VoiceSettings = field(default_factory=VoiceSettings)
+    music: MusicSettings = field(default_factory=MusicSettings)
+    audio: AudioSettings = field(default_factory=AudioSettings)
+    lexicon: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def essays_dir(self) -> Path:
+        return self.root / "essays"
+
+    @property
+    def output_dir(self) -> Path:
+        return self.root / "output"
+
+    @property
+    def state_dir(self) -> Path:
+        """Working state that is not published: sentence cache, lock."""
+        return self.root / ".essaycast"
+
+
+_SECTIONS: dict[str, type] = {
+    "podcast": PodcastSettings,
+    "voice": VoiceSettings,
+    "music": MusicSettings,
+    "audio": AudioSettings,
+}
+
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_BITRATE = re.compile(r"^(\d{2,3})k$")
+
+
+def load_show(root: Path | str = ".", base_url: str | None = None) -> Show:
+    """Read `<root>/podcast.toml`; raise one ConfigError listing every problem."""
+    root = Path(root).resolve()
+    path = root / CONFIG_NAME
+    if not path.is_file():
+        raise ConfigError(
+            f"not found in {root}; run `essaycast init {root}` to make a show there",
+            source=CONFIG_NAME,
+        )
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError("is not UTF-8 text; save it as UTF-8", source=str(path)) from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"is not valid TOML: {exc}", source=str(path)) from None
+    return parse_show(root, data, base_url=base_url, source=str(path))
+
+
+def parse_show(
+    root: Path, data: dict[str, Any], base_url: str | None = None, source: str = CONFIG_NAME
+) -> Show:
+    """Validate a parsed podcast.toml; pure, so tests can feed it dicts."""
+    problems: list[str] = []
+    sections: dict[str, Any] = {}
+
+    for name in data:
+        if name not in _SECTIONS and name != "lexicon":
+            problems.append(
+                f"[{name}]: unknown section; the sections are "
+                + ", ".join(f"[{s}]" for s in [*_SECTIONS, "lexicon"])
+            )
+
+    for name, cls in _SECTIONS.items():
+        table = data.get(name, {})
+        if not isinstance(table, dict):
+            problems.append(f"{name}: must be a table [{name}]")
+            table = {}
+        known = {f.name: f for f in fields(cls)}
+        values: dict[str, Any] = {}
+        for key, value in table.items():
+            if key not in known:
+                problems.append(
+                    f"{name}.{key}: unknown key; the keys of [{name}] are {', '.join(known)}"
+                )
+                continue
+            expected = _expected_type(cls, key)
+            if expected is float and isinstance(value, int) and not isinstance(value, bool):
+                value = float(value)
+            if not isinstance(value, expected) or (expected is not bool and isinstance(value, bool)):
+                problems.append(f"{name}.{key}: must be a {expected.__name__}, not {value!r}")
+                continue
+            values[key] = value
+        sections[name] = values
+
+    if base_url is not None:
+        sections["podcast"]["base_url"] = base_url
+    podcast = sections["podcast"]
+    if not str(podcast.get("title", "")).strip():
+        problems.append('podcast.title: required; add title = "Your Show" under [podcast]')
+        podcast["title"] = "untitled"
+    problems += _check_values(sections)
+
+    lexicon = data.get("lexicon", {})
+    if not isinstance(lexicon, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in lexicon.items()
+    ):
+        problems.append('lexicon: each entry must be word = "respelling"')
+        lexicon = {}
+
+    if problems:
+        raise ConfigError(problems, source=source)
+
+    if podcast.get("base_url") and not podcast["base_url"].endswith("/"):
+        podcast["base_url"] += "/"
+    return Show(
+        root=root,
+        podcast=PodcastSettings(**podcast),
+        voice=VoiceSettings(**sections["voice"]),
+        music=MusicSettings(**sections["music"]),
+        audio=AudioSettings(**sections["audio"]),
+        lexicon=dict(lexicon),
+    )
+
+
+def _expected_type(cls: type, key: str) -> type:
+    # annotations are strings under `from __future__ import annotations`
+    annotation = next(f.type for f in fields(cls) if f.name == key)
+    return {"str": str, "bool": bool, "float": float}[str(annotation)]
+
+
+def _check_values(sections: dict[str, dict[str, Any]]) -> list[str]:
+    """Range and format checks on values that have the right type."""
+    from .categories import parse_category  # local: a small table, only needed here
+
+    problems: list[str] = []
+    podcast, voice, audio = sections["podcast"], sections["voice"], sections["audio"]
+
+    if "language" in podcast and not _LANGUAGE.match(podcast["language"]):
+        problems.append(
+            f"podcast.language: {podcast['language']!r} is not a BCP 47 code; use e.g. \"en\" or \"en-GB\""
+        )
+    if podcast.get("email") and not _EMAIL.match(podcast["email"]):
+        problems.append(f"podcast.email: {podcast['email']!r} is not an e-mail address")
+    for key in ("base_url", "link"):
+        url = podcast.get(key)
+        if url:
+            parts = urlsplit(url)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                problems.append(
+                    f"podcast.{key}: {url!r} is not an absolute http(s) URL; "
+                    'use e.g. "https://example.org/show/"'
+                )
+    if "category" in podcast:
+        try:
+            parse_category(podcast["category"])
+        except ValueError as exc:
+            problems.append(f"podcast.category: {exc}")
+    if podcast.get("type", "episodic") not in ("episodic", "serial"):
+        problems.append(f"podcast.type: {podcast['type']!r}; the choices are episodic, serial")
+    image = podcast.get("image", "")
+    if image and not image.lower().endswith((".jpg", ".jpeg", ".png")):
+        problems.append(f"podcast.image: {image!r} must be a .jpg or .png file")
+
+    speed = voice.get("speed", 1.0)
+    if not 0.5 <= speed <= 2.0:
+        problems.append(f"voice.speed: {speed} is out of range; use 0.5 to 2.0")
+
+    bitrate = audio.get("bitrate", "96k")
+    match = _BITRATE.match(bitrate)
+    if not match or not 64 <= int(match.group(1)) <= 128:
+        problems.append(f"audio.bitrate: {bitrate!r}; use a constant rate from \"64k\" to \"128k\"")
+    loudness = audio.get("loudness", -16.0)
+    if not -24.0 <= loudness <= -14.0:
+        problems.append(f"audio.loudness: {loudness} LUFS is out of range; use -24 to -14 (podcasts: -16)")
+    return problems

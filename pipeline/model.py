@@ -1,0 +1,151 @@
+"""The dataclasses that cross stage borders.
+
+essays ──read──> Essay ──speak──> SpeechText ──synthesize──> SentenceAudio*
+       ──assemble──> EpisodeAudio ──encode──> Episode ──render──> feed, site
+
+Every one is frozen: a stage returns a new value, it never edits the one it got.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+# -- essays ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Essay:
+    """One essay as read from disk: its words and what its front matter says."""
+
+    path: Path  # the source file
+    slug: str  # URL-safe ASCII name: episodes/<slug>.mp3
+    title: str
+    body: str  # the text after the front matter, as written
+    markup: str  # "markdown" or "text"
+    description: str  # plain text, for the feed and the page
+    digest: str  # sha256 of the file's bytes: what the manifest fingerprints
+    date: datetime | None = None  # from front matter (tz-aware); None: git or first build
+    author: str | None = None
+    episode: int | None = None
+    season: int | None = None
+    explicit: bool | None = None
+    voice: str | None = None  # "engine:voice", "voice" or a path to an .onnx
+    image: str | None = None
+    draft: bool = False
+
+
+# -- speech text -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """The unit of synthesis, caching and transcript timing."""
+
+    spoken: str  # what the voice is given (normalised, lexicon applied)
+    written: str  # what the essay says, for the transcript
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    sentences: tuple[Sentence, ...]
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """A stretch of the essay under one heading ("" for the untitled opening)."""
+
+    title: str
+    paragraphs: tuple[Paragraph, ...]
+
+
+@dataclass(frozen=True)
+class SpeechText:
+    """What the narrator will say, in chapters, paragraphs and sentences."""
+
+    chapters: tuple[Chapter, ...]
+
+    def sentences(self) -> Iterator[Sentence]:
+        for chapter in self.chapters:
+            for paragraph in chapter.paragraphs:
+                yield from paragraph.sentences
+
+
+# -- speech ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VoiceSpec:
+    """Which engine speaks, with which voice and settings; part of every cache key."""
+
+    engine: str
+    voice: str
+    speed: float = 1.0
+
+    @property
+    def label(self) -> str:
+        return f"{self.engine}:{self.voice}"
+
+
+@dataclass(frozen=True)
+class SentenceAudio:
+    """One sentence spoken: 16-bit signed little-endian mono PCM."""
+
+    text: str
+    pcm: bytes
+    sample_rate: int
+
+    @property
+    def duration(self) -> float:
+        return len(self.pcm) / 2 / self.sample_rate
+
+
+# -- episode -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Cue:
+    """A sentence's place in the finished episode, for VTT/SRT."""
+
+    start: float
+    end: float
+    text: str
+
+
+@dataclass(frozen=True)
+class ChapterMark:
+    start: float
+    end: float
+    title: str
+
+
+@dataclass(frozen=True)
+class EpisodeAudio:
+    """The assembled episode, before encoding: a WAV on disk plus its timings."""
+
+    wav_path: Path
+    duration: float
+    cues: tuple[Cue, ...]
+    chapters: tuple[ChapterMark, ...]
+
+
+@dataclass(frozen=True)
+class Episode:
+    """A published episode: everything the feed and the page need to know."""
+
+    slug: str
+    guid: str
+    title: str
+    description: str
+    published: datetime  # tz-aware
+    audio: str  # path under output/, e.g. "episodes/<slug>.mp3"
+    size: int  # bytes of the final, tagged MP3
+    duration: float  # seconds
+    author: str
+    explicit: bool
+    number: int | None = None
+    season: int | None = None
+    transcripts: dict[str, str] = field(default_factory=dict)  # mime type -> path under output/
+    chapters: str | None = None  # path under output/ of the JSON chapters
