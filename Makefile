@@ -1,0 +1,35 @@
+# essaycast: every step installs what it needs into .venv; nothing by hand.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN     = $(VENV)/bin
+
+.PHONY: demo test lint bench clean
+
+# Install essaycast and narrate the sample show (output/ -> feed.xml + MP3s).
+demo: $(BIN)/essaycast
+	$(BIN)/essaycast build
+
+# Install essaycast with its test tools and run the whole test suite.
+test: $(VENV)/.dev-installed
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/ruff check pipeline tests bench
+
+bench: $(VENV)/.dev-installed
+	$(BIN)/python bench/run.py
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(BIN)/essaycast: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.dev-installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+clean:
+	rm -rf output/episodes output/*.xml output/*.html output/*.json output/*.jpg .essaycast

@@ -1,0 +1,421 @@
+"""The orchestrator: the one place that knows the order of the stages.
+
+take the lock -> read every essay -> compare with the manifest (the plan) ->
+render only what is stale -> write the manifest, then the feed, last.
+
+It is also the only place that isolates one essay's failure: stages below
+raise, and this module turns an EssayError into a line in the report while
+the other essays go on.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from .config import Show
+from .errors import ConfigError, EssayError, EssaycastError
+from .essays import discover_essays, git_first_added, read_essay
+from .fsutil import atomic_path, write_atomic
+from .lock import show_lock
+from .manifest import MANIFEST_NAME, Entry, Manifest, episode_record, fingerprint
+from .model import Episode, Essay, VoiceSpec
+
+log = logging.getLogger(__name__)
+
+# Bump when a change to the pipeline changes what an unchanged essay sounds like.
+RENDER_VERSION = 1
+EPISODES_DIR = "episodes"
+FEED_NAME = "feed.xml"
+
+
+@dataclass(frozen=True)
+class PlannedEssay:
+    """One essay's place in the plan."""
+
+    essay: Essay
+    voice: VoiceSpec
+    fingerprint: str
+    action: str  # "new" | "changed" | "unchanged"
+
+
+@dataclass
+class BuildReport:
+    """What a build did; the CLI prints it, --json dumps it."""
+
+    planned: list[PlannedEssay] = field(default_factory=list)
+    built: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    episodes: list[Episode] = field(default_factory=list)  # what the feed now lists
+    seconds: float = 0.0
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def summary(self) -> str:
+        verb = "Would build" if self.dry_run else "Built"
+        count = len(self.built)
+        parts = [f"{len(self.unchanged)} unchanged"]
+        if self.removed:
+            parts.append(f"{len(self.removed)} removed")
+        if self.failed:
+            parts.append(f"{len(self.failed)} failed")
+        noun = "episode" if count == 1 else "episodes"
+        return f"{verb} {count} {noun} ({', '.join(parts)}) in {self.seconds:.1f} s"
+
+
+# progress(event, detail): "essay" (slug) when an essay starts; "sentence" ("done/total")
+Progress = Callable[[str, str], None]
+
+
+def build_show(
+    show: Show,
+    *,
+    force: bool = False,
+    only: Sequence[str] = (),
+    dry_run: bool = False,
+    voice: str | None = None,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Bring output/ up to date with essays/; return what was done."""
+    started = time.monotonic()
+    report = BuildReport(dry_run=dry_run)
+    with show_lock(show.state_dir):
+        manifest = Manifest.load(show.output_dir / MANIFEST_NAME)
+        built_at = _build_time()
+        essays = _read_essays(show, report)
+        plan = _plan(show, essays, manifest, report, voice=voice, force=force, only=only)
+        report.planned = plan
+        removed = sorted(set(manifest.entries) - {item.essay.slug for item in plan}
+                         - _failed_slugs(manifest, report))
+        report.removed = removed
+        if dry_run:
+            report.built = [p.essay.slug for p in plan if p.action != "unchanged"]
+            report.unchanged = [p.essay.slug for p in plan if p.action == "unchanged"]
+            report.seconds = time.monotonic() - started
+            return report
+
+        if manifest.show_guid is None:
+            from .feed import podcast_guid  # computed once at first publication, then kept
+
+            manifest.show_guid = podcast_guid(show.podcast.feed_url)
+        renderer = _Renderer(show, progress)
+        numbers = _episode_numbers(plan)
+        for item in plan:
+            entry = manifest.entries.get(item.essay.slug)
+            if item.action == "unchanged" and entry is not None:
+                report.unchanged.append(item.essay.slug)
+                continue
+            if entry is None:
+                entry = Entry(
+                    source=_relative(show, item.essay.path),
+                    guid=_episode_guid(manifest.show_guid, item.essay.slug),
+                    first_seen=built_at.isoformat(),
+                )
+            published = _publication_date(item.essay, entry, built_at)
+            if progress:
+                progress("essay", item.essay.slug)
+            try:
+                episode = renderer.render(
+                    item, entry.guid, published, numbers.get(item.essay.slug)
+                )
+            except EssaycastError as exc:
+                report.failed.append((_relative(show, item.essay.path), _reason(exc)))
+                continue
+            entry.source = _relative(show, item.essay.path)
+            entry.fingerprint = item.fingerprint
+            entry.episode = episode_record(episode)
+            manifest.entries[item.essay.slug] = entry
+            report.built.append(item.essay.slug)
+
+        for slug in removed:
+            _remove_outputs(show, manifest.entries.pop(slug))
+        report.episodes = [e for e in (x.to_episode() for x in manifest.entries.values()) if e]
+        # manifest before feed: the feed must never name an episode the manifest forgot
+        manifest.save(show.output_dir / MANIFEST_NAME)
+        write_feed(show, report.episodes, manifest.show_guid)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def write_feed(show: Show, episodes: Sequence[Episode], show_guid: str) -> None:
+    """Write feed.xml from the complete episode list, by atomic rename."""
+    from .feed import render_feed
+
+    _require_base_url(show)
+    write_atomic(show.output_dir / FEED_NAME, render_feed(show, episodes, show_guid))
+
+
+def _require_base_url(show: Show) -> None:
+    if not show.podcast.base_url:
+        raise ConfigError(
+            "podcast.base_url: required to publish a feed; set it to where output/ is served, "
+            'e.g. "https://you.github.io/show/", or pass --base-url'
+        )
+
+
+class _Renderer:
+    """Renders stale essays; owns the voice engines so each model loads once per build."""
+
+    def __init__(self, show: Show, progress: Progress | None) -> None:
+        self.show = show
+        self.progress = progress
+        self.engines: dict[VoiceSpec, object] = {}
+        self._music: dict[str, object] = {}
+
+    def engine(self, spec: VoiceSpec):
+        if spec not in self.engines:
+            from .speech import ENGINES
+
+            self.engines[spec] = ENGINES[spec.engine].create(spec)
+        return self.engines[spec]
+
+    def render(
+        self, item: PlannedEssay, guid: str, published: datetime, number: int | None
+    ) -> Episode:
+        from .audio import assemble, mix_intro, to_episode_rate
+        from .episode import Tags, master_to_mp3, mp3_duration, tag_mp3
+        from .music import load_music
+        from .speech.cache import SentenceCache, synthesize_cached
+        from .text import to_speech_text
+        from .transcript import render_chapters, render_srt, render_vtt
+
+        show, essay, spec = self.show, item.essay, item.voice
+        speech = to_speech_text(essay, show.lexicon, show.podcast.language)
+        sentences = [s.spoken for s in speech.sentences()]
+        if not sentences:
+            raise EssayError(_relative(show, essay.path), "has no text to read aloud")
+        author = essay.author or show.podcast.author
+        intro_lines = [f"{show.podcast.title}.", f"{essay.title}, by {author}." if author
+                       else f"{essay.title}."]
+        cache = SentenceCache(show.state_dir / "cache" / "sentences")
+
+        def on_sentence(done: int, total: int) -> None:
+            if self.progress:
+                self.progress("sentence", f"{done}/{total}")
+
+        intro_voice = [
+            to_episode_rate(a)
+            for a in synthesize_cached(intro_lines, spec, cache, lambda: self.engine(spec))
+        ]
+        music = load_music(show.music.intro, show.root, key="music.intro")
+        outro = load_music(show.music.outro, show.root, key="music.outro")
+        episodes_dir = show.output_dir / EPISODES_DIR
+        episodes_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=show.state_dir, prefix="render-") as work:
+            work_dir = Path(work)
+            audio = assemble(
+                speech,
+                synthesize_cached(sentences, spec, cache, lambda: self.engine(spec), on_sentence),
+                work_dir / "episode.wav",
+                intro=mix_intro(music, intro_voice),
+                outro=outro,
+            )
+            mp3 = work_dir / "episode.mp3"
+            master_to_mp3(audio.wav_path, mp3, show.audio.loudness, show.audio.kbps)
+            tag_mp3(
+                mp3,
+                Tags(essay.title, author, show.podcast.title, published, essay.description,
+                     number),
+                audio.chapters,
+            )
+            duration = mp3_duration(mp3)
+            size = mp3.stat().st_size
+            stem = f"{EPISODES_DIR}/{essay.slug}"
+            files = {
+                f"{stem}.vtt": render_vtt(audio.cues).encode(),
+                f"{stem}.srt": render_srt(audio.cues).encode(),
+                f"{stem}.chapters.json": render_chapters(audio.chapters, essay.title).encode(),
+            }
+            for name, data in files.items():
+                write_atomic(show.output_dir / name, data)
+            # the MP3 goes in last, by rename, after everything it refers to
+            with atomic_path(show.output_dir / f"{stem}.mp3") as tmp:
+                shutil.move(mp3, tmp)
+        return Episode(
+            slug=essay.slug,
+            guid=guid,
+            title=essay.title,
+            description=essay.description,
+            published=published,
+            audio=f"{stem}.mp3",
+            size=size,
+            duration=duration,
+            author=author or show.podcast.title,
+            explicit=essay.explicit if essay.explicit is not None else show.podcast.explicit,
+            number=number,
+            season=essay.season,
+            transcripts={"text/vtt": f"{stem}.vtt", "application/x-subrip": f"{stem}.srt"},
+            chapters=f"{stem}.chapters.json",
+        )
+
+
+def _read_essays(show: Show, report: BuildReport) -> list[Essay]:
+    essays: list[Essay] = []
+    seen: dict[str, Path] = {}
+    for path in discover_essays(show.essays_dir):
+        try:
+            essay = read_essay(path)
+        except EssayError as exc:
+            report.failed.append((_relative(show, path), exc.reason))
+            continue
+        if essay.draft:
+            continue
+        if essay.slug in seen:
+            report.failed.append((
+                _relative(show, path),
+                f"slug {essay.slug!r} is already used by {_relative(show, seen[essay.slug])}; "
+                "give one of them a different slug in its front matter",
+            ))
+            continue
+        seen[essay.slug] = path
+        essays.append(essay)
+    return essays
+
+
+def _plan(
+    show: Show,
+    essays: list[Essay],
+    manifest: Manifest,
+    report: BuildReport,
+    *,
+    voice: str | None,
+    force: bool,
+    only: Sequence[str],
+) -> list[PlannedEssay]:
+    """Decide, before any engine exists, which essays need rendering."""
+    from .speech import resolve_voice
+
+    music_digests = {
+        key: _file_digest(show.root / choice)
+        for key, choice in (("intro", show.music.intro), ("outro", show.music.outro))
+        if choice not in ("default", "none")
+    }
+    plan: list[PlannedEssay] = []
+    for essay in essays:
+        try:
+            spec = resolve_voice(
+                show.voice.engine, show.voice.voice, show.voice.speed, voice or essay.voice
+            )
+        except ConfigError as exc:
+            if voice:  # a bad --voice is the command line's fault, not the essay's
+                raise
+            report.failed.append((_relative(show, essay.path), "; ".join(exc.problems)))
+            continue
+        stamp = fingerprint(
+            RENDER_VERSION, essay.digest, spec.engine, spec.voice, spec.speed,
+            show.lexicon, show.music.intro, show.music.outro, music_digests,
+            show.audio.bitrate, show.audio.loudness,
+            show.podcast.title, show.podcast.author, show.podcast.language,
+        )
+        entry = manifest.entries.get(essay.slug)
+        if entry is None:
+            action = "new"
+        elif force or entry.fingerprint != stamp or not _outputs_present(show, entry):
+            action = "changed"
+        else:
+            action = "unchanged"
+        if only and essay.slug not in only and action != "new":
+            action = "unchanged" if entry and entry.episode else action
+        plan.append(PlannedEssay(essay, spec, stamp, action))
+    if only:
+        unknown = sorted(set(only) - {p.essay.slug for p in plan})
+        if unknown:
+            raise ConfigError(f"--only: no essay has the slug {', '.join(unknown)}",
+                              source="command line")
+        plan = [p for p in plan if p.essay.slug in only or p.action == "unchanged"]
+    return plan
+
+
+def _outputs_present(show: Show, entry: Entry) -> bool:
+    episode = entry.to_episode()
+    if episode is None:
+        return False
+    mp3 = show.output_dir / episode.audio
+    return mp3.is_file() and mp3.stat().st_size == episode.size
+
+
+def _failed_slugs(manifest: Manifest, report: BuildReport) -> set[str]:
+    """Slugs whose essay failed this time: their published episode stays."""
+    failed_sources = {path for path, _ in report.failed}
+    return {slug for slug, e in manifest.entries.items() if e.source in failed_sources}
+
+
+def _remove_outputs(show: Show, entry: Entry) -> None:
+    episode = entry.to_episode()
+    if episode is None:
+        return
+    stem = episode.audio.rsplit(".", 1)[0]
+    for suffix in (".mp3", ".vtt", ".srt", ".chapters.json"):
+        (show.output_dir / f"{stem}{suffix}").unlink(missing_ok=True)
+
+
+def _episode_numbers(plan: list[PlannedEssay]) -> dict[str, int]:
+    """itunes:episode: front matter wins; otherwise 1, 2, 3... in date order."""
+    numbers = {p.essay.slug: p.essay.episode for p in plan if p.essay.episode}
+    dated = sorted(plan, key=lambda p: (p.essay.date or datetime.max.replace(tzinfo=UTC),
+                                        p.essay.slug))
+    next_number = 1
+    for item in dated:
+        if item.essay.slug in numbers:
+            continue
+        while next_number in numbers.values():
+            next_number += 1
+        numbers[item.essay.slug] = next_number
+        next_number += 1
+    return numbers
+
+
+def _publication_date(essay: Essay, entry: Entry, built_at: datetime) -> datetime:
+    """Front matter, else the git commit that added the file, else the first build."""
+    if essay.date is not None:
+        return essay.date
+    added = git_first_added(essay.path)
+    if added is not None:
+        return added
+    return datetime.fromisoformat(entry.first_seen)
+
+
+def _episode_guid(show_guid: str, slug: str) -> str:
+    """Stable forever for a slug: the file may be renamed, the GUID stays."""
+    return f"urn:uuid:{uuid.uuid5(uuid.UUID(show_guid), slug)}"
+
+
+def _build_time() -> datetime:
+    """Now, or SOURCE_DATE_EPOCH for reproducible builds."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=UTC)
+    return datetime.now(tz=UTC).replace(microsecond=0)
+
+
+def _file_digest(path: Path) -> str:
+    from hashlib import sha256
+
+    try:
+        return sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return "missing"
+
+
+def _relative(show: Show, path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(show.root))
+    except ValueError:
+        return str(path)
+
+
+def _reason(exc: EssaycastError) -> str:
+    return exc.reason if isinstance(exc, EssayError) else exc.format_message()

@@ -1,0 +1,172 @@
+"""The essaycast command line: parse, make one library call, report, exit.
+
+Heavy libraries (piper, onnxruntime, pydub, feedgen, mutagen) are imported
+inside the library calls, so `--help` and a no-change rebuild load none of them.
+Exit codes: 0 all well; 1 some essays failed or the show is locked; 2 usage or
+configuration error.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+import traceback
+from pathlib import Path
+
+import click
+
+from .errors import EssaycastError
+
+
+class _Group(click.Group):
+    """Turns an unexpected exception into one line unless -v asked for the traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            click.echo("Interrupted; the previous output is intact.", err=True)
+            sys.exit(130)
+        except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
+            if (ctx.obj or {}).get("verbose"):
+                traceback.print_exc()
+            raise EssaycastError(
+                f"unexpected {type(exc).__name__}: {exc} (run with -v for the traceback)"
+            ) from exc
+
+
+def _verbosity(func):
+    func = click.option("-v", "--verbose", is_flag=True, help="Log details and tracebacks.")(func)
+    return click.option("-q", "--quiet", is_flag=True, help="Print errors only.")(func)
+
+
+def _setup(ctx: click.Context, verbose: bool, quiet: bool) -> None:
+    ctx.ensure_object(dict)
+    ctx.obj["verbose"] = verbose
+    ctx.obj["quiet"] = quiet
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING,
+        format="%(levelname)s: %(message)s",
+    )
+    if verbose:
+        # third-party chatter stays out even with -v
+        for name in ("numba", "PIL", "matplotlib"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def _interactive() -> bool:
+    """Progress only for a person at a terminal: not when piped, not in CI."""
+    return sys.stderr.isatty() and not os.environ.get("CI")
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="essaycast")
+def main() -> None:
+    """Turn a folder of essays into a narrated podcast.
+
+    \b
+    Quick start, in a show folder (podcast.toml + essays/):
+      essaycast build          narrate every new or changed essay, write output/
+      essaycast script FILE    read what the voice will say, before rendering
+    """
+
+
+@main.command()
+@click.option("--show", "show_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=".", show_default=True, help="The show folder (with podcast.toml).")
+@click.option("--base-url", help="Publish under this URL instead of podcast.toml's base_url.")
+@click.option("--force", is_flag=True, help="Render every essay again.")
+@click.option("--only", multiple=True, metavar="SLUG", help="Build only this essay (repeatable).")
+@click.option("--voice", metavar="ENGINE:VOICE", help="Use this voice for every essay.")
+@click.option("--dry-run", is_flag=True, help="Print the plan; render and write nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
+@_verbosity
+@click.pass_context
+def build(ctx, show_dir, base_url, force, only, voice, dry_run, as_json, verbose, quiet):
+    """Narrate new and changed essays and publish output/ (MP3s, transcripts, feed).
+
+    \b
+    Example:
+      essaycast build --show ~/my-show --base-url https://me.github.io/show/
+    """
+    _setup(ctx, verbose, quiet)
+    from .build import build_show
+    from .config import load_show
+
+    show = load_show(show_dir, base_url=base_url)
+    report = build_show(
+        show, force=force, only=only, dry_run=dry_run, voice=voice,
+        progress=_progress_printer() if _interactive() and not quiet and not as_json else None,
+    )
+    if as_json:
+        click.echo(json.dumps(_report_json(report), indent=2))
+    else:
+        if dry_run:
+            for item in report.planned:
+                click.echo(f"{item.action:9}  {item.essay.slug}  ({item.voice.label})")
+            for slug in report.removed:
+                click.echo(f"{'removed':9}  {slug}")
+        for path, reason in report.failed:
+            click.echo(f"Error: {path}: {reason}", err=True)
+        if not quiet:
+            click.echo(report.summary())
+    ctx.exit(0 if report.ok else 1)
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--show", "show_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Use this show's lexicon (default: the show around FILE).")
+def script(file, show_dir):
+    """Print what the voice will say: chapters, sentences and pauses.
+
+    \b
+    Example:
+      essaycast script essays/never-let-me-go.md
+    """
+    from .config import CONFIG_NAME, load_show
+    from .essays import read_essay
+    from .text import render_script, to_speech_text
+
+    lexicon: dict[str, str] = {}
+    language = "en"
+    root = show_dir or next(
+        (p for p in file.resolve().parents if (p / CONFIG_NAME).is_file()), None
+    )
+    if root is not None:
+        show = load_show(root)
+        lexicon, language = show.lexicon, show.podcast.language
+    click.echo(render_script(to_speech_text(read_essay(file), lexicon, language)), nl=False)
+
+
+def _progress_printer():
+    def progress(event: str, detail: str) -> None:
+        if event == "essay":
+            click.echo(f"\r\033[K{detail}", err=True, nl=False)
+        elif event == "sentence":
+            click.echo(f"\r\033[K  sentence {detail}", err=True, nl=False)
+            if detail.split("/")[0] == detail.split("/")[1]:
+                click.echo("", err=True)
+
+    return progress
+
+
+def _report_json(report) -> dict:
+    return {
+        "ok": report.ok,
+        "dry_run": report.dry_run,
+        "built": report.built,
+        "unchanged": report.unchanged,
+        "removed": report.removed,
+        "failed": [{"file": f, "reason": r} for f, r in report.failed],
+        "episodes": [
+            {"slug": e.slug, "title": e.title, "audio": e.audio, "bytes": e.size,
+             "duration": round(e.duration, 2)}
+            for e in sorted(report.episodes, key=lambda e: e.slug)
+        ],
+        "seconds": round(report.seconds, 2),
+    }

@@ -1,0 +1,87 @@
+"""output/manifest.json: what each published episode was built from.
+
+Fingerprints are content hashes, never mtimes: a git checkout resets mtimes,
+and CI would otherwise rebuild everything every night.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from .fsutil import write_atomic
+from .model import Episode
+
+log = logging.getLogger(__name__)
+
+MANIFEST_NAME = "manifest.json"
+MANIFEST_VERSION = 1
+
+
+def fingerprint(*parts: Any) -> str:
+    """A stable hash of JSON-able parts (sorted keys, exact floats)."""
+    payload = json.dumps(parts, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class Entry:
+    """One episode's record: its identity, its inputs' fingerprint, its outputs."""
+
+    source: str  # essay path relative to the show
+    guid: str
+    first_seen: str  # ISO 8601; the date of last resort, fixed forever
+    fingerprint: str = ""
+    episode: dict[str, Any] | None = None  # the published Episode, as JSON
+    outputs: dict[str, str] = field(default_factory=dict)  # path under output/ -> sha256
+
+    def to_episode(self) -> Episode | None:
+        if not self.episode:
+            return None
+        data = dict(self.episode)
+        data["published"] = datetime.fromisoformat(data["published"])
+        return Episode(**data)
+
+
+@dataclass
+class Manifest:
+    show_guid: str | None = None
+    entries: dict[str, Entry] = field(default_factory=dict)  # slug -> Entry
+
+    @staticmethod
+    def load(path: Path) -> Manifest:
+        """Read the manifest; a missing or corrupt one means a full rebuild, not a crash."""
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("version") != MANIFEST_VERSION:
+                raise ValueError(f"version {data.get('version')!r}")
+            entries = {slug: Entry(**raw) for slug, raw in data.get("episodes", {}).items()}
+            return Manifest(show_guid=data.get("show_guid"), entries=entries)
+        except FileNotFoundError:
+            return Manifest()
+        except (ValueError, TypeError, AttributeError) as exc:
+            log.warning("%s is unreadable (%s); rebuilding every episode", path, exc)
+            return Manifest()
+
+    def dumps(self) -> bytes:
+        data = {
+            "version": MANIFEST_VERSION,
+            "show_guid": self.show_guid,
+            "episodes": {slug: asdict(entry) for slug, entry in sorted(self.entries.items())},
+        }
+        return (json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode()
+
+    def save(self, path: Path) -> None:
+        write_atomic(path, self.dumps())
+
+
+def episode_record(episode: Episode) -> dict[str, Any]:
+    """An Episode as JSON for the manifest."""
+    data = asdict(episode)
+    data["published"] = episode.published.isoformat()
+    return data

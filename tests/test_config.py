@@ -1,0 +1,71 @@
+"""podcast.toml: defaults, and every problem reported at once in one line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pipeline.cli import main
+from pipeline.config import load_show, parse_show
+from pipeline.errors import ConfigError
+
+
+def test_defaults_fill_everything_but_the_title() -> None:
+    show = parse_show(Path("/show"), {"podcast": {"title": "T"}})
+    assert show.voice.engine == "piper" and show.voice.voice == "en_US-joe-medium"
+    assert show.audio.bitrate == "96k" and show.audio.loudness == -16.0
+    assert show.music.intro == "default" and show.music.outro == "none"
+
+
+def test_base_url_gets_its_trailing_slash() -> None:
+    show = parse_show(Path("/s"), {"podcast": {"title": "T", "base_url": "https://x.org/a"}})
+    assert show.podcast.feed_url == "https://x.org/a/feed.xml"
+
+
+def test_every_problem_is_reported_together() -> None:
+    data = {
+        "podcast": {"titel": "T", "language": "english", "category": "Movies"},
+        "audio": {"bitrate": "320k"},
+        "extra": {},
+    }
+    with pytest.raises(ConfigError) as caught:
+        parse_show(Path("/s"), data)
+    text = str(caught.value.message)
+    for fragment in ("[extra]: unknown section", "podcast.titel: unknown key",
+                     "podcast.title: required", "podcast.language", "podcast.category",
+                     "audio.bitrate"):
+        assert fragment in text
+    assert "\n" not in text
+
+
+def test_wrong_types_name_the_key() -> None:
+    with pytest.raises(ConfigError, match=r"podcast.explicit: must be a bool"):
+        parse_show(Path("/s"), {"podcast": {"title": "T", "explicit": "no"}})
+
+
+def test_unknown_subcategory_lists_the_choices() -> None:
+    with pytest.raises(ConfigError, match="Film Reviews"):
+        parse_show(Path("/s"), {"podcast": {"title": "T", "category": "TV & Film > Cats"}})
+
+
+def test_cli_reports_a_bad_config_in_one_line_with_exit_2(tmp_path: Path) -> None:
+    (tmp_path / "podcast.toml").write_text('[podcast]\ntitle = "T"\nvoice = "x"\n')
+    result = CliRunner().invoke(main, ["build", "--show", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.output.strip().startswith("Error: ")
+    assert "podcast.voice: unknown key" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert "Traceback" not in result.output
+
+
+def test_missing_podcast_toml_says_how_to_make_one(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="essaycast init"):
+        load_show(tmp_path)
+
+
+def test_invalid_toml_names_the_file(tmp_path: Path) -> None:
+    (tmp_path / "podcast.toml").write_text("[podcast\n")
+    with pytest.raises(ConfigError, match="podcast.toml: is not valid TOML"):
+        load_show(tmp_path)
