@@ -1,7 +1,7 @@
 """The default intro jingle, composed and rendered by code (numpy only).
 
 "Quiet Reels" theme: a 9-second phrase in D major at 96 BPM (one beat = 0.625 s).
-Two bars of 4/4 walk the progression Dmaj7 – Bm7 – Gmaj7 – Asus4→A, two beats per chord,
+Two bars of 4/4 walk the progression Dmaj7 – Bm7 – Gmaj7 – Asus4→A7, two beats per chord,
 and land on a sustained D(add9) that rings for the last four seconds as a calm tail to
 speak over. The melody is a warm FM electric piano with a faint bell overtone, a
 quarter–eighth–eighth motif (A F# A | B A F# | G B D | D C# | D) that climbs to the
@@ -31,6 +31,8 @@ PEAK_DBFS = -3.0
 TAIL_PAD_GAIN = 1.6
 FADE_S = 2.5  # the last seconds fade to silence so the jingle never ends on a cut
 
+# The score. One chord per line reads like music, so the formatter leaves it alone.
+# fmt: off
 # (start beat, length in beats, MIDI note, velocity)
 MELODY: list[tuple[float, float, int, float]] = [
     (0.0, 1.0, 81, 1.00), (1.0, 0.5, 78, 0.75), (1.5, 0.5, 81, 0.85),  # Dmaj7: A F# A
@@ -59,6 +61,7 @@ BASS: list[tuple[float, float, int, float]] = [
     (6.0, 2.0, 33, 1.0),                       # A1
     (8.0, 8.0, 38, 0.9),                       # D2
 ]
+# fmt: on
 
 
 def midi_hz(note: float) -> float:
@@ -130,8 +133,11 @@ def bass(freq: float, length_s: float, sr: int, velocity: float) -> np.ndarray:
     """A round sine bass with a touch of second and third harmonic to be heard on small speakers."""
     release_s = 0.12
     t = np.arange(int((length_s + release_s) * sr)) / sr
-    wave_ = (np.sin(2 * np.pi * freq * t) + 0.45 * np.sin(4 * np.pi * freq * t)
-             + 0.12 * np.sin(6 * np.pi * freq * t))
+    wave_ = (
+        np.sin(2 * np.pi * freq * t)
+        + 0.45 * np.sin(4 * np.pi * freq * t)
+        + 0.12 * np.sin(6 * np.pi * freq * t)
+    )
     env = _attack(t, 0.012) * np.exp(-t / 1.4) * _release(t, length_s, release_s)
     return velocity * env * wave_
 
