@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from .config import Show
-from .errors import ConfigError, EssayError, EssaycastError
+from .errors import ConfigError, EssaycastError, EssayError
 from .essays import discover_essays, git_first_added, read_essay
 from .fsutil import atomic_path, write_atomic
 from .lock import show_lock

@@ -90,7 +90,18 @@ def tag_mp3(
 ) -> None:
     """Write ID3v2.3 frames: text, cover art (front cover) and CHAP/CTOC chapters."""
     from mutagen.id3 import (
-        APIC, CHAP, COMM, CTOC, ID3, TALB, TCON, TDRC, TIT2, TPE1, TRCK, CTOCFlags,
+        APIC,
+        CHAP,
+        COMM,
+        CTOC,
+        ID3,
+        TALB,
+        TCON,
+        TDRC,
+        TIT2,
+        TPE1,
+        TRCK,
+        CTOCFlags,
     )
 
     id3 = ID3()

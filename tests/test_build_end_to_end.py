@@ -1,4 +1,4 @@
-"""A tiny show, built for real (Piper voice, intro music, ffmpeg), checked as a listener's app would."""
+"""A tiny show built for real (Piper, intro music, ffmpeg), checked as a listener's app would."""
 
 from __future__ import annotations
 
