@@ -10,6 +10,7 @@ the other essays go on.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import shutil
@@ -92,7 +93,12 @@ def build_show(
     """Bring output/ up to date with essays/; return what was done."""
     started = time.monotonic()
     report = BuildReport(dry_run=dry_run)
+    if not dry_run:
+        _require_base_url(show)  # before any work: a feed is the point of a build
     with show_lock(show.state_dir):
+        # holding the lock, no other build is using these: a killed build's leftovers
+        for stale in show.state_dir.glob("render-*"):
+            shutil.rmtree(stale, ignore_errors=True)
         manifest = Manifest.load(show.output_dir / MANIFEST_NAME)
         built_at = _build_time()
         essays = _read_essays(show, report)
@@ -141,11 +147,13 @@ def build_show(
             report.built.append(item.essay.slug)
 
         for slug in removed:
-            _remove_outputs(show, manifest.entries.pop(slug))
+            del manifest.entries[slug]
         report.episodes = [e for e in (x.to_episode() for x in manifest.entries.values()) if e]
         # manifest before feed: the feed must never name an episode the manifest forgot
         manifest.save(show.output_dir / MANIFEST_NAME)
         write_feed(show, report.episodes, manifest.show_guid)
+        # only now that the feed no longer names them may old files go
+        _collect_garbage(show, manifest)
     report.seconds = time.monotonic() - started
     return report
 
@@ -233,7 +241,11 @@ class _Renderer:
             )
             duration = mp3_duration(mp3)
             size = mp3.stat().st_size
-            stem = f"{EPISODES_DIR}/{essay.slug}"
+            # Content-addressed names: a changed episode gets new URLs, so the feed
+            # on disk never names a file whose bytes changed under it (and apps
+            # see new audio as new), even if this build is killed right here.
+            digest = hashlib.sha256(mp3.read_bytes()).hexdigest()[:10]
+            stem = f"{EPISODES_DIR}/{essay.slug}-{digest}"
             files = {
                 f"{stem}.vtt": render_vtt(audio.cues).encode(),
                 f"{stem}.srt": render_srt(audio.cues).encode(),
@@ -241,7 +253,6 @@ class _Renderer:
             }
             for name, data in files.items():
                 write_atomic(show.output_dir / name, data)
-            # the MP3 goes in last, by rename, after everything it refers to
             with atomic_path(show.output_dir / f"{stem}.mp3") as tmp:
                 shutil.move(mp3, tmp)
         return Episode(
@@ -353,13 +364,22 @@ def _failed_slugs(manifest: Manifest, report: BuildReport) -> set[str]:
     return {slug for slug, e in manifest.entries.items() if e.source in failed_sources}
 
 
-def _remove_outputs(show: Show, entry: Entry) -> None:
-    episode = entry.to_episode()
-    if episode is None:
+def _collect_garbage(show: Show, manifest: Manifest) -> None:
+    """Delete episode files no manifest entry names: old versions, removed essays,
+    and temporary files a killed build left behind."""
+    keep: set[str] = set()
+    for entry in manifest.entries.values():
+        episode = entry.to_episode()
+        if episode:
+            keep.update([episode.audio, *episode.transcripts.values()])
+            if episode.chapters:
+                keep.add(episode.chapters)
+    episodes_dir = show.output_dir / EPISODES_DIR
+    if not episodes_dir.is_dir():
         return
-    stem = episode.audio.rsplit(".", 1)[0]
-    for suffix in (".mp3", ".vtt", ".srt", ".chapters.json"):
-        (show.output_dir / f"{stem}{suffix}").unlink(missing_ok=True)
+    for path in episodes_dir.iterdir():
+        if path.is_file() and f"{EPISODES_DIR}/{path.name}" not in keep:
+            path.unlink(missing_ok=True)
 
 
 def _episode_numbers(plan: list[PlannedEssay]) -> dict[str, int]:
