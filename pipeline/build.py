@@ -15,12 +15,15 @@ import logging
 import os
 import shutil
 import tempfile
+import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import Show
 from .errors import ConfigError, EssaycastError, EssayError
@@ -28,7 +31,10 @@ from .essays import discover_essays, git_first_added, read_essay
 from .fsutil import atomic_path, write_atomic
 from .lock import show_lock
 from .manifest import MANIFEST_NAME, Entry, Manifest, episode_record, fingerprint
-from .model import Episode, Essay, VoiceSpec
+from .model import Episode, Essay, SentenceAudio, VoiceSpec
+
+if TYPE_CHECKING:
+    from .speech import Engine
 
 log = logging.getLogger(__name__)
 
@@ -88,9 +94,15 @@ def build_show(
     only: Sequence[str] = (),
     dry_run: bool = False,
     voice: str | None = None,
+    jobs: int = 1,
     progress: Progress | None = None,
 ) -> BuildReport:
-    """Bring output/ up to date with essays/; return what was done."""
+    """Bring output/ up to date with essays/; return what was done.
+
+    `jobs` essays are rendered at once; their syntheses still take turns on
+    the one voice engine (which uses every core), so extra jobs overlap one
+    essay's mastering and encoding with the next one's synthesis.
+    """
     started = time.monotonic()
     report = BuildReport(dry_run=dry_run)
     if not dry_run:
@@ -119,6 +131,7 @@ def build_show(
             manifest.show_guid = podcast_guid(show.podcast.feed_url)
         renderer = _Renderer(show, progress)
         numbers = _episode_numbers(plan)
+        jobs_to_run = []
         for item in plan:
             entry = manifest.entries.get(item.essay.slug)
             if item.action == "unchanged" and entry is not None:
@@ -131,18 +144,19 @@ def build_show(
                     first_seen=built_at.isoformat(),
                 )
             published = _publication_date(item.essay, entry, built_at)
-            if progress:
-                progress("essay", item.essay.slug)
-            try:
-                episode = renderer.render(
-                    item, entry.guid, published, numbers.get(item.essay.slug)
-                )
-            except EssaycastError as exc:
-                report.failed.append((_relative(show, item.essay.path), _reason(exc)))
+            jobs_to_run.append((item, entry, published, numbers.get(item.essay.slug)))
+
+        # Results are taken in plan order, so the report and manifest do not
+        # depend on which worker finished first.
+        for (item, entry, *_), outcome in zip(
+            jobs_to_run, _run_jobs(renderer, jobs_to_run, jobs), strict=True
+        ):
+            if isinstance(outcome, EssaycastError):
+                report.failed.append((_relative(show, item.essay.path), _reason(outcome)))
                 continue
             entry.source = _relative(show, item.essay.path)
             entry.fingerprint = item.fingerprint
-            entry.episode = episode_record(episode)
+            entry.episode = episode_record(outcome)
             manifest.entries[item.essay.slug] = entry
             report.built.append(item.essay.slug)
 
@@ -156,6 +170,32 @@ def build_show(
         _collect_garbage(show, manifest)
     report.seconds = time.monotonic() - started
     return report
+
+
+def _run_jobs(renderer: _Renderer, work: list, jobs: int) -> Iterator[Episode | EssaycastError]:
+    """Render each (item, entry, published, number); yield an Episode or the essay's error."""
+
+    def render(item: PlannedEssay, entry: Entry, published: datetime, number: int | None):
+        if renderer.progress:
+            renderer.progress("essay", item.essay.slug)
+        try:
+            return renderer.render(item, entry.guid, published, number)
+        except EssaycastError as exc:  # one essay's failure is reported, not raised
+            return exc
+
+    if jobs <= 1 or len(work) <= 1:
+        # in the calling thread: Ctrl-C stops at once, tracebacks stay simple
+        for args in work:
+            yield render(*args)
+        return
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(render, *args) for args in work]
+        try:
+            for future in futures:
+                yield future.result()
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
 
 
 def write_feed(show: Show, episodes: Sequence[Episode], show_guid: str) -> None:
@@ -180,15 +220,20 @@ class _Renderer:
     def __init__(self, show: Show, progress: Progress | None) -> None:
         self.show = show
         self.progress = progress
-        self.engines: dict[VoiceSpec, object] = {}
-        self._music: dict[str, object] = {}
+        self.engines: dict[VoiceSpec, _SerialEngine] = {}
+        self._engines_lock = threading.Lock()
+        self._synthesis_lock = threading.Lock()  # one synthesis at a time, whatever the voice
 
-    def engine(self, spec: VoiceSpec):
-        if spec not in self.engines:
-            from .speech import ENGINES
+    def engine(self, spec: VoiceSpec) -> _SerialEngine:
+        """The engine for `spec`, loaded on first use and shared by every job."""
+        with self._engines_lock:
+            if spec not in self.engines:
+                from .speech import ENGINES
 
-            self.engines[spec] = ENGINES[spec.engine].create(spec)
-        return self.engines[spec]
+                self.engines[spec] = _SerialEngine(
+                    ENGINES[spec.engine].create(spec), self._synthesis_lock
+                )
+            return self.engines[spec]
 
     def render(
         self, item: PlannedEssay, guid: str, published: datetime, number: int | None
@@ -271,6 +316,27 @@ class _Renderer:
             transcripts={"text/vtt": f"{stem}.vtt", "application/x-subrip": f"{stem}.srt"},
             chapters=f"{stem}.chapters.json",
         )
+
+
+class _SerialEngine:
+    """Lets parallel jobs share one engine, one sentence at a time.
+
+    A single ONNX session already spreads one sentence over every core; two
+    sentences at once would oversubscribe the CPU and be slower, not faster.
+    """
+
+    def __init__(self, engine: Engine, lock: threading.Lock) -> None:
+        self._engine = engine
+        self._lock = lock
+
+    def synthesize(self, sentences: Sequence[str]) -> Iterator[SentenceAudio]:
+        results = iter(self._engine.synthesize(sentences))
+        while True:
+            with self._lock:
+                audio = next(results, None)
+            if audio is None:
+                return
+            yield audio
 
 
 def _read_essays(show: Show, report: BuildReport) -> list[Essay]:
