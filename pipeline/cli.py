@@ -187,7 +187,9 @@ def init(directory, title):
     from .scaffold import scaffold_show
 
     report = scaffold_show(directory, title=title)
-    click.echo(f"Created a show in {directory}:")
+    here = directory == Path(".")
+    prefix = "" if here else f"{directory}/"
+    click.echo("Created a show here:" if here else f"Created a show in {directory}:")
     for name in report.created:
         click.echo(f"  {name}")
     for name, why in report.skipped:
@@ -195,10 +197,10 @@ def init(directory, title):
     if report.outside_repo_root is not None:
         click.echo(f"Note: {directory} is inside the git repository {report.outside_repo_root}; "
                    "GitHub runs workflows only from .github/workflows/ at a repository's root.")
-    show = "" if directory == Path(".") else f" --show {directory}"
+    show = "" if here else f" --show {directory}"
     click.echo(
         "Next steps:\n"
-        "  1. Edit podcast.toml (title, author, email) and put your essays in essays/.\n"
+        f"  1. Edit {prefix}podcast.toml (title, author, email); add essays to {prefix}essays/.\n"
         f"  2. essaycast build{show}   narrates them into output/.\n"
         "  3. Push to GitHub and set Settings > Pages > Source to \"GitHub Actions\";\n"
         f"     the workflow publishes on every push to {report.branch} and nightly."
