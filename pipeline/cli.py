@@ -176,3 +176,38 @@ def _report_json(report) -> dict:
         ],
         "seconds": round(report.seconds, 2),
     }
+
+
+@main.command()
+@click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--title", help="The show's title (default: made from the folder's name).")
+def init(directory, title):
+    """Make DIRECTORY (default: here) a show: podcast.toml, essays/, output/, CI workflow.
+
+    Existing files are never overwritten; a folder with a podcast.toml is left alone.
+
+    \b
+    Example:
+      essaycast init my-show --title "Quiet Reels"
+    """
+    from .scaffold import scaffold_show
+
+    report = scaffold_show(directory, title=title)
+    here = directory == Path(".")
+    prefix = "" if here else f"{directory}/"
+    click.echo("Created a show here:" if here else f"Created a show in {directory}:")
+    for name in report.created:
+        click.echo(f"  {name}")
+    for name, why in report.skipped:
+        click.echo(f"  {name}: skipped, {why}")
+    if report.outside_repo_root is not None:
+        click.echo(f"Note: {directory} is inside the git repository {report.outside_repo_root}; "
+                   "GitHub runs workflows only from .github/workflows/ at a repository's root.")
+    show = "" if here else f" --show {directory}"
+    click.echo(
+        "Next steps:\n"
+        f"  1. Edit {prefix}podcast.toml (title, author, email); add essays to {prefix}essays/.\n"
+        f"  2. essaycast build{show}   narrates them into output/.\n"
+        "  3. Push to GitHub and set Settings > Pages > Source to \"GitHub Actions\";\n"
+        f"     the workflow publishes on every push to {report.branch} and nightly."
+    )
