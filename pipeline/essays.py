@@ -49,7 +49,7 @@ def discover_essays(essays_dir: Path) -> list[Path]:
 # -- front matter --------------------------------------------------------------------------------
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """Safe YAML that leaves dates as text: we parse ISO 8601 ourselves, time zone included."""
 
 
@@ -213,7 +213,8 @@ def read_essay(path: Path) -> Essay:
     if not body.strip():
         raise EssayError(str(path), "has front matter but no text; write the essay below it")
 
-    found = blocks(body, markup)
+    # parse the body only when front matter leaves a default to find: a rebuild reads every essay
+    found = [] if "title" in values and "description" in values else blocks(body, markup)
     title = (
         values.get("title")
         or next((b.text for b in found if b.kind == "heading" and b.level == 1 and b.text), None)

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
+from functools import cache
 
 from num2words import num2words
 
@@ -324,37 +325,29 @@ def _ratio(m: re.Match[str], say: _Say) -> str:
 
 
 def _money(m: re.Match[str], say: _Say) -> str:
-    symbol, amount, scale = m.group(1), m.group(2), (m.group(3) or "").strip().lower()
-    one, many, minor_one, minor_many = _CURRENCIES[symbol]
-    if scale:
-        return f"{say.number(amount)} {_SCALES[scale]} {many}"
-    whole, _, cents = amount.replace(",", "").partition(".")
-    units = int(whole or "0")
-    unit_word = one if units == 1 else many
-    if len(cents) not in (0, 2):
-        return f"{say.decimal(amount)} {many}"
-    spoken = f"{say.cardinal(whole or '0')} {unit_word}"
-    if cents and int(cents):
-        cent_words = (
-            f"{say.cardinal(cents.lstrip('0'))} {minor_one if int(cents) == 1 else minor_many}"
-        )
-        return cent_words if units == 0 else f"{spoken} and {cent_words}"
-    return spoken
+    return _amount(m.group(1), m.group(2), m.group(3), say)
 
 
 def _money_after(m: re.Match[str], say: _Say) -> str:
     """12 € and 12€: the symbol after the amount, as much of Europe writes it."""
-    return _money(_Fake(m.group(2), m.group(1), m.group(3)), say)
+    return _amount(m.group(2), m.group(1), m.group(3), say)
 
 
-class _Fake:
-    """Lets _money read a match whose groups are in another order."""
-
-    def __init__(self, *groups: str | None) -> None:
-        self._groups = groups
-
-    def group(self, index: int) -> str | None:
-        return self._groups[index - 1]
+def _amount(symbol: str, amount: str, scale: str | None, say: _Say) -> str:
+    """'$', '3.50' -> 'three dollars and fifty cents'; '€', '1.2', 'million' -> '... euros'."""
+    one, many, minor_one, minor_many = _CURRENCIES[symbol.upper()]
+    scale = (scale or "").strip().lower()
+    if scale:
+        return f"{say.number(amount)} {_SCALES[scale]} {many}"
+    whole, _, cents = amount.replace(",", "").partition(".")
+    if len(cents) not in (0, 2):
+        return f"{say.decimal(amount)} {many}"  # $10.5: not a price in cents
+    spoken = f"{say.cardinal(whole or '0')} {one if int(whole or '0') == 1 else many}"
+    if cents and int(cents):
+        minor = minor_one if int(cents) == 1 else minor_many
+        cent_words = f"{say.cardinal(cents.lstrip('0'))} {minor}"
+        return cent_words if int(whole or "0") == 0 else f"{spoken} and {cent_words}"
+    return spoken
 
 
 def _percent(m: re.Match[str], say: _Say) -> str:
@@ -445,9 +438,9 @@ def _ordinal(m: re.Match[str], say: _Say) -> str:
 
 def _unit(m: re.Match[str], say: _Say) -> str:
     number, space, unit = m.group(1), m.group(2), m.group(3)
-    one, many = _UNITS[unit] if unit in _UNITS else _UNITS[unit.lower()]
-    if unit == "M" or (unit == "B" and not space):
+    if unit in ("M", "B", "b"):  # 5M viewers, 2B budget: millions and billions
         return f"{say.number(number)} {_SCALES[unit.lower()]}"
+    one, many = _UNITS.get(unit) or _UNITS[unit.lower()]
     # attached ("35mm film") is an adjective: singular; spaced ("3 min") is a quantity
     rate = unit.lower() in ("fps", "mph", "kph", "km/h") or unit.lower().endswith("hz")
     word = one if (not space and not rate) or number in ("1", "1.0") else many
@@ -725,13 +718,10 @@ def _caps_guard(m: re.Match[str], say: _Say) -> str:
     return _caps(m, say)
 
 
-_RULES_CACHE: dict[str, tuple[list[Rule], list[Rule]]] = {}
-
-
-def _rules(language: str) -> tuple[list[Rule], list[Rule]]:
-    if language not in _RULES_CACHE:
-        _RULES_CACHE[language] = (_english_rules(), _word_rules())
-    return _RULES_CACHE[language]
+@cache
+def _rules() -> tuple[list[Rule], list[Rule]]:
+    """The English rules, compiled once: numbers first, then words and symbols."""
+    return _english_rules(), _word_rules()
 
 
 # -- text clean-up -------------------------------------------------------------------------
@@ -859,7 +849,7 @@ def normalize(text: str, language: str = "en", lexicon: Mapping[str, str] | None
     text = re.sub(
         r"\b([\w.+-]+)@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)\b", lambda m: _email(m, say), text
     )
-    number_rules, word_rules = _rules("en")
+    number_rules, word_rules = _rules()
     if say.lang == "en":
         for pattern, fn in number_rules:
             text = pattern.sub(lambda m, fn=fn: fn(m, say), text)
