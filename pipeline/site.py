@@ -160,7 +160,7 @@ def _episode_html(episode: Episode, lines: Sequence[TranscriptLine]) -> list[str
     meta = [
         f'<time datetime="{episode.published.date().isoformat()}">'
         f"{format_date(episode.published)}</time>",
-        f'<time datetime="PT{round(episode.duration)}S">{format_duration(episode.duration)}</time>',
+        f'<time datetime="PT{int(episode.duration)}S">{format_duration(episode.duration)}</time>',
     ]
     if episode.number:
         meta.insert(0, f"Episode {episode.number}")
@@ -242,12 +242,12 @@ def format_date(when: datetime) -> str:
 
 
 def format_duration(seconds: float) -> str:
-    """Minutes and seconds, or hours too.
+    """Minutes and seconds, or hours too; whole seconds down, as audio players count.
 
-    >>> format_duration(323.4), format_duration(3725)
+    >>> format_duration(323.6), format_duration(3725)
     ('5 min 23 s', '1 h 02 min')
     """
-    total = round(seconds)
+    total = int(seconds)
     hours, rest = divmod(total, 3600)
     minutes, secs = divmod(rest, 60)
     if hours:
