@@ -1,4 +1,4 @@
-"""The cover: generated to Apple's rules with the same bytes every time, or the show's own, checked."""
+"""The cover: generated to Apple's rules, the same bytes every time; or the show's own, checked."""
 
 from __future__ import annotations
 
