@@ -179,7 +179,7 @@ def voice_table(engine: str | None = None, check_network: bool = False) -> list[
             status = f"unavailable: {reason}" if reason else online_status or "ok"
             note = voice.note
             if voice.name == info.default_voice:
-                note = f"{note} (default)".strip()
+                note = f"{note}; default" if note else "default"
             rows.append(VoiceRow(info.name, voice.name, status, note))
     return rows
 

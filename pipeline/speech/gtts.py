@@ -99,7 +99,7 @@ def probe(timeout: float) -> str | None:
     try:
         requests.head(url, timeout=timeout)
     except requests.RequestException:
-        return _offline(_host(url)).format_message()
+        return f"cannot reach {_host(url)} (offline?)"
     return None
 
 
