@@ -66,6 +66,17 @@ def test_espeak_variant_pitch_and_speed_change_the_sound() -> None:
     assert _rms(again) == pytest.approx(_rms(plain), rel=0.05)
 
 
+@pytest.mark.parametrize(("voice", "file"), [
+    ("en-gb", "en"), ("en-gb+m3", "en+m3"), ("EN-US", "en-US"), ("pt-br", "pt-BR"),
+    ("zh", "cmn"), ("de+f2", "de+f2"),
+])
+def test_espeak_language_codes_reach_the_voice_file_that_claims_them(voice, file) -> None:
+    # espeak_SetVoiceByName knows file names, not every code ("en-gb") a file declares
+    engine = ENGINES["espeak"].create(VoiceSpec("espeak", voice))
+    assert engine.voice == file
+    assert next(engine.synthesize(["Hello."])).duration > 0.2
+
+
 def test_espeak_lists_languages_and_variants_from_its_data() -> None:
     voices = {v.name: v.note for v in ENGINES["espeak"].voices()}
     assert voices["en-us"] == "English (America)"

@@ -99,11 +99,19 @@ def find_backend() -> tuple[Backend | None, str]:
     )
 
 
+@dataclass(frozen=True)
+class Language:
+    """An espeak-ng voice file: what SetVoiceByName takes, and the language's name."""
+
+    file: str  # the file's name, e.g. "en-US": espeak-ng finds voices by it
+    title: str  # e.g. "English (America)"
+
+
 @functools.cache
-def languages(data_dir: Path) -> dict[str, str]:
-    """Voice names espeak-ng accepts (lower case) -> the language's name."""
-    found: dict[str, str] = {}
-    aliases: dict[str, str] = {}
+def languages(data_dir: Path) -> dict[str, Language]:
+    """Voice names espeak-ng accepts here (lower case) -> its voice file."""
+    files: dict[str, Language] = {}
+    aliases: dict[str, tuple[int, Language]] = {}
     for path in sorted((data_dir / "lang").rglob("*")):
         if not path.is_file():
             continue
@@ -113,12 +121,17 @@ def languages(data_dir: Path) -> dict[str, str]:
             if key == "name":
                 title = value.strip()
             elif key == "language" and value.split():
-                codes.append(value.split()[0].lower())
-        found[path.name.lower()] = title
-        for code in codes:
-            aliases.setdefault(code, title)
-    # espeak-ng also takes a bare language code ("en") and picks its best voice
-    return {**found, **{k: v for k, v in aliases.items() if k not in found}}
+                code, *priority = value.split()
+                codes.append((code.lower(), int(priority[0]) if priority[0:1] and
+                              priority[0].isdigit() else 5))
+        language = Language(path.name, title)
+        files[path.name.lower()] = language
+        for code, priority in codes:
+            if code not in aliases or priority < aliases[code][0]:
+                aliases[code] = (priority, language)
+    # A language code that names no file ("en-gb") means the file that claims it
+    # first: espeak_SetVoiceByName itself only knows file and voice names.
+    return {**{code: lang for code, (_, lang) in aliases.items()}, **files}
 
 
 @functools.cache
@@ -271,7 +284,11 @@ class EspeakEngine:
         if problem or backend is None:
             raise EngineUnavailable(f"espeak: {problem}")
         name, settings = split_voice(spec.voice)
-        self.voice = name
+        language, plus, variant = name.partition("+")
+        known = languages(backend.data_dir) if (backend.data_dir / "lang").is_dir() else {}
+        if language.lower() in known:
+            language = known[language.lower()].file
+        self.voice = f"{language}{plus}{variant}"
         self.rate = max(80, min(450, round(BASE_RATE * spec.speed)))
         self.pitch = _pitch(settings["pitch"]) if "pitch" in settings else DEFAULT_PITCH
         self._speak: Callable[[str], tuple[bytes, int]]
@@ -298,7 +315,7 @@ def _voices() -> list[VoiceInfo]:
     # list the voice files; the bare language codes they also answer to are implied
     found = languages(backend.data_dir)
     names = {p.name.lower() for p in (backend.data_dir / "lang").rglob("*") if p.is_file()}
-    return [VoiceInfo(name, found[name]) for name in sorted(names)]
+    return [VoiceInfo(name, found[name].title) for name in sorted(names)]
 
 
 def _usage() -> str:
