@@ -158,3 +158,19 @@ def test_split_voice_keeps_a_path_with_a_comma_whole() -> None:
     assert split_voice("/voices/a,b.onnx,volume=2") == ("/voices/a,b.onnx", {"volume": "2"})
     assert split_voice("en-us+f3, pitch=60") == ("en-us+f3", {"pitch": "60"})
     assert split_voice("en,tld=co.uk,slow") == ("en", {"tld": "co.uk", "slow": ""})
+
+
+def test_espeak_in_two_threads_keeps_each_voice() -> None:
+    # essays rendered in parallel share one espeak-ng; NATIVE_LOCK keeps each
+    # sentence's voice and rate its own
+    from concurrent.futures import ThreadPoolExecutor
+
+    slow = ENGINES["espeak"].create(VoiceSpec("espeak", "en-us", 0.5))
+    fast = ENGINES["espeak"].create(VoiceSpec("espeak", "de+f2", 2.0))
+    alone = (next(slow.synthesize([SENTENCE])).duration, next(fast.synthesize([SENTENCE])).duration)
+    with ThreadPoolExecutor(2) as pool:
+        runs = [pool.submit(lambda e=e: [a.duration for a in e.synthesize([SENTENCE] * 6)])
+                for e in (slow, fast)]
+        together = [run.result() for run in runs]
+    for durations, single in zip(together, alone, strict=True):
+        assert all(d == pytest.approx(single, rel=0.05) for d in durations)
