@@ -416,6 +416,8 @@ def _plan(
         for key, choice in (("intro", show.music.intro), ("outro", show.music.outro))
         if choice not in ("default", "none")
     }
+    # podcast.toml's voice (or --voice) is the show's, not an essay's: a bad one is exit 2
+    resolve_voice(show.voice.engine, show.voice.voice, show.voice.speed, voice)
     plan: list[PlannedEssay] = []
     for essay in essays:
         try:

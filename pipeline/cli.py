@@ -149,6 +149,35 @@ def script(file, show_dir):
     click.echo(render_script(to_speech_text(read_essay(file), lexicon, language)), nl=False)
 
 
+@main.command()
+@click.argument("engine", required=False)
+@click.option("--check", is_flag=True, help="Also try the online engines (2 s timeout).")
+def voices(engine, check):
+    """List engines and voices, and whether each can speak here and now.
+
+    Use one in podcast.toml ([voice] engine, voice), in an essay's front matter
+    (voice: espeak:en-us+f3) or with --voice ENGINE:VOICE. Settings go after
+    commas: "espeak:en-us,pitch=60", "gtts:en,tld=co.uk", "piper:NAME,volume=0.8".
+
+    \b
+    Example:
+      essaycast voices espeak
+    """
+    import textwrap
+
+    from .speech import ENGINES, VoiceRow, voice_table
+
+    rows = [VoiceRow("ENGINE", "VOICE", "STATUS", "NOTE"), *voice_table(engine, check)]
+    width = [max(len(getattr(r, f)) for r in rows) for f in ("engine", "voice", "status")]
+    for row in rows:
+        click.echo(f"{row.engine:{width[0]}}  {row.voice:{width[1]}}  "
+                   f"{row.status:{width[2]}}  {row.note}".rstrip())
+    for name, info in ENGINES.items():
+        if engine in (None, name):
+            usage = textwrap.fill(info.usage(), 78, initial_indent="  ", subsequent_indent="  ")
+            click.echo(f"\n{name}: {info.summary}\n{usage}")
+
+
 def _progress_printer():
     def progress(event: str, detail: str) -> None:
         if event == "essay":
