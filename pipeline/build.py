@@ -32,7 +32,7 @@ from .essays import discover_essays, git_first_added, read_essay
 from .fsutil import atomic_path, write_atomic
 from .lock import show_lock
 from .manifest import MANIFEST_NAME, Entry, Manifest, episode_record, fingerprint
-from .model import Episode, Essay, SentenceAudio, VoiceSpec
+from .model import Episode, Essay, VoiceSpec
 
 if TYPE_CHECKING:
     from .speech import Engine
@@ -248,19 +248,17 @@ class _Renderer:
         self.cover = cover
         self._cover_art: bytes | None = None
         self._cover_lock = threading.Lock()
-        self.engines: dict[VoiceSpec, _SerialEngine] = {}
+        self.engines: dict[VoiceSpec, Engine] = {}
         self._engines_lock = threading.Lock()
-        self._synthesis_lock = threading.Lock()  # one synthesis at a time, whatever the voice
 
-    def engine(self, spec: VoiceSpec) -> _SerialEngine:
+    def engine(self, spec: VoiceSpec) -> Engine:
         """The engine for `spec`, loaded on first use and shared by every job."""
         with self._engines_lock:
             if spec not in self.engines:
                 from .speech import ENGINES
 
-                self.engines[spec] = _SerialEngine(
-                    ENGINES[spec.engine].create(spec), self._synthesis_lock
-                )
+                # engines serialise their own native calls (speech.NATIVE_LOCK)
+                self.engines[spec] = ENGINES[spec.engine].create(spec)
             return self.engines[spec]
 
     def cover_art(self) -> bytes | None:
@@ -352,27 +350,6 @@ class _Renderer:
             transcripts={"text/vtt": f"{stem}.vtt", "application/x-subrip": f"{stem}.srt"},
             chapters=f"{stem}.chapters.json",
         )
-
-
-class _SerialEngine:
-    """Lets parallel jobs share one engine, one sentence at a time.
-
-    A single ONNX session already spreads one sentence over every core; two
-    sentences at once would oversubscribe the CPU and be slower, not faster.
-    """
-
-    def __init__(self, engine: Engine, lock: threading.Lock) -> None:
-        self._engine = engine
-        self._lock = lock
-
-    def synthesize(self, sentences: Sequence[str]) -> Iterator[SentenceAudio]:
-        results = iter(self._engine.synthesize(sentences))
-        while True:
-            with self._lock:
-                audio = next(results, None)
-            if audio is None:
-                return
-            yield audio
 
 
 def _read_essays(show: Show, report: BuildReport) -> list[Essay]:
