@@ -122,7 +122,7 @@ def test_build_with_gtts_against_the_stub(tmp_path: Path, stub: GttsStub) -> Non
     show = _gtts_show(tmp_path / "show")
     result = CliRunner().invoke(main, ["build", "--show", str(show)])
     assert result.exit_code == 0, result.output
-    assert (show / "output" / "episodes" / "hello.mp3").is_file()
+    assert len(list((show / "output" / "episodes").glob("hello-*.mp3"))) == 1
     spoken = {r.text for r in stub.requests}
     assert {"Good morning.", "Welcome."} <= spoken
 
