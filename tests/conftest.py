@@ -3,6 +3,7 @@ and tests/test_gpodder.py (the `essaycast serve` HTTP server)."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import threading
 from collections.abc import Callable, Iterator
@@ -121,11 +122,11 @@ def served_output(tmp_path: Path, served_mp3s: dict[str, bytes]) -> Path:
         (episodes / f"{slug}.srt").write_text(
             f"1\n00:00:00,000 --> 00:00:02,000\n{title}, a tone.\n", "utf-8"
         )
-        (episodes / f"{slug}.chapters.json").write_text(
-            '{"version": "1.2.0", "chapters": [{"startTime": 0, "title": "%s", '
-            '"url": "%sepisodes/%s.mp3"}]}\n' % (title, SERVED_BASE_URL, slug),
-            "utf-8",
-        )
+        chapters = {
+            "version": "1.2.0",
+            "chapters": [{"startTime": 0, "title": title, "url": f"{SERVED_BASE_URL}{slug}/"}],
+        }
+        (episodes / f"{slug}.chapters.json").write_text(json.dumps(chapters) + "\n", "utf-8")
     (output / "manifest.json").write_text('{"episodes": {}}\n', "utf-8")
     return output
 

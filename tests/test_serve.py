@@ -145,9 +145,7 @@ def test_single_range_is_206_with_content_range(
 
 
 @pytest.mark.parametrize("spec", ["bytes=100000000-", "bytes=-0", "bytes=SIZE-", "bytes=SIZE-SIZE"])
-def test_unsatisfiable_range_is_416(
-    served: str, served_mp3s: dict[str, bytes], spec: str
-) -> None:
+def test_unsatisfiable_range_is_416(served: str, served_mp3s: dict[str, bytes], spec: str) -> None:
     size = len(served_mp3s["the-long-take"])
     status, headers, body = fetch(served, "/" + EPISODE, Range=spec.replace("SIZE", str(size)))
     assert status == 416
@@ -345,12 +343,11 @@ def test_etag_follows_the_rewritten_bytes(served: str) -> None:
     _, lan, _ = fetch(served, "/feed.xml", Host="192.168.1.50:8000")
     assert local["ETag"] != lan["ETag"]
     assert fetch(served, "/feed.xml", If_None_Match=local["ETag"])[0] == 304
-    assert fetch(served, "/feed.xml", Host="192.168.1.50:8000", If_None_Match=local["ETag"])[0] == 200
+    stale = fetch(served, "/feed.xml", Host="192.168.1.50:8000", If_None_Match=local["ETag"])
+    assert stale[0] == 200
 
 
-def test_binary_and_unrelated_files_are_never_rewritten(
-    served: str, served_output: Path
-) -> None:
+def test_binary_and_unrelated_files_are_never_rewritten(served: str, served_output: Path) -> None:
     for path in (EPISODE, "cover.jpg", "episodes/the-long-take.vtt"):
         assert fetch(served, "/" + path)[2] == (served_output / path).read_bytes()
 
@@ -407,11 +404,12 @@ def test_twenty_clients_doing_ranges_all_get_correct_bytes(
                 body = resp.read()
                 expected = b"" if kind == "head" else data[want[0] : want[1] + 1]
                 status = 206 if spec else 200
+                content_range = f"bytes {want[0]}-{want[1]}/{size}" if spec else None
                 problem = (
                     resp.status != status
                     or body != expected
                     or int(resp.headers["Content-Length"]) != want[1] - want[0] + 1
-                    or (spec and resp.headers["Content-Range"] != f"bytes {want[0]}-{want[1]}/{size}")
+                    or resp.headers["Content-Range"] != content_range
                 )
                 if problem:
                     errors.append(f"client {seed}: {kind} {spec!r} -> {resp.status}, {len(body)} B")
