@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import podcastparser
 import pytest
@@ -32,8 +33,8 @@ EPISODE = "episodes/the-long-take.mp3"
 
 def fetch(base: str, path: str, method: str = "GET", **headers: str) -> Response:
     """One request with the raw path as given (no client-side normalisation of ../)."""
-    host, port = base.removeprefix("http://").rstrip("/").split(":")
-    conn = http.client.HTTPConnection(host, int(port), timeout=30)
+    address = urlsplit(base)
+    conn = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
     try:
         conn.putrequest(method, path, skip_host="Host" in headers, skip_accept_encoding=True)
         for name, value in headers.items():
@@ -323,13 +324,14 @@ def test_feed_served_on_another_port_points_at_this_server(
 
 def test_urls_follow_the_host_header(served: str) -> None:
     """A phone on the LAN reaches us as 192.168.x.y: it must get URLs it can reach."""
-    lan = "192.168.1.50:8000"
+    lan = "192.168.1.50:8000"  # only ever a Host header: nothing connects there
+    lan_url = urlunsplit(("http", lan, "/", "", ""))
     _, _, body = fetch(served, "/feed.xml", Host=lan)
-    assert f'url="http://{lan}/episodes/the-long-take.mp3"'.encode() in body
+    assert f'url="{lan_url}episodes/the-long-take.mp3"'.encode() in body
     _, _, page = fetch(served, "/index.html", Host=lan)
-    assert f"http://{lan}/feed.xml".encode() in page
+    assert f"{lan_url}feed.xml".encode() in page
     _, _, chapters = fetch(served, "/episodes/on-rewatching.chapters.json", Host=lan)
-    assert json.loads(chapters)["chapters"][0]["url"].startswith(f"http://{lan}/")
+    assert json.loads(chapters)["chapters"][0]["url"].startswith(lan_url)
 
 
 def test_a_strange_host_header_is_not_echoed(served: str) -> None:
@@ -373,7 +375,7 @@ def test_twenty_clients_doing_ranges_all_get_correct_bytes(
     """Bounded load: 20 keep-alive clients, at most 40 range requests each or 3 s."""
     data = served_mp3s["the-long-take"]
     size = len(data)
-    host, port = served.removeprefix("http://").rstrip("/").split(":")
+    address = urlsplit(served)
     start = threading.Barrier(20)
     deadline = time.monotonic() + 3.0  # a bound on the work, not an assertion
     errors: list[str] = []
@@ -381,7 +383,7 @@ def test_twenty_clients_doing_ranges_all_get_correct_bytes(
 
     def client(seed: int) -> None:
         rng = random.Random(seed)
-        conn = http.client.HTTPConnection(host, int(port), timeout=30)
+        conn = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
         done = 0
         start.wait()
         try:
