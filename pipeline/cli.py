@@ -300,3 +300,30 @@ def validate(feed_file, show_dir, publish):
         click.echo(finding.line())
     click.echo(report.summary())
     sys.exit(0 if report.ok else 1)
+
+
+@main.command()
+@click.option("--show", "show_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=".", show_default=True, help="The show folder (with podcast.toml).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; 0.0.0.0 lets phones on your network connect.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@_verbosity
+@click.pass_context
+def serve(ctx, show_dir, host, port, verbose, quiet):
+    """Serve output/ so podcast apps can subscribe before you publish.
+
+    GET and HEAD, byte ranges, ETags; nothing outside output/. Feed URLs under
+    base_url are rewritten to the address each app used to connect.
+
+    \b
+    Example, for a phone on the same Wi-Fi:
+      essaycast serve --host 0.0.0.0
+    """
+    _setup(ctx, verbose, quiet)
+    if verbose:
+        logging.getLogger("pipeline.serve").setLevel(logging.INFO)
+    from .config import load_show
+    from .serve import serve_show
+
+    serve_show(load_show(show_dir), host, port)
