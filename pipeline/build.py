@@ -393,6 +393,8 @@ def _plan(
         for key, choice in (("intro", show.music.intro), ("outro", show.music.outro))
         if choice not in ("default", "none")
     }
+    # the cover is embedded in every MP3 (APIC): new artwork means new files
+    cover_digest = _file_digest(show.root / show.podcast.image) if show.podcast.image else None
     # podcast.toml's voice (or --voice) is the show's, not an essay's: a bad one is exit 2
     resolve_voice(show.voice.engine, show.voice.voice, show.voice.speed, voice)
     plan: list[PlannedEssay] = []
@@ -409,7 +411,7 @@ def _plan(
         stamp = fingerprint(
             RENDER_VERSION, essay.digest, spec.engine, spec.voice, spec.speed,
             show.lexicon, show.music.intro, show.music.outro, music_digests,
-            show.audio.bitrate, show.audio.loudness,
+            show.audio.bitrate, show.audio.loudness, show.podcast.image, cover_digest,
             show.podcast.title, show.podcast.author, show.podcast.language,
         )
         entry = manifest.entries.get(essay.slug)
