@@ -222,14 +222,19 @@ class _Renderer:
                 work_dir / "episode.wav",
                 intro=mix_intro(music, intro_voice),
                 outro=outro,
+                loudness=show.audio.loudness,
             )
             mp3 = work_dir / "episode.mp3"
-            master_to_mp3(audio.wav_path, mp3, show.audio.loudness, show.audio.kbps)
+            # assemble measured the loudness while writing the WAV: one mastering pass
+            master_to_mp3(audio.wav_path, mp3, show.audio.loudness, show.audio.kbps,
+                          measured=audio.loudness)
+            cover = show.root / show.podcast.image if show.podcast.image else None
             tag_mp3(
                 mp3,
                 Tags(essay.title, author, show.podcast.title, published, essay.description,
                      number),
                 audio.chapters,
+                cover=cover.read_bytes() if cover and cover.is_file() else None,
             )
             duration = mp3_duration(mp3)
             size = mp3.stat().st_size
