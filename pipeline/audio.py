@@ -43,6 +43,10 @@ MASTER_CEILING = -1.6
 # The MP3 round trip reads quieter than the WAV: a steady 1 kHz sine measures 0.4 dB
 # lower in ffmpeg's ebur128 after libmp3lame at 64-192 kbps, pink noise and speech alike.
 ENCODER_LOSS_LU = 0.4
+# Evens out the loud syllables before the limiter, so the limiter only catches
+# transients. It runs after the pre-gain, so its threshold sits at a known place:
+# about 3 dB over the speech's average level.
+COMPRESSOR = "acompressor=threshold=-16dB:ratio=2.5:attack=8:release=200:knee=4"
 # BS.1770 loudness of a Piper sentence minus its gated RMS (level_db): K-weighting
 # lifts the highs and cuts the lows; measured -0.2 to -1.9 dB, typically -0.7.
 SPEECH_K_OFFSET = -0.7
@@ -135,7 +139,11 @@ def level_db(samples: np.ndarray, rate: int = EPISODE_RATE) -> float:
 
 
 def _envelope(points: list[tuple[float, float]], length: int) -> np.ndarray:
-    """A gain curve (linear amplitude) through (seconds, dB) points, flat after the last."""
+    """A gain curve through (seconds, dB) points, flat after the last.
+
+    Interpolated in amplitude, not in dB: a fade linear in dB is inaudible for
+    its second half, one linear in amplitude is heard to the end.
+    """
     times = np.array([t for t, _ in points]) * EPISODE_RATE
     gains = 10 ** (np.array([g for _, g in points]) / 20)
     return np.interp(np.arange(length), times, gains).astype(np.float32)
@@ -208,7 +216,7 @@ def _filtergraph(has_intro: bool, has_outro: bool, body_rate: int, gain: float) 
     # framelog=verbose keeps the 10-per-second lines out of the log but the summary in;
     # framelog=quiet would drop the summary too.
     parts.append(
-        f"{chain}concat=n={count}:v=0:a=1,volume={gain:.2f}dB,{limiter()},"
+        f"{chain}concat=n={count}:v=0:a=1,volume={gain:.2f}dB,{COMPRESSOR},{limiter()},"
         "ebur128=framelog=verbose[out]"
     )
     return ";".join(parts)
