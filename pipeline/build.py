@@ -10,24 +10,31 @@ the other essays go on.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import shutil
 import tempfile
+import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import Show
-from .errors import ConfigError, EssayError, EssaycastError
+from .errors import ConfigError, EssaycastError, EssayError
 from .essays import discover_essays, git_first_added, read_essay
 from .fsutil import atomic_path, write_atomic
 from .lock import show_lock
 from .manifest import MANIFEST_NAME, Entry, Manifest, episode_record, fingerprint
-from .model import Episode, Essay, VoiceSpec
+from .model import Episode, Essay, SentenceAudio, VoiceSpec
+
+if TYPE_CHECKING:
+    from .speech import Engine
 
 log = logging.getLogger(__name__)
 
@@ -87,12 +94,23 @@ def build_show(
     only: Sequence[str] = (),
     dry_run: bool = False,
     voice: str | None = None,
+    jobs: int = 1,
     progress: Progress | None = None,
 ) -> BuildReport:
-    """Bring output/ up to date with essays/; return what was done."""
+    """Bring output/ up to date with essays/; return what was done.
+
+    `jobs` essays are rendered at once; their syntheses still take turns on
+    the one voice engine (which uses every core), so extra jobs overlap one
+    essay's mastering and encoding with the next one's synthesis.
+    """
     started = time.monotonic()
     report = BuildReport(dry_run=dry_run)
+    if not dry_run:
+        _require_base_url(show)  # before any work: a feed is the point of a build
     with show_lock(show.state_dir):
+        # holding the lock, no other build is using these: a killed build's leftovers
+        for stale in show.state_dir.glob("render-*"):
+            shutil.rmtree(stale, ignore_errors=True)
         manifest = Manifest.load(show.output_dir / MANIFEST_NAME)
         built_at = _build_time()
         essays = _read_essays(show, report)
@@ -113,6 +131,7 @@ def build_show(
             manifest.show_guid = podcast_guid(show.podcast.feed_url)
         renderer = _Renderer(show, progress)
         numbers = _episode_numbers(plan)
+        jobs_to_run = []
         for item in plan:
             entry = manifest.entries.get(item.essay.slug)
             if item.action == "unchanged" and entry is not None:
@@ -125,29 +144,58 @@ def build_show(
                     first_seen=built_at.isoformat(),
                 )
             published = _publication_date(item.essay, entry, built_at)
-            if progress:
-                progress("essay", item.essay.slug)
-            try:
-                episode = renderer.render(
-                    item, entry.guid, published, numbers.get(item.essay.slug)
-                )
-            except EssaycastError as exc:
-                report.failed.append((_relative(show, item.essay.path), _reason(exc)))
+            jobs_to_run.append((item, entry, published, numbers.get(item.essay.slug)))
+
+        # Results are taken in plan order, so the report and manifest do not
+        # depend on which worker finished first.
+        for (item, entry, *_), outcome in zip(
+            jobs_to_run, _run_jobs(renderer, jobs_to_run, jobs), strict=True
+        ):
+            if isinstance(outcome, EssaycastError):
+                report.failed.append((_relative(show, item.essay.path), _reason(outcome)))
                 continue
             entry.source = _relative(show, item.essay.path)
             entry.fingerprint = item.fingerprint
-            entry.episode = episode_record(episode)
+            entry.episode = episode_record(outcome)
             manifest.entries[item.essay.slug] = entry
             report.built.append(item.essay.slug)
 
         for slug in removed:
-            _remove_outputs(show, manifest.entries.pop(slug))
+            del manifest.entries[slug]
         report.episodes = [e for e in (x.to_episode() for x in manifest.entries.values()) if e]
         # manifest before feed: the feed must never name an episode the manifest forgot
         manifest.save(show.output_dir / MANIFEST_NAME)
         write_feed(show, report.episodes, manifest.show_guid)
+        # only now that the feed no longer names them may old files go
+        _collect_garbage(show, manifest)
     report.seconds = time.monotonic() - started
     return report
+
+
+def _run_jobs(renderer: _Renderer, work: list, jobs: int) -> Iterator[Episode | EssaycastError]:
+    """Render each (item, entry, published, number); yield an Episode or the essay's error."""
+
+    def render(item: PlannedEssay, entry: Entry, published: datetime, number: int | None):
+        if renderer.progress:
+            renderer.progress("essay", item.essay.slug)
+        try:
+            return renderer.render(item, entry.guid, published, number)
+        except EssaycastError as exc:  # one essay's failure is reported, not raised
+            return exc
+
+    if jobs <= 1 or len(work) <= 1:
+        # in the calling thread: Ctrl-C stops at once, tracebacks stay simple
+        for args in work:
+            yield render(*args)
+        return
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(render, *args) for args in work]
+        try:
+            for future in futures:
+                yield future.result()
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
 
 
 def write_feed(show: Show, episodes: Sequence[Episode], show_guid: str) -> None:
@@ -172,15 +220,20 @@ class _Renderer:
     def __init__(self, show: Show, progress: Progress | None) -> None:
         self.show = show
         self.progress = progress
-        self.engines: dict[VoiceSpec, object] = {}
-        self._music: dict[str, object] = {}
+        self.engines: dict[VoiceSpec, _SerialEngine] = {}
+        self._engines_lock = threading.Lock()
+        self._synthesis_lock = threading.Lock()  # one synthesis at a time, whatever the voice
 
-    def engine(self, spec: VoiceSpec):
-        if spec not in self.engines:
-            from .speech import ENGINES
+    def engine(self, spec: VoiceSpec) -> _SerialEngine:
+        """The engine for `spec`, loaded on first use and shared by every job."""
+        with self._engines_lock:
+            if spec not in self.engines:
+                from .speech import ENGINES
 
-            self.engines[spec] = ENGINES[spec.engine].create(spec)
-        return self.engines[spec]
+                self.engines[spec] = _SerialEngine(
+                    ENGINES[spec.engine].create(spec), self._synthesis_lock
+                )
+            return self.engines[spec]
 
     def render(
         self, item: PlannedEssay, guid: str, published: datetime, number: int | None
@@ -238,7 +291,11 @@ class _Renderer:
             )
             duration = mp3_duration(mp3)
             size = mp3.stat().st_size
-            stem = f"{EPISODES_DIR}/{essay.slug}"
+            # Content-addressed names: a changed episode gets new URLs, so the feed
+            # on disk never names a file whose bytes changed under it (and apps
+            # see new audio as new), even if this build is killed right here.
+            digest = hashlib.sha256(mp3.read_bytes()).hexdigest()[:10]
+            stem = f"{EPISODES_DIR}/{essay.slug}-{digest}"
             files = {
                 f"{stem}.vtt": render_vtt(audio.cues).encode(),
                 f"{stem}.srt": render_srt(audio.cues).encode(),
@@ -246,7 +303,6 @@ class _Renderer:
             }
             for name, data in files.items():
                 write_atomic(show.output_dir / name, data)
-            # the MP3 goes in last, by rename, after everything it refers to
             with atomic_path(show.output_dir / f"{stem}.mp3") as tmp:
                 shutil.move(mp3, tmp)
         return Episode(
@@ -265,6 +321,27 @@ class _Renderer:
             transcripts={"text/vtt": f"{stem}.vtt", "application/x-subrip": f"{stem}.srt"},
             chapters=f"{stem}.chapters.json",
         )
+
+
+class _SerialEngine:
+    """Lets parallel jobs share one engine, one sentence at a time.
+
+    A single ONNX session already spreads one sentence over every core; two
+    sentences at once would oversubscribe the CPU and be slower, not faster.
+    """
+
+    def __init__(self, engine: Engine, lock: threading.Lock) -> None:
+        self._engine = engine
+        self._lock = lock
+
+    def synthesize(self, sentences: Sequence[str]) -> Iterator[SentenceAudio]:
+        results = iter(self._engine.synthesize(sentences))
+        while True:
+            with self._lock:
+                audio = next(results, None)
+            if audio is None:
+                return
+            yield audio
 
 
 def _read_essays(show: Show, report: BuildReport) -> list[Essay]:
@@ -358,13 +435,22 @@ def _failed_slugs(manifest: Manifest, report: BuildReport) -> set[str]:
     return {slug for slug, e in manifest.entries.items() if e.source in failed_sources}
 
 
-def _remove_outputs(show: Show, entry: Entry) -> None:
-    episode = entry.to_episode()
-    if episode is None:
+def _collect_garbage(show: Show, manifest: Manifest) -> None:
+    """Delete episode files no manifest entry names: old versions, removed essays,
+    and temporary files a killed build left behind."""
+    keep: set[str] = set()
+    for entry in manifest.entries.values():
+        episode = entry.to_episode()
+        if episode:
+            keep.update([episode.audio, *episode.transcripts.values()])
+            if episode.chapters:
+                keep.add(episode.chapters)
+    episodes_dir = show.output_dir / EPISODES_DIR
+    if not episodes_dir.is_dir():
         return
-    stem = episode.audio.rsplit(".", 1)[0]
-    for suffix in (".mp3", ".vtt", ".srt", ".chapters.json"):
-        (show.output_dir / f"{stem}{suffix}").unlink(missing_ok=True)
+    for path in episodes_dir.iterdir():
+        if path.is_file() and f"{EPISODES_DIR}/{path.name}" not in keep:
+            path.unlink(missing_ok=True)
 
 
 def _episode_numbers(plan: list[PlannedEssay]) -> dict[str, int]:

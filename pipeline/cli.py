@@ -19,6 +19,10 @@ import click
 
 from .errors import EssaycastError
 
+# Two jobs overlap one essay's mastering with the next one's synthesis; more
+# only queue up behind the single voice engine.
+DEFAULT_JOBS = 2
+
 
 class _Group(click.Group):
     """Turns an unexpected exception into one line unless -v asked for the traceback."""
@@ -82,11 +86,13 @@ def main() -> None:
 @click.option("--force", is_flag=True, help="Render every essay again.")
 @click.option("--only", multiple=True, metavar="SLUG", help="Build only this essay (repeatable).")
 @click.option("--voice", metavar="ENGINE:VOICE", help="Use this voice for every essay.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 32), default=DEFAULT_JOBS, show_default=True,
+              help="Essays rendered at once (their syntheses take turns on all cores).")
 @click.option("--dry-run", is_flag=True, help="Print the plan; render and write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
 @_verbosity
 @click.pass_context
-def build(ctx, show_dir, base_url, force, only, voice, dry_run, as_json, verbose, quiet):
+def build(ctx, show_dir, base_url, force, only, voice, jobs, dry_run, as_json, verbose, quiet):
     """Narrate new and changed essays and publish output/ (MP3s, transcripts, feed).
 
     \b
@@ -99,7 +105,7 @@ def build(ctx, show_dir, base_url, force, only, voice, dry_run, as_json, verbose
 
     show = load_show(show_dir, base_url=base_url)
     report = build_show(
-        show, force=force, only=only, dry_run=dry_run, voice=voice,
+        show, force=force, only=only, dry_run=dry_run, voice=voice, jobs=jobs,
         progress=_progress_printer() if _interactive() and not quiet and not as_json else None,
     )
     if as_json:
@@ -170,3 +176,38 @@ def _report_json(report) -> dict:
         ],
         "seconds": round(report.seconds, 2),
     }
+
+
+@main.command()
+@click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--title", help="The show's title (default: made from the folder's name).")
+def init(directory, title):
+    """Make DIRECTORY (default: here) a show: podcast.toml, essays/, output/, CI workflow.
+
+    Existing files are never overwritten; a folder with a podcast.toml is left alone.
+
+    \b
+    Example:
+      essaycast init my-show --title "Quiet Reels"
+    """
+    from .scaffold import scaffold_show
+
+    report = scaffold_show(directory, title=title)
+    here = directory == Path(".")
+    prefix = "" if here else f"{directory}/"
+    click.echo("Created a show here:" if here else f"Created a show in {directory}:")
+    for name in report.created:
+        click.echo(f"  {name}")
+    for name, why in report.skipped:
+        click.echo(f"  {name}: skipped, {why}")
+    if report.outside_repo_root is not None:
+        click.echo(f"Note: {directory} is inside the git repository {report.outside_repo_root}; "
+                   "GitHub runs workflows only from .github/workflows/ at a repository's root.")
+    show = "" if here else f" --show {directory}"
+    click.echo(
+        "Next steps:\n"
+        f"  1. Edit {prefix}podcast.toml (title, author, email); add essays to {prefix}essays/.\n"
+        f"  2. essaycast build{show}   narrates them into output/.\n"
+        "  3. Push to GitHub and set Settings > Pages > Source to \"GitHub Actions\";\n"
+        f"     the workflow publishes on every push to {report.branch} and nightly."
+    )

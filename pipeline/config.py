@@ -151,7 +151,8 @@ def parse_show(
             expected = _expected_type(cls, key)
             if expected is float and isinstance(value, int) and not isinstance(value, bool):
                 value = float(value)
-            if not isinstance(value, expected) or (expected is not bool and isinstance(value, bool)):
+            is_bool = isinstance(value, bool)
+            if not isinstance(value, expected) or (expected is not bool and is_bool):
                 problems.append(f"{name}.{key}: must be a {expected.__name__}, not {value!r}")
                 continue
             values[key] = value
@@ -202,7 +203,8 @@ def _check_values(sections: dict[str, dict[str, Any]]) -> list[str]:
 
     if "language" in podcast and not _LANGUAGE.match(podcast["language"]):
         problems.append(
-            f"podcast.language: {podcast['language']!r} is not a BCP 47 code; use e.g. \"en\" or \"en-GB\""
+            f"podcast.language: {podcast['language']!r} is not a BCP 47 code; "
+            'use e.g. "en" or "en-GB"'
         )
     if podcast.get("email") and not _EMAIL.match(podcast["email"]):
         problems.append(f"podcast.email: {podcast['email']!r} is not an e-mail address")
@@ -236,5 +238,7 @@ def _check_values(sections: dict[str, dict[str, Any]]) -> list[str]:
         problems.append(f"audio.bitrate: {bitrate!r}; use a constant rate from \"64k\" to \"128k\"")
     loudness = audio.get("loudness", -16.0)
     if not -24.0 <= loudness <= -14.0:
-        problems.append(f"audio.loudness: {loudness} LUFS is out of range; use -24 to -14 (podcasts: -16)")
+        problems.append(
+            f"audio.loudness: {loudness} LUFS is out of range; use -24 to -14 (podcasts: -16)"
+        )
     return problems

@@ -84,4 +84,6 @@ def episode_record(episode: Episode) -> dict[str, Any]:
     """An Episode as JSON for the manifest."""
     data = asdict(episode)
     data["published"] = episode.published.isoformat()
-    return data
+    # normalised as it will read back from disk, so a fresh build and a rebuild
+    # render the feed from identical records (key order included)
+    return json.loads(json.dumps(data, sort_keys=True))

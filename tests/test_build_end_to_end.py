@@ -1,7 +1,8 @@
-"""A tiny show, built for real (Piper voice, intro music, ffmpeg), checked as a listener's app would."""
+"""A tiny show built for real (Piper, intro music, ffmpeg), checked as a listener's app would."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
@@ -17,7 +18,10 @@ pytestmark = pytest.mark.slow
 
 def test_build_writes_one_mp3_per_essay_and_a_feed(built_tiny_show: Path) -> None:
     episodes = sorted(p.name for p in (built_tiny_show / "output" / "episodes").glob("*.mp3"))
-    assert episodes == ["first-light.mp3", "second-thoughts.mp3"]
+    # <slug>-<content hash>.mp3: changed audio gets a new URL
+    assert len(episodes) == 2
+    assert re.fullmatch(r"first-light-[0-9a-f]{10}\.mp3", episodes[0])
+    assert re.fullmatch(r"second-thoughts-[0-9a-f]{10}\.mp3", episodes[1])
     assert (built_tiny_show / "output" / "feed.xml").is_file()
 
 
