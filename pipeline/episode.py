@@ -22,7 +22,10 @@ from .errors import EssaycastError
 from .ffmpeg import ffmpeg_exe, run_ffmpeg
 from .model import ChapterMark
 
-COVER_PX = 800  # art in the tag: enough for any player, keeps the tag small (FEED-RULES I3)
+# Art in the tag: 800 px is enough for any player, and the whole tag should stay
+# under ~300 KB (FEED-RULES I3); the feed links the full-size cover anyway.
+COVER_PX = 800
+COVER_BYTES = 250_000
 
 
 @dataclass(frozen=True)
@@ -84,20 +87,22 @@ def master_to_mp3(
 
 
 def cover_for_tag(image: bytes, size: int = COVER_PX) -> bytes:
-    """The cover as a square JPEG of at most `size` px, small enough to embed."""
+    """The cover as a JPEG of at most `size` px and COVER_BYTES, small enough to embed."""
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(io.BytesIO(image)) as art:
-            art = art.convert("RGB")
-            if max(art.size) > size:
-                art = art.resize((size, size) if art.width == art.height
-                                 else _fit(art.size, size), Image.Resampling.LANCZOS)
-            out = io.BytesIO()
-            # quality 85 + progressive off: every car stereo decodes baseline JPEG
-            art.save(out, "JPEG", quality=85, optimize=True)
+        with Image.open(io.BytesIO(image)) as opened:
+            art = opened.convert("RGB")
     except (UnidentifiedImageError, OSError) as exc:
         raise EssaycastError(f"cover art: not an image Pillow can read ({exc})") from None
+    if max(art.size) > size:
+        art = art.resize(_fit(art.size, size), Image.Resampling.LANCZOS)
+    # a photo-like cover fits at quality 85; a noisy one steps down until it fits
+    for quality in (85, 75, 65, 50, 35):
+        out = io.BytesIO()
+        art.save(out, "JPEG", quality=quality, optimize=True)
+        if out.tell() <= COVER_BYTES:
+            break
     return out.getvalue()
 
 

@@ -59,6 +59,12 @@ def decode(path: Path) -> np.ndarray:
     return np.frombuffer(pcm, "<i2").astype(np.float32) / 32768
 
 
+def output(episodes: Path, suffix: str) -> Path:
+    """The episode's file with `suffix`; names carry a content hash (long-takes-<sha>.mp3)."""
+    (path,) = episodes.glob(f"long-takes-*{suffix}")
+    return path
+
+
 def vtt_cues(text: str) -> list[tuple[float, float, str]]:
     def seconds(clock: str) -> float:
         h, m, s = clock.split(":")
@@ -100,7 +106,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_loudness_and_true_peak_measured_on_the_final_mp3(rendered: Path) -> None:
-    mp3 = rendered / "long-takes.mp3"
+    mp3 = output(rendered, ".mp3")
     heard, true_peak = ebur128(mp3, dualmono=True)
     plain, _ = ebur128(mp3, dualmono=False)
     assert -17.0 <= heard <= -15.0, heard  # -16 LUFS as heard
@@ -109,7 +115,7 @@ def test_loudness_and_true_peak_measured_on_the_final_mp3(rendered: Path) -> Non
 
 
 def test_mp3_is_cbr_mono_44k_with_id3v23_frames_and_front_cover(rendered: Path) -> None:
-    mp3 = rendered / "long-takes.mp3"
+    mp3 = output(rendered, ".mp3")
     info = MP3(str(mp3)).info
     assert (info.sample_rate, info.channels, info.bitrate) == (44100, 1, 96000)
     assert info.bitrate_mode in (BitrateMode.CBR, BitrateMode.UNKNOWN)
@@ -132,17 +138,17 @@ def test_mp3_is_cbr_mono_44k_with_id3v23_frames_and_front_cover(rendered: Path) 
 
 
 def test_id3_chapters_match_the_json_chapters(rendered: Path) -> None:
-    tags = ID3(str(rendered / "long-takes.mp3"))
+    tags = ID3(str(output(rendered, ".mp3")))
     chaps = sorted(tags.getall("CHAP"), key=lambda c: c.start_time)
     (toc,) = tags.getall("CTOC")
     assert list(toc.child_element_ids) == [c.element_id for c in chaps]
-    body = json.loads((rendered / "long-takes.chapters.json").read_text())
+    body = json.loads((output(rendered, ".chapters.json")).read_text())
     assert body["version"] == "1.2.0"
     chapters = body["chapters"]
     titles = [c["title"] for c in chapters]
     assert titles == ["Intro", "Long Takes", "The corridor", "The ending"]
     assert [str(c.sub_frames["TIT2"]) for c in chaps] == titles
-    duration = MP3(str(rendered / "long-takes.mp3")).info.length
+    duration = MP3(str(output(rendered, ".mp3"))).info.length
     assert chapters[0]["startTime"] == 0
     for chapter, chap in zip(chapters, chaps, strict=True):
         assert isinstance(chapter["startTime"], int | float)
@@ -153,26 +159,28 @@ def test_id3_chapters_match_the_json_chapters(rendered: Path) -> None:
 
 
 def test_cues_start_after_the_music_rise_and_stay_inside_the_episode(rendered: Path) -> None:
-    vtt = (rendered / "long-takes.vtt").read_text()
+    vtt = (output(rendered, ".vtt")).read_text()
     assert vtt.startswith("WEBVTT\n")
     cues = vtt_cues(vtt)
-    assert len(cues) == 4  # one per sentence
-    assert cues[0][2] == "The camera waits."
+    # one per sentence (headings are read aloud too, as their own sentences)
+    texts = [text for _, _, text in cues]
+    assert texts[:2] == ["The camera waits.", "Nobody cuts away."]
+    assert texts[-1] == "It simply stops."
     # the intro: music alone, the spoken intro, the fade; then the essay
     assert cues[0][0] > Pacing().music_lead + Pacing().music_fade
-    duration = MP3(str(rendered / "long-takes.mp3")).info.length
+    duration = MP3(str(output(rendered, ".mp3"))).info.length
     for (start, end, _), (next_start, _, _) in zip(cues, cues[1:] + [(duration, 0, "")],
                                                    strict=True):
         assert start < end <= next_start <= duration
-    srt = (rendered / "long-takes.srt").read_text()
-    assert srt.count(" --> ") == 4
+    srt = (output(rendered, ".srt")).read_text()
+    assert srt.count(" --> ") == len(cues)
     assert all(len(line) <= 32 for line in srt.splitlines())
 
 
 def test_each_cue_starts_where_its_sentence_is_heard(rendered: Path) -> None:
-    samples = decode(rendered / "long-takes.mp3")
+    samples = decode(output(rendered, ".mp3"))
     rate = 44100
-    for start, _, text in vtt_cues((rendered / "long-takes.vtt").read_text()):
+    for start, _, text in vtt_cues((output(rendered, ".vtt")).read_text()):
         at = int(start * rate)
         before = samples[max(0, at - int(0.3 * rate)) : at - int(0.05 * rate)]
         after = samples[at : at + int(0.25 * rate)]
@@ -182,7 +190,7 @@ def test_each_cue_starts_where_its_sentence_is_heard(rendered: Path) -> None:
 
 
 def test_the_first_seconds_are_music_then_voice_over_ducked_music(rendered: Path) -> None:
-    samples = decode(rendered / "long-takes.mp3")
+    samples = decode(output(rendered, ".mp3"))
     rate, lead = 44100, Pacing().music_lead
 
     def rms_db(a: float, b: float) -> float:
