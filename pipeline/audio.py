@@ -2,8 +2,10 @@
 
 The intro is short, so numpy mixes it in memory. The body can be hours long,
 so each sentence is trimmed and piped straight into ffmpeg at the voice's own
-rate; ffmpeg resamples it, appends it to the intro, measures the integrated
-loudness (ITU-R BS.1770) on the way through and writes the episode WAV. Memory
+rate. ffmpeg resamples it, appends it to the intro, brings it near the target
+loudness (a gain estimated from the first sentence, a gentle compressor, a
+limiter), measures the integrated loudness (ITU-R BS.1770) on the way through
+and writes the episode WAV; mastering then only trims the last decibel. Memory
 stays flat in the essay's length, the measurement costs no extra pass, and each
 sentence's start time falls out of the sample count, which is exactly what the
 transcript needs.
@@ -41,7 +43,7 @@ MONO_OFFSET_LU = 3.0
 LIMITER_CEILING = -2.0
 MASTER_CEILING = -1.6
 # The MP3 round trip reads quieter than the WAV: a steady 1 kHz sine measures 0.4 dB
-# lower in ffmpeg's ebur128 after libmp3lame at 64-192 kbps, pink noise and speech alike.
+# lower in ffmpeg's ebur128 after libmp3lame at 64-192 kbps; pink noise 0.3, speech 0.5.
 ENCODER_LOSS_LU = 0.4
 # Evens out the loud syllables before the limiter, so the limiter only catches
 # transients (Piper's peaks stand ~23 dB over its loudness). It runs after the
@@ -151,6 +153,12 @@ def _envelope(points: list[tuple[float, float]], length: int) -> np.ndarray:
     return np.interp(np.arange(length), times, gains).astype(np.float32)
 
 
+def match_level(music: np.ndarray, voice_level: float, pacing: Pacing = Pacing()) -> np.ndarray:
+    """`music` scaled to sit `pacing.music_level` dB from a voice at `voice_level` dBFS."""
+    # any music file, loud master or quiet one, sits at the same place against this voice
+    return music * np.float32(10 ** ((voice_level + pacing.music_level - level_db(music)) / 20))
+
+
 def mix_intro(
     music: np.ndarray | None, voice: list[np.ndarray], pacing: Pacing = Pacing()
 ) -> np.ndarray:
@@ -169,9 +177,7 @@ def mix_intro(
     length = int(round(total * EPISODE_RATE))
     bed = np.zeros(length, dtype=np.float32)
     bed[: min(length, music.size)] = music[:length]
-    # Any music file, loud master or quiet one, sits at the same place under this voice.
-    voice_level = level_db(spoken) if spoken.size else -20.0
-    bed *= 10 ** ((voice_level + pacing.music_level - level_db(bed)) / 20)
+    bed = match_level(bed, level_db(spoken) if spoken.size else -20.0, pacing)
     duck = pacing.duck_db
     bed *= _envelope(
         [
@@ -324,7 +330,9 @@ def assemble(
     del first
 
     def next_audio() -> SentenceAudio:
-        audio = pending.pop() if pending else next(audio_iter)
+        audio = pending.pop() if pending else next(audio_iter, None)
+        if audio is None:
+            raise EssaycastError("the voice returned fewer sentences than the essay has")
         if audio.sample_rate != rate:
             raise EssaycastError(
                 f"the voice changed sample rate mid-episode ({audio.sample_rate} != {rate} Hz)"
@@ -341,6 +349,9 @@ def assemble(
     outro_seconds = 0.0
     if outro is not None and outro.size:
         outro_wav = work / f"{out_wav.stem}.outro.wav"
+        if pending:  # the outro answers the voice it follows, at the intro's balance
+            voice = pcm_to_float(trim(pending[0].pcm, rate))
+            outro = match_level(outro, level_db(voice, rate) if voice.size else -20.0, pacing)
         _write_wav(outro_wav, outro)
         outro_seconds = outro.size / EPISODE_RATE
 

@@ -160,3 +160,25 @@ def test_a_sample_rate_change_mid_episode_is_an_error(tmp_path: Path) -> None:
     sounds = [SentenceAudio("a", tone(0.5), VOICE_RATE), SentenceAudio("b", tone(0.5), 16000)]
     with pytest.raises(EssaycastError, match="sample rate"):
         assemble(speech_of([[2]]), iter(sounds), tmp_path / "e.wav")
+
+
+def test_an_outro_follows_the_essay_as_its_own_chapter_at_the_voices_level(
+    tmp_path: Path,
+) -> None:
+    outro = np.full(2 * EPISODE_RATE, 0.9, np.float32)  # far louder than the voice
+    result = assemble(
+        speech_of([[1]]), iter([SentenceAudio("x", tone(1.0), VOICE_RATE)]), tmp_path / "e.wav",
+        outro=outro,
+    )
+    last = result.chapters[-1]
+    assert last.title == "Outro"
+    assert last.start == pytest.approx(result.cues[-1].end + Pacing().chapter)
+    assert result.duration == pytest.approx(last.start + 2.0)
+    samples = read_wav(result.wav_path)
+
+    def between(a: float, b: float) -> np.ndarray:
+        return samples[int(a * EPISODE_RATE) : int(b * EPISODE_RATE)]
+
+    played = between(last.start + 0.5, last.start + 1.5)
+    voice = between(result.cues[0].start, result.cues[0].end)
+    assert level_db(played) == pytest.approx(level_db(voice) + Pacing().music_level, abs=1.0)
