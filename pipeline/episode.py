@@ -95,6 +95,8 @@ def cover_for_tag(image: bytes, size: int = COVER_PX) -> bytes:
             art = opened.convert("RGB")
     except (UnidentifiedImageError, OSError) as exc:
         raise EssaycastError(f"cover art: not an image Pillow can read ({exc})") from None
+    if opened.format == "JPEG" and max(art.size) <= size and len(image) <= COVER_BYTES:
+        return image  # already fit to embed (cover.embedded_cover): no second lossy pass
     if max(art.size) > size:
         art = art.resize(_fit(art.size, size), Image.Resampling.LANCZOS)
     # a photo-like cover fits at quality 85; a noisy one steps down until it fits

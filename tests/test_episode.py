@@ -66,3 +66,9 @@ def test_tags_are_id3v23_with_front_cover_and_chapters(tmp_path: Path) -> None:
     (toc,) = id3.getall("CTOC")
     assert list(toc.child_element_ids) == [c.element_id for c in chaps]
     assert id3.size <= 300_000
+
+
+def test_a_jpeg_already_fit_to_embed_is_kept_byte_for_byte() -> None:
+    out = io.BytesIO()
+    Image.new("RGB", (800, 800), (20, 90, 160)).save(out, "JPEG", quality=88)
+    assert cover_for_tag(out.getvalue()) == out.getvalue()
