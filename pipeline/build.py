@@ -26,12 +26,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .config import Show
+from .cover import embedded_cover, prune_covers, publish_cover
 from .errors import ConfigError, EssaycastError, EssayError
 from .essays import discover_essays, git_first_added, read_essay
 from .fsutil import atomic_path, write_atomic
 from .lock import show_lock
 from .manifest import MANIFEST_NAME, Entry, Manifest, episode_record, fingerprint
-from .model import Episode, Essay, SentenceAudio, VoiceSpec
+from .model import Episode, Essay, VoiceSpec
 
 if TYPE_CHECKING:
     from .speech import Engine
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 RENDER_VERSION = 1
 EPISODES_DIR = "episodes"
 FEED_NAME = "feed.xml"
+PAGE_NAME = "index.html"
 
 
 @dataclass(frozen=True)
@@ -129,7 +131,9 @@ def build_show(
             from .feed import podcast_guid  # computed once at first publication, then kept
 
             manifest.show_guid = podcast_guid(show.podcast.feed_url)
-        renderer = _Renderer(show, progress)
+        # before rendering: a bad show image is a config error, and episodes embed the cover
+        cover = publish_cover(show)
+        renderer = _Renderer(show, progress, show.output_dir / cover)
         numbers = _episode_numbers(plan)
         jobs_to_run = []
         for item in plan:
@@ -165,9 +169,10 @@ def build_show(
         report.episodes = [e for e in (x.to_episode() for x in manifest.entries.values()) if e]
         # manifest before feed: the feed must never name an episode the manifest forgot
         manifest.save(show.output_dir / MANIFEST_NAME)
-        write_feed(show, report.episodes, manifest.show_guid)
+        write_feed(show, report.episodes, manifest.show_guid, cover)
         # only now that the feed no longer names them may old files go
         _collect_garbage(show, manifest)
+        prune_covers(show.output_dir, keep=cover)
     report.seconds = time.monotonic() - started
     return report
 
@@ -198,12 +203,32 @@ def _run_jobs(renderer: _Renderer, work: list, jobs: int) -> Iterator[Episode | 
             raise
 
 
-def write_feed(show: Show, episodes: Sequence[Episode], show_guid: str) -> None:
-    """Write feed.xml from the complete episode list, by atomic rename."""
+def write_feed(
+    show: Show, episodes: Sequence[Episode], show_guid: str, cover: str | None = None
+) -> None:
+    """Write feed.xml, then index.html, from the complete episode list, by atomic rename."""
     from .feed import render_feed
+    from .site import load_transcripts, render_site
 
     _require_base_url(show)
-    write_atomic(show.output_dir / FEED_NAME, render_feed(show, episodes, show_guid))
+    write_atomic(show.output_dir / FEED_NAME, render_feed(show, episodes, show_guid, cover))
+    page = render_site(show, episodes, cover, load_transcripts(show.output_dir, episodes))
+    write_atomic(show.output_dir / PAGE_NAME, page)
+
+
+def rewrite_feed(show: Show) -> list[Episode]:
+    """`essaycast feed`: feed.xml and index.html again from the manifest; nothing rendered."""
+    from .feed import podcast_guid
+
+    _require_base_url(show)
+    with show_lock(show.state_dir):
+        manifest = Manifest.load(show.output_dir / MANIFEST_NAME)
+        show_guid = manifest.show_guid or podcast_guid(show.podcast.feed_url)
+        episodes = [e for e in (x.to_episode() for x in manifest.entries.values()) if e]
+        cover = publish_cover(show)
+        write_feed(show, episodes, show_guid, cover)
+        prune_covers(show.output_dir, keep=cover)
+    return episodes
 
 
 def _require_base_url(show: Show) -> None:
@@ -217,23 +242,31 @@ def _require_base_url(show: Show) -> None:
 class _Renderer:
     """Renders stale essays; owns the voice engines so each model loads once per build."""
 
-    def __init__(self, show: Show, progress: Progress | None) -> None:
+    def __init__(self, show: Show, progress: Progress | None, cover: Path | None = None) -> None:
         self.show = show
         self.progress = progress
-        self.engines: dict[VoiceSpec, _SerialEngine] = {}
+        self.cover = cover
+        self._cover_art: bytes | None = None
+        self._cover_lock = threading.Lock()
+        self.engines: dict[VoiceSpec, Engine] = {}
         self._engines_lock = threading.Lock()
-        self._synthesis_lock = threading.Lock()  # one synthesis at a time, whatever the voice
 
-    def engine(self, spec: VoiceSpec) -> _SerialEngine:
+    def engine(self, spec: VoiceSpec) -> Engine:
         """The engine for `spec`, loaded on first use and shared by every job."""
         with self._engines_lock:
             if spec not in self.engines:
                 from .speech import ENGINES
 
-                self.engines[spec] = _SerialEngine(
-                    ENGINES[spec.engine].create(spec), self._synthesis_lock
-                )
+                # engines serialise their own native calls (speech.NATIVE_LOCK)
+                self.engines[spec] = ENGINES[spec.engine].create(spec)
             return self.engines[spec]
+
+    def cover_art(self) -> bytes | None:
+        """The cover for the APIC frame, scaled once per build."""
+        with self._cover_lock:  # jobs share it: scale once
+            if self._cover_art is None and self.cover is not None:
+                self._cover_art = embedded_cover(self.cover)
+            return self._cover_art
 
     def render(
         self, item: PlannedEssay, guid: str, published: datetime, number: int | None
@@ -281,13 +314,12 @@ class _Renderer:
             # assemble measured the loudness while writing the WAV: one mastering pass
             master_to_mp3(audio.wav_path, mp3, show.audio.loudness, show.audio.kbps,
                           measured=audio.loudness)
-            cover = show.root / show.podcast.image if show.podcast.image else None
             tag_mp3(
                 mp3,
                 Tags(essay.title, author, show.podcast.title, published, essay.description,
                      number),
                 audio.chapters,
-                cover=cover.read_bytes() if cover and cover.is_file() else None,
+                cover=self.cover_art(),
             )
             duration = mp3_duration(mp3)
             size = mp3.stat().st_size
@@ -321,27 +353,6 @@ class _Renderer:
             transcripts={"text/vtt": f"{stem}.vtt", "application/x-subrip": f"{stem}.srt"},
             chapters=f"{stem}.chapters.json",
         )
-
-
-class _SerialEngine:
-    """Lets parallel jobs share one engine, one sentence at a time.
-
-    A single ONNX session already spreads one sentence over every core; two
-    sentences at once would oversubscribe the CPU and be slower, not faster.
-    """
-
-    def __init__(self, engine: Engine, lock: threading.Lock) -> None:
-        self._engine = engine
-        self._lock = lock
-
-    def synthesize(self, sentences: Sequence[str]) -> Iterator[SentenceAudio]:
-        results = iter(self._engine.synthesize(sentences))
-        while True:
-            with self._lock:
-                audio = next(results, None)
-            if audio is None:
-                return
-            yield audio
 
 
 def _read_essays(show: Show, report: BuildReport) -> list[Essay]:
@@ -385,6 +396,10 @@ def _plan(
         for key, choice in (("intro", show.music.intro), ("outro", show.music.outro))
         if choice not in ("default", "none")
     }
+    # the cover is embedded in every MP3 (APIC): new artwork means new files
+    cover_digest = _file_digest(show.root / show.podcast.image) if show.podcast.image else None
+    # podcast.toml's voice (or --voice) is the show's, not an essay's: a bad one is exit 2
+    resolve_voice(show.voice.engine, show.voice.voice, show.voice.speed, voice)
     plan: list[PlannedEssay] = []
     for essay in essays:
         try:
@@ -399,7 +414,7 @@ def _plan(
         stamp = fingerprint(
             RENDER_VERSION, essay.digest, spec.engine, spec.voice, spec.speed,
             show.lexicon, show.music.intro, show.music.outro, music_digests,
-            show.audio.bitrate, show.audio.loudness,
+            show.audio.bitrate, show.audio.loudness, show.podcast.image, cover_digest,
             show.podcast.title, show.podcast.author, show.podcast.language,
         )
         entry = manifest.entries.get(essay.slug)

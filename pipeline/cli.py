@@ -149,6 +149,35 @@ def script(file, show_dir):
     click.echo(render_script(to_speech_text(read_essay(file), lexicon, language)), nl=False)
 
 
+@main.command()
+@click.argument("engine", required=False)
+@click.option("--check", is_flag=True, help="Also try the online engines (2 s timeout).")
+def voices(engine, check):
+    """List engines and voices, and whether each can speak here and now.
+
+    Use one in podcast.toml ([voice] engine, voice), in an essay's front matter
+    (voice: espeak:en-us+f3) or with --voice ENGINE:VOICE. Settings go after
+    commas: "espeak:en-us,pitch=60", "gtts:en,tld=co.uk", "piper:NAME,volume=0.8".
+
+    \b
+    Example:
+      essaycast voices espeak
+    """
+    import textwrap
+
+    from .speech import ENGINES, VoiceRow, voice_table
+
+    rows = [VoiceRow("ENGINE", "VOICE", "STATUS", "NOTE"), *voice_table(engine, check)]
+    width = [max(len(getattr(r, f)) for r in rows) for f in ("engine", "voice", "status")]
+    for row in rows:
+        click.echo(f"{row.engine:{width[0]}}  {row.voice:{width[1]}}  "
+                   f"{row.status:{width[2]}}  {row.note}".rstrip())
+    for name, info in ENGINES.items():
+        if engine in (None, name):
+            usage = textwrap.fill(info.usage(), 78, initial_indent="  ", subsequent_indent="  ")
+            click.echo(f"\n{name}: {info.summary}\n{usage}")
+
+
 def _progress_printer():
     def progress(event: str, detail: str) -> None:
         if event == "essay":
@@ -211,3 +240,90 @@ def init(directory, title):
         "  3. Push to GitHub and set Settings > Pages > Source to \"GitHub Actions\";\n"
         f"     the workflow publishes on every push to {report.branch} and nightly."
     )
+
+
+@main.command()
+@click.option("--show", "show_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=".", show_default=True, help="The show folder (with podcast.toml).")
+@click.option("--base-url", help="Publish under this URL instead of podcast.toml's base_url.")
+def feed(show_dir, base_url):
+    """Rewrite output/feed.xml and output/index.html from what is built (no rendering).
+
+    \b
+    Example, after editing the show's description or moving it to a new address:
+      essaycast feed --show ~/my-show
+    """
+    from .build import rewrite_feed
+    from .config import load_show
+
+    show = load_show(show_dir, base_url=base_url)
+    episodes = rewrite_feed(show)
+    noun = "episode" if len(episodes) == 1 else "episodes"
+    click.echo(f"Wrote feed.xml and index.html with {len(episodes)} {noun} in {show.output_dir}")
+
+
+@main.command()
+@click.argument("feed_file", metavar="[FEED]", required=False,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--show", "show_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Check this show's output/feed.xml (default: the current folder).")
+@click.option("--publish", is_flag=True,
+              help="Hold a local preview feed (127.0.0.1, LAN) to the https rules too.")
+def validate(feed_file, show_dir, publish):
+    """Check the feed and its media against the podcast directories' rules.
+
+    Prints one line per failure, `RULE-ID: error|warning: message`, then a
+    summary. Exits 1 if any MUST rule fails, 0 otherwise (warnings allowed).
+
+    \b
+    Examples:
+      essaycast validate                      the show in this folder
+      essaycast validate --show ~/my-show --publish
+      essaycast validate output/feed.xml      any feed file; media beside it
+    """
+    from .config import load_show
+    from .validate import validate_feed
+
+    if feed_file is not None and show_dir is not None:
+        raise click.UsageError("give either FEED or --show, not both")
+    if feed_file is not None:
+        report = validate_feed(feed_file, publish=publish)
+    else:
+        show = load_show(show_dir or ".")
+        target = show.output_dir / "feed.xml"
+        if not target.is_file():
+            raise EssaycastError(f"{target}: no feed yet; run essaycast build first")
+        report = validate_feed(target, base_url=show.podcast.base_url or None,
+                               feed_url=show.podcast.feed_url if show.podcast.base_url else None,
+                               publish=publish)
+    for finding in report.findings:
+        click.echo(finding.line())
+    click.echo(report.summary())
+    sys.exit(0 if report.ok else 1)
+
+
+@main.command()
+@click.option("--show", "show_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=".", show_default=True, help="The show folder (with podcast.toml).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on; 0.0.0.0 lets phones on your network connect.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@_verbosity
+@click.pass_context
+def serve(ctx, show_dir, host, port, verbose, quiet):
+    """Serve output/ so podcast apps can subscribe before you publish.
+
+    GET and HEAD, byte ranges, ETags; nothing outside output/. Feed URLs under
+    base_url are rewritten to the address each app used to connect.
+
+    \b
+    Example, for a phone on the same Wi-Fi:
+      essaycast serve --host 0.0.0.0
+    """
+    _setup(ctx, verbose, quiet)
+    if verbose:
+        logging.getLogger("pipeline.serve").setLevel(logging.INFO)
+    from .config import load_show
+    from .serve import serve_show
+
+    serve_show(load_show(show_dir), host, port)

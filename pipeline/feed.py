@@ -3,13 +3,16 @@
 feedgen writes the RSS and the iTunes tags. Our own extension writes what
 feedgen cannot: the `podcast:` tags and Apple's current `itunes:explicit`
 values (true/false), which feedgen's setter refuses (FEED-RULES §1.1).
+The rule IDs in comments (B2, C7, ...) are FEED-RULES.md's; validate.py checks them.
 """
 
 from __future__ import annotations
 
+import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 from .categories import parse_category
 from .config import Show
@@ -20,6 +23,12 @@ ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 # The Podcast Namespace's own UUIDv5 namespace for podcast:guid (guid.md)
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 GENERATOR = "essaycast"
+DESCRIPTION_BYTES = 4000  # Apple's limit for channel and item descriptions (B2, C10)
+TITLE_CHARS = 255  # Apple's limit for titles and names (A8, C1)
+PERSON_CHARS = 128  # podcast:person text (D6)
+
+# XML 1.0 cannot carry C0 controls (except tab/newline/CR) nor U+FFFE/U+FFFF: lxml refuses them
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def podcast_guid(feed_url: str) -> str:
@@ -32,7 +41,55 @@ def podcast_guid(feed_url: str) -> str:
     return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, bare))
 
 
-def _extension_classes():  # feedgen is imported only when a feed is written
+def clean_text(text: str) -> str:
+    """Text an XML document can hold: no control characters, no outer whitespace (A7).
+
+    >>> clean_text("  Tom & Jerry\\x07 ")
+    'Tom & Jerry'
+    """
+    return _NOT_XML.sub("", text).strip()
+
+
+def truncate_chars(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` characters, at a word break, with an ellipsis.
+
+    >>> truncate_chars("one two three", 9)
+    'one two…'
+    """
+    if len(text) <= limit:
+        return text
+    return _cut(text, lambda s: len(s) <= limit)
+
+
+def truncate_bytes(text: str, limit: int = DESCRIPTION_BYTES) -> str:
+    """`text` cut to at most `limit` UTF-8 bytes, at a word break, with an ellipsis.
+
+    >>> truncate_bytes("é" * 3, 5)
+    'é…'
+    """
+    if len(text.encode("utf-8")) <= limit:
+        return text
+    return _cut(text, lambda s: len(s.encode("utf-8")) <= limit)
+
+
+def _cut(text: str, fits) -> str:
+    ellipsis = "…"
+    low, high = 0, len(text)
+    while low < high:  # the longest prefix that fits with its ellipsis
+        middle = (low + high + 1) // 2
+        if fits(text[:middle] + ellipsis):
+            low = middle
+        else:
+            high = middle - 1
+    head = text[:low]
+    # back off to the last word break unless that would throw away most of the text
+    space = head.rstrip().rfind(" ")
+    if space > low * 0.6:
+        head = head[:space]
+    return head.rstrip(" ,;:.-–—") + ellipsis
+
+
+def _extension_classes() -> tuple[type, type]:  # feedgen is imported only when a feed is written
     from feedgen.ext.base import BaseEntryExtension, BaseExtension
     from feedgen.util import xml_elem
 
@@ -42,11 +99,13 @@ def _extension_classes():  # feedgen is imported only when a feed is written
             self.guid: str | None = None
             self.locked: str | None = None
             self.owner_email: str | None = None
+            self.author: str | None = None
+            self.medium: str = "podcast"
 
         def extend_ns(self) -> dict[str, str]:
             return {"podcast": PODCAST_NS}
 
-        def extend_rss(self, rss):
+        def extend_rss(self, rss: Any) -> Any:
             channel = rss[0]
             xml_elem(f"{{{ITUNES_NS}}}explicit", channel).text = (
                 "true" if self.explicit else "false"
@@ -58,6 +117,13 @@ def _extension_classes():  # feedgen is imported only when a feed is written
                 locked.text = self.locked
                 if self.owner_email:
                     locked.set("owner", self.owner_email)
+            xml_elem(f"{{{PODCAST_NS}}}medium", channel).text = self.medium
+            if self.author:
+                # the essays' writer, in the taxonomy's own words (D6)
+                person = xml_elem(f"{{{PODCAST_NS}}}person", channel)
+                person.set("role", "author")
+                person.set("group", "writing")
+                person.text = self.author
             return rss
 
     class EntryExtension(BaseEntryExtension):
@@ -66,14 +132,13 @@ def _extension_classes():  # feedgen is imported only when a feed is written
             self.transcripts: list[tuple[str, str]] = []
             self.chapters: str | None = None
 
-        def extend_rss(self, item):
+        def extend_rss(self, item: Any) -> Any:
             xml_elem(f"{{{ITUNES_NS}}}explicit", item).text = "true" if self.explicit else "false"
             for url, mime in self.transcripts:
                 element = xml_elem(f"{{{PODCAST_NS}}}transcript", item)
                 element.set("url", url)
                 element.set("type", mime)
-                if mime == "text/vtt":
-                    element.set("rel", "captions")
+                # no rel="captions": our cues are whole sentences, too long to show as captions
             if self.chapters:
                 element = xml_elem(f"{{{PODCAST_NS}}}chapters", item)
                 element.set("url", self.chapters)
@@ -88,63 +153,101 @@ def render_feed(
     episodes: Sequence[Episode],
     show_guid: str,
     cover: str | None = None,
+    episode_images: Mapping[str, str] | None = None,
 ) -> bytes:
-    """The feed's bytes: the same episodes always give the same bytes."""
+    """The feed's bytes: the same episodes always give the same bytes.
+
+    `cover` is the channel artwork's path under output/ (it must end in .jpg or
+    .png); `episode_images` maps a slug to its own artwork's path under output/.
+    """
     from feedgen.feed import FeedGenerator
 
     settings = show.podcast
     base = settings.base_url
+    images = episode_images or {}
     channel_ext, entry_ext = _extension_classes()
     fg = FeedGenerator()
     fg.load_extension("podcast")
+    # registered before any entry exists; "podcast" is taken by feedgen's iTunes extension
     fg.register_extension("pci", channel_ext, entry_ext)
 
-    fg.title(settings.title)
-    fg.description(settings.description or settings.title)
+    title = truncate_chars(clean_text(settings.title), TITLE_CHARS)
+    author = truncate_chars(clean_text(settings.author), TITLE_CHARS)
+    description = truncate_bytes(clean_text(settings.description) or title)
+    fg.title(title)
+    fg.description(description)
     # feedgen's <link> is the href of the LAST link() call (FEED-RULES §1.4): self first
     fg.link(href=settings.feed_url, rel="self", type="application/rss+xml")
     fg.link(href=settings.website, rel="alternate")
     fg.language(settings.language)
     if settings.copyright:
-        fg.copyright(settings.copyright)
-    fg.generator(GENERATOR)
-    fg.podcast.itunes_author(settings.author or settings.title)
-    fg.podcast.itunes_summary(settings.description or settings.title)
+        fg.copyright(clean_text(settings.copyright))
+    fg.generator(GENERATOR)  # feedgen would write its own name and version
+    fg.podcast.itunes_author(author or title)
+    fg.podcast.itunes_summary(description)
     if settings.email:
-        fg.podcast.itunes_owner(name=settings.author or settings.title, email=settings.email)
+        fg.podcast.itunes_owner(name=author or title, email=settings.email)
     parent, sub = parse_category(settings.category)
     fg.podcast.itunes_category(parent, sub)
     fg.podcast.itunes_type(settings.type)
     if cover:
+        _require_image_suffix(cover)
         fg.podcast.itunes_image(base + cover)
-        fg.image(url=base + cover, title=settings.title, link=settings.website)
+        fg.image(url=base + cover, title=title, link=settings.website)
     fg.pci.explicit = settings.explicit
     fg.pci.guid = show_guid
     fg.pci.locked = "no"
     fg.pci.owner_email = settings.email or None
+    fg.pci.author = truncate_chars(author, PERSON_CHARS) or None
 
     newest_first = sorted(episodes, key=lambda e: (e.published, e.slug), reverse=True)
-    # feedgen stamps now() unless told; the newest episode's date keeps bytes stable
+    # feedgen stamps now() unless told; the newest episode's date keeps bytes stable (A12)
     fg.lastBuildDate(newest_first[0].published if newest_first else _EPOCH)
     for episode in newest_first:
+        # append: feedgen prepends by default, which would reverse our order
         fe = fg.add_entry(order="append")
+        episode_title = truncate_chars(clean_text(episode.title), TITLE_CHARS) or episode.slug
         fe.guid(episode.guid, permalink=False)
-        fe.title(episode.title)
-        fe.description(episode.description or episode.title)
-        fe.link(href=f"{settings.website}#{episode.slug}")
+        fe.title(episode_title)
+        fe.description(truncate_bytes(clean_text(episode.description) or episode_title))
+        # the episode's place on index.html, which is published at base_url
+        fe.link(href=f"{base}#{episode.slug}")
         fe.published(episode.published)
+        # exact bytes of the final, tagged file, as a string: feedgen writes None otherwise
         fe.enclosure(base + episode.audio, str(episode.size), "audio/mpeg")
         fe.podcast.itunes_duration(str(round(episode.duration)))
-        fe.podcast.itunes_author(episode.author)
+        fe.podcast.itunes_author(truncate_chars(clean_text(episode.author), TITLE_CHARS)
+                                 or author or title)
         fe.podcast.itunes_episode_type("full")
         if episode.number:
             fe.podcast.itunes_episode(episode.number)
         if episode.season:
             fe.podcast.itunes_season(episode.season)
+        if episode.slug in images:
+            _require_image_suffix(images[episode.slug])
+            fe.podcast.itunes_image(base + images[episode.slug])
         fe.pci.explicit = episode.explicit
-        fe.pci.transcripts = [(base + path, mime) for mime, path in episode.transcripts.items()]
+        fe.pci.transcripts = [
+            (base + path, mime) for mime, path in sorted(episode.transcripts.items(),
+                                                         key=_transcript_order)
+        ]
         fe.pci.chapters = base + episode.chapters if episode.chapters else None
-    return fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+    data: bytes = fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+    if cover and b"<itunes:image " not in data:
+        # feedgen drops channel artwork silently on a URL it dislikes (FEED-RULES §1.2)
+        raise ValueError(f"feedgen dropped the channel itunes:image for {base + cover!r}")
+    return data
+
+
+def _require_image_suffix(path: str) -> None:
+    if not path.endswith((".jpg", ".png")):
+        raise ValueError(f"artwork {path!r} must end in .jpg or .png (feedgen drops others)")
+
+
+def _transcript_order(item: tuple[str, str]) -> tuple[int, str]:
+    """VTT first: apps that read one transcript take the first they understand."""
+    mime = item[0]
+    return (0 if mime == "text/vtt" else 1, mime)
 
 
 _EPOCH = datetime.fromisoformat("1970-01-01T00:00:00+00:00")

@@ -1,8 +1,13 @@
-"""Shared fixtures: tiny shows made in a temp dir, built with the real pipeline."""
+"""Shared fixtures: tiny shows built with the real pipeline, and `served_*` fixtures
+for tests/test_serve.py and tests/test_gpodder.py (the `essaycast serve` HTTP server)."""
 
 from __future__ import annotations
 
+import json
+import subprocess
 import textwrap
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -62,3 +67,145 @@ def built_tiny_show(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = CliRunner().invoke(main, ["build", "--show", str(root)])
     assert result.exit_code == 0, result.output
     return root
+
+
+SERVED_BASE_URL = "https://example.org/reels/"
+
+# Three episodes of a few seconds each: (slug, title, guid, pubDate, tone Hz, seconds).
+SERVED_EPISODES = [
+    ("the-long-take", "The Long Take", "urn:uuid:6f1c1b52-3d2a-5b0e-9b7e-1f0c6d3e8a01",
+     "Tue, 03 Mar 2026 00:00:00 +0000", 660, 4),
+    ("on-rewatching", "On Rewatching", "urn:uuid:6f1c1b52-3d2a-5b0e-9b7e-1f0c6d3e8a02",
+     "Sun, 15 Feb 2026 00:00:00 +0000", 550, 3),
+    ("never-let-me-go", "Never Let Me Go", "urn:uuid:6f1c1b52-3d2a-5b0e-9b7e-1f0c6d3e8a03",
+     "Thu, 01 Jan 2026 00:00:00 +0000", 440, 3),
+]  # fmt: skip
+
+_FEED_HEAD = """<?xml version='1.0' encoding='UTF-8'?>
+<rss xmlns:atom="http://www.w3.org/2005/Atom" \
+xmlns:content="http://purl.org/rss/1.0/modules/content/" \
+xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd" \
+xmlns:podcast="https://podcastindex.org/namespace/1.0" version="2.0">
+  <channel>
+    <title>Quiet Reels</title>
+    <link>https://example.org/</link>
+    <description>Film reviews and essays, read aloud.</description>
+    <atom:link href="{base}feed.xml" rel="self" type="application/rss+xml"/>
+    <language>en</language>
+    <copyright>2026 A. Writer</copyright>
+    <lastBuildDate>Tue, 03 Mar 2026 00:00:00 +0000</lastBuildDate>
+    <generator>essaycast</generator>
+    <itunes:author>A. Writer</itunes:author>
+    <itunes:owner><itunes:name>A. Writer</itunes:name>\
+<itunes:email>writer@example.org</itunes:email></itunes:owner>
+    <itunes:image href="{base}cover.jpg"/>
+    <itunes:category text="TV &amp; Film"><itunes:category text="Film Reviews"/></itunes:category>
+    <itunes:explicit>false</itunes:explicit>
+    <itunes:type>episodic</itunes:type>
+    <podcast:locked>no</podcast:locked>
+"""
+
+_FEED_ITEM = """    <item>
+      <title>{title}</title>
+      <description>{title}, read aloud.</description>
+      <guid isPermaLink="false">{guid}</guid>
+      <pubDate>{date}</pubDate>
+      <enclosure url="{base}episodes/{slug}.mp3" length="{length}" type="audio/mpeg"/>
+      <itunes:duration>{seconds}</itunes:duration>
+      <itunes:episode>{number}</itunes:episode>
+      <itunes:episodeType>full</itunes:episodeType>
+      <itunes:explicit>false</itunes:explicit>
+      <podcast:transcript url="{base}episodes/{slug}.vtt" type="text/vtt"/>
+      <podcast:transcript url="{base}episodes/{slug}.srt" type="application/x-subrip"/>
+      <podcast:chapters url="{base}episodes/{slug}.chapters.json" \
+type="application/json+chapters"/>
+    </item>
+"""
+
+
+@pytest.fixture(scope="session")
+def served_mp3s(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """Small real MP3s (a sine tone each), made once per session with our ffmpeg."""
+    from pipeline.ffmpeg import ffmpeg_exe
+
+    folder = tmp_path_factory.mktemp("served_mp3s")
+    mp3s = {}
+    for slug, _title, _guid, _date, hz, seconds in SERVED_EPISODES:
+        out = folder / f"{slug}.mp3"
+        subprocess.run(
+            [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
+             "-f", "lavfi", "-i", f"sine=frequency={hz}:duration={seconds}",
+             "-ac", "1", "-ar", "44100", "-c:a", "libmp3lame", "-b:a", "64k", str(out)],
+            check=True,
+        )  # fmt: skip
+        mp3s[slug] = out.read_bytes()
+    return mp3s
+
+
+def served_feed(base: str, mp3s: dict[str, bytes]) -> str:
+    """A realistic RSS 2.0 podcast feed (iTunes + Podcast Namespace) whose URLs start at base."""
+    items = [
+        _FEED_ITEM.format(
+            base=base, slug=slug, title=title, guid=guid, date=date,
+            length=len(mp3s[slug]), seconds=seconds, number=len(SERVED_EPISODES) - i,
+        )
+        for i, (slug, title, guid, date, _hz, seconds) in enumerate(SERVED_EPISODES)
+    ]  # fmt: skip
+    return _FEED_HEAD.format(base=base) + "".join(items) + "  </channel>\n</rss>\n"
+
+
+@pytest.fixture
+def served_output(tmp_path: Path, served_mp3s: dict[str, bytes]) -> Path:
+    """A built show's output/ as the build writes it, with URLs under SERVED_BASE_URL."""
+    from PIL import Image
+
+    output = tmp_path / "show" / "output"
+    episodes = output / "episodes"
+    episodes.mkdir(parents=True)
+    (output / ".gitkeep").write_bytes(b"")
+    (output / "feed.xml").write_text(served_feed(SERVED_BASE_URL, served_mp3s), "utf-8")
+    (output / "index.html").write_text(
+        "<!doctype html><html><head><meta charset='utf-8'><title>Quiet Reels</title></head>"
+        f"<body><p>Subscribe: <a href='{SERVED_BASE_URL}feed.xml'>feed</a></p>"
+        "<audio controls src='episodes/the-long-take.mp3'></audio></body></html>\n",
+        "utf-8",
+    )
+    Image.new("RGB", (64, 64), (200, 30, 40)).save(output / "cover.jpg", "JPEG")
+    Image.new("RGB", (64, 64), (20, 30, 240)).save(output / "cover.png", "PNG")
+    for slug, title, *_ in SERVED_EPISODES:
+        (episodes / f"{slug}.mp3").write_bytes(served_mp3s[slug])
+        (episodes / f"{slug}.vtt").write_text(
+            f"WEBVTT\n\n00:00:00.000 --> 00:00:02.000\n{title} — a tone.\n", "utf-8"
+        )
+        (episodes / f"{slug}.srt").write_text(
+            f"1\n00:00:00,000 --> 00:00:02,000\n{title}, a tone.\n", "utf-8"
+        )
+        chapters = {
+            "version": "1.2.0",
+            "chapters": [{"startTime": 0, "title": title, "url": f"{SERVED_BASE_URL}{slug}/"}],
+        }
+        (episodes / f"{slug}.chapters.json").write_text(json.dumps(chapters) + "\n", "utf-8")
+    (output / "manifest.json").write_text('{"episodes": {}}\n', "utf-8")
+    return output
+
+
+@pytest.fixture
+def served_start() -> Iterator[Callable[..., str]]:
+    """Start make_server(...) on a free loopback port in a thread; returns its base URL."""
+    from pipeline.serve import make_server
+
+    running = []
+
+    def start(output_dir: Path, base_url: str | None = SERVED_BASE_URL) -> str:
+        server = make_server(output_dir, "127.0.0.1", 0, base_url=base_url)
+        # A short poll interval makes shutdown() at teardown quick.
+        thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+        thread.start()
+        running.append((server, thread))
+        return f"http://127.0.0.1:{server.server_address[1]}/"
+
+    yield start
+    for server, thread in running:
+        server.shutdown()
+        server.server_close()
+        thread.join()

@@ -164,3 +164,17 @@ def test_an_edit_gives_the_episode_new_urls_and_removes_the_old_files(tiny_show:
     assert not list((tiny_show / "output").glob(f"{stem}.*"))
     names = {p.name for p in (tiny_show / "output" / "episodes").iterdir()}
     assert len(names) == 2 * 4  # mp3, vtt, srt, chapters.json per episode
+
+
+def test_new_show_artwork_renders_the_episodes_again(tiny_show: Path) -> None:
+    from PIL import Image
+
+    Image.new("RGB", (1400, 1400), (30, 60, 90)).save(tiny_show / "art.jpg")
+    toml = tiny_show / "podcast.toml"
+    toml.write_text(toml.read_text().replace("[podcast]\n", '[podcast]\nimage = "art.jpg"\n'))
+    assert build(tiny_show).exit_code == 0
+    assert json.loads(build(tiny_show, "--json").output)["built"] == []
+    Image.new("RGB", (1400, 1400), (200, 60, 90)).save(tiny_show / "art.jpg")
+    assert sorted(json.loads(build(tiny_show, "--json").output)["built"]) == [
+        "first-light", "second-thoughts",
+    ]

@@ -2,18 +2,31 @@
 
 An engine turns sentences into SentenceAudio. ENGINES is the registry: each
 row can list its voices and say why it cannot run here, without importing the
-engine's heavy libraries; the engine itself is built only on the first
-sentence the cache does not hold.
+engine's heavy libraries or touching the network; the engine itself is built
+only on the first sentence the cache does not hold.
+
+A voice name may carry engine settings after commas, so podcast.toml's
+[voice] table stays engine, voice, speed: "en-us+f3,pitch=60" (espeak),
+"en,tld=co.uk" (gtts), "en_US-joe-medium,volume=0.8" (piper).
 """
 
 from __future__ import annotations
 
+import re
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
 from ..errors import ConfigError
 from ..model import SentenceAudio, VoiceSpec
+
+# Piper's ONNX session already uses every core, and espeak-ng keeps one global
+# state that Piper's phonemizer shares: so native synthesis runs one sentence
+# at a time per process, whatever the number of essays rendered in parallel.
+NATIVE_LOCK = threading.Lock()
+
+OFFLINE_ENGINES = "piper or espeak"
 
 
 class Engine(Protocol):
@@ -23,40 +36,100 @@ class Engine(Protocol):
 
 
 @dataclass(frozen=True)
+class VoiceInfo:
+    """One voice an engine offers, with a human note (its language, say)."""
+
+    name: str
+    note: str = ""
+
+
+@dataclass(frozen=True)
 class EngineInfo:
-    """A registry row: what an engine is, its voices, and how to build it."""
+    """A registry row: what an engine is, its voices, and how to build it.
+
+    Everything but `create` is cheap: no model is loaded, no network touched.
+    """
 
     name: str
     summary: str
     default_voice: str
-    voices: Callable[[], list[str]]
+    voices: Callable[[], list[VoiceInfo]]
+    # why this voice cannot speak here and now, or None
     unavailable_reason: Callable[[VoiceSpec], str | None]
     create: Callable[[VoiceSpec], Engine]
-    # checks a voice name without loading anything; returns an error or None
+    # checks a voice name (and its settings) without loading anything; an error or None
     check_voice: Callable[[str], str | None]
+    # what would speak this voice (library/model version): part of every cache key
+    revision: Callable[[VoiceSpec], str] = lambda spec: ""
+    # one line for `essaycast voices`: where the engine comes from, its settings
+    usage: Callable[[], str] = lambda: ""
+    online: bool = False
+    # online engines only: try the service with this timeout; an error or None
+    probe: Callable[[float], str | None] | None = None
 
 
-def _registry() -> dict[str, EngineInfo]:
-    from . import piper
-
-    return {"piper": piper.INFO}
+_OPTION = re.compile(r"^([a-z]+)(?:=(.*))?$")
 
 
-ENGINES: dict[str, EngineInfo] = _registry()
+def split_voice(voice: str) -> tuple[str, dict[str, str]]:
+    """Split "name,key=value,flag" into the name and its settings.
+
+    Settings are taken from the right only while they look like settings, so a
+    path with a comma in it stays whole.
+
+    >>> split_voice("en-us+f3,pitch=60")
+    ('en-us+f3', {'pitch': '60'})
+    >>> split_voice("en,slow")
+    ('en', {'slow': ''})
+    """
+    name, options = voice, {}
+    while "," in name:
+        head, _, tail = name.rpartition(",")
+        match = _OPTION.match(tail.strip())
+        if not match:
+            break
+        options[match.group(1)] = (match.group(2) or "").strip()
+        name = head
+    return name.strip(), dict(reversed(options.items()))
+
+
+def check_options(
+    engine: str, options: dict[str, str], parsers: dict[str, Callable[[str], object]]
+) -> str | None:
+    """An error for an unknown or malformed setting, naming the choices; else None."""
+    for key, value in options.items():
+        if key not in parsers:
+            choices = ", ".join(parsers) or "none"
+            return f"{engine} has no voice setting {key!r}; its settings are {choices}"
+        try:
+            parsers[key](value)
+        except ValueError as exc:
+            return f"{engine} voice setting {key}={value!r}: {exc}"
+    return None
 
 
 def resolve_voice(engine: str, voice: str, speed: float, override: str | None = None) -> VoiceSpec:
     """The VoiceSpec for a show's [voice] settings, optionally overridden.
 
-    `override` is "engine:voice", "engine", or a voice name of the configured
-    engine (a path to a Piper .onnx counts as a voice name).
+    `override` (from --voice or an essay's front matter) is "engine:voice",
+    "engine", or a voice name of the configured engine (a path to a Piper
+    .onnx counts as a voice name). Its errors say "command line"; build.py
+    reports a front-matter error by its problems alone, under the essay's file.
     """
+    key = "voice.voice"
     if override:
+        key = f"voice {override!r}"
         name, sep, rest = override.partition(":")
         if sep and name in ENGINES:
             engine, voice = name, rest or ENGINES[name].default_voice
         elif override in ENGINES:
             engine, voice = override, ENGINES[override].default_voice
+        elif sep and len(name) > 1 and engine in ENGINES and ENGINES[engine].check_voice(override):
+            # "nosuch:x" is a typo in the engine's name, not a voice called "nosuch:x"
+            raise ConfigError(
+                f"{key}: unknown engine {name!r}; the engines are {', '.join(ENGINES)}",
+                source="command line",
+            )
         else:
             voice = override
     if engine not in ENGINES:
@@ -65,5 +138,57 @@ def resolve_voice(engine: str, voice: str, speed: float, override: str | None = 
         )
     problem = ENGINES[engine].check_voice(voice)
     if problem:
-        raise ConfigError(f"voice.voice: {problem}")
+        source = "command line" if override else "podcast.toml"
+        raise ConfigError(f"{key}: {problem}", source=source)
     return VoiceSpec(engine=engine, voice=voice, speed=speed)
+
+
+@dataclass(frozen=True)
+class VoiceRow:
+    """A line of `essaycast voices`."""
+
+    engine: str
+    voice: str
+    status: str  # "ok" or "unavailable: why" or, for online engines, what is known
+    note: str = ""
+
+
+def voice_table(engine: str | None = None, check_network: bool = False) -> list[VoiceRow]:
+    """Every engine's voices and whether each can speak here and now.
+
+    Loads no model; touches the network only when `check_network` asks.
+    """
+    if engine is not None and engine not in ENGINES:
+        raise ConfigError(
+            f"unknown engine {engine!r}; the engines are {', '.join(ENGINES)}",
+            source="command line",
+        )
+    rows: list[VoiceRow] = []
+    for info in ENGINES.values():
+        if engine is not None and info.name != engine:
+            continue
+        online_status = None
+        if info.online:
+            if check_network and info.probe is not None:
+                failure = info.probe(2.0)
+                online_status = f"unavailable: {failure}" if failure else "ok (online)"
+            else:
+                online_status = "online; needs network (not checked: --check)"
+        for voice in info.voices():
+            reason = info.unavailable_reason(VoiceSpec(info.name, voice.name))
+            status = f"unavailable: {reason}" if reason else online_status or "ok"
+            note = voice.note
+            if voice.name == info.default_voice:
+                note = f"{note}; default" if note else "default"
+            rows.append(VoiceRow(info.name, voice.name, status, note))
+    return rows
+
+
+# Last: the engine modules import the helpers above from this package.
+def _registry() -> dict[str, EngineInfo]:
+    from . import espeak, gtts, piper
+
+    return {"piper": piper.INFO, "espeak": espeak.INFO, "gtts": gtts.INFO}
+
+
+ENGINES: dict[str, EngineInfo] = _registry()

@@ -12,15 +12,25 @@ import hashlib
 import json
 import os
 import tempfile
+import unicodedata
 import wave
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from ..model import SentenceAudio, VoiceSpec
-from . import Engine
+from . import ENGINES, Engine
 
 # Bump when engine output for the same inputs changes (e.g. a new Piper setting).
-CACHE_VERSION = 1
+CACHE_VERSION = 2
+
+
+def normalize_sentence(text: str) -> str:
+    """The sentence as the cache sees it: NFC, whitespace runs collapsed.
+
+    >>> normalize_sentence("  Cafe\u0301   au lait. ")
+    'Café au lait.'
+    """
+    return " ".join(unicodedata.normalize("NFC", text).split())
 
 
 class SentenceCache:
@@ -28,12 +38,21 @@ class SentenceCache:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._revisions: dict[VoiceSpec, str] = {}
 
-    @staticmethod
-    def key(spec: VoiceSpec, text: str) -> str:
-        """Content hash of the sentence and every setting that changes its sound."""
+    def key(self, spec: VoiceSpec, text: str) -> str:
+        """Content hash of the sentence and every setting that changes its sound.
+
+        The engine's revision (library and model version) is in it, so an
+        upgrade re-synthesises rather than mixing two versions in one episode.
+        """
+        if spec not in self._revisions:
+            info = ENGINES.get(spec.engine)
+            self._revisions[spec] = info.revision(spec) if info else ""
         payload = json.dumps(
-            [CACHE_VERSION, spec.engine, spec.voice, spec.speed, text], ensure_ascii=False
+            [CACHE_VERSION, spec.engine, self._revisions[spec], spec.voice, spec.speed,
+             normalize_sentence(text)],
+            ensure_ascii=False,
         )
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
@@ -88,10 +107,9 @@ def synthesize_cached(
             missing.setdefault(key, text)
     if missing:
         engine = engine_factory()
-        done = 0
-        for key, audio in zip(missing, engine.synthesize(list(missing.values())), strict=True):
+        made = engine.synthesize(list(missing.values()))
+        for done, (key, audio) in enumerate(zip(missing, made, strict=True), start=1):
             cache.put(key, audio)
-            done += 1
             if on_sentence:
                 on_sentence(done, len(missing))
     for key, text in zip(keys, sentences, strict=True):

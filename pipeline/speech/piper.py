@@ -1,16 +1,37 @@
-"""Piper: offline neural voices (ONNX). The default voice comes from pip."""
+"""Piper: offline neural voices (ONNX). The default voice comes from pip.
+
+Voice names: "en_US-joe-medium" (bundled) or a path to a Piper .onnx with its
+.onnx.json beside it; settings: ",volume=0.8" (0.1 to 4.0). Speed is Piper's
+length scale, inverted: speed 2.0 halves every phoneme's length.
+"""
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import json
 import os
+import threading
 from collections.abc import Iterator, Sequence
+from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from ..errors import EngineUnavailable
 from ..model import SentenceAudio, VoiceSpec
-from . import EngineInfo
+from . import NATIVE_LOCK, EngineInfo, VoiceInfo, check_options, split_voice
 
 DEFAULT_VOICE = "en_US-joe-medium"
+
+
+def _volume(value: str) -> float:
+    volume = float(value)
+    if not 0.1 <= volume <= 4.0:
+        raise ValueError("use 0.1 to 4.0")
+    return volume
+
+
+SETTINGS = {"volume": _volume}
 
 
 def _bundled_voices() -> dict[str, Path]:
@@ -25,74 +46,142 @@ def _bundled_voices() -> dict[str, Path]:
 
 
 def model_path(voice: str) -> Path | None:
-    """The .onnx file behind a voice name or path, or None if there is none."""
+    """The .onnx file behind a voice name or path (settings allowed), or None."""
+    name, _ = split_voice(voice)
     bundled = _bundled_voices()
-    if voice in bundled:
-        return bundled[voice]
-    if voice.endswith(".onnx"):
-        return Path(voice).expanduser()
+    if name in bundled:
+        return bundled[name]
+    if name.endswith(".onnx"):
+        return Path(name).expanduser()
     return None
 
 
 def check_voice(voice: str) -> str | None:
+    """Why this Piper voice name cannot be used, or None; loads nothing."""
     path = model_path(voice)
     if path is None:
         choices = ", ".join(_bundled_voices()) or "none installed"
         return (
-            f"unknown Piper voice {voice!r}; use {choices} or a path to a Piper .onnx voice"
+            f"unknown Piper voice {split_voice(voice)[0]!r}; "
+            f"use {choices} or a path to a Piper .onnx voice"
         )
     if not path.is_file():
         return f"Piper voice file {path} not found"
     if not Path(f"{path}.json").is_file():
         return f"Piper voice {path} has no {path.name}.json config beside it"
-    return None
+    return check_options("piper", split_voice(voice)[1], SETTINGS)
 
 
 def unavailable_reason(spec: VoiceSpec) -> str | None:
-    try:
-        import piper  # noqa: F401
-    except ImportError:
+    """Why Piper cannot speak this voice here, or None; imports nothing heavy."""
+    from importlib.util import find_spec
+
+    if find_spec("piper") is None or find_spec("onnxruntime") is None:
         return "piper-tts is not installed; pip install piper-tts"
     return check_voice(spec.voice)
 
 
+def revision(spec: VoiceSpec) -> str:
+    """piper-tts's version and the voice file's identity, for the sentence cache key."""
+    path = model_path(spec.voice)
+    return f"piper-tts {_version('piper-tts')}; {_model_identity(path) if path else '?'}"
+
+
+@functools.cache
+def _version(distribution: str) -> str:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "?"
+
+
+def _model_identity(path: Path) -> str:
+    # The small .json (phoneme map, sample rate) by content, the large .onnx by
+    # size: hashing 60 MB on every build would cost more than it protects.
+    try:
+        config = hashlib.sha256(Path(f"{path}.json").read_bytes()).hexdigest()[:16]
+        return f"{path.name} {path.stat().st_size} {config}"
+    except OSError:
+        return f"{path.name} missing"
+
+
+_LOAD_LOCK = threading.Lock()
+
+
+@functools.lru_cache(maxsize=4)
+def _load(path: str, identity: str) -> Any:
+    """One PiperVoice per model file per process: speeds and volumes share it."""
+    import onnxruntime
+    from piper import PiperVoice
+    from piper.config import PiperConfig
+
+    with open(f"{path}.json", encoding="utf-8") as handle:
+        config = PiperConfig.from_dict(json.load(handle))
+    options = onnxruntime.SessionOptions()
+    # One session uses every core; NATIVE_LOCK keeps a second essay from
+    # running another inference beside it (that would oversubscribe the CPU).
+    options.intra_op_num_threads = os.cpu_count() or 1
+    options.inter_op_num_threads = 1
+    # Built by hand rather than PiperVoice.load(), which would load the model
+    # a second time with default session options.
+    session = onnxruntime.InferenceSession(
+        path, sess_options=options, providers=["CPUExecutionProvider"]
+    )
+    return PiperVoice(session=session, config=config)
+
+
 class PiperEngine:
-    """One loaded Piper voice; a build loads it once and reuses it."""
+    """One Piper voice with its settings; the model is loaded once per process."""
 
     def __init__(self, spec: VoiceSpec) -> None:
         problem = unavailable_reason(spec)
         if problem:
             raise EngineUnavailable(f"piper: {problem}")
-        import onnxruntime
-        from piper import PiperVoice, SynthesisConfig
+        from piper import SynthesisConfig
 
         path = model_path(spec.voice)
         assert path is not None  # checked above
-        self.voice = PiperVoice.load(path)
-        options = onnxruntime.SessionOptions()
-        # One session uses every core; more sessions would fight over them.
-        options.intra_op_num_threads = os.cpu_count() or 1
-        options.inter_op_num_threads = 1
-        self.voice.session = onnxruntime.InferenceSession(
-            str(path), sess_options=options, providers=["CPUExecutionProvider"]
-        )
+        with _LOAD_LOCK:  # two essays starting together still load the model once
+            self.voice = _load(str(path), _model_identity(path))
+        settings = split_voice(spec.voice)[1]
         # speed 2.0 means twice as fast, which is half the phoneme length
-        self.config = SynthesisConfig(length_scale=1.0 / spec.speed, normalize_audio=False)
+        self.config = SynthesisConfig(
+            length_scale=1.0 / spec.speed,
+            volume=_volume(settings["volume"]) if "volume" in settings else 1.0,
+            normalize_audio=False,
+        )
         self.sample_rate = self.voice.config.sample_rate
 
     def synthesize(self, sentences: Sequence[str]) -> Iterator[SentenceAudio]:
         for sentence in sentences:
-            # Piper may split a "sentence" further; join its chunks back into one.
-            chunks = [c.audio_int16_bytes for c in self.voice.synthesize(sentence, self.config)]
+            with NATIVE_LOCK:
+                # Piper may split a "sentence" further; join its chunks back into one.
+                chunks = [
+                    c.audio_int16_bytes for c in self.voice.synthesize(sentence, self.config)
+                ]
             yield SentenceAudio(text=sentence, pcm=b"".join(chunks), sample_rate=self.sample_rate)
+
+
+def _voices() -> list[VoiceInfo]:
+    return [VoiceInfo(name, "bundled (pip)") for name in _bundled_voices()]
+
+
+def _usage() -> str:
+    return (
+        f"piper-tts {_version('piper-tts')}. Settings: speed; volume=0.1..4.0, e.g. "
+        '"en_US-joe-medium,volume=0.8". Any Piper voice by path: "/path/to/voice.onnx" '
+        "with its .onnx.json beside it"
+    )
 
 
 INFO = EngineInfo(
     name="piper",
-    summary="offline neural voices (ONNX); default en_US-joe-medium",
+    summary="offline neural voices (ONNX); default en_US-joe-medium; any .onnx by path",
     default_voice=DEFAULT_VOICE,
-    voices=lambda: list(_bundled_voices()),
+    voices=_voices,
     unavailable_reason=unavailable_reason,
     create=PiperEngine,
     check_voice=check_voice,
+    revision=revision,
+    usage=_usage,
 )

@@ -1,0 +1,278 @@
+"""output/index.html from the same Episode list as the feed.
+
+One self-contained page: inline CSS, a few lines of inline JS (copy the feed
+URL, click a transcript line to jump there), no fonts, scripts or styles from
+anywhere else. Every link is relative, so the page works from file:// and
+from any base URL; only the feed URL it shows for subscribing is absolute.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from html import escape
+from pathlib import Path
+
+from .config import Show
+from .model import Episode
+
+# (start in seconds, the sentence as written)
+TranscriptLine = tuple[float, str]
+
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")
+_TIMING = re.compile(r"^(\d{2,}):(\d{2}):(\d{2})[.,](\d{3}) --> ")
+_VOICE = re.compile(r"</?v(?:\s[^>]*)?>")
+
+_CSS = """
+:root{color-scheme:light dark;--bg:#f7f5f0;--fg:#1d1c1a;--muted:#5f5a52;--card:#fff;
+--line:#e3ded4;--accent:#9a5b00}
+@media (prefers-color-scheme:dark){:root{--bg:#121316;--fg:#ecebe7;--muted:#a8a49c;
+--card:#1b1d22;--line:#2c2f36;--accent:#f2b24a}}
+*{box-sizing:border-box}
+body{margin:0;background:var(--bg);color:var(--fg);
+font:17px/1.55 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",sans-serif}
+main{max-width:50rem;margin:0 auto;padding:1.25rem}
+a{color:var(--accent)}
+header.show{display:flex;gap:1.5rem;align-items:flex-start;margin:1rem 0 2rem}
+header.show img{width:12rem;height:12rem;border-radius:.6rem;flex:none;
+box-shadow:0 .4rem 1.2rem rgba(0,0,0,.25)}
+header.show h1{margin:.2rem 0 .3rem;font-size:2.2rem;line-height:1.15}
+.byline{margin:0;color:var(--muted)}
+.subscribe{background:var(--card);border:1px solid var(--line);border-radius:.6rem;
+padding:1rem;margin:0 0 2rem}
+.subscribe h2{margin:0 0 .5rem;font-size:1.05rem}
+.feedurl{display:flex;gap:.5rem;flex-wrap:wrap}
+.feedurl input{flex:1 1 16rem;min-width:0;font:inherit;font-size:.95rem;padding:.45rem .6rem;
+border:1px solid var(--line);border-radius:.4rem;background:var(--bg);color:var(--fg)}
+button,.button{font:inherit;font-size:.95rem;padding:.45rem .9rem;border-radius:.4rem;
+border:1px solid var(--accent);background:transparent;color:var(--accent);cursor:pointer;
+text-decoration:none;display:inline-block}
+.subscribe p{margin:.6rem 0 0;color:var(--muted);font-size:.92rem}
+article{background:var(--card);border:1px solid var(--line);border-radius:.6rem;
+padding:1rem 1.1rem;margin:0 0 1.25rem}
+article h2{margin:0 0 .2rem;font-size:1.35rem;line-height:1.25}
+.meta{margin:0 0 .6rem;color:var(--muted);font-size:.92rem}
+audio{width:100%;margin:.6rem 0 .2rem}
+.files{font-size:.9rem;color:var(--muted);margin:.2rem 0 .4rem}
+details{margin-top:.4rem}
+summary{cursor:pointer;color:var(--accent)}
+.transcript p{margin:.45rem 0}
+.transcript time{color:var(--muted);font-size:.82rem;font-variant-numeric:tabular-nums;
+margin-right:.5rem;cursor:pointer}
+footer{color:var(--muted);font-size:.88rem;text-align:center;padding:1rem 0 2rem}
+@media (max-width:40rem){header.show{flex-direction:column;align-items:center;
+text-align:center}header.show img{width:70vw;height:70vw;max-width:18rem;max-height:18rem}
+header.show h1{font-size:1.8rem}main{padding:.8rem}}
+"""
+
+# Progressive: without JS the copy button stays hidden and <details> still folds.
+_JS = """
+(function(){
+var b=document.getElementById('copy'),u=document.getElementById('feed-url');
+if(b&&u){b.hidden=false;b.addEventListener('click',function(){
+function done(){b.textContent='Copied';setTimeout(function(){b.textContent='Copy';},1500);}
+if(navigator.clipboard&&window.isSecureContext){navigator.clipboard.writeText(u.value).then(done);}
+else{u.select();document.execCommand('copy');done();}});}
+document.querySelectorAll('.transcript time[data-start]').forEach(function(t){
+t.addEventListener('click',function(){
+var a=t.closest('article').querySelector('audio');
+a.currentTime=parseFloat(t.dataset.start);a.play();});});
+})();
+"""
+
+
+def render_site(
+    show: Show,
+    episodes: Sequence[Episode],
+    cover: str | None = None,
+    transcripts: Mapping[str, Sequence[TranscriptLine]] | None = None,
+) -> bytes:
+    """index.html's bytes: show header, how to subscribe, every episode newest first."""
+    settings = show.podcast
+    lang = escape(settings.language)
+    title = escape(settings.title)
+    feed_url = settings.feed_url
+    app_url = "podcast://" + feed_url.split("://", 1)[-1]
+    newest_first = sorted(episodes, key=lambda e: (e.published, e.slug), reverse=True)
+    parts = [
+        "<!DOCTYPE html>",
+        f'<html lang="{lang}">',
+        "<head>",
+        '<meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>{title}</title>",
+    ]
+    if settings.description:
+        parts.append(f'<meta name="description" content="{escape(settings.description)}">')
+    parts += [
+        f'<link rel="alternate" type="application/rss+xml" title="{title}" href="feed.xml">',
+        f"<style>{_CSS.strip()}</style>",
+        "</head>",
+        "<body>",
+        "<main>",
+        '<header class="show">',
+    ]
+    if cover:
+        parts.append(f'<img src="{escape(cover)}" alt="Cover of {title}" width="192" '
+                     'height="192">')
+    parts.append("<div>")
+    parts.append(f'<h1 dir="auto">{title}</h1>')
+    if settings.author:
+        parts.append(f'<p class="byline" dir="auto">by {escape(settings.author)}</p>')
+    if settings.description:
+        parts.append(f'<p dir="auto">{escape(settings.description)}</p>')
+    parts += [
+        "</div>",
+        "</header>",
+        '<section class="subscribe" aria-labelledby="subscribe">',
+        '<h2 id="subscribe">Subscribe</h2>',
+        '<div class="feedurl">',
+        f'<input id="feed-url" type="text" readonly value="{escape(feed_url)}" '
+        'aria-label="Feed URL" onfocus="this.select()">',
+        '<button id="copy" type="button" hidden>Copy</button>',
+        f'<a class="button" href="{escape(app_url)}">Open in a podcast app</a>',
+        "</div>",
+        "<p>Paste the feed URL into your podcast app (Apple Podcasts: Library, "
+        "Follow a Show by URL; AntennaPod and gPodder: Add podcast by URL).</p>",
+        "</section>",
+    ]
+    lines_by_slug = transcripts or {}
+    for episode in newest_first:
+        parts += _episode_html(episode, lines_by_slug.get(episode.slug, ()))
+    if not newest_first:
+        parts.append("<p>No episodes yet.</p>")
+    parts += [
+        "</main>",
+        f'<footer><a href="feed.xml">RSS feed</a> · {len(newest_first)} '
+        f'{"episode" if len(newest_first) == 1 else "episodes"} · made with essaycast</footer>',
+        f"<script>{_JS.strip()}</script>",
+        "</body>",
+        "</html>",
+        "",
+    ]
+    return "\n".join(parts).encode("utf-8")
+
+
+def _episode_html(episode: Episode, lines: Sequence[TranscriptLine]) -> list[str]:
+    slug = escape(episode.slug)
+    meta = [
+        f'<time datetime="{episode.published.date().isoformat()}">'
+        f"{format_date(episode.published)}</time>",
+        f'<time datetime="PT{int(episode.duration)}S">{format_duration(episode.duration)}</time>',
+    ]
+    if episode.number:
+        meta.insert(0, f"Episode {episode.number}")
+    out = [
+        f'<article id="{slug}">',
+        f'<h2 dir="auto">{escape(episode.title)}</h2>',
+        f'<p class="meta">{" · ".join(meta)}</p>',
+    ]
+    if episode.description:
+        out.append(f'<p dir="auto">{escape(episode.description)}</p>')
+    audio = escape(episode.audio)
+    out += [
+        f'<audio controls preload="metadata" src="{audio}"></audio>',
+        f'<p class="files"><a href="{audio}" download>MP3, {format_size(episode.size)}</a>'
+        + "".join(
+            f' · <a href="{escape(path)}">{label}</a>'
+            for label, path in _transcript_files(episode)
+        )
+        + "</p>",
+    ]
+    if lines:
+        out.append('<details class="transcript">')
+        out.append("<summary>Transcript</summary>")
+        for start, text in lines:
+            out.append(
+                f'<p dir="auto"><time data-start="{start:.3f}">{format_clock(start)}</time>'
+                f"{escape(text)}</p>"
+            )
+        out.append("</details>")
+    out.append("</article>")
+    return out
+
+
+def _transcript_files(episode: Episode) -> list[tuple[str, str]]:
+    labels = {"text/vtt": "WebVTT", "application/x-subrip": "SRT"}
+    return [(labels.get(mime, mime), path) for mime, path in sorted(episode.transcripts.items(),
+                                                                    key=lambda kv: kv[1])]
+
+
+def load_transcripts(
+    output_dir: Path, episodes: Sequence[Episode]
+) -> dict[str, list[TranscriptLine]]:
+    """Each episode's transcript lines, read from its VTT file under output/ (if present)."""
+    found: dict[str, list[TranscriptLine]] = {}
+    for episode in episodes:
+        path = episode.transcripts.get("text/vtt")
+        if path and (output_dir / path).is_file():
+            found[episode.slug] = parse_vtt((output_dir / path).read_text(encoding="utf-8"))
+    return found
+
+
+def parse_vtt(text: str) -> list[TranscriptLine]:
+    """WebVTT -> (start, text) per cue; voice tags dropped, cue lines joined.
+
+    >>> parse_vtt("WEBVTT\\n\\n00:00:01.500 --> 00:00:02.000\\n<v Joe>Hello there.\\n")
+    [(1.5, 'Hello there.')]
+    """
+    lines: list[TranscriptLine] = []
+    for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n")):
+        rows = block.strip("\n").split("\n")
+        for i, row in enumerate(rows):
+            match = _TIMING.match(row)
+            if match:
+                h, m, s, ms = (int(g) for g in match.groups())
+                words = " ".join(_VOICE.sub("", r).strip() for r in rows[i + 1:]).strip()
+                if words:
+                    lines.append((h * 3600 + m * 60 + s + ms / 1000, words))
+                break
+    return lines
+
+
+def format_date(when: datetime) -> str:
+    """A date for people, the same in every locale.
+
+    >>> format_date(datetime(2026, 11, 2))
+    '2 November 2026'
+    """
+    return f"{when.day} {_MONTHS[when.month - 1]} {when.year}"
+
+
+def format_duration(seconds: float) -> str:
+    """Minutes and seconds, or hours too; whole seconds down, as audio players count.
+
+    >>> format_duration(323.6), format_duration(3725)
+    ('5 min 23 s', '1 h 02 min')
+    """
+    total = int(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes:02d} min"
+    return f"{minutes} min {secs:02d} s" if minutes else f"{secs} s"
+
+
+def format_clock(seconds: float) -> str:
+    """M:SS or H:MM:SS.
+
+    >>> format_clock(65.2), format_clock(3725)
+    ('1:05', '1:02:05')
+    """
+    total = int(seconds)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def format_size(size: int) -> str:
+    """Bytes as people read them.
+
+    >>> format_size(3887699), format_size(639077)
+    ('3.7 MB', '624 KB')
+    """
+    if size >= 1024 * 1024:
+        return f"{size / 1024 / 1024:.1f} MB"
+    return f"{round(size / 1024)} KB"

@@ -1,0 +1,345 @@
+"""espeak-ng: offline formant voices in about a hundred languages.
+
+The espeak-ng that speaks is the one inside Piper's wheel: its `espeakbridge`
+extension links all of libespeak-ng and exports the C API, so ctypes can drive
+espeak_Synth with nothing else installed (SPEC §2). A system `espeak-ng` on
+PATH is the fallback when that library is missing.
+
+Voice names: a language ("en-us", "de", "fr") with an optional variant
+("en-us+f3"); settings: ",pitch=0..100" (50 is the voice's own pitch).
+Speed scales espeak's 175 words a minute.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+import shutil
+import struct
+import subprocess
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from importlib.util import find_spec
+from pathlib import Path
+
+from ..errors import EngineUnavailable
+from ..model import SentenceAudio, VoiceSpec
+from . import NATIVE_LOCK, EngineInfo, VoiceInfo, check_options, split_voice
+
+DEFAULT_VOICE = "en-us"
+BASE_RATE = 175  # espeak-ng's default words per minute
+DEFAULT_PITCH = 50
+
+# from espeak-ng's speak_lib.h
+_AUDIO_OUTPUT_SYNCHRONOUS = 2
+_INITIALIZE_DONT_EXIT = 0x8000  # report a data error instead of exit()ing our process
+_CHARS_UTF8 = 1
+_POS_CHARACTER = 1
+_RATE, _PITCH = 1, 3
+_SYNTH_CALLBACK = ctypes.CFUNCTYPE(
+    ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p
+)
+
+
+def _pitch(value: str) -> int:
+    pitch = int(value)
+    if not 0 <= pitch <= 100:
+        raise ValueError("use 0 to 100 (50 is the voice's own pitch)")
+    return pitch
+
+
+SETTINGS = {"pitch": _pitch}
+
+
+@dataclass(frozen=True)
+class Backend:
+    """Where espeak-ng lives here: Piper's library or a system executable."""
+
+    kind: str  # "piper" (ctypes on Piper's espeakbridge) or "system" (espeak-ng --stdout)
+    path: Path
+    data_dir: Path
+    version: str
+
+
+@functools.cache
+def find_backend() -> tuple[Backend | None, str]:
+    """The espeak-ng to use, or None and why there is none; cheap, remembered."""
+    spec = find_spec("piper")
+    if spec is not None and spec.submodule_search_locations:
+        piper_dir = Path(next(iter(spec.submodule_search_locations)))
+        data_dir = piper_dir / "espeak-ng-data"
+        for library in sorted(piper_dir.glob("espeakbridge*")):
+            if library.suffix not in (".so", ".pyd", ".dylib") or not data_dir.is_dir():
+                continue
+            try:
+                lib = ctypes.CDLL(str(library))
+            except OSError:
+                continue
+            if hasattr(lib, "espeak_Synth") and hasattr(lib, "espeak_Info"):
+                lib.espeak_Info.restype = ctypes.c_char_p
+                lib.espeak_Info.argtypes = [ctypes.c_void_p]
+                version = (lib.espeak_Info(None) or b"?").decode("ascii", "replace")
+                return Backend("piper", library, data_dir, version), ""
+    exe = shutil.which("espeak-ng")
+    if exe:
+        try:
+            out = subprocess.run(
+                [exe, "--version"], capture_output=True, text=True, timeout=10
+            ).stdout
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return None, f"{exe} does not run: {exc}"
+        # "eSpeak NG text-to-speech: 1.51  Data at: /usr/lib/x86_64-linux-gnu/espeak-ng-data"
+        version = out.split(":", 1)[-1].split("Data at:")[0].strip() or "?"
+        data = out.split("Data at:", 1)[-1].strip() if "Data at:" in out else ""
+        return Backend("system", Path(exe), Path(data), version), ""
+    return None, (
+        "no espeak-ng here: piper-tts (whose wheel carries it) is not installed and "
+        "there is no espeak-ng on PATH; pip install piper-tts"
+    )
+
+
+@dataclass(frozen=True)
+class Language:
+    """An espeak-ng voice file: what SetVoiceByName takes, and the language's name."""
+
+    file: str  # the file's name, e.g. "en-US": espeak-ng finds voices by it
+    title: str  # e.g. "English (America)"
+
+
+@functools.cache
+def languages(data_dir: Path) -> dict[str, Language]:
+    """Voice names espeak-ng accepts here (lower case) -> its voice file."""
+    files: dict[str, Language] = {}
+    aliases: dict[str, tuple[int, Language]] = {}
+    for path in sorted((data_dir / "lang").rglob("*")):
+        if not path.is_file():
+            continue
+        title, codes = path.name, []
+        for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+            key, _, value = line.strip().partition(" ")
+            if key == "name":
+                title = value.strip()
+            elif key == "language" and value.split():
+                code, *priority = value.split()
+                codes.append((code.lower(), int(priority[0]) if priority[0:1] and
+                              priority[0].isdigit() else 5))
+        language = Language(path.name, title)
+        files[path.name.lower()] = language
+        for code, priority in codes:
+            if code not in aliases or priority < aliases[code][0]:
+                aliases[code] = (priority, language)
+    # A language code that names no file ("en-gb") means the file that claims it
+    # first: espeak_SetVoiceByName itself only knows file and voice names.
+    return {**{code: lang for code, (_, lang) in aliases.items()}, **files}
+
+
+@functools.cache
+def variants(data_dir: Path) -> list[str]:
+    """Voice variants ("f3", "klatt", ...) that may follow a language after '+'."""
+    folder = data_dir / "voices" / "!v"
+    return sorted(p.name for p in folder.iterdir() if p.is_file()) if folder.is_dir() else []
+
+
+def check_voice(voice: str) -> str | None:
+    """Why this espeak voice name cannot be used, or None; loads nothing."""
+    backend, _ = find_backend()
+    name, settings = split_voice(voice)
+    if backend is None or not (backend.data_dir / "lang").is_dir():
+        # nothing to check against; the engine says why it cannot run when asked to
+        return check_options("espeak", settings, SETTINGS)
+    language, _, variant = name.partition("+")
+    known = languages(backend.data_dir)
+    if language.lower() not in known:
+        return (
+            f"unknown espeak voice {language!r}; use a language such as en-us, en-gb, de, fr, "
+            "es (`essaycast voices espeak` lists them all), "
+            'optionally with a variant: "en-us+f3"'
+        )
+    if variant and variant not in variants(backend.data_dir):
+        some = ", ".join(v for v in variants(backend.data_dir) if len(v) <= 2)
+        return f"unknown espeak variant {variant!r}; use e.g. {some}"
+    return check_options("espeak", settings, SETTINGS)
+
+
+def unavailable_reason(spec: VoiceSpec) -> str | None:
+    """Why espeak-ng cannot speak this voice here, or None."""
+    backend, why = find_backend()
+    if backend is None:
+        return why
+    return check_voice(spec.voice)
+
+
+def revision(spec: VoiceSpec) -> str:
+    backend, _ = find_backend()
+    if backend is None:
+        return "none"
+    if backend.kind == "piper":
+        return f"espeak-ng {backend.version} from piper-tts {_piper_version()}"
+    return f"espeak-ng {backend.version} system"
+
+
+def _piper_version() -> str:
+    try:
+        return metadata.version("piper-tts")
+    except metadata.PackageNotFoundError:
+        return "?"
+
+
+class _Library:
+    """libespeak-ng through ctypes, initialised once per process."""
+
+    def __init__(self, backend: Backend) -> None:
+        lib = ctypes.CDLL(str(backend.path))
+        lib.espeak_Initialize.restype = ctypes.c_int
+        lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p,
+                                          ctypes.c_int]
+        lib.espeak_SetSynthCallback.restype = None
+        lib.espeak_SetSynthCallback.argtypes = [_SYNTH_CALLBACK]
+        lib.espeak_SetVoiceByName.restype = ctypes.c_int
+        lib.espeak_SetVoiceByName.argtypes = [ctypes.c_char_p]
+        lib.espeak_SetParameter.restype = ctypes.c_int
+        lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
+        lib.espeak_Synth.restype = ctypes.c_int
+        lib.espeak_Synth.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint,
+                                     ctypes.c_int, ctypes.c_uint, ctypes.c_uint,
+                                     ctypes.c_void_p, ctypes.c_void_p]
+        with NATIVE_LOCK:
+            rate = lib.espeak_Initialize(
+                _AUDIO_OUTPUT_SYNCHRONOUS, 0, str(backend.data_dir).encode(),
+                _INITIALIZE_DONT_EXIT,
+            )
+        if rate <= 0:
+            raise EngineUnavailable(f"espeak: espeak-ng cannot read its data in {backend.data_dir}")
+        self.lib = lib
+        self.sample_rate = rate
+        self._chunks: list[bytes] = []
+        self._callback = _SYNTH_CALLBACK(self._collect)  # kept alive as long as the library
+
+    def _collect(self, wav: ctypes._Pointer, count: int, _events: int | None) -> int:
+        if count > 0 and wav:
+            self._chunks.append(ctypes.string_at(wav, count * 2))
+        return 0  # 0: go on synthesising
+
+    def speak(self, text: str, voice: str, rate: int, pitch: int) -> bytes:
+        data = text.encode("utf-8") + b"\0"
+        # Piper's phonemizer shares this library's global voice: set ours, every
+        # time, and let nobody else in until the sentence is done.
+        with NATIVE_LOCK:
+            self.lib.espeak_SetSynthCallback(self._callback)
+            if self.lib.espeak_SetVoiceByName(voice.encode("utf-8")) != 0:
+                raise EngineUnavailable(f"espeak: espeak-ng has no voice {voice!r}")
+            self.lib.espeak_SetParameter(_RATE, rate, 0)
+            self.lib.espeak_SetParameter(_PITCH, pitch, 0)
+            self._chunks = []
+            error = self.lib.espeak_Synth(data, len(data), 0, _POS_CHARACTER, 0, _CHARS_UTF8,
+                                          None, None)
+            chunks, self._chunks = self._chunks, []
+        if error != 0:
+            raise EngineUnavailable(f"espeak: espeak-ng failed on {text[:40]!r} (error {error})")
+        return b"".join(chunks)
+
+
+@functools.cache
+def _library(backend: Backend) -> _Library:
+    return _Library(backend)
+
+
+def speak_with_executable(exe: Path, text: str, voice: str, rate: int,
+                          pitch: int) -> tuple[bytes, int]:
+    """PCM and sample rate from `espeak-ng --stdout`, the text given on stdin."""
+    proc = subprocess.run(
+        [str(exe), "--stdout", "--stdin", "-b", "1", "-v", voice, "-s", str(rate),
+         "-p", str(pitch)],
+        input=text.encode("utf-8"), capture_output=True,
+    )
+    if proc.returncode != 0:
+        last = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise EngineUnavailable(f"espeak: {exe} failed: {last[-1] if last else proc.returncode}")
+    return wav_pcm(proc.stdout)
+
+
+def wav_pcm(data: bytes) -> tuple[bytes, int]:
+    """16-bit mono PCM and sample rate from a WAV, even a streamed one with a bogus size."""
+    if data[:4] != b"RIFF" or data[8:12] != b"WAVE":
+        raise EngineUnavailable("espeak: espeak-ng did not write a WAV")
+    pos, rate = 12, 0
+    while pos + 8 <= len(data):
+        chunk, size = data[pos:pos + 4], struct.unpack("<I", data[pos + 4:pos + 8])[0]
+        if chunk == b"fmt ":
+            rate = struct.unpack("<I", data[pos + 12:pos + 16])[0]
+        elif chunk == b"data":
+            pcm = data[pos + 8:pos + 8 + size]  # a streamed WAV's size runs past the end
+            return pcm[: len(pcm) // 2 * 2], rate
+        pos += 8 + size + (size & 1)
+    raise EngineUnavailable("espeak: espeak-ng wrote a WAV without audio")
+
+
+class EspeakEngine:
+    """espeak-ng with one voice, rate and pitch."""
+
+    def __init__(self, spec: VoiceSpec) -> None:
+        problem = unavailable_reason(spec)
+        backend, _ = find_backend()
+        if problem or backend is None:
+            raise EngineUnavailable(f"espeak: {problem}")
+        name, settings = split_voice(spec.voice)
+        language, plus, variant = name.partition("+")
+        known = languages(backend.data_dir) if (backend.data_dir / "lang").is_dir() else {}
+        if language.lower() in known:
+            language = known[language.lower()].file
+        self.voice = f"{language}{plus}{variant}"
+        self.rate = max(80, min(450, round(BASE_RATE * spec.speed)))
+        self.pitch = _pitch(settings["pitch"]) if "pitch" in settings else DEFAULT_PITCH
+        self._speak: Callable[[str], tuple[bytes, int]]
+        if backend.kind == "piper":
+            library = _library(backend)
+            self._speak = lambda text: (
+                library.speak(text, self.voice, self.rate, self.pitch), library.sample_rate
+            )
+        else:
+            self._speak = lambda text: speak_with_executable(
+                backend.path, text, self.voice, self.rate, self.pitch
+            )
+
+    def synthesize(self, sentences: Sequence[str]) -> Iterator[SentenceAudio]:
+        for sentence in sentences:
+            pcm, rate = self._speak(sentence)
+            yield SentenceAudio(text=sentence, pcm=pcm, sample_rate=rate)
+
+
+def _voices() -> list[VoiceInfo]:
+    backend, _ = find_backend()
+    if backend is None or not (backend.data_dir / "lang").is_dir():
+        return [VoiceInfo(DEFAULT_VOICE, "English (America)")]
+    # list the voice files; the bare language codes they also answer to are implied
+    found = languages(backend.data_dir)
+    names = {p.name.lower() for p in (backend.data_dir / "lang").rglob("*") if p.is_file()}
+    return [VoiceInfo(name, found[name].title) for name in sorted(names)]
+
+
+def _usage() -> str:
+    backend, why = find_backend()
+    if backend is None:
+        where = why
+    else:
+        origin = "piper-tts" if backend.kind == "piper" else str(backend.path)
+        where = f"espeak-ng {backend.version} from {origin}"
+    some = " ".join(variants(backend.data_dir)) if backend else ""
+    return (
+        f"{where}. Settings: speed; pitch=0..100, e.g. \"en-us+f3,pitch=60\". "
+        + (f"Variants (+NAME): {some}" if some else "")
+    ).strip()
+
+
+INFO = EngineInfo(
+    name="espeak",
+    summary="offline formant voices in about a hundred languages (espeak-ng)",
+    default_voice=DEFAULT_VOICE,
+    voices=_voices,
+    unavailable_reason=unavailable_reason,
+    create=EspeakEngine,
+    check_voice=check_voice,
+    revision=revision,
+    usage=_usage,
+)

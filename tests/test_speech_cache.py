@@ -1,0 +1,113 @@
+"""Sentence cache: a warm rebuild synthesises nothing, an edit only what changed.
+
+A counting fake engine, registered like any other, proves it through the real build.
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from pipeline.build import build_show
+from pipeline.config import load_show
+from pipeline.model import SentenceAudio, VoiceSpec
+from pipeline.speech import ENGINES, EngineInfo, VoiceInfo
+from pipeline.speech.cache import SentenceCache, synthesize_cached
+from tests.conftest import make_show
+
+
+@dataclass
+class Counter:
+    """What the fake engine was asked to do."""
+
+    engines: int = 0
+    sentences: list[str] = field(default_factory=list)
+
+
+class ToneEngine:
+    """A 'voice' that says every sentence as a short tone, and counts."""
+
+    def __init__(self, counter: Counter) -> None:
+        counter.engines += 1
+        self.counter = counter
+
+    def synthesize(self, sentences: Sequence[str]) -> Iterator[SentenceAudio]:
+        for sentence in sentences:
+            self.counter.sentences.append(sentence)
+            samples = [int(8000 * math.sin(i * 0.1)) for i in range(2205 + 10 * len(sentence))]
+            yield SentenceAudio(sentence, struct.pack(f"<{len(samples)}h", *samples), 22050)
+
+
+@pytest.fixture
+def counter(monkeypatch: pytest.MonkeyPatch) -> Counter:
+    seen = Counter()
+    monkeypatch.setitem(ENGINES, "tone", EngineInfo(
+        name="tone", summary="test tones", default_voice="a4",
+        voices=lambda: [VoiceInfo("a4")], unavailable_reason=lambda spec: None,
+        create=lambda spec: ToneEngine(seen), check_voice=lambda voice: None,
+        revision=lambda spec: "tone 1",
+    ))
+    return seen
+
+
+def test_rebuild_synthesises_nothing_and_an_edit_only_the_changed_sentence(
+    tmp_path: Path, counter: Counter
+) -> None:
+    root = make_show(tmp_path / "show")
+    first = build_show(load_show(root), voice="tone")
+    assert first.ok and sorted(first.built) == ["first-light", "second-thoughts"]
+    assert "Nobody speaks." in counter.sentences and counter.engines == 1
+
+    counter.sentences.clear()
+    assert build_show(load_show(root), voice="tone").unchanged
+    forced = build_show(load_show(root), voice="tone", force=True)
+    assert sorted(forced.built) == ["first-light", "second-thoughts"]
+    # all audio came from the cache: the engine was not even built
+    assert (counter.sentences, counter.engines) == ([], 1)
+
+    essay = root / "essays" / "first.md"
+    essay.write_text(essay.read_text().replace("Nobody speaks.", "Somebody sings."))
+    edited = build_show(load_show(root), voice="tone")
+    assert edited.built == ["first-light"]
+    assert counter.sentences == ["Somebody sings."]
+
+
+def _key(cache: SentenceCache, text: str, voice: str = "a4", speed: float = 1.0,
+         engine: str = "tone") -> str:
+    return cache.key(VoiceSpec(engine, voice, speed), text)
+
+
+def test_cache_key_follows_everything_that_changes_the_sound(tmp_path, counter, monkeypatch):
+    cache = SentenceCache(tmp_path)
+    base = _key(cache, "Nobody speaks.")
+    assert _key(cache, "  Nobody   speaks. ") == base  # same words, same sound
+    assert _key(cache, "Nobody speaks!") != base
+    assert _key(cache, "Nobody speaks.", voice="b4") != base
+    assert _key(cache, "Nobody speaks.", speed=1.25) != base
+    assert _key(cache, "Nobody speaks.", engine="espeak", voice="en-us") != base
+    info = ENGINES["tone"]
+    monkeypatch.setitem(ENGINES, "tone", EngineInfo(**{**info.__dict__,
+                                                       "revision": lambda spec: "tone 2"}))
+    assert _key(SentenceCache(tmp_path), "Nobody speaks.") != base  # an engine upgrade
+
+
+def test_engine_is_built_only_on_a_miss_and_duplicates_are_spoken_once(tmp_path, counter):
+    cache = SentenceCache(tmp_path)
+    spec = VoiceSpec("tone", "a4")
+    built: list[int] = []
+
+    def factory() -> ToneEngine:
+        built.append(1)
+        return ToneEngine(counter)
+
+    said = [a.text for a in synthesize_cached(["Yes.", "No.", "Yes."], spec, cache, factory)]
+    assert said == ["Yes.", "No.", "Yes."]
+    assert counter.sentences == ["Yes.", "No."]
+    assert [a.text for a in synthesize_cached(["No.", "Yes."], spec, cache, factory)] == [
+        "No.", "Yes."]
+    assert len(built) == 1
