@@ -308,9 +308,12 @@ class _Renderer:
                 work_dir / "episode.wav",
                 intro=mix_intro(music, intro_voice),
                 outro=outro,
+                loudness=show.audio.loudness,
             )
             mp3 = work_dir / "episode.mp3"
-            master_to_mp3(audio.wav_path, mp3, show.audio.loudness, show.audio.kbps)
+            # assemble measured the loudness while writing the WAV: one mastering pass
+            master_to_mp3(audio.wav_path, mp3, show.audio.loudness, show.audio.kbps,
+                          measured=audio.loudness)
             tag_mp3(
                 mp3,
                 Tags(essay.title, author, show.podcast.title, published, essay.description,

@@ -1,30 +1,31 @@
 """Episode WAV -> mastered MP3 with ID3v2.3 tags and chapters.
 
-Mastering runs in ffmpeg, which streams, so a two-hour episode never sits in
-memory. Loudness is set by two-pass loudnorm: the first pass measures, the
-second applies one linear gain (no pumping) with a true-peak limiter.
+Mastering is one ffmpeg pass that streams, so a two-hour episode never sits in
+memory: a fixed gain (the integrated loudness was measured while the WAV was
+written, see audio.assemble) brings the episode to its target, a lookahead
+limiter keeps the peaks under the true-peak ceiling, and LAME encodes CBR mono.
+One linear gain keeps the voice's dynamics and costs nothing; loudnorm's
+dynamic mode would resample to 192 kHz and pump.
 """
 
 from __future__ import annotations
 
-import json
-import re
+import io
 import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from .audio import ENCODER_LOSS_LU, MASTER_CEILING, MONO_OFFSET_LU, limiter, parse_integrated
 from .errors import EssaycastError
 from .ffmpeg import ffmpeg_exe, run_ffmpeg
 from .model import ChapterMark
 
-# A mono file is heard on two ears: it sounds 3 LU louder than it measures.
-MONO_OFFSET_LU = 3.0
-TRUE_PEAK_CEILING = -1.5  # dBTP before encoding; MP3 adds a little overshoot
-LOUDNESS_RANGE = 11.0
-# Gentle speech compression evens out sentence-to-sentence level before loudnorm.
-COMPRESSOR = "acompressor=threshold=-24dB:ratio=2.5:attack=15:release=250:makeup=2"
+# Art in the tag: 800 px is enough for any player, and the whole tag should stay
+# under ~300 KB (FEED-RULES I3); the feed links the full-size cover anyway.
+COVER_PX = 800
+COVER_BYTES = 250_000
 
 
 @dataclass(frozen=True)
@@ -39,38 +40,42 @@ class Tags:
     track: int | None = None
 
 
-def _loudnorm(target: float, measured: dict[str, str] | None = None) -> str:
-    spec = f"loudnorm=I={target:.1f}:TP={TRUE_PEAK_CEILING}:LRA={LOUDNESS_RANGE}"
-    if measured is None:
-        return spec + ":print_format=json"
-    return spec + (
-        f":measured_I={measured['input_i']}:measured_TP={measured['input_tp']}"
-        f":measured_LRA={measured['input_lra']}:measured_thresh={measured['input_thresh']}"
-        f":offset={measured['target_offset']}:linear=true:print_format=summary"
-    )
-
-
-def measure_loudness(wav: Path, target: float) -> dict[str, str]:
-    """First loudnorm pass: what the compressed episode measures."""
+def measure_loudness(wav: Path) -> float:
+    """Integrated loudness of a file in LUFS (plain, mono as mono), by ffmpeg's ebur128."""
     cmd = [
         ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-i", str(wav),
-        "-af", f"{COMPRESSOR},{_loudnorm(target)}", "-f", "null", "-",
+        "-af", "ebur128=framelog=verbose", "-f", "null", "-",
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True)
-    found = re.search(r"\{[^{}]*\"input_i\"[^{}]*\}", proc.stderr)
-    if proc.returncode != 0 or not found:
+    if proc.returncode != 0:
         raise EssaycastError(f"{wav}: loudness measurement failed: {proc.stderr[-300:]}")
-    return json.loads(found.group(0))
+    return parse_integrated(proc.stderr)
 
 
-def master_to_mp3(wav: Path, mp3: Path, loudness: float, kbps: int) -> None:
-    """Compress, normalise to `loudness` LUFS as heard, limit peaks, encode CBR mono."""
-    target = loudness - MONO_OFFSET_LU
-    measured = measure_loudness(wav, target)
+def mastering_filter(measured: float, loudness: float) -> str:
+    """The ffmpeg filter that takes an episode measured at `measured` LUFS to `loudness`.
+
+    >>> mastering_filter(-19.6, -16.0)
+    'volume=1.00dB,alimiter=limit=0.8318:attack=5:release=80:level=0:latency=1'
+    """
+    gain = loudness - MONO_OFFSET_LU - measured + ENCODER_LOSS_LU
+    return f"volume={gain:.2f}dB,{limiter(MASTER_CEILING)}"
+
+
+def master_to_mp3(
+    wav: Path, mp3: Path, loudness: float, kbps: int, measured: float | None = None
+) -> None:
+    """Bring the episode to `loudness` LUFS as heard, limit its peaks, encode CBR mono.
+
+    `measured` is the WAV's integrated loudness if it is known already (assemble
+    measures it while writing); otherwise it is measured here.
+    """
+    if measured is None:
+        measured = measure_loudness(wav)
     run_ffmpeg(
         [
             "-i", str(wav),
-            "-af", f"{COMPRESSOR},{_loudnorm(target, measured)}",
+            "-af", mastering_filter(measured, loudness),
             "-ar", "44100", "-ac", "1",
             "-c:a", "libmp3lame", "-b:a", f"{kbps}k",
             # no Xing/encoder tag noise beyond what players need; tags come from mutagen
@@ -81,12 +86,44 @@ def master_to_mp3(wav: Path, mp3: Path, loudness: float, kbps: int) -> None:
     )
 
 
+def cover_for_tag(image: bytes, size: int = COVER_PX) -> bytes:
+    """The cover as a JPEG of at most `size` px and COVER_BYTES, small enough to embed."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(image)) as opened:
+            art = opened.convert("RGB")
+    except (UnidentifiedImageError, OSError) as exc:
+        raise EssaycastError(f"cover art: not an image Pillow can read ({exc})") from None
+    if opened.format == "JPEG" and max(art.size) <= size and len(image) <= COVER_BYTES:
+        return image  # already fit to embed (cover.embedded_cover): no second lossy pass
+    if max(art.size) > size:
+        art = art.resize(_fit(art.size, size), Image.Resampling.LANCZOS)
+    # a photo-like cover fits at quality 85; a noisy one steps down until it fits
+    for quality in (85, 75, 65, 50, 35):
+        out = io.BytesIO()
+        art.save(out, "JPEG", quality=quality, optimize=True)
+        if out.tell() <= COVER_BYTES:
+            break
+    return out.getvalue()
+
+
+def _fit(dims: tuple[int, int], size: int) -> tuple[int, int]:
+    """Scale (w, h) so the longer side is `size`.
+
+    >>> _fit((1600, 900), 800)
+    (800, 450)
+    """
+    w, h = dims
+    scale = size / max(w, h)
+    return max(1, round(w * scale)), max(1, round(h * scale))
+
+
 def tag_mp3(
     mp3: Path,
     tags: Tags,
     chapters: Sequence[ChapterMark] = (),
     cover: bytes | None = None,
-    cover_mime: str = "image/jpeg",
 ) -> None:
     """Write ID3v2.3 frames: text, cover art (front cover) and CHAP/CTOC chapters."""
     from mutagen.id3 import (
@@ -115,7 +152,9 @@ def tag_mp3(
     if tags.description:
         id3.add(COMM(encoding=3, lang="eng", desc="", text=tags.description))
     if cover:
-        id3.add(APIC(encoding=3, mime=cover_mime, type=3, desc="Cover", data=cover))
+        # type 3 = front cover; pydub's cover= writes type 0 "Other" (FEED-RULES I3)
+        id3.add(APIC(encoding=3, mime="image/jpeg", type=3, desc="Cover",
+                     data=cover_for_tag(cover)))
     ids = [f"chp{n}" for n in range(len(chapters))]
     for element_id, mark in zip(ids, chapters, strict=True):
         id3.add(
