@@ -9,9 +9,9 @@ show's pronunciation lexicon. Nothing here reads files or the clock.
 from __future__ import annotations
 
 import re
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from functools import cache
 from typing import TYPE_CHECKING
 
 from .errors import EssayError
@@ -39,12 +39,20 @@ class Block:
 # -- Markdown and plain text -> blocks -----------------------------------------------------------
 
 
-@cache
-def _markdown() -> MarkdownIt:
-    from markdown_it import MarkdownIt
-    from mdit_py_plugins.footnote import footnote_plugin
+# The parser and the segmenter keep state while they work, so each thread gets
+# its own: parallel builds (--jobs) call to_speech_text from several threads.
+_per_thread = threading.local()
 
-    return MarkdownIt("commonmark").use(footnote_plugin).enable(["table", "strikethrough"])
+
+def _markdown() -> MarkdownIt:
+    parser = getattr(_per_thread, "markdown", None)
+    if parser is None:
+        from markdown_it import MarkdownIt
+        from mdit_py_plugins.footnote import footnote_plugin
+
+        parser = MarkdownIt("commonmark").use(footnote_plugin).enable(["table", "strikethrough"])
+        _per_thread.markdown = parser
+    return parser
 
 
 def _inline(token: Token) -> str:
@@ -150,14 +158,16 @@ _NEVER_FINAL = re.compile(
 )
 
 
-@cache
 def _segmenter(language: str) -> object:
-    import pysbd
+    segmenters = _per_thread.__dict__.setdefault("segmenters", {})
+    if language not in segmenters:
+        import pysbd
 
-    try:
-        return pysbd.Segmenter(language=language, clean=False)
-    except ValueError:  # pysbd knows this language no better than English
-        return pysbd.Segmenter(language="en", clean=False)
+        try:
+            segmenters[language] = pysbd.Segmenter(language=language, clean=False)
+        except ValueError:  # pysbd knows this language no better than English
+            segmenters[language] = pysbd.Segmenter(language="en", clean=False)
+    return segmenters[language]
 
 
 def split_sentences(text: str, language: str = "en") -> list[str]:

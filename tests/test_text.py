@@ -285,3 +285,17 @@ def test_any_body_is_speech_or_an_essay_error(body: str, markup: str) -> None:
         assert len(sentence.written) <= MAX_SENTENCE or " " not in sentence.written
         assert not re.search(r"[0-9]", re.sub(r"\[\[.*?\]\]", "", sentence.spoken))  # phonemes pass
     render_script(speech)
+
+
+def test_to_speech_text_gives_the_same_script_from_many_threads_at_once() -> None:
+    """Parallel builds (--jobs) narrate essays in several threads; none may lose a word."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pipeline.essays import read_essay
+
+    root = Path(__file__).resolve().parent.parent / "essays"
+    essays = [read_essay(p) for p in sorted(root.iterdir())]
+    expected = [render_script(to_speech_text(e)) for e in essays]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda e: render_script(to_speech_text(e)), essays * 8))
+    assert results == expected * 8
