@@ -3,6 +3,7 @@
     python bench/run.py                 # everything; writes bench/results.json + RESULTS.md
     python bench/run.py --quick         # smaller inputs, one repeat: a few minutes
     python bench/run.py --only a,c      # some figures (a b c d e f i); RESULTS.md keeps the rest
+    python bench/run.py --report        # regenerate RESULTS.md from bench/results.json
 
 Figures (letters as in issue 9):
   a  full build of the sample show vs the Piper CLI reading the same text (cold and warm cache)
@@ -338,7 +339,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=None, help="repeats per side")
     parser.add_argument("--out", type=Path, default=h.ROOT / "bench" / "results.json")
     parser.add_argument("--keep", action="store_true", help="keep the temporary shows")
+    parser.add_argument("--report", action="store_true",
+                        help="only regenerate RESULTS.md from the results JSON")
     args = parser.parse_args(argv)
+    results_md = h.ROOT / "bench" / "RESULTS.md"
+    if args.report:
+        results_md.write_text(report.render(json.loads(args.out.read_text())), encoding="utf-8")
+        return 0
     chosen = {c for c in args.only.replace(",", "") if c in FIGURES}
     if "f" in chosen or "i" in chosen:
         chosen.add("a")  # (f) and (i) are measured on (a)'s builds
@@ -377,7 +384,6 @@ def main(argv: list[str] | None = None) -> int:
             fig.pop(key)
     results["bench_seconds"] = round(time.monotonic() - started, 1)
     args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    results_md = h.ROOT / "bench" / "RESULTS.md"
     results_md.write_text(report.render(results), encoding="utf-8")
     log(f"wrote {args.out} and {results_md} in {results['bench_seconds']:.0f} s")
     return 0
