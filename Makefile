@@ -16,7 +16,10 @@ test: $(VENV)/.dev-installed
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check pipeline tests bench
 
+# Speed and memory against the piper CLI (SPEC section 10); writes bench/RESULTS.md.
+# Not part of `make test`. espeak-ng on PATH (apt) is optional: figure (b)'s anchor.
 bench: $(VENV)/.dev-installed
+	$(BIN)/python -m pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/run.py
 
 $(BIN)/python:
