@@ -85,8 +85,9 @@ class BuildReport:
         return f"{verb} {count} {noun} ({', '.join(parts)}) in {self.seconds:.1f} s"
 
 
-# progress(event, detail): "essay" (slug) when an essay starts; "sentence" ("done/total")
-Progress = Callable[[str, str], None]
+# progress(event, slug, done, total): "essay" when an essay starts rendering,
+# "sentence" after each newly synthesised sentence, "done" when it is published.
+Progress = Callable[[str, str, int, int], None]
 
 
 def build_show(
@@ -182,11 +183,14 @@ def _run_jobs(renderer: _Renderer, work: list, jobs: int) -> Iterator[Episode | 
 
     def render(item: PlannedEssay, entry: Entry, published: datetime, number: int | None):
         if renderer.progress:
-            renderer.progress("essay", item.essay.slug)
+            renderer.progress("essay", item.essay.slug, 0, 0)
         try:
-            return renderer.render(item, entry.guid, published, number)
+            episode = renderer.render(item, entry.guid, published, number)
         except EssaycastError as exc:  # one essay's failure is reported, not raised
             return exc
+        if renderer.progress:
+            renderer.progress("done", item.essay.slug, 0, 0)
+        return episode
 
     if jobs <= 1 or len(work) <= 1:
         # in the calling thread: Ctrl-C stops at once, tracebacks stay simple
@@ -201,6 +205,44 @@ def _run_jobs(renderer: _Renderer, work: list, jobs: int) -> Iterator[Episode | 
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             raise
+
+
+def build_episode(
+    path: Path, out: Path | None = None, voice: str | None = None, show: Show | None = None
+) -> tuple[Episode, list[Path]]:
+    """One essay to one MP3 with its transcripts and chapters; no feed, no manifest.
+
+    `show` supplies the voice, music, lexicon and sentence cache; without one,
+    the defaults are used and the spoken intro names only the title and author.
+    Returns the episode and the files written (the MP3 first).
+    """
+    from .config import standalone_show
+    from .speech import resolve_voice
+
+    alone = show is None
+    show = show or standalone_show()
+    essay = read_essay(path)
+    spec = resolve_voice(show.voice.engine, show.voice.voice, show.voice.speed,
+                         voice or essay.voice)
+    out = out or Path(f"{essay.slug}.mp3")
+    if out.suffix.lower() != ".mp3":
+        raise ConfigError(f"-o: {out} must end in .mp3", source="command line")
+    # inside a show the episode carries the show's cover, as its built episodes do
+    cover = None if alone else show.output_dir / publish_cover(show)
+    published = essay.date or git_first_added(path) or _build_time()
+    item = PlannedEssay(essay, spec, "", "new")
+    with tempfile.TemporaryDirectory(prefix="essaycast-episode-") as scratch:
+        renderer = _Renderer(show, None, cover, output_dir=Path(scratch))
+        episode = renderer.render(item, f"urn:essaycast:{essay.slug}", published, essay.episode)
+        written = []
+        # the MP3 last: a reader that sees it also sees its transcripts
+        for source in [*episode.transcripts.values(), episode.chapters, episode.audio]:
+            suffix = source.split(".", 1)[1] if "." in source else ""
+            target = out.with_name(f"{out.stem}.{suffix}") if suffix != "mp3" else out
+            with atomic_path(target) as tmp:
+                shutil.move(Path(scratch) / source, tmp)
+            written.append(target)
+    return episode, [written[-1], *written[:-1]]
 
 
 def write_feed(
@@ -242,8 +284,15 @@ def _require_base_url(show: Show) -> None:
 class _Renderer:
     """Renders stale essays; owns the voice engines so each model loads once per build."""
 
-    def __init__(self, show: Show, progress: Progress | None, cover: Path | None = None) -> None:
+    def __init__(
+        self,
+        show: Show,
+        progress: Progress | None,
+        cover: Path | None = None,
+        output_dir: Path | None = None,
+    ) -> None:
         self.show = show
+        self.output_dir = output_dir or show.output_dir
         self.progress = progress
         self.cover = cover
         self._cover_art: bytes | None = None
@@ -284,13 +333,14 @@ class _Renderer:
         if not sentences:
             raise EssayError(_relative(show, essay.path), "has no text to read aloud")
         author = essay.author or show.podcast.author
-        intro_lines = [f"{show.podcast.title}.", f"{essay.title}, by {author}." if author
-                       else f"{essay.title}."]
+        # "<Show>. <Title>, by <Author>." -- a lone episode has no show to name
+        intro_lines = [f"{show.podcast.title}."] if show.podcast.title else []
+        intro_lines.append(f"{essay.title}, by {author}." if author else f"{essay.title}.")
         cache = SentenceCache(show.state_dir / "cache" / "sentences")
 
         def on_sentence(done: int, total: int) -> None:
             if self.progress:
-                self.progress("sentence", f"{done}/{total}")
+                self.progress("sentence", essay.slug, done, total)
 
         intro_voice = [
             to_episode_rate(a)
@@ -298,8 +348,9 @@ class _Renderer:
         ]
         music = load_music(show.music.intro, show.root, key="music.intro")
         outro = load_music(show.music.outro, show.root, key="music.outro")
-        episodes_dir = show.output_dir / EPISODES_DIR
+        episodes_dir = self.output_dir / EPISODES_DIR
         episodes_dir.mkdir(parents=True, exist_ok=True)
+        show.state_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=show.state_dir, prefix="render-") as work:
             work_dir = Path(work)
             audio = assemble(
@@ -316,8 +367,8 @@ class _Renderer:
                           measured=audio.loudness)
             tag_mp3(
                 mp3,
-                Tags(essay.title, author, show.podcast.title, published, essay.description,
-                     number),
+                Tags(essay.title, author, show.podcast.title or essay.title, published,
+                     essay.description, number),
                 audio.chapters,
                 cover=self.cover_art(),
             )
@@ -334,8 +385,8 @@ class _Renderer:
                 f"{stem}.chapters.json": render_chapters(audio.chapters, essay.title).encode(),
             }
             for name, data in files.items():
-                write_atomic(show.output_dir / name, data)
-            with atomic_path(show.output_dir / f"{stem}.mp3") as tmp:
+                write_atomic(self.output_dir / name, data)
+            with atomic_path(self.output_dir / f"{stem}.mp3") as tmp:
                 shutil.move(mp3, tmp)
         return Episode(
             slug=essay.slug,

@@ -125,6 +125,40 @@ def build(ctx, show_dir, base_url, force, only, voice, jobs, dry_run, as_json, v
 
 @main.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path),
+              help="The MP3 to write (default: <slug>.mp3 here). Transcripts go beside it.")
+@click.option("--voice", metavar="ENGINE:VOICE", help="The voice (default: the show's, or piper).")
+@click.option("--show", "show_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=None, help="Use this show's settings (default: the show around FILE).")
+@_verbosity
+@click.pass_context
+def episode(ctx, file, out, voice, show_dir, verbose, quiet):
+    """Narrate one essay into one MP3 (with .vtt, .srt, .chapters.json); no feed.
+
+    Needs no show: outside one, the default voice and music are used and the
+    spoken intro names the title and author.
+
+    \b
+    Example:
+      essaycast episode review.md -o review.mp3 --voice espeak:en-gb
+    """
+    _setup(ctx, verbose, quiet)
+    from .build import build_episode
+    from .config import find_show_root, load_show
+
+    root = show_dir or find_show_root(file)
+    show = load_show(root) if root is not None else None
+    made, files = build_episode(file, out, voice=voice, show=show)
+    if not quiet:
+        minutes, seconds = divmod(round(made.duration), 60)
+        size = files[0].stat().st_size / 1e6
+        click.echo(f"Wrote {files[0]} ({minutes}:{seconds:02d}, {size:.1f} MB)")
+        for extra in files[1:]:
+            click.echo(f"  and {extra}")
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--show", "show_dir", type=click.Path(file_okay=False, path_type=Path),
               default=None, help="Use this show's lexicon (default: the show around FILE).")
 def script(file, show_dir):
@@ -134,15 +168,13 @@ def script(file, show_dir):
     Example:
       essaycast script essays/never-let-me-go.md
     """
-    from .config import CONFIG_NAME, load_show
+    from .config import find_show_root, load_show
     from .essays import read_essay
     from .text import render_script, to_speech_text
 
     lexicon: dict[str, str] = {}
     language = "en"
-    root = show_dir or next(
-        (p for p in file.resolve().parents if (p / CONFIG_NAME).is_file()), None
-    )
+    root = show_dir or find_show_root(file)
     if root is not None:
         show = load_show(root)
         lexicon, language = show.lexicon, show.podcast.language
@@ -179,13 +211,15 @@ def voices(engine, check):
 
 
 def _progress_printer():
-    def progress(event: str, detail: str) -> None:
+    """One status line that says which essay is being spoken; a line per finished essay."""
+
+    def progress(event: str, slug: str, done: int, total: int) -> None:
         if event == "essay":
-            click.echo(f"\r\033[K{detail}", err=True, nl=False)
+            click.echo(f"\r\033[K{slug}: rendering", err=True, nl=False)
         elif event == "sentence":
-            click.echo(f"\r\033[K  sentence {detail}", err=True, nl=False)
-            if detail.split("/")[0] == detail.split("/")[1]:
-                click.echo("", err=True)
+            click.echo(f"\r\033[K{slug}: sentence {done}/{total}", err=True, nl=False)
+        elif event == "done":
+            click.echo(f"\r\033[K{slug}: done", err=True)
 
     return progress
 

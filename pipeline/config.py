@@ -103,6 +103,19 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _BITRATE = re.compile(r"^(\d{2,3})k$")
 
 
+def find_show_root(path: Path) -> Path | None:
+    """The show folder around `path` (the nearest parent with a podcast.toml), if any."""
+    return next((p for p in path.resolve().parents if (p / CONFIG_NAME).is_file()), None)
+
+
+def standalone_show() -> Show:
+    """Settings for an essay outside any show: defaults, a per-user sentence cache."""
+    import os
+
+    cache_home = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return Show(root=cache_home / "essaycast", podcast=PodcastSettings(title=""))
+
+
 def load_show(root: Path | str = ".", base_url: str | None = None) -> Show:
     """Read `<root>/podcast.toml`; raise one ConfigError listing every problem."""
     root = Path(root).resolve()
