@@ -107,7 +107,7 @@ def _install() -> None:
         from pipeline import build, episode
         from pipeline.ffmpeg import run_ffmpeg
 
-        def plain_encode(wav: Path, mp3: Path, loudness: float, kbps: int) -> None:
+        def plain_encode(wav: Path, mp3: Path, loudness: float, kbps: int, **_: object) -> None:
             run_ffmpeg(["-i", str(wav), "-c:a", "libmp3lame", "-b:a", f"{kbps}k",
                         "-map_metadata", "-1", "-id3v2_version", "0", "-f", "mp3", str(mp3)],
                        what=str(mp3))

@@ -150,7 +150,8 @@ def figure_i(work: Path, a: dict, quick: bool) -> dict:
     log("i: pocketsphinx on the Piper CLI's audio")
     theirs = asr_measure(anchor_wav, text, ffmpeg)
     log("i: pocketsphinx on essaycast's episode")
-    ours = asr_measure(show / "output" / "episodes" / f"{slug}.mp3", intro + "\n" + text, ffmpeg)
+    (episode,) = (show / "output" / "episodes").glob(f"{slug}-*.mp3")  # <slug>-<hash>.mp3
+    ours = asr_measure(episode, intro + "\n" + text, ffmpeg)
     from dataclasses import asdict
 
     return {"essay": essay, "anchor": asdict(theirs), "ours": asdict(ours)}

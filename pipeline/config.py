@@ -99,7 +99,7 @@ _SECTIONS: dict[str, type] = {
 }
 
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _BITRATE = re.compile(r"^(\d{2,3})k$")
 
 
@@ -219,7 +219,7 @@ def _check_values(sections: dict[str, dict[str, Any]]) -> list[str]:
             f"podcast.language: {podcast['language']!r} is not a BCP 47 code; "
             'use e.g. "en" or "en-GB"'
         )
-    if podcast.get("email") and not _EMAIL.match(podcast["email"]):
+    if podcast.get("email") and not EMAIL.match(podcast["email"]):
         problems.append(f"podcast.email: {podcast['email']!r} is not an e-mail address")
     for key in ("base_url", "link"):
         url = podcast.get(key)

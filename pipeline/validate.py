@@ -30,6 +30,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .categories import APPLE_CATEGORIES
+from .config import EMAIL
 
 ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST = "https://podcastindex.org/namespace/1.0"
@@ -74,7 +75,6 @@ RFC2822 = re.compile(
     r"\d{4} \d{2}:\d{2}:\d{2} ([+-]\d{4}|GMT)$"
 )
 UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$")
-EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _CLOCK = r"(\d{2,}):([0-5]\d):([0-5]\d)"
 VTT_TIMING = re.compile(rf"^{_CLOCK}\.(\d{{3}}) --> {_CLOCK}\.(\d{{3}})")
 SRT_TIMING = re.compile(rf"^{_CLOCK},(\d{{3}}) --> {_CLOCK},(\d{{3}})$")
@@ -572,7 +572,7 @@ def check_b9(ctx: Context) -> Iterator[str]:
     if not (_text(owner, "itunes:name") or "").strip():
         yield "itunes:owner has no itunes:name"
     mail = (_text(owner, "itunes:email") or "").strip()
-    if not EMAIL_RE.match(mail):
+    if not EMAIL.match(mail):
         yield f"itunes:owner e-mail {mail!r} is not an e-mail address"
 
 
@@ -821,7 +821,7 @@ def check_d3(ctx: Context) -> Iterator[str]:
     if (locked.text or "").strip() not in ("yes", "no"):
         yield f"podcast:locked is {locked.text!r}; use yes or no"
     owner = locked.get("owner")
-    if owner is not None and not EMAIL_RE.match(owner):
+    if owner is not None and not EMAIL.match(owner):
         yield f"podcast:locked owner {owner!r} is not an e-mail address"
 
 
