@@ -10,6 +10,7 @@ the other essays go on.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -20,11 +21,12 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import __version__
 from .config import Show
 from .cover import embedded_cover, prune_covers, publish_cover
 from .errors import ConfigError, EssaycastError, EssayError
@@ -35,6 +37,8 @@ from .manifest import MANIFEST_NAME, Entry, Manifest, episode_record, fingerprin
 from .model import Episode, Essay, VoiceSpec
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from .speech import Engine
 
 log = logging.getLogger(__name__)
@@ -110,9 +114,10 @@ def build_show(
     report = BuildReport(dry_run=dry_run)
     if not dry_run:
         _require_base_url(show)  # before any work: a feed is the point of a build
-    with show_lock(show.state_dir):
+    # a dry run writes nothing, not even the lock, and may run beside a build
+    with contextlib.nullcontext() if dry_run else show_lock(show.state_dir):
         # holding the lock, no other build is using these: a killed build's leftovers
-        for stale in show.state_dir.glob("render-*"):
+        for stale in [] if dry_run else show.state_dir.glob("render-*"):
             shutil.rmtree(stale, ignore_errors=True)
         manifest = Manifest.load(show.output_dir / MANIFEST_NAME)
         built_at = _build_time()
@@ -135,7 +140,6 @@ def build_show(
         # before rendering: a bad show image is a config error, and episodes embed the cover
         cover = publish_cover(show)
         renderer = _Renderer(show, progress, show.output_dir / cover)
-        numbers = _episode_numbers(plan)
         jobs_to_run = []
         for item in plan:
             entry = manifest.entries.get(item.essay.slug)
@@ -149,7 +153,14 @@ def build_show(
                     first_seen=built_at.isoformat(),
                 )
             published = _publication_date(item.essay, entry, built_at)
-            jobs_to_run.append((item, entry, published, numbers.get(item.essay.slug)))
+            jobs_to_run.append((item, entry, published))
+        numbers = _episode_numbers(
+            [(item.essay, entry, published) for item, entry, published in jobs_to_run],
+            manifest,
+        )
+        jobs_to_run = [(*job, numbers[job[0].essay.slug]) for job in jobs_to_run]
+        if jobs_to_run:
+            renderer.load_music()  # a missing music file is the show's error (exit 2), once
 
         # Results are taken in plan order, so the report and manifest do not
         # depend on which worker finished first.
@@ -161,6 +172,7 @@ def build_show(
                 continue
             entry.source = _relative(show, item.essay.path)
             entry.fingerprint = item.fingerprint
+            entry.number = outcome.number
             entry.episode = episode_record(outcome)
             manifest.entries[item.essay.slug] = entry
             report.built.append(item.essay.slug)
@@ -170,7 +182,18 @@ def build_show(
         report.episodes = [e for e in (x.to_episode() for x in manifest.entries.values()) if e]
         # manifest before feed: the feed must never name an episode the manifest forgot
         manifest.save(show.output_dir / MANIFEST_NAME)
-        write_feed(show, report.episodes, manifest.show_guid, cover)
+        feed_key = fingerprint(
+            __version__, asdict(show.podcast), manifest.show_guid, cover,
+            sorted((episode_record(e) for e in report.episodes), key=lambda r: r["slug"]),
+        )
+        published_files = (show.output_dir / FEED_NAME, show.output_dir / PAGE_NAME)
+        # a no-change rebuild leaves the feed alone (and never imports feedgen)
+        if feed_key != manifest.feed_key or not all(p.is_file() for p in published_files):
+            write_feed(show, report.episodes, manifest.show_guid, cover)
+            # recorded only once the feed is written: a build killed in between
+            # writes it again next time
+            manifest.feed_key = feed_key
+            manifest.save(show.output_dir / MANIFEST_NAME)
         # only now that the feed no longer names them may old files go
         _collect_garbage(show, manifest)
         prune_covers(show.output_dir, keep=cover)
@@ -187,10 +210,20 @@ def _run_jobs(renderer: _Renderer, work: list, jobs: int) -> Iterator[Episode | 
         try:
             episode = renderer.render(item, entry.guid, published, number)
         except EssaycastError as exc:  # one essay's failure is reported, not raised
-            return exc
+            failure: EssaycastError = exc
+        except Exception as exc:  # noqa: BLE001 - the one place that isolates an essay
+            log.debug("rendering %s failed", item.essay.path, exc_info=True)
+            failure = EssayError(
+                str(item.essay.path),
+                f"unexpected {type(exc).__name__}: {exc} (run with -v for the traceback)",
+            )
+        else:
+            if renderer.progress:
+                renderer.progress("done", item.essay.slug, 0, 0)
+            return episode
         if renderer.progress:
-            renderer.progress("done", item.essay.slug, 0, 0)
-        return episode
+            renderer.progress("failed", item.essay.slug, 0, 0)
+        return failure
 
     if jobs <= 1 or len(work) <= 1:
         # in the calling thread: Ctrl-C stops at once, tracebacks stay simple
@@ -233,6 +266,7 @@ def build_episode(
     item = PlannedEssay(essay, spec, "", "new")
     with tempfile.TemporaryDirectory(prefix="essaycast-episode-") as scratch:
         renderer = _Renderer(show, None, cover, output_dir=Path(scratch))
+        renderer.load_music()
         episode = renderer.render(item, f"urn:essaycast:{essay.slug}", published, essay.episode)
         written = []
         # the MP3 last: a reader that sees it also sees its transcripts
@@ -299,6 +333,15 @@ class _Renderer:
         self._cover_lock = threading.Lock()
         self.engines: dict[VoiceSpec, Engine] = {}
         self._engines_lock = threading.Lock()
+        self.music: np.ndarray | None = None
+        self.outro: np.ndarray | None = None
+
+    def load_music(self) -> None:
+        """Decode the intro and outro once per build; a bad file is a ConfigError."""
+        from .music import load_music
+
+        self.music = load_music(self.show.music.intro, self.show.root, key="music.intro")
+        self.outro = load_music(self.show.music.outro, self.show.root, key="music.outro")
 
     def engine(self, spec: VoiceSpec) -> Engine:
         """The engine for `spec`, loaded on first use and shared by every job."""
@@ -322,7 +365,6 @@ class _Renderer:
     ) -> Episode:
         from .audio import assemble, mix_intro, to_episode_rate
         from .episode import Tags, master_to_mp3, mp3_duration, tag_mp3
-        from .music import load_music
         from .speech.cache import SentenceCache, synthesize_cached
         from .text import to_speech_text
         from .transcript import render_chapters, render_srt, render_vtt
@@ -346,8 +388,6 @@ class _Renderer:
             to_episode_rate(a)
             for a in synthesize_cached(intro_lines, spec, cache, lambda: self.engine(spec))
         ]
-        music = load_music(show.music.intro, show.root, key="music.intro")
-        outro = load_music(show.music.outro, show.root, key="music.outro")
         episodes_dir = self.output_dir / EPISODES_DIR
         episodes_dir.mkdir(parents=True, exist_ok=True)
         show.state_dir.mkdir(parents=True, exist_ok=True)
@@ -357,8 +397,8 @@ class _Renderer:
                 speech,
                 synthesize_cached(sentences, spec, cache, lambda: self.engine(spec), on_sentence),
                 work_dir / "episode.wav",
-                intro=mix_intro(music, intro_voice),
-                outro=outro,
+                intro=mix_intro(self.music, intro_voice),
+                outro=self.outro,
                 loudness=show.audio.loudness,
             )
             mp3 = work_dir / "episode.mp3"
@@ -519,26 +559,39 @@ def _collect_garbage(show: Show, manifest: Manifest) -> None:
             path.unlink(missing_ok=True)
 
 
-def _episode_numbers(plan: list[PlannedEssay]) -> dict[str, int]:
-    """itunes:episode: front matter wins; otherwise 1, 2, 3... in date order."""
-    numbers = {p.essay.slug: p.essay.episode for p in plan if p.essay.episode}
-    dated = sorted(plan, key=lambda p: (p.essay.date or datetime.max.replace(tzinfo=UTC),
-                                        p.essay.slug))
-    next_number = 1
-    for item in dated:
-        if item.essay.slug in numbers:
-            continue
-        while next_number in numbers.values():
-            next_number += 1
-        numbers[item.essay.slug] = next_number
-        next_number += 1
+def _episode_numbers(
+    stale: list[tuple[Essay, Entry, datetime]], manifest: Manifest
+) -> dict[str, int]:
+    """itunes:episode for each essay about to render: front matter wins; a number
+    once given is kept; a new episode gets the next free one, in date order."""
+    numbers: dict[str, int] = {}
+    def kept(entry: Entry) -> int | None:  # older manifests kept it in the record only
+        return entry.number or (entry.episode or {}).get("number")
+
+    taken = {n for n in map(kept, manifest.entries.values()) if n}
+    new = []
+    for essay, entry, published in stale:
+        if essay.episode:
+            numbers[essay.slug] = essay.episode
+        elif kept(entry):
+            numbers[essay.slug] = kept(entry)
+        else:
+            new.append((published, essay.slug))
+    taken |= set(numbers.values())
+    for _, slug in sorted(new):
+        number = max(taken, default=0) + 1
+        numbers[slug] = number
+        taken.add(number)
     return numbers
 
 
 def _publication_date(essay: Essay, entry: Entry, built_at: datetime) -> datetime:
-    """Front matter, else the git commit that added the file, else the first build."""
+    """Front matter, else the date published before, else the git commit that added
+    the file, else the first build: recorded, so it never changes on a later build."""
     if essay.date is not None:
         return essay.date
+    if entry.episode and entry.episode.get("published"):
+        return datetime.fromisoformat(entry.episode["published"])
     added = git_first_added(essay.path)
     if added is not None:
         return added

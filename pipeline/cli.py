@@ -1,6 +1,6 @@
 """The essaycast command line: parse, make one library call, report, exit.
 
-Heavy libraries (piper, onnxruntime, pydub, feedgen, mutagen) are imported
+Heavy libraries (piper, onnxruntime, feedgen, mutagen, Pillow) are imported
 inside the library calls, so `--help` and a no-change rebuild load none of them.
 Exit codes: 0 all well; 1 some essays failed or the show is locked; 2 usage or
 configuration error.
@@ -35,6 +35,14 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             click.echo("Interrupted; the previous output is intact.", err=True)
             sys.exit(130)
+        except OSError as exc:  # an unwritable or missing folder: say which, and what to do
+            if (ctx.obj or {}).get("verbose"):
+                traceback.print_exc()
+            where = f"{exc.filename}: " if exc.filename else ""
+            raise EssaycastError(
+                f"{where}{exc.strerror or exc}; check that the folder exists and that you "
+                "may write there"
+            ) from exc
         except Exception as exc:  # noqa: BLE001 - the CLI's last line of defence
             if (ctx.obj or {}).get("verbose"):
                 traceback.print_exc()
@@ -49,17 +57,15 @@ def _verbosity(func):
 
 
 def _setup(ctx: click.Context, verbose: bool, quiet: bool) -> None:
-    ctx.ensure_object(dict)
+    ctx.ensure_object(dict)  # the group made it: the group's error handler sees -v too
     ctx.obj["verbose"] = verbose
     ctx.obj["quiet"] = quiet
     logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.ERROR if quiet else logging.WARNING,
-        format="%(levelname)s: %(message)s",
+        level=logging.ERROR if quiet else logging.WARNING, format="%(levelname)s: %(message)s"
     )
     if verbose:
-        # third-party chatter stays out even with -v
-        for name in ("numba", "PIL", "matplotlib"):
-            logging.getLogger(name).setLevel(logging.WARNING)
+        # our own details; third-party debug chatter (markdown-it, PIL...) stays out
+        logging.getLogger("pipeline").setLevel(logging.DEBUG)
 
 
 def _interactive() -> bool:
@@ -69,7 +75,8 @@ def _interactive() -> bool:
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="essaycast")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Turn a folder of essays into a narrated podcast.
 
     \b
@@ -77,6 +84,7 @@ def main() -> None:
       essaycast build          narrate every new or changed essay, write output/
       essaycast script FILE    read what the voice will say, before rendering
     """
+    ctx.ensure_object(dict)  # shared with every command's context
 
 
 @main.command()
@@ -218,8 +226,8 @@ def _progress_printer():
             click.echo(f"\r\033[K{slug}: rendering", err=True, nl=False)
         elif event == "sentence":
             click.echo(f"\r\033[K{slug}: sentence {done}/{total}", err=True, nl=False)
-        elif event == "done":
-            click.echo(f"\r\033[K{slug}: done", err=True)
+        elif event in ("done", "failed"):
+            click.echo(f"\r\033[K{slug}: {event}", err=True)
 
     return progress
 

@@ -37,8 +37,8 @@ class Entry:
     guid: str
     first_seen: str  # ISO 8601; the date of last resort, fixed forever
     fingerprint: str = ""
+    number: int | None = None  # itunes:episode, kept once given
     episode: dict[str, Any] | None = None  # the published Episode, as JSON
-    outputs: dict[str, str] = field(default_factory=dict)  # path under output/ -> sha256
 
     def to_episode(self) -> Episode | None:
         if not self.episode:
@@ -52,6 +52,7 @@ class Entry:
 class Manifest:
     show_guid: str | None = None
     entries: dict[str, Entry] = field(default_factory=dict)  # slug -> Entry
+    feed_key: str | None = None  # what feed.xml and index.html were last written from
 
     @staticmethod
     def load(path: Path) -> Manifest:
@@ -61,7 +62,9 @@ class Manifest:
             if data.get("version") != MANIFEST_VERSION:
                 raise ValueError(f"version {data.get('version')!r}")
             entries = {slug: Entry(**raw) for slug, raw in data.get("episodes", {}).items()}
-            return Manifest(show_guid=data.get("show_guid"), entries=entries)
+            for entry in entries.values():
+                entry.to_episode()  # a malformed record fails here, not mid-build
+            return Manifest(data.get("show_guid"), entries, data.get("feed_key"))
         except FileNotFoundError:
             return Manifest()
         except (ValueError, TypeError, AttributeError) as exc:
@@ -72,6 +75,7 @@ class Manifest:
         data = {
             "version": MANIFEST_VERSION,
             "show_guid": self.show_guid,
+            "feed_key": self.feed_key,
             "episodes": {slug: asdict(entry) for slug, entry in sorted(self.entries.items())},
         }
         return (json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode()
