@@ -26,13 +26,15 @@ def _rows(figures: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             f"≤ {TARGET_RATIO:.2f} (≤ 0.7 later)",
             f"{a['ratio_cold']:.2f} ({_med(a['cold_wall'])} s vs {_med(a['anchor_wall'])} s)",
             _verdict(a["ratio_cold"] <= TARGET_RATIO,
-                     "" if a["ratio_cold"] <= TARGET_RATIO else "two-pass mastering (FINDINGS §1)"),
+                     "" if a["ratio_cold"] <= TARGET_RATIO
+                     else "per-sentence ONNX calls + MP3 encode (FINDINGS §4)"),
         ))
         rows.append((
             "(a) full build --force ÷ piper CLI, warm cache (= pure overhead)",
             f"≤ {TARGET_RATIO - 1:.2f}",
             f"{a['ratio_warm']:.2f} ({_med(a['warm_wall'])} s)",
-            _verdict(a["ratio_warm"] <= TARGET_RATIO - 1, "mastering dominates"),
+            _verdict(a["ratio_warm"] <= TARGET_RATIO - 1,
+                     "assembly + the MP3 encoder itself (FINDINGS §4)"),
         ))
         rows.append((
             "(a) our synthesis phase alone ÷ piper CLI",
@@ -69,7 +71,7 @@ def _rows(figures: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             f"{d['ratio']:.2f} ({_med(d['edit_wall'])} s vs {d['full_wall']} s); "
             f"sentences synthesised: {d['edit_sentences']}",
             _verdict(once and d["ratio"] <= TARGET_EDIT,
-                     "re-assembly + two-pass mastering of the whole episode"
+                     "the whole episode is re-assembled and re-encoded (FINDINGS §4)"
                      if once else "more than one sentence synthesised"),
         ))
     e = figures.get("e")
@@ -167,7 +169,7 @@ def render(results: dict[str, Any]) -> str:
         "  sample show's text (one paragraph a line, as the voice reads it, markup removed) from",
         "  stdin. Ours: `essaycast build --force` on a copy of the sample show after deleting",
         "  `.essaycast/cache` (cold), then again with the cache kept (warm: no synthesis, so",
-        "  it is the pipeline's own overhead: resampling, intro mix, two-pass mastering, MP3,",
+        "  it is the pipeline's own overhead: resampling, intro mix, one-pass mastering, MP3,",
         "  tags, feed). Ours runs through `bench/probe.py`, which is the real CLI plus a",
         "  counter around the engine. Ours also speaks the short spoken intro per episode.",
         "- **(b)** anchor `espeak-ng -v en-us -w out.wav -f text`; ours a build with",
@@ -192,11 +194,11 @@ def render(results: dict[str, Any]) -> str:
         "  against the spoken words (plus the spoken intro for ours). Absolute WER reflects",
         "  pocketsphinx; compare before/after a speed-up, in the same run.",
         "",
-        "Figures that other branches will move: everything in (a), (d) and (f) (synthesis",
-        "batching/parallelism, mastering), (b) once the espeak engine lands, and (c) once",
-        "the real Markdown reader and normaliser replace the placeholders.",
+        "What is left to win, and what was tried, is in FINDINGS.md §4: synthesis is",
+        "sentence by sentence (more, shorter ONNX calls than the CLI's per-paragraph ones),",
+        "and an edit re-assembles and re-encodes its whole episode.",
         "",
-        "Reproduce: `make bench` (full; about half an hour today, most of it mastering and",
+        "Reproduce: `make bench` (full; about eight minutes today, most of it the",
         "the 5,000-word render) or `.venv/bin/python bench/run.py --quick` (a few minutes),",
         "`--only a,c` for some figures.",
         "",

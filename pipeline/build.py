@@ -260,12 +260,22 @@ def build_episode(
     out = out or Path(f"{essay.slug}.mp3")
     if out.suffix.lower() != ".mp3":
         raise ConfigError(f"-o: {out} must end in .mp3", source="command line")
-    # inside a show the episode carries the show's cover, as its built episodes do
-    cover = None if alone else show.output_dir / publish_cover(show)
     published = essay.date or git_first_added(path) or _build_time()
     item = PlannedEssay(essay, spec, "", "new")
+    # Everything happens in a scratch folder: the show's output/ stays untouched,
+    # and a build starting beside us (which clears stale render folders) cannot
+    # pull the floor away.
     with tempfile.TemporaryDirectory(prefix="essaycast-episode-") as scratch:
-        renderer = _Renderer(show, None, cover, output_dir=Path(scratch))
+        cover = None
+        if not alone:  # inside a show the episode carries the show's cover, like its build
+            from .cover import generate_cover, read_show_image
+
+            cover = Path(scratch) / "cover.jpg"
+            cover.write_bytes(
+                read_show_image(show)[0] if show.podcast.image
+                else generate_cover(show.podcast.title, show.podcast.author)
+            )
+        renderer = _Renderer(show, None, cover, output_dir=Path(scratch), work_root=Path(scratch))
         renderer.load_music()
         episode = renderer.render(item, f"urn:essaycast:{essay.slug}", published, essay.episode)
         written = []
@@ -324,9 +334,11 @@ class _Renderer:
         progress: Progress | None,
         cover: Path | None = None,
         output_dir: Path | None = None,
+        work_root: Path | None = None,
     ) -> None:
         self.show = show
         self.output_dir = output_dir or show.output_dir
+        self.work_root = work_root or show.state_dir  # where render-* scratch folders go
         self.progress = progress
         self.cover = cover
         self._cover_art: bytes | None = None
@@ -390,8 +402,8 @@ class _Renderer:
         ]
         episodes_dir = self.output_dir / EPISODES_DIR
         episodes_dir.mkdir(parents=True, exist_ok=True)
-        show.state_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryDirectory(dir=show.state_dir, prefix="render-") as work:
+        self.work_root.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryDirectory(dir=self.work_root, prefix="render-") as work:
             work_dir = Path(work)
             audio = assemble(
                 speech,

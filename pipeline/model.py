@@ -21,7 +21,7 @@ class Essay:
     """One essay as read from disk: its words and what its front matter says."""
 
     path: Path  # the source file
-    slug: str  # URL-safe ASCII name: episodes/<slug>.mp3
+    slug: str  # URL-safe ASCII name: episodes/<slug>-<hash>.mp3
     title: str
     body: str  # the text after the front matter, as written
     markup: str  # "markdown" or "text"
@@ -140,7 +140,7 @@ class Episode:
     title: str
     description: str
     published: datetime  # tz-aware
-    audio: str  # path under output/, e.g. "episodes/<slug>.mp3"
+    audio: str  # path under output/, e.g. "episodes/<slug>-<hash>.mp3"
     size: int  # bytes of the final, tagged MP3
     duration: float  # seconds
     author: str
