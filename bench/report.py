@@ -199,7 +199,7 @@ def render(results: dict[str, Any]) -> str:
         "and an edit re-assembles and re-encodes its whole episode.",
         "",
         "Reproduce: `make bench` (full; about eight minutes today, most of it the",
-        "the 5,000-word render) or `.venv/bin/python bench/run.py --quick` (a few minutes),",
+        "5,000-word render) or `.venv/bin/python bench/run.py --quick` (a few minutes),",
         "`--only a,c` for some figures.",
         "",
         "## Raw figures",
