@@ -144,6 +144,8 @@ def build_show(
         for item in plan:
             entry = manifest.entries.get(item.essay.slug)
             if item.action == "unchanged" and entry is not None:
+                # a renamed file with the same slug: keep its record pointing at it
+                entry.source = _relative(show, item.essay.path)
                 report.unchanged.append(item.essay.slug)
                 continue
             if entry is None:

@@ -172,6 +172,12 @@ def parse_show(
         sections[name] = values
 
     if base_url is not None:
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigError(
+                f"--base-url: {base_url!r} is not an absolute http(s) URL; "
+                'use e.g. "https://example.org/show/"', source="command line",
+            )
         sections["podcast"]["base_url"] = base_url
     podcast = sections["podcast"]
     if not str(podcast.get("title", "")).strip():
@@ -191,6 +197,12 @@ def parse_show(
 
     if podcast.get("base_url") and not podcast["base_url"].endswith("/"):
         podcast["base_url"] += "/"
+    voice = sections["voice"]
+    if str(voice.get("voice", "")).split(",")[0].endswith(".onnx"):
+        # a Piper voice file is relative to the show, like music and images
+        name, comma, options = voice["voice"].partition(",")
+        if not Path(name).expanduser().is_absolute():
+            voice["voice"] = str(root / name) + comma + options
     return Show(
         root=root,
         podcast=PodcastSettings(**podcast),

@@ -18,6 +18,10 @@ def atomic_path(path: Path) -> Iterator[Path]:
     try:
         yield Path(tmp)
         os.chmod(tmp, 0o644)  # mkstemp makes 0600; published files must be readable
+        # on disk before it is renamed into place: after a power cut the feed
+        # never names a file whose bytes were still in the page cache
+        with open(tmp, "rb") as written:
+            os.fsync(written.fileno())
         os.replace(tmp, path)
     finally:
         Path(tmp).unlink(missing_ok=True)
@@ -27,5 +31,3 @@ def write_atomic(path: Path, data: bytes) -> None:
     """Write `data` to `path` by rename, flushed to disk first."""
     with atomic_path(path) as tmp, open(tmp, "wb") as handle:
         handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())

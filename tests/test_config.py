@@ -69,3 +69,15 @@ def test_invalid_toml_names_the_file(tmp_path: Path) -> None:
     (tmp_path / "podcast.toml").write_text("[podcast\n")
     with pytest.raises(ConfigError, match="podcast.toml: is not valid TOML"):
         load_show(tmp_path)
+
+
+def test_a_relative_piper_voice_file_is_relative_to_the_show() -> None:
+    show = parse_show(Path("/show"), {"podcast": {"title": "T"},
+                                      "voice": {"voice": "voices/alba.onnx,volume=0.8"}})
+    assert show.voice.voice == "/show/voices/alba.onnx,volume=0.8"
+
+
+def test_a_bad_base_url_on_the_command_line_is_named_as_such() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_show(Path("/s"), {"podcast": {"title": "T"}}, base_url="example.org/x")
+    assert caught.value.message.startswith("command line: --base-url: 'example.org/x'")

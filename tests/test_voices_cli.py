@@ -10,7 +10,6 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline.cli import main
-from pipeline.essays import read_essay
 from pipeline.model import VoiceSpec
 from pipeline.speech.cache import SentenceCache
 from tests.conftest import TINY_TOML, make_show
@@ -20,13 +19,6 @@ ESPEAK_TOML = TINY_TOML + '\n[voice]\nengine = "espeak"\nvoice = "en-us"\n'
 
 def _run(*args: str):
     return CliRunner(mix_stderr=False).invoke(main, list(args))
-
-
-def _needs_front_matter_voice(tmp_path: Path) -> None:
-    probe = tmp_path / "probe.md"
-    probe.write_text("---\ntitle: P\nvoice: espeak\n---\nHi.\n", encoding="utf-8")
-    if read_essay(probe).voice != "espeak":
-        pytest.skip("essays.py does not read the voice: front-matter key yet (issue 3)")
 
 
 def test_voices_lists_every_engine_and_whether_it_works() -> None:
@@ -87,7 +79,6 @@ def test_the_same_essays_render_with_espeak_and_with_piper(tmp_path: Path) -> No
 
 @pytest.mark.slow
 def test_front_matter_voice_renders_that_essay_with_espeak(tmp_path: Path) -> None:
-    _needs_front_matter_voice(tmp_path)
     root = make_show(tmp_path / "show", {
         "first.md": """\
             ---
@@ -117,7 +108,6 @@ def test_front_matter_voice_renders_that_essay_with_espeak(tmp_path: Path) -> No
 
 
 def test_unknown_voice_in_one_essay_fails_that_essay_only(tmp_path: Path) -> None:
-    _needs_front_matter_voice(tmp_path)
     root = make_show(tmp_path / "show", {
         "first.md": "---\ntitle: First Light\nvoice: espeak:klingon\n---\nHello.\n",
         "second.txt": "---\ntitle: Second Thoughts\n---\nA short review.\n",
