@@ -23,6 +23,7 @@ import logging
 import mimetypes
 import os
 import re
+import signal
 import socket
 import socketserver
 import stat
@@ -387,10 +388,19 @@ def serve_show(show: Show, host: str, port: int) -> None:
         if host in ("127.0.0.1", "localhost", "::1"):
             print("Only this machine can connect; use --host 0.0.0.0 for a phone on your network.")
         print("Press Ctrl-C to stop.", flush=True)
+        # SIGTERM (kill, systemd, a script's background job, which ignores Ctrl-C)
+        # stops it as cleanly as Ctrl-C does
+        previous = signal.signal(signal.SIGTERM, _raise_interrupt)
         try:
             server.serve_forever()
         except KeyboardInterrupt:
             print("\nStopped.")
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _raise_interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _read_range(file: BinaryIO, first: int, length: int) -> Iterator[bytes]:

@@ -495,8 +495,9 @@ def test_serve_show_without_output_is_one_line_error(tmp_path: Path) -> None:
         serve_show(show, "127.0.0.1", 0)
 
 
-def test_the_serve_command_prints_the_feed_url_serves_it_and_stops_on_ctrl_c(
-    built_tiny_show: Path,
+@pytest.mark.parametrize("stop", ["SIGINT", "SIGTERM"])
+def test_the_serve_command_prints_the_feed_url_serves_it_and_stops_cleanly(
+    built_tiny_show: Path, stop: str
 ) -> None:
     import signal
     import sys
@@ -519,7 +520,7 @@ def test_the_serve_command_prints_the_feed_url_serves_it_and_stops_on_ctrl_c(
         served_base = feed_url.removesuffix("feed.xml")
         assert f'url="{served_base}episodes/'.encode() in body  # rewritten to where we are
     finally:
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(getattr(signal, stop))
         out, err = proc.communicate(timeout=20)
     assert proc.returncode == 0, err
     assert "Stopped." in out and "Traceback" not in err
