@@ -7,6 +7,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from .build import BuildReport, build_episode, build_show
 from .config import Show, load_show
 
-__all__ = ["Show", "load_show", "__version__"]
+__all__ = ["BuildReport", "Show", "__version__", "build_episode", "build_show", "load_show"]
