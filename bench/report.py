@@ -93,7 +93,10 @@ def _rows(figures: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             f"sample show: {a['cold_peak_mb']:.0f} MB (piper CLI: {a['anchor_peak_mb']:.0f} MB)"
             + (f"; {d['words']}-word essay: {d['full_peak_mb']:.0f} MB" if d else ""),
             _verdict(max(a["cold_peak_mb"], d["full_peak_mb"] if d else 0) <= TARGET_PEAK_MB,
-                     "grows with length once the model is loaded (FINDINGS §3)"),
+                     "grows with length once the model is loaded (FINDINGS §3)"
+                     if d and d["full_peak_mb"] > a["cold_peak_mb"] * 1.1
+                     else "flat in length; the voice model and its session are most of "
+                     "it (FINDINGS §4)"),
         ))
     f = figures.get("f")
     if f and f["ours_cores_during_synthesis"]:
