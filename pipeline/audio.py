@@ -27,6 +27,7 @@ import numpy as np
 from .errors import EssaycastError
 from .ffmpeg import ffmpeg_exe
 from .model import ChapterMark, Cue, EpisodeAudio, SentenceAudio, SpeechText
+from .music import pcm_to_float
 
 EPISODE_RATE = 44100
 # Piper pads each sentence with ~40 ms before and 70-160 ms after; anything quieter
@@ -78,11 +79,6 @@ class AssembledAudio(EpisodeAudio):
     """The episode WAV plus what ffmpeg measured while writing it."""
 
     loudness: float  # integrated loudness in LUFS, measured plainly (mono, not dual-mono)
-
-
-def pcm_to_float(pcm: bytes) -> np.ndarray:
-    """16-bit little-endian PCM as float32 samples in [-1, 1)."""
-    return np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
 
 
 def float_to_pcm(samples: np.ndarray) -> bytes:

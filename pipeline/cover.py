@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 SIZE = 3000
 MIN_SIDE, MAX_SIDE = 1400, 3000
 MAX_BYTES = 512 * 1024
-EMBEDDED_SIDE = 800  # art inside each MP3: enough for players, keeps the ID3 tag small (I3)
 # Bump when the generated design changes: the cover's name (and so its URL) changes with it.
 DESIGN_VERSION = 1
 TITLE_FONT = "DejaVuSerifCondensed-Bold.ttf"
@@ -103,14 +102,10 @@ def check_image(data: bytes, error: Callable[[str], Exception]) -> None:
 
 
 def embedded_cover(path: Path) -> bytes:
-    """The cover scaled to 800 px as a JPEG, for the APIC frame inside each MP3."""
-    from PIL import Image
+    """The cover as the JPEG inside each MP3's APIC frame (one scaling rule: episode's)."""
+    from .episode import cover_for_tag
 
-    with Image.open(path) as image:
-        small = image.convert("RGB").resize((EMBEDDED_SIDE, EMBEDDED_SIDE), Image.LANCZOS)
-    out = io.BytesIO()
-    small.save(out, "JPEG", quality=88, optimize=True, dpi=(72, 72))
-    return out.getvalue()
+    return cover_for_tag(path.read_bytes())
 
 
 def generate_cover(title: str, author: str = "") -> bytes:

@@ -40,14 +40,14 @@ def _jingle_pcm() -> bytes:
         return wav.readframes(wav.getnframes())
 
 
-def _pcm_to_float(pcm: bytes) -> np.ndarray:
+def pcm_to_float(pcm: bytes) -> np.ndarray:
     """Little-endian 16-bit PCM as float32 samples in [-1, 1)."""
     return np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
 
 
 def default_jingle() -> np.ndarray:
     """The bundled intro jingle as float32 mono at MUSIC_RATE (a fresh copy each call)."""
-    return _pcm_to_float(_jingle_pcm())
+    return pcm_to_float(_jingle_pcm())
 
 
 def _show_path(choice: str, show_root: Path, key: str) -> Path:
@@ -87,7 +87,7 @@ def load_music(choice: str, show_root: Path, key: str = "music.intro") -> np.nda
             f"{key}: {choice} is not audio that ffmpeg can decode ({reason}); "
             f'use an mp3, wav, ogg, flac or m4a file or set {name} = "default"'
         ) from None
-    samples = _pcm_to_float(pcm)
+    samples = pcm_to_float(pcm)
     if samples.size == 0:
         raise ConfigError(
             f'{key}: {choice} contains no audio; use a file with sound in it or set {name} = "none"'
