@@ -35,6 +35,7 @@ from .fsutil import atomic_path, write_atomic
 from .lock import show_lock
 from .manifest import MANIFEST_NAME, Entry, Manifest, episode_record, fingerprint
 from .model import Episode, Essay, VoiceSpec
+from .shard import Shard
 
 if TYPE_CHECKING:
     import numpy as np
@@ -72,6 +73,8 @@ class BuildReport:
     episodes: list[Episode] = field(default_factory=list)  # what the feed now lists
     seconds: float = 0.0
     dry_run: bool = False
+    notes: list[str] = field(default_factory=list)  # restore and shard lines for the CLI
+    shard: Shard | None = None
 
     @property
     def ok(self) -> bool:
@@ -86,7 +89,8 @@ class BuildReport:
         if self.failed:
             parts.append(f"{len(self.failed)} failed")
         noun = "episode" if count == 1 else "episodes"
-        return f"{verb} {count} {noun} ({', '.join(parts)}) in {self.seconds:.1f} s"
+        where = f" for shard {self.shard.label}" if self.shard else ""
+        return f"{verb} {count} {noun}{where} ({', '.join(parts)}) in {self.seconds:.1f} s"
 
 
 # progress(event, slug, done, total): "essay" when an essay starts rendering,
@@ -103,32 +107,66 @@ def build_show(
     voice: str | None = None,
     jobs: int = 1,
     progress: Progress | None = None,
+    shard: Shard | None = None,
+    restore: bool = False,
+    render: bool = True,
+    locked: bool = False,
 ) -> BuildReport:
     """Bring output/ up to date with essays/; return what was done.
 
-    `jobs` essays are rendered at once; their syntheses still take turns on
-    the one voice engine (which uses every core), so extra jobs overlap one
-    essay's mastering and encoding with the next one's synthesis.
+    Up to two `jobs` are threads: their syntheses take turns on the one voice
+    engine (which uses every core), so the second overlaps one essay's mastering
+    and encoding with the next one's synthesis. More jobs are processes, one
+    shard each on its own cores (pipeline/shard.py).
+
+    `shard` renders only that share and leaves a shard record instead of the
+    manifest and feed; `render=False` (`essaycast publish`) renders nothing and
+    publishes what the shard records in output/ bring; `restore` first brings
+    output/ up to what is published at base_url (pipeline/restore.py).
+    `locked`: the caller already holds the show's lock (a `--jobs` child).
     """
+    from . import shard as sharding
+    from .restore import built_files, record_checksums, restore_output
+
     started = time.monotonic()
-    report = BuildReport(dry_run=dry_run)
+    report = BuildReport(dry_run=dry_run, shard=shard)
     if not dry_run:
         _require_base_url(show)  # before any work: a feed is the point of a build
     # a dry run writes nothing, not even the lock, and may run beside a build
-    with contextlib.nullcontext() if dry_run else show_lock(show.state_dir):
+    with contextlib.nullcontext() if dry_run or locked else show_lock(show.state_dir):
         # holding the lock, no other build is using these: a killed build's leftovers
-        for stale in [] if dry_run else show.state_dir.glob("render-*"):
+        for stale in [] if dry_run or locked else show.state_dir.glob("render-*"):
             shutil.rmtree(stale, ignore_errors=True)
+        # HOOK restore: before the manifest is read, output/ catches up with the site
+        if restore and not dry_run:
+            report.notes.append(restore_output(show, manifest_only=shard is not None))
+        # HOOK --jobs > 2: shard builds in child processes leave records, folded below
+        workers = 1 if dry_run or shard or not render else sharding.worker_count(jobs)
+        if workers > 1:
+            sharding.render_in_processes(show, workers, force=force, only=only, voice=voice)
+            force = False  # the children rendered what force asked for
         manifest = Manifest.load(show.output_dir / MANIFEST_NAME)
+        base_manifest = manifest.dumps()
+        # HOOK merge: shard records in output/ join the manifest (a shard never folds)
+        folded = sharding.Folded() if shard else sharding.fold_records(show.output_dir, manifest)
+        if workers == 1:
+            report.notes += sharding.record_summary(folded)
         built_at = _build_time()
         essays = _read_essays(show, report)
         plan = _plan(show, essays, manifest, report, voice=voice, force=force, only=only)
+        # HOOK shard plan: published means published, even if output/ holds no copy
+        owned = None
+        if shard:
+            plan = sharding.trust_published(plan, manifest, force)
+            assignment = sharding.assign_plan(plan, manifest, shard.count)
+            owned = {slug for slug, k in assignment.items() if k == shard.index}
         report.planned = plan
         removed = sorted(set(manifest.entries) - {item.essay.slug for item in plan}
                          - _failed_slugs(manifest, report))
         report.removed = removed
         if dry_run:
-            report.built = [p.essay.slug for p in plan if p.action != "unchanged"]
+            report.built = [p.essay.slug for p in plan if p.action != "unchanged"
+                            and (owned is None or p.essay.slug in owned)]
             report.unchanged = [p.essay.slug for p in plan if p.action == "unchanged"]
             report.seconds = time.monotonic() - started
             return report
@@ -161,6 +199,20 @@ def build_show(
             manifest,
         )
         jobs_to_run = [(*job, numbers[job[0].essay.slug]) for job in jobs_to_run]
+        # HOOK share: numbers were given over the whole plan (every shard agrees on
+        # them); now keep this shard's part, or nothing when publishing
+        if shard:
+            stale = {job[0].essay.slug: assignment[job[0].essay.slug] for job in jobs_to_run}
+            jobs_to_run = [job for job in jobs_to_run if job[0].essay.slug in owned]
+        elif not render or workers > 1:
+            # publishing renders nothing; after --jobs children, a failure is not retried
+            skipped = {job[0].essay.slug for job in jobs_to_run
+                       if not render or job[0].essay.slug in folded.failed}
+            for item, *_ in jobs_to_run:
+                if item.essay.slug in skipped:
+                    report.failed.append((_relative(show, item.essay.path),
+                                          sharding.unrendered_reason(item.essay.slug, folded)))
+            jobs_to_run = [job for job in jobs_to_run if job[0].essay.slug not in skipped]
         if jobs_to_run:
             renderer.load_music()  # a missing music file is the show's error (exit 2), once
 
@@ -179,11 +231,31 @@ def build_show(
             manifest.entries[item.essay.slug] = entry
             report.built.append(item.essay.slug)
 
+        # HOOK shard record: a shard publishes nothing; its record and files are merged later
+        if shard:
+            failed_here = [(item.essay.slug, path, reason) for item in plan
+                           for path, reason in report.failed
+                           if path == _relative(show, item.essay.path)]
+            sharding.write_record(
+                show, shard, base_manifest,
+                {slug: manifest.entries[slug] for slug in report.built},
+                failed_here, stale,
+            )
+            report.seconds = time.monotonic() - started
+            return report
+        # what the shard records brought counts as built by this build
+        report.unchanged = [s for s in report.unchanged if s not in folded.built]
+        report.built = sorted(set(report.built) | (folded.built & {p.essay.slug for p in plan}))
+
         for slug in removed:
             del manifest.entries[slug]
         report.episodes = [e for e in (x.to_episode() for x in manifest.entries.values()) if e]
+        # HOOK checksums: the site can be restored from the manifest (pipeline/restore.py)
+        record_checksums(manifest, show.output_dir, built_files(manifest, report.built),
+                         extra=[cover, FEED_NAME, PAGE_NAME])
         # manifest before feed: the feed must never name an episode the manifest forgot
         manifest.save(show.output_dir / MANIFEST_NAME)
+        sharding.remove_records(folded)  # merged into the saved manifest
         feed_key = fingerprint(
             __version__, asdict(show.podcast), manifest.show_guid, cover,
             sorted((episode_record(e) for e in report.episodes), key=lambda r: r["slug"]),
@@ -195,6 +267,8 @@ def build_show(
             # recorded only once the feed is written: a build killed in between
             # writes it again next time
             manifest.feed_key = feed_key
+            record_checksums(manifest, show.output_dir, [FEED_NAME, PAGE_NAME],
+                             extra=[cover, FEED_NAME, PAGE_NAME])
             manifest.save(show.output_dir / MANIFEST_NAME)
         # only now that the feed no longer names them may old files go
         _collect_garbage(show, manifest)
@@ -315,6 +389,12 @@ def rewrite_feed(show: Show) -> list[Episode]:
         episodes = [e for e in (x.to_episode() for x in manifest.entries.values()) if e]
         cover = publish_cover(show)
         write_feed(show, episodes, show_guid, cover)
+        if manifest.entries:  # keep the checksums a restore checks against true
+            from .restore import record_checksums
+
+            record_checksums(manifest, show.output_dir, [FEED_NAME, PAGE_NAME],
+                             extra=[cover, FEED_NAME, PAGE_NAME])
+            manifest.save(show.output_dir / MANIFEST_NAME)
         prune_covers(show.output_dir, keep=cover)
     return episodes
 
