@@ -144,7 +144,8 @@ def restore_output(show: Show, *, manifest_only: bool = False) -> str:
     bad: list[str] = []
     try:
         for slug in taken:
-            names = entry_files(live.entries[slug])
+            # the MP3 last: the build takes an episode whose MP3 is present as whole
+            names = sorted(entry_files(live.entries[slug]), key=lambda n: n.endswith(".mp3"))
             ok = True
             for name in names:
                 got = _ensure(base, name, live.files[name], output_dir)
@@ -153,8 +154,10 @@ def restore_output(show: Show, *, manifest_only: bool = False) -> str:
                     bad.append(name)
                     break
                 size += got
+            # the site's identity (GUID, number, dates) is kept even when a file failed:
+            # then the essay renders again under it, to the same URLs
+            merged.entries[slug] = live.entries[slug]
             if ok:
-                merged.entries[slug] = live.entries[slug]
                 merged.files.update({n: live.files[n] for n in names})
                 fetched += 1
             else:

@@ -43,7 +43,7 @@ import logging
 import math
 import os
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -305,6 +305,10 @@ def core_sets(workers: int) -> list[set[int]]:
     return [set(cores[i::workers]) for i in range(workers)]
 
 
+# Called first in each child process (tests register their fake engines here).
+CHILD_SETUP: Callable[[], None] | None = None
+
+
 def render_in_processes(
     show: Show, workers: int, *, force: bool, only: Sequence[str], voice: str | None
 ) -> None:
@@ -322,7 +326,8 @@ def render_in_processes(
     cores = core_sets(workers)
     args = [(str(show.root), show.podcast.base_url, Shard(k + 1, workers), sorted(cores[k]),
              force, list(only), voice) for k in range(workers)]
-    with ProcessPoolExecutor(workers, mp_context=context, max_tasks_per_child=1) as pool:
+    with ProcessPoolExecutor(workers, mp_context=context, max_tasks_per_child=1,
+                             initializer=CHILD_SETUP) as pool:
         outcomes = list(pool.map(_child_build, *zip(*args, strict=True)))
     for outcome in outcomes:
         if outcome is not None:
