@@ -243,9 +243,10 @@ def build_show(
             )
             report.seconds = time.monotonic() - started
             return report
-        # what the shard records brought counts as built by this build
-        report.unchanged = [s for s in report.unchanged if s not in folded.built]
-        report.built = sorted(set(report.built) | (folded.built & {p.essay.slug for p in plan}))
+        if folded.built:  # what the shard records brought counts as built by this build
+            report.unchanged = [s for s in report.unchanged if s not in folded.built]
+            report.built = [p.essay.slug for p in plan
+                            if p.essay.slug in folded.built or p.essay.slug in report.built]
 
         for slug in removed:
             del manifest.entries[slug]

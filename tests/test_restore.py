@@ -9,6 +9,8 @@ from __future__ import annotations
 import json
 import shutil
 import socket
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,18 +21,41 @@ from pipeline.build import build_show
 from pipeline.cli import main
 from pipeline.config import load_show
 from pipeline.shard import Shard
+from pipeline.speech import ENGINES
 from tests.conftest import make_show
-from tests.test_shard import six_essays, tone, tree  # noqa: F401 - tone is a fixture
+from tests.test_shard import EPOCH, TONE, six_essays, tone, tree  # noqa: F401 - tone: fixture
+
+
+@pytest.fixture(scope="module")
+def _served_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, str]]:
+    """A six-essay show built once and served at its own base_url by `essaycast serve`."""
+    from pipeline.serve import make_server
+
+    root = make_show(tmp_path_factory.mktemp("published") / "show", six_essays())
+    (root / "output").mkdir()
+    server = make_server(root / "output", "127.0.0.1", 0)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+        patch.setitem(ENGINES, "tone", TONE)
+        assert build_show(load_show(root, base_url=base), voice="tone").ok
+    yield root, base
+    server.shutdown()
+    server.server_close()
+    thread.join()
 
 
 @pytest.fixture
-def published(tmp_path: Path, tone, served_start) -> tuple[Path, str]:  # noqa: F811
-    """A six-essay show built and served at its own base_url; returns (root, base_url)."""
-    root = make_show(tmp_path / "published", six_essays())
-    (root / "output").mkdir()
-    base = served_start(root / "output", base_url=None)
-    assert build_show(load_show(root, base_url=base), voice="tone").ok
-    return root, base
+def published(_served_build: tuple[Path, str], tone) -> Iterator[tuple[Path, str]]:  # noqa: F811
+    """(root, base_url) of the served build; a test that changes it is undone after."""
+    root, _ = _served_build
+    before = tree(root / "output")
+    yield _served_build
+    for name, data in before.items():
+        if (root / "output" / name).read_bytes() != data:
+            (root / "output" / name).write_bytes(data)
 
 
 def fresh_copy(root: Path, where: Path) -> Path:
