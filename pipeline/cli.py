@@ -95,7 +95,8 @@ def main(ctx: click.Context) -> None:
 @click.option("--only", multiple=True, metavar="SLUG", help="Build only this essay (repeatable).")
 @click.option("--voice", metavar="ENGINE:VOICE", help="Use this voice for every essay.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 32), default=DEFAULT_JOBS, show_default=True,
-              help="Essays rendered at once (their syntheses take turns on all cores).")
+              help="Essays rendered at once: 2 overlap encoding with synthesis; more run "
+                   "one shard process per core.")
 @click.option("--shard", metavar="K/N",
               help="Render only share K of N and leave a shard record (a CI matrix job).")
 @click.option("--restore/--no-restore", default=None,

@@ -23,8 +23,6 @@ import json
 import logging
 import re
 import tempfile
-import urllib.error
-import urllib.request
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -195,6 +193,7 @@ def _present(output_dir: Path, names: list[str]) -> bool:
 
 def _ensure(base: str, name: str, sha: str, output_dir: Path) -> int | None:
     """Make output/<name> hold the published bytes; their size, or None if they fail."""
+    import urllib.error
     target = output_dir / name
     if target.is_file() and _sha256_file(target) == sha:
         return 0  # content-addressed names: usually already here from an older cache
@@ -225,6 +224,7 @@ class _Mismatch(Exception):
 
 
 def _fetch_bytes(base: str, name: str, limit: int) -> bytes:
+    import urllib.error  # here: a build that restores nothing never loads http or ssl
     try:
         with _open(base, name) as response:
             data = response.read(limit + 1)
@@ -240,23 +240,23 @@ def _fetch_bytes(base: str, name: str, limit: int) -> bytes:
 
 
 def _open(base: str, name: str):
+    import urllib.error
+    import urllib.request
+
     if not _SAFE_NAME.match(name) or ".." in name.split("/"):
         raise _Unavailable(f"the manifest names {name!r}, which is not a file under {base}")
-    opener = urllib.request.build_opener(_StayUnder(base))
+
+    class StayUnder(urllib.request.HTTPRedirectHandler):
+        """Follow a redirect only to another address under base_url: no other host."""
+
+        def redirect_request(self, req, fp, code, msg, headers, newurl):
+            if not newurl.startswith(base):
+                raise urllib.error.URLError(f"redirected away from base_url, to {newurl}")
+            return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+    opener = urllib.request.build_opener(StayUnder)
     request = urllib.request.Request(base + name, headers={"User-Agent": "essaycast-restore"})
     return opener.open(request, timeout=TIMEOUT)
-
-
-class _StayUnder(urllib.request.HTTPRedirectHandler):
-    """Follow a redirect only to another address under base_url: no other host."""
-
-    def __init__(self, base: str) -> None:
-        self.base = base
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        if not newurl.startswith(self.base):
-            raise urllib.error.URLError(f"redirected away from base_url, to {newurl}")
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
 def _parse_manifest(raw: bytes, state_dir: Path) -> Manifest | None:

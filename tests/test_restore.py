@@ -186,3 +186,36 @@ def test_names_outside_base_url_are_never_fetched(tmp_path: Path, published, ton
         report = build_show(load_show(ci, base_url=base), voice="tone", restore=True)
         assert report.ok and report.built == ["essay-1"], bad  # rendered, not fetched
         assert not (tmp_path / "secret.mp3").exists()
+
+
+def test_a_redirect_away_from_base_url_is_not_followed(tmp_path: Path, tone) -> None:  # noqa: F811
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    asked: list[str] = []
+
+    class Elsewhere(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            asked.append(self.path)
+            self.send_response(302)
+            # another host (never contacted: the redirect is refused first)
+            self.send_header("Location", "http://localhost:9/manifest.json")
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Elsewhere)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}/"
+        show = make_show(tmp_path / "show", dict(list(six_essays().items())[:1]))
+        report = build_show(load_show(show, base_url=base), voice="tone", restore=True)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+    assert asked == ["/manifest.json"]
+    assert report.ok and report.notes == [
+        f"Restore: skipped, {base} is not reachable (redirected away from base_url, to "
+        "http://localhost:9/manifest.json)"]
