@@ -116,6 +116,13 @@ def test_the_cli_restores_in_ci_and_the_manifest_carries_every_checksum(
     assert result.exit_code == 0, result.output
     assert "Restore: brought back 6 episodes" in result.output
     assert "Built 0 episodes (6 unchanged)" in result.output and tone == []
+    # a published (not local) base_url in CI restores without being asked
+    shutil.rmtree(ci / "output")
+    monkeypatch.setattr("pipeline.validate.is_local_address", lambda url: False)
+    result = CliRunner().invoke(main, ["build", "--show", str(ci), "--base-url", base,
+                                       "--voice", "tone"])
+    assert "Restore: brought back 6 episodes" in result.output, result.output
+    assert tree(ci / "output") == tree(root / "output") and tone == []
 
 
 def test_a_file_that_fails_its_checksum_is_rendered_again_not_published(
