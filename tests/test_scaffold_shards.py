@@ -44,7 +44,7 @@ def test_actionlint_accepts_the_plain_and_the_sharded_workflow(tmp_path: Path, a
 def test_plain_init_stays_one_job(tmp_path: Path) -> None:
     _, wf = _workflow(tmp_path)
     assert list(wf["jobs"]) == ["publish"]
-    assert "--shard" not in (tmp_path / "show" / WORKFLOW_PATH).read_text()
+    assert "build --shard" not in (tmp_path / "show" / WORKFLOW_PATH).read_text()
 
 
 def test_shards_4_is_a_render_matrix_and_a_publish_job(tmp_path: Path) -> None:
