@@ -1,6 +1,6 @@
 """`build --jobs N` scaling: speed-up against `--jobs 1`, measured side by side (issue 17).
 
-    python bench/jobs.py              # one round; writes bench/jobs.json and bench/JOBS.md
+    python bench/jobs.py              # one round; writes bench/jobs.json (JOBS.md by hand)
     python bench/jobs.py --repeats 2
 
 The show: the sample show's three essays cut into six of about 220 words each (no
