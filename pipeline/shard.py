@@ -26,8 +26,8 @@ The assignment (`assign`), and why it is stable and balanced:
 Because an essay's place depends only on the essays before it (2), adding an
 essay never moves a published one; it lands where (3) and (4) put it. The
 tolerance in (4) keeps loads within one mean essay (the mean when it was
-placed) plus the longest essay of each other: balanced by length, not count; and lets most essays sit on
-their own first choice, so an edit that changes an essay's length by a minute
+placed) plus the longest essay of each other, balanced by length, not count;
+and it lets most essays sit on their own first choice, so an edit that changes an essay's length by a minute
 rarely moves any other. An essay stays on the shard that rendered it, which is
 the shard whose sentence cache holds its sentences.
 
