@@ -54,12 +54,15 @@ def publish_cover(show: Show) -> str:
     name = cover_name(show)
     target = show.output_dir / name
     if not target.is_file():  # the name is a content hash: an existing file is this cover
-        if show.podcast.image:
-            data, _ = read_show_image(show)
-        else:
-            data = generate_cover(show.podcast.title, show.podcast.author)
-        write_atomic(target, data)
+        write_atomic(target, cover_bytes(show))
     return name
+
+
+def cover_bytes(show: Show) -> bytes:
+    """The show's cover: its own image, checked, or the one generated from its title."""
+    if show.podcast.image:
+        return read_show_image(show)[0]
+    return generate_cover(show.podcast.title, show.podcast.author)
 
 
 def prune_covers(output_dir: Path, keep: str) -> None:

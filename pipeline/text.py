@@ -293,3 +293,18 @@ def render_script(speech: SpeechText) -> str:
                 lines += ["", "[pause]", ""]
             lines += [s.spoken for s in paragraph.sentences]
     return "\n".join(lines) + "\n"
+
+
+def spoken_intro(show_title: str, title: str, author: str | None) -> list[str]:
+    """What the voice says before the essay: "<Show>. <Title>, by <Author>.", a line each.
+
+    A lone episode (`essaycast episode`) has no show to name:
+
+    >>> spoken_intro("Quiet Reels", "The Long Take", "A. Writer")
+    ['Quiet Reels.', 'The Long Take, by A. Writer.']
+    >>> spoken_intro("", "The Long Take", None)
+    ['The Long Take.']
+    """
+    lines = [f"{show_title}."] if show_title else []
+    lines.append(f"{title}, by {author}." if author else f"{title}.")
+    return lines

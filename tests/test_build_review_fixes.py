@@ -24,16 +24,16 @@ def build(root: Path, *args: str):
 def test_an_unexpected_error_in_one_essay_fails_that_essay_only(
     tiny_show: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pipeline import build as build_module
+    from pipeline import episode
 
-    real_render = build_module._Renderer.render
+    real_render = episode.render_episode
 
-    def flaky(self, item, *args):
-        if item.essay.slug == "first-light":
+    def flaky(kit, essay, *args):
+        if essay.slug == "first-light":
             raise RuntimeError("the disk hiccuped")
-        return real_render(self, item, *args)
+        return real_render(kit, essay, *args)
 
-    monkeypatch.setattr(build_module._Renderer, "render", flaky)
+    monkeypatch.setattr(episode, "render_episode", flaky)
     result = build(tiny_show)
     assert result.exit_code == 1
     assert "essays/first.md: unexpected RuntimeError: the disk hiccuped" in result.output
