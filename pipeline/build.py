@@ -22,10 +22,10 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
+from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import __version__
 from .config import Show
 from .cover import prune_covers, publish_cover
 from .errors import ConfigError, EssaycastError, EssayError
@@ -186,7 +186,8 @@ def _publish(
     # manifest before feed: the feed must never name an episode the manifest forgot
     manifest.save(show.output_dir / MANIFEST_NAME)
     feed_key = fingerprint(
-        __version__, asdict(show.podcast), show_guid, cover,
+        # the installed version, read here and not from the package face (no import cycle)
+        version("essaycast"), asdict(show.podcast), show_guid, cover,
         sorted((episode_record(e) for e in episodes), key=lambda r: r["slug"]),
     )
     published_files = (show.output_dir / FEED_NAME, show.output_dir / PAGE_NAME)

@@ -17,15 +17,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .config import Show
-from .errors import ConfigError
+from .errors import ConfigError, EssaycastError
 from .fsutil import write_atomic
+from .standards import ARTWORK_MAX_BYTES, ARTWORK_MAX_PX, ARTWORK_MIN_PX
 
 if TYPE_CHECKING:
     from PIL import ImageFont
 
-SIZE = 3000
-MIN_SIDE, MAX_SIDE = 1400, 3000
-MAX_BYTES = 512 * 1024
+SIZE = ARTWORK_MAX_PX
+MIN_SIDE, MAX_SIDE = ARTWORK_MIN_PX, ARTWORK_MAX_PX
+MAX_BYTES = ARTWORK_MAX_BYTES
+# Art in the tag: 800 px is enough for any player, and the whole tag should stay
+# under ~300 KB (FEED-RULES I3); the feed links the full-size cover anyway.
+COVER_PX = 800
+COVER_BYTES = 250_000
 # Bump when the generated design changes: the cover's name (and so its URL) changes with it.
 DESIGN_VERSION = 1
 TITLE_FONT = "DejaVuSerifCondensed-Bold.ttf"
@@ -105,10 +110,41 @@ def check_image(data: bytes, error: Callable[[str], Exception]) -> None:
 
 
 def embedded_cover(path: Path) -> bytes:
-    """The cover as the JPEG inside each MP3's APIC frame (one scaling rule: episode's)."""
-    from .episode import cover_for_tag
-
+    """The cover as the JPEG inside each MP3's APIC frame (one scaling rule: cover_for_tag)."""
     return cover_for_tag(path.read_bytes())
+
+
+def cover_for_tag(image: bytes, size: int = COVER_PX) -> bytes:
+    """The cover as a JPEG of at most `size` px and COVER_BYTES, small enough to embed."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(image)) as opened:
+            art = opened.convert("RGB")
+    except (UnidentifiedImageError, OSError) as exc:
+        raise EssaycastError(f"cover art: not an image Pillow can read ({exc})") from None
+    if opened.format == "JPEG" and max(art.size) <= size and len(image) <= COVER_BYTES:
+        return image  # already fit to embed (cover.embedded_cover): no second lossy pass
+    if max(art.size) > size:
+        art = art.resize(_fit(art.size, size), Image.Resampling.LANCZOS)
+    # a photo-like cover fits at quality 85; a noisy one steps down until it fits
+    for quality in (85, 75, 65, 50, 35):
+        out = io.BytesIO()
+        art.save(out, "JPEG", quality=quality, optimize=True)
+        if out.tell() <= COVER_BYTES:
+            break
+    return out.getvalue()
+
+
+def _fit(dims: tuple[int, int], size: int) -> tuple[int, int]:
+    """Scale (w, h) so the longer side is `size`.
+
+    >>> _fit((1600, 900), 800)
+    (800, 450)
+    """
+    w, h = dims
+    scale = size / max(w, h)
+    return max(1, round(w * scale)), max(1, round(h * scale))
 
 
 def generate_cover(title: str, author: str = "") -> bytes:

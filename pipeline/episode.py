@@ -14,7 +14,6 @@ dynamic mode would resample to 192 kHz and pump.
 from __future__ import annotations
 
 import hashlib
-import io
 import shutil
 import subprocess
 import tempfile
@@ -26,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .audio import ENCODER_LOSS_LU, MASTER_CEILING, MONO_OFFSET_LU, limiter, parse_integrated
+from .cover import cover_for_tag
 from .errors import EssaycastError, EssayError
 from .ffmpeg import ffmpeg_exe, run_ffmpeg
 from .fsutil import atomic_path, write_atomic
@@ -36,12 +36,6 @@ if TYPE_CHECKING:
 
     from .config import Show
     from .speech import Engine
-
-# Art in the tag: 800 px is enough for any player, and the whole tag should stay
-# under ~300 KB (FEED-RULES I3); the feed links the full-size cover anyway.
-COVER_PX = 800
-COVER_BYTES = 250_000
-
 
 @dataclass(frozen=True)
 class Tags:
@@ -99,39 +93,6 @@ def master_to_mp3(
         ],
         what=str(mp3),
     )
-
-
-def cover_for_tag(image: bytes, size: int = COVER_PX) -> bytes:
-    """The cover as a JPEG of at most `size` px and COVER_BYTES, small enough to embed."""
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(image)) as opened:
-            art = opened.convert("RGB")
-    except (UnidentifiedImageError, OSError) as exc:
-        raise EssaycastError(f"cover art: not an image Pillow can read ({exc})") from None
-    if opened.format == "JPEG" and max(art.size) <= size and len(image) <= COVER_BYTES:
-        return image  # already fit to embed (cover.embedded_cover): no second lossy pass
-    if max(art.size) > size:
-        art = art.resize(_fit(art.size, size), Image.Resampling.LANCZOS)
-    # a photo-like cover fits at quality 85; a noisy one steps down until it fits
-    for quality in (85, 75, 65, 50, 35):
-        out = io.BytesIO()
-        art.save(out, "JPEG", quality=quality, optimize=True)
-        if out.tell() <= COVER_BYTES:
-            break
-    return out.getvalue()
-
-
-def _fit(dims: tuple[int, int], size: int) -> tuple[int, int]:
-    """Scale (w, h) so the longer side is `size`.
-
-    >>> _fit((1600, 900), 800)
-    (800, 450)
-    """
-    w, h = dims
-    scale = size / max(w, h)
-    return max(1, round(w * scale)), max(1, round(h * scale))
 
 
 def tag_mp3(

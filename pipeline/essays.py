@@ -18,8 +18,8 @@ from typing import Any
 import yaml
 
 from .errors import EssayError
+from .markup import blocks
 from .model import Essay
-from .text import blocks
 
 READERS: dict[str, str] = {".md": "markdown", ".markdown": "markdown", ".txt": "text"}
 FRONT_MATTER_KEYS = (
