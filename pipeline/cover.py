@@ -8,6 +8,7 @@ from, so changed artwork gets a new URL and apps fetch it again (F5).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import unicodedata
@@ -147,6 +148,9 @@ def _fit(dims: tuple[int, int], size: int) -> tuple[int, int]:
     return max(1, round(w * scale)), max(1, round(h * scale))
 
 
+# The same words give the same bytes, and drawing 9 megapixels takes seconds:
+# a process that publishes one show again and again (tests, serve) draws it once.
+@functools.lru_cache(maxsize=4)
 def generate_cover(title: str, author: str = "") -> bytes:
     """A designed 3000x3000 JPEG cover for `title`: the same words give the same bytes."""
     from PIL import Image, ImageDraw

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from .fakes import Counter, speaking_as
+
 TINY_TOML = """\
 [podcast]
 title = "Tiny Show"
@@ -54,6 +56,16 @@ def make_show(root: Path, essays: dict[str, str] | None = None, toml: str = TINY
 @pytest.fixture
 def tiny_show(tmp_path: Path) -> Path:
     return make_show(tmp_path / "show")
+
+
+@pytest.fixture
+def tone_voice(monkeypatch: pytest.MonkeyPatch) -> Counter:
+    """The default voice (piper) speaks as the counting tone engine in this test."""
+    from pipeline.speech import ENGINES
+
+    counter = Counter()
+    monkeypatch.setitem(ENGINES, "piper", speaking_as("piper", counter))
+    return counter
 
 
 @pytest.fixture(scope="module")

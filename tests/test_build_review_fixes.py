@@ -14,7 +14,9 @@ from pipeline.cli import main
 
 from .conftest import make_show
 
-pytestmark = pytest.mark.slow
+# none of this is about the voice: the counting tone engine speaks (tests/fakes.py),
+# except in the subprocess that rebuilds a show the real voice built
+pytestmark = pytest.mark.usefixtures("tone_voice")
 
 
 def build(root: Path, *args: str):
@@ -87,6 +89,7 @@ def test_episode_numbers_and_dates_are_kept_when_an_older_essay_arrives(tmp_path
     assert second["ay"]["number"] == 3  # new episodes are numbered after the others
 
 
+@pytest.mark.slow
 def test_a_no_change_rebuild_loads_no_feed_voice_or_image_library(built_tiny_show: Path) -> None:
     probe = (
         "import sys\n"
