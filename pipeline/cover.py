@@ -255,7 +255,7 @@ def _title_block(draw: Any, title: str, author: str, accent: tuple[int, int, int
         # tracking: capitals read as a label when spaced out a little
         spaced = label if _is_rtl(label) else "\u200a".join(label)
         while small.getlength(spaced) > width and small.size > 40:
-            small = _font(small_path, small.size - 8)
+            small = _font(small_path, int(small.size) - 8)
         x = margin + width - small.getlength(spaced) if rtl else margin
         draw.text((x, 2680), spaced, font=small, fill=(*ink,))
 
@@ -331,7 +331,7 @@ def _info(data: bytes) -> dict[str, Any]:
     from PIL import Image
 
     with Image.open(io.BytesIO(data)) as image:
-        return dict(image.info)
+        return {str(key): value for key, value in image.info.items()}
 
 
 def _image_error(show: Show, problem: str) -> ConfigError:

@@ -158,7 +158,10 @@ def mp3_duration(mp3: Path) -> float:
     """Duration in seconds as players compute it."""
     from mutagen.mp3 import MP3
 
-    return float(MP3(str(mp3)).info.length)
+    info = MP3(str(mp3)).info
+    if info is None:  # mutagen found no MPEG frame: not an MP3 ffmpeg wrote
+        raise EssaycastError(f"{mp3}: no MP3 audio to measure")
+    return float(info.length)
 
 
 class RenderKit:
@@ -318,7 +321,8 @@ def render_alone(
         episode = render_episode(kit, essay, spec, identity)
         written = []
         # the MP3 last: a reader that sees it also sees its transcripts
-        for source in [*episode.transcripts.values(), episode.chapters, episode.audio]:
+        chapters = [episode.chapters] if episode.chapters else []
+        for source in [*episode.transcripts.values(), *chapters, episode.audio]:
             suffix = source.split(".", 1)[1] if "." in source else ""
             target = out.with_name(f"{out.stem}.{suffix}") if suffix != "mp3" else out
             with atomic_path(target) as tmp:

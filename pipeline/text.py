@@ -128,7 +128,7 @@ def _same(a: str, b: str) -> bool:
 
 def _chapters(essay: Essay, found: list[Block]) -> Iterator[tuple[str, list[Block]]]:
     """Group blocks under their headings; a heading is also spoken, as its chapter's start."""
-    title, current = "", []
+    title, current = "", list[Block]()
     for block in found:
         if block.kind == "heading" and block.level == 1 and _same(block.text, essay.title):
             continue  # the essay's own title: the spoken intro already says it
