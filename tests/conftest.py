@@ -81,6 +81,26 @@ def built_tiny_show(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
+@pytest.fixture(scope="module")
+def built_tone_show(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny show built once per test module with the tone engine speaking as piper.
+
+    Its manifest is the one the real voice would write, so a real-voice rebuild in
+    another process finds it unchanged.
+    """
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+    from pipeline.speech import ENGINES
+
+    root = make_show(tmp_path_factory.mktemp("built") / "show")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(ENGINES, "piper", speaking_as("piper", Counter()))
+        result = CliRunner().invoke(main, ["build", "--show", str(root)])
+    assert result.exit_code == 0, result.output
+    return root
+
+
 SERVED_BASE_URL = "https://example.org/reels/"
 
 # Three episodes of a few seconds each: (slug, title, guid, pubDate, tone Hz, seconds).

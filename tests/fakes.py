@@ -12,8 +12,11 @@ The real voices stay for the end-to-end, mastering and validate-built tests.
 from __future__ import annotations
 
 import dataclasses
+import os
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from pipeline.model import SentenceAudio
@@ -63,3 +66,28 @@ def speaking_as(engine: str, counter: Counter) -> Any:
     return dataclasses.replace(
         ENGINES[engine], create=lambda spec: ToneEngine(spec, counter)
     )
+
+
+def tone_cli(*args: str) -> list[str]:
+    """A command line that runs `essaycast ARGS` in a new process, speaking as the tone."""
+    return [sys.executable, "-m", "tests.fakes", *args]
+
+
+def tone_env() -> dict[str, str]:
+    """The environment for tone_cli: this checkout importable from any directory."""
+    root = str(Path(__file__).resolve().parents[1])
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get(
+        "PYTHONPATH")]))}
+
+
+def main() -> None:
+    """`python -m tests.fakes ARGS`: the real command line, with piper speaking as the tone."""
+    from pipeline.cli import main as cli_main
+    from pipeline.speech import ENGINES
+
+    ENGINES["piper"] = speaking_as("piper", Counter())
+    cli_main(prog_name="essaycast")
+
+
+if __name__ == "__main__":
+    main()

@@ -14,8 +14,7 @@ from pipeline.cli import main
 
 from .conftest import make_show
 
-# none of this is about the voice: the counting tone engine speaks (tests/fakes.py),
-# except in the subprocess that rebuilds a show the real voice built
+# none of this is about the voice: the counting tone engine speaks (tests/fakes.py)
 pytestmark = pytest.mark.usefixtures("tone_voice")
 
 
@@ -89,13 +88,12 @@ def test_episode_numbers_and_dates_are_kept_when_an_older_essay_arrives(tmp_path
     assert second["ay"]["number"] == 3  # new episodes are numbered after the others
 
 
-@pytest.mark.slow
-def test_a_no_change_rebuild_loads_no_feed_voice_or_image_library(built_tiny_show: Path) -> None:
+def test_a_no_change_rebuild_loads_no_feed_voice_or_image_library(built_tone_show: Path) -> None:
     probe = (
         "import sys\n"
         "from pipeline.build import build_show\n"
         "from pipeline.config import load_show\n"
-        f"report = build_show(load_show({str(built_tiny_show)!r}))\n"
+        f"report = build_show(load_show({str(built_tone_show)!r}))\n"
         "assert not report.built, report.built\n"
         "heavy = {'feedgen', 'lxml', 'onnxruntime', 'piper', 'PIL', 'mutagen'}\n"
         "print(sorted(heavy & set(sys.modules)))\n"
