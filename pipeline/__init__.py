@@ -9,7 +9,8 @@ from importlib.metadata import version
 
 __version__ = version("essaycast")  # one source: pyproject.toml's [project] version
 
-from .build import BuildReport, build_episode, build_show
+from .build import BuildReport, build_show
 from .config import Show, load_show
+from .standalone import build_episode
 
 __all__ = ["BuildReport", "Show", "__version__", "build_episode", "build_show", "load_show"]

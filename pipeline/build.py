@@ -15,13 +15,12 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
-import os
 import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -29,13 +28,14 @@ from typing import TYPE_CHECKING
 from .config import Show
 from .cover import prune_covers, publish_cover
 from .errors import ConfigError, EssaycastError, EssayError
-from .essays import git_first_added, read_essay, read_essays
+from .essays import read_essays
 from .fsutil import write_atomic
 from .lock import show_lock
 from .manifest import (
     MANIFEST_NAME,
     Entry,
     Manifest,
+    build_time,
     episode_record,
     fingerprint,
     identities,
@@ -92,7 +92,7 @@ def build_show(
         if not dry_run:
             _clear_stale_renders(show)
         manifest = Manifest.load(show.output_dir / MANIFEST_NAME)
-        built_at = _build_time()
+        built_at = build_time()
         essays = _read_essays(show, report)
         report.planned, failed = plan(show, essays, manifest, voice=voice, force=force, only=only)
         report.failed += failed
@@ -242,33 +242,6 @@ def _run_jobs(
             raise
 
 
-def build_episode(
-    path: Path, out: Path | None = None, voice: str | None = None, show: Show | None = None
-) -> tuple[Episode, list[Path]]:
-    """One essay to one MP3 with its transcripts and chapters; no feed, no manifest.
-
-    `show` supplies the voice, music, lexicon and sentence cache; without one,
-    the defaults are used and the spoken intro names only the title and author.
-    Returns the episode and the files written (the MP3 first).
-    """
-    from .config import standalone_show
-    from .speech import resolve_voice
-
-    alone = show is None
-    show = show or standalone_show()
-    essay = read_essay(path)
-    spec = resolve_voice(show.voice.engine, show.voice.voice, show.voice.speed,
-                         voice or essay.voice)
-    out = out or Path(f"{essay.slug}.mp3")
-    if out.suffix.lower() != ".mp3":
-        raise ConfigError(f"-o: {out} must end in .mp3", source="command line")
-    identity = Identity(f"urn:essaycast:{essay.slug}",
-                        essay.date or git_first_added(path) or _build_time(), essay.episode)
-    from .episode import render_alone
-
-    return render_alone(show, essay, spec, identity, out, with_cover=not alone)
-
-
 def write_feed(
     show: Show, episodes: Sequence[Episode], show_guid: str, cover: str | None = None
 ) -> None:
@@ -327,14 +300,6 @@ def _collect_garbage(show: Show, manifest: Manifest) -> None:
     for path in episodes_dir.iterdir():
         if path.is_file() and f"{EPISODES_DIR}/{path.name}" not in keep:
             path.unlink(missing_ok=True)
-
-
-def _build_time() -> datetime:
-    """Now, or SOURCE_DATE_EPOCH for reproducible builds."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.isdigit():
-        return datetime.fromtimestamp(int(epoch), tz=UTC)
-    return datetime.now(tz=UTC).replace(microsecond=0)
 
 
 def _quiet(event: str, slug: str, done: int, total: int) -> None:

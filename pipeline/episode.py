@@ -297,35 +297,3 @@ def render_episode(
         transcripts={"text/vtt": f"{stem}.vtt", "application/x-subrip": f"{stem}.srt"},
         chapters=f"{stem}.chapters.json",
     )
-
-
-def render_alone(
-    show: Show, essay: Essay, spec: VoiceSpec, identity: Identity, out: Path, with_cover: bool
-) -> tuple[Episode, list[Path]]:
-    """Render one essay to `out` (an .mp3) and its transcripts and chapters beside it.
-
-    Returns the episode and the files written (the MP3 first).
-    """
-    from .cover import cover_bytes
-
-    # Everything happens in a scratch folder: the show's output/ stays untouched,
-    # and a build starting beside us (which clears stale render folders) cannot
-    # pull the floor away.
-    with tempfile.TemporaryDirectory(prefix="essaycast-episode-") as scratch:
-        cover = None
-        if with_cover:  # inside a show the episode carries the show's cover, like its build
-            cover = Path(scratch) / "cover.jpg"
-            cover.write_bytes(cover_bytes(show))
-        kit = RenderKit(show, cover, output_dir=Path(scratch), work_root=Path(scratch))
-        kit.load_music()
-        episode = render_episode(kit, essay, spec, identity)
-        written = []
-        # the MP3 last: a reader that sees it also sees its transcripts
-        chapters = [episode.chapters] if episode.chapters else []
-        for source in [*episode.transcripts.values(), *chapters, episode.audio]:
-            suffix = source.split(".", 1)[1] if "." in source else ""
-            target = out.with_name(f"{out.stem}.{suffix}") if suffix != "mp3" else out
-            with atomic_path(target) as tmp:
-                shutil.move(Path(scratch) / source, tmp)
-            written.append(target)
-    return episode, [written[-1], *written[:-1]]

@@ -11,10 +11,11 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -205,6 +206,14 @@ def _file_digest(path: Path) -> str:
 
 
 # -- identities: GUID, number, date ----------------------------------------------
+
+
+def build_time() -> datetime:
+    """Now, or SOURCE_DATE_EPOCH for reproducible builds: when a first-seen essay was seen."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return datetime.fromtimestamp(int(epoch), tz=UTC)
+    return datetime.now(tz=UTC).replace(microsecond=0)
 
 
 def new_entry(show_guid: str, slug: str, source: str, built_at: datetime) -> Entry:
