@@ -35,13 +35,17 @@ def build_episode(
     alone = show is None
     show = show or standalone_show()
     essay = read_essay(path)
-    spec = resolve_voice(show.voice.engine, show.voice.voice, show.voice.speed,
-                         voice or essay.voice)
+    spec = resolve_voice(
+        show.voice.engine, show.voice.voice, show.voice.speed, voice or essay.voice
+    )
     out = out or Path(f"{essay.slug}.mp3")
     if out.suffix.lower() != ".mp3":
         raise ConfigError(f"-o: {out} must end in .mp3", source="command line")
-    identity = Identity(f"urn:essaycast:{essay.slug}",
-                        essay.date or git_first_added(path) or build_time(), essay.episode)
+    identity = Identity(
+        f"urn:essaycast:{essay.slug}",
+        essay.date or git_first_added(path) or build_time(),
+        essay.episode,
+    )
     return render_alone(show, essay, spec, identity, out, with_cover=not alone)
 
 

@@ -63,9 +63,7 @@ def speaking_as(engine: str, counter: Counter) -> Any:
     """
     from pipeline.speech import ENGINES
 
-    return dataclasses.replace(
-        ENGINES[engine], create=lambda spec: ToneEngine(spec, counter)
-    )
+    return dataclasses.replace(ENGINES[engine], create=lambda spec: ToneEngine(spec, counter))
 
 
 def tone_cli(*args: str) -> list[str]:
@@ -76,8 +74,10 @@ def tone_cli(*args: str) -> list[str]:
 def tone_env() -> dict[str, str]:
     """The environment for tone_cli: this checkout importable from any directory."""
     root = str(Path(__file__).resolve().parents[1])
-    return {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get(
-        "PYTHONPATH")]))}
+    return {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])),
+    }
 
 
 def main() -> None:
