@@ -27,14 +27,16 @@ _COMMA_END = re.compile(r",[\"'”’)\]]*$")
 _DASHES = frozenset({"—", "–", "-", "--"})
 _INNER_DASH = re.compile(r"(?<=[—–])(?=\w)")  # "that—it": a clause may end at the dash
 # Words that open a clause (break before them) or at least a phrase.
-_CLAUSE_WORDS = frozenset(
-    "and but or nor so yet because which who whom whose that when whenever while where "
-    "whereas although though if unless until since after before as than".split()
-)
-_PHRASE_WORDS = frozenset(
-    "of in on at to for with from by about into onto through over under between "
-    "without within against during like the a an".split()
-)
+_CLAUSE_WORDS = frozenset({
+    "and", "but", "or", "nor", "so", "yet", "because", "which", "who", "whom", "whose", "that",
+    "when", "whenever", "while", "where", "whereas", "although", "though", "if", "unless",
+    "until", "since", "after", "before", "as", "than",
+})
+_PHRASE_WORDS = frozenset({
+    "of", "in", "on", "at", "to", "for", "with", "from", "by", "about", "into", "onto",
+    "through", "over", "under", "between", "without", "within", "against", "during", "like",
+    "the", "a", "an",
+})
 _BREAK_COST = {"sentence": 0.0, "clause": 1.0, "comma": 2.0, "conjunction": 5.0,
                "phrase": 12.0, "word": 20.0}
 _CUE_COST = 8.0  # each extra cue costs this: fewer, fuller captions read better

@@ -85,12 +85,12 @@ def test_srt_has_the_vtt_captions_numbered_with_comma_millis() -> None:
 
 
 def test_srt_keeps_the_writers_characters_but_not_as_markup() -> None:
-    srt = render_srt([Cue(0, 1, "3 < 5 & 5 > 3, <tricky> and <i>not italic</i> {\\an8}")])
+    written = "3 < 5 & 5 > 3, <tricky> and <i>not italic</i> {\\an8}"
+    srt = render_srt([Cue(0, 1, written)])
     text = srt.split("\n", 2)[2]
     assert "3 < 5 & 5 > 3, <tricky>" in text  # no entities: SRT has none
     assert "<i>" not in text and "{\\" not in text  # players would render these
-    assert text.replace(WORD_JOINER, "").split() == \
-        "3 < 5 & 5 > 3, <tricky> and <i>not italic</i> {\\an8}".split()
+    assert text.replace(WORD_JOINER, "").split() == written.split()
 
 
 def test_an_arrow_in_the_text_cannot_end_the_timing_line() -> None:
