@@ -107,7 +107,7 @@ def test_page_is_valid_self_contained_html_with_every_part() -> None:
     assert 'href="podcast://example.org/tiny/feed.xml"' in html
     assert html.count("<details") == 1 and "<summary>Transcript</summary>" in html
     assert "A second &amp; last one." in html
-    assert '<time data-start="1.200">0:01</time>' in html
+    assert '<p dir="auto" data-start="1.200"><time>0:01</time>A second &amp; last one.</p>' in html
     assert '<article id="one">' in html  # the feed's item <link> points here
     assert "9 January 2026" in html and "2 s" in html
 
