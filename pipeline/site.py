@@ -245,13 +245,16 @@ def _episode_html(
                f'aria-label="Playback speed of {escape(episode.title)}">{options}</select>'
                "</label></div>")
     if len(chapters) > 1:
-        out.append('<ol class="chapters" aria-label="Chapters">')
+        out.append("<details open>")
+        out.append("<summary>Chapters</summary>")
+        out.append('<ol class="chapters">')
         for start, title in chapters:
             out.append(
                 f'<li><button type="button" data-start="{start:.3f}" dir="auto">'
                 f"<time>{format_clock(start)}</time>{escape(title)}</button></li>"
             )
         out.append("</ol>")
+        out.append("</details>")
     if lines:
         out.append('<details class="transcript" open>')
         out.append("<summary>Transcript</summary>")

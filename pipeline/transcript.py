@@ -43,9 +43,10 @@ _CUE_COST = 8.0  # each extra cue costs this: fewer, fuller captions read better
 _SHORT_CUE = 18  # a caption shorter than this many characters is a flash on screen
 _PAUSE_SOUNDS = {"sentence": 4, "clause": 3, "comma": 2}  # the voice pauses at punctuation
 
-# Tags that SRT players (VLC, ffmpeg, mpv) render as markup; a word joiner after
-# the "<" keeps them on screen as written instead. Likewise ASS overrides "{\...}".
-_SRT_MARKUP = re.compile(r"<(?=/?(?:b|i|u|s|font|ruby|rt|c|v|br)\b)|\{(?=\\)", re.IGNORECASE)
+# SRT players read tags in the text: ffmpeg's decoder (mpv and others) renders
+# <b>, <i>, <font> and drops any other <word> altogether, and "{\an8}" is an ASS
+# override. A word joiner (invisible) after the "<" or "{" keeps them as written.
+_SRT_MARKUP = re.compile(r"<(?=[/!?A-Za-z])|\{(?=\\)")
 WORD_JOINER = "\u2060"
 
 

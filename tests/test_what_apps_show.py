@@ -286,6 +286,19 @@ def test_srt_captions_are_two_lines_of_42_with_the_writers_characters(output: Pa
     assert "&lt;" not in text and "&amp;" not in text  # readable: SRT has no escapes
 
 
+def test_ffmpegs_srt_decoder_shows_the_writers_characters(output: Path, tmp_path: Path) -> None:
+    """ffmpeg's SRT decoder (mpv and others play SRT through it) renders <b>, <i> and
+    <font> and drops any other <word>: the text must reach the screen as written."""
+    ass = tmp_path / "captions.ass"
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(episode_file(output, ".srt")),
+                    str(ass)], check=True)
+    events = [line.split(",,", 1)[1].split(",", 4)[-1]
+              for line in ass.read_text(encoding="utf-8").splitlines()
+              if line.startswith("Dialogue:")]
+    shown = " ".join(" ".join(e.replace("\\N", " ") for e in events).split())
+    assert " ".join(SENTENCES) in shown.replace(WORD_JOINER, "")
+
+
 # -- the MP3's tags --------------------------------------------------------------------------
 
 TIME_ORDER = ["Intro", TITLE, "The Long Take", "Notes"]
