@@ -143,9 +143,10 @@ def _extension_classes() -> tuple[type, type]:  # feedgen is imported only when 
             self.owner_email: str | None = None
             self.author: str | None = None
             self.medium: str = "podcast"
+            self.dc = False  # items carry dc:creator: declare dc once, on the root
 
         def extend_ns(self) -> dict[str, str]:
-            return {"podcast": PODCAST_NS}
+            return {"podcast": PODCAST_NS, **({"dc": DC_NS} if self.dc else {})}
 
         def extend_rss(self, rss: Any) -> Any:
             channel = rss[0]
@@ -174,9 +175,6 @@ def _extension_classes() -> tuple[type, type]:  # feedgen is imported only when 
             self.transcripts: list[tuple[str, str]] = []
             self.chapters: str | None = None
             self.creator: str | None = None
-
-        def extend_ns(self) -> dict[str, str]:
-            return {"dc": DC_NS} if self.creator else {}
 
         def extend_rss(self, item: Any) -> Any:
             if self.creator:
@@ -250,6 +248,7 @@ def render_feed(
     fg.pci.locked = "no"
     fg.pci.owner_email = settings.email or None
     fg.pci.author = truncate_chars(author, PERSON_CHARS) or None
+    fg.pci.dc = not settings.email  # then each item names its author in dc:creator
 
     newest_first = sorted(episodes, key=lambda e: (e.published, e.slug), reverse=True)
     # feedgen stamps now() unless told; the newest episode's date keeps bytes stable (A12)

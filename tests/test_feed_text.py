@@ -31,6 +31,7 @@ def test_without_an_email_the_author_is_dc_creator() -> None:
     element = item(data)
     assert element.find("author") is None
     assert element.findtext(DC) == NASTY
+    assert etree.fromstring(data).nsmap["dc"] == DC[1:-8]  # declared once, on the root
     assert feedparser.parse(data).entries[0].author == NASTY
 
 
