@@ -26,7 +26,8 @@ _CLAUSE_END = re.compile(r"[;:—–][\"'”’)\]]*$")
 _COMMA_END = re.compile(r",[\"'”’)\]]*$")
 _DASHES = frozenset({"—", "–", "-", "--"})
 _INNER_DASH = re.compile(r"(?<=[—–])(?=\w)")  # "that—it": a clause may end at the dash
-# Words that open a clause (break before them) or at least a phrase.
+# English words that open a clause (break before them) or a phrase; in other
+# languages captions are cut at punctuation only.
 _CLAUSE_WORDS = frozenset({
     "and", "but", "or", "nor", "so", "yet", "because", "which", "who", "whom", "whose", "that",
     "when", "whenever", "while", "where", "whereas", "although", "though", "if", "unless",
