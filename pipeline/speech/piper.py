@@ -20,6 +20,7 @@ from typing import Any
 from ..errors import EngineUnavailable
 from ..model import SentenceAudio, VoiceSpec
 from . import NATIVE_LOCK, EngineInfo, VoiceInfo, check_options, split_voice
+from .onnx_noise import SeededSession, seed_random_ops
 
 DEFAULT_VOICE = "en_US-joe-medium"
 
@@ -127,11 +128,15 @@ def _load(path: str, identity: str) -> Any:
     # (measured: +5 MB vs +17 MB over 250 sentences; bench/RESULTS.md).
     options.enable_mem_pattern = False
     # Built by hand rather than PiperVoice.load(), which would load the model
-    # a second time with default session options.
+    # a second time with default session options. The model's random draws
+    # become inputs seeded by each sentence (onnx_noise), so a cold cache
+    # gives the same samples in any process and any order (SPEC section 3).
+    model, noise = seed_random_ops(Path(path).read_bytes())
     session = onnxruntime.InferenceSession(
-        path, sess_options=options, providers=["CPUExecutionProvider"]
+        model, sess_options=options, providers=["CPUExecutionProvider"]
     )
-    return PiperVoice(session=session, config=config)
+    del model  # the session holds its own copy of the weights
+    return PiperVoice(session=SeededSession(session, noise), config=config)
 
 
 class PiperEngine:
