@@ -37,14 +37,14 @@ from .manifest import MANIFEST_NAME, Entry, Manifest, episode_record, fingerprin
 from .model import Episode, Essay, VoiceSpec
 
 if TYPE_CHECKING:
-    import numpy as np
+    from pydub import AudioSegment
 
     from .speech import Engine
 
 log = logging.getLogger(__name__)
 
 # Bump when a change to the pipeline changes what an unchanged essay sounds like.
-RENDER_VERSION = 1
+RENDER_VERSION = 2
 EPISODES_DIR = "episodes"
 FEED_NAME = "feed.xml"
 PAGE_NAME = "index.html"
@@ -347,12 +347,15 @@ class _Renderer:
         self._cover_lock = threading.Lock()
         self.engines: dict[VoiceSpec, Engine] = {}
         self._engines_lock = threading.Lock()
-        self.music: np.ndarray | None = None
-        self.outro: np.ndarray | None = None
+        self.music: AudioSegment | None = None
+        self.outro: AudioSegment | None = None
 
     def load_music(self) -> None:
         """Decode the intro and outro once per build; a bad file is a ConfigError."""
+        from .ffmpeg import ffmpeg
         from .music import load_music
+
+        ffmpeg()  # a bad ESSAYCAST_FFMPEG is the machine's error (exit 2), before any essay
 
         self.music = load_music(self.show.music.intro, self.show.root, key="music.intro")
         self.outro = load_music(self.show.music.outro, self.show.root, key="music.outro")
@@ -377,7 +380,7 @@ class _Renderer:
     def render(
         self, item: PlannedEssay, guid: str, published: datetime, number: int | None
     ) -> Episode:
-        from .audio import assemble, mix_intro, to_episode_rate
+        from .audio import assemble, compose_intro
         from .episode import Tags, master_to_mp3, mp3_duration, tag_mp3
         from .speech.cache import SentenceCache, synthesize_cached
         from .text import to_speech_text
@@ -398,10 +401,7 @@ class _Renderer:
             if self.progress:
                 self.progress("sentence", essay.slug, done, total)
 
-        intro_voice = [
-            to_episode_rate(a)
-            for a in synthesize_cached(intro_lines, spec, cache, lambda: self.engine(spec))
-        ]
+        intro_voice = list(synthesize_cached(intro_lines, spec, cache, lambda: self.engine(spec)))
         episodes_dir = self.output_dir / EPISODES_DIR
         episodes_dir.mkdir(parents=True, exist_ok=True)
         self.work_root.mkdir(parents=True, exist_ok=True)
@@ -411,7 +411,7 @@ class _Renderer:
                 speech,
                 synthesize_cached(sentences, spec, cache, lambda: self.engine(spec), on_sentence),
                 work_dir / "episode.wav",
-                intro=mix_intro(self.music, intro_voice),
+                intro=compose_intro(self.music, intro_voice),
                 outro=self.outro,
                 loudness=show.audio.loudness,
             )
