@@ -68,7 +68,9 @@ class Pacing:
     duck_ramp: float = 0.5  # the duck lands as the voice comes in
     swell_db: float = -6.0  # after the spoken intro the music comes back up a little...
     swell: float = 0.6
-    music_fade: float = 2.0  # ...and fades out (linear in amplitude: heard to the end)
+    music_fade: float = 1.4  # ...eases down by fade_ease_db...
+    fade_ease_db: float = -3.0
+    music_drop: float = 0.6  # ...and drops to silence: heard almost to its end, no long tail
     after_intro: float = 0.3  # from the intro's last audible sound to the essay...
     # ...but never sooner after the intro's last word than a paragraph's pause; both
     # are under 1.0 s, so the essay begins within 1.0 s of the last thing heard
@@ -207,12 +209,18 @@ def compose_intro(
 def _bed(
     music: AudioSegment, voice_level: float, lead_ms: int, spoken_ms: int, pacing: Pacing
 ) -> AudioSegment:
-    """The music under the spoken intro: level-matched, ducked, swelled, faded out."""
+    """The music under the spoken intro: level-matched, ducked, swelled, faded out.
+
+    The fade eases down a few dB, then drops: a fade that is linear all the way
+    spends its last second under hearing, which is dead air before the essay.
+    """
     voice_end = lead_ms + spoken_ms
     swell_end = voice_end + round(pacing.swell * 1000)
-    total = swell_end + round(pacing.music_fade * 1000)
+    eased = swell_end + round(pacing.music_fade * 1000)
+    total = eased + round(pacing.music_drop * 1000)
     bed = match_level(music[:total], voice_level, pacing)
-    if len(bed) < total:  # short music: the fade simply finds silence
+    if len(bed) < total:  # music that ends before its fade: end it softly, then silence
+        bed = bed.fade_out(min(200, len(bed)))
         bed += segment(bytes(2 * round((total - len(bed)) * EPISODE_RATE / 1000)), EPISODE_RATE)
     duck_at = max(0, lead_ms - round(pacing.duck_ramp * 1000))
     duck, swell = pacing.duck_db, pacing.swell_db
@@ -221,7 +229,8 @@ def _bed(
         + _ramp(bed[duck_at:lead_ms], 0.0, duck)
         + bed[lead_ms:voice_end].apply_gain(duck)
         + _ramp(bed[voice_end:swell_end], duck, swell)
-        + _ramp(bed[swell_end:total], swell, -120.0)
+        + _ramp(bed[swell_end:eased], swell, swell + pacing.fade_ease_db)
+        + _ramp(bed[eased:total], swell + pacing.fade_ease_db, -120.0)
     )
 
 

@@ -175,7 +175,8 @@ def _seeded_nodes(name: str, x: str, y: str) -> list[bytes]:
     ]
 
 
-def _seeded_graph(graph: memoryview) -> tuple[bytes, list[NoiseInput]]:
+def _seeded_graph(graph: memoryview) -> tuple[list[bytes | memoryview], list[NoiseInput]]:
+    """The graph's fields, edited, as pieces that point into `graph` (nothing copied)."""
     pieces: list[bytes | memoryview] = []
     noise: list[NoiseInput] = []
     for field, _, value, raw in _fields(graph):
@@ -198,27 +199,37 @@ def _seeded_graph(graph: memoryview) -> tuple[bytes, list[NoiseInput]]:
         )
         pieces.append(_len_field(_GRAPH_INITIALIZER, zero))
         pieces += [_float_input(spec.name) for spec in noise]
-    return b"".join(pieces), noise
+    return pieces, noise
 
 
-def seed_random_ops(model: bytes) -> tuple[bytes, tuple[NoiseInput, ...]]:
-    """The model with each float RandomNormalLike node fed from a new input, and those inputs.
+def seeded_pieces(model: bytes) -> tuple[list[bytes | memoryview], tuple[NoiseInput, ...]]:
+    """The edited model as pieces to write in order (views into `model`), and its noise inputs.
 
-    A model without such nodes (or older than opset 10's Slice) comes back unchanged.
+    Pieces rather than one bytes object: the weights are most of a voice model,
+    and a second copy of them would add its size to the build's peak memory.
+    A model without float RandomNormalLike nodes (or older than opset 10's
+    Slice) comes back as one piece, unchanged, with no inputs.
     """
     if b"RandomNormalLike" not in model or _opset(model) < 10:
-        return model, ()
+        return [model], ()
     parts: list[bytes | memoryview] = []
     noise: list[NoiseInput] = []
     for field, _, value, raw in _fields(model):
         if field == _MODEL_GRAPH:
-            graph, noise = _seeded_graph(value)
-            parts.append(_len_field(_MODEL_GRAPH, graph))
+            pieces, noise = _seeded_graph(value)
+            size = sum(len(piece) for piece in pieces)
+            parts += [_encode_varint(_MODEL_GRAPH << 3 | _LEN) + _encode_varint(size), *pieces]
         else:
             parts.append(raw)
     if not noise:
-        return model, ()
-    return b"".join(parts), tuple(noise)
+        return [model], ()
+    return parts, tuple(noise)
+
+
+def seed_random_ops(model: bytes) -> tuple[bytes, tuple[NoiseInput, ...]]:
+    """The model with each float RandomNormalLike node fed from a new input, and those inputs."""
+    pieces, noise = seeded_pieces(model)
+    return b"".join(pieces), noise
 
 
 def run_seed(feed: Mapping[str, np.ndarray]) -> bytes:
