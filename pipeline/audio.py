@@ -72,8 +72,9 @@ class Pacing:
     fade_ease_db: float = -3.0
     music_drop: float = 0.6  # ...and drops to silence: heard almost to its end, no long tail
     after_intro: float = 0.3  # from the intro's last audible sound to the essay...
-    # ...but never sooner after the intro's last word than a paragraph's pause; both
-    # are under 1.0 s, so the essay begins within 1.0 s of the last thing heard
+    # ...but never sooner after the intro's last word than a paragraph's pause, nor
+    # later after its last sound than this: the essay begins within 1.0 s of it
+    after_intro_max: float = 0.8
 
 
 @dataclass(frozen=True)
@@ -166,8 +167,9 @@ def compose_intro(
 ) -> Intro:
     """Music alone, then ducked under the spoken lines, a small swell, a fade; then the essay.
 
-    The intro ends where the essay begins: `pacing.after_intro` after its last
-    audible sound, and no sooner than a paragraph's pause after its last word.
+    The intro ends where the essay begins: `pacing.after_intro` to
+    `pacing.after_intro_max` after its last audible sound, and, within that, no
+    sooner than a paragraph's pause after its last word.
     """
     gap = segment(b"", EPISODE_RATE)
     spoken = gap
@@ -192,9 +194,9 @@ def compose_intro(
     voice_end = lead_ms / 1000 + spoken.frame_count() / EPISODE_RATE
     heard = min(last_audible(mixed, voice_level), mixed.frame_count() / EPISODE_RATE)
     # a paragraph's pause after the last word, the music's tail permitting; and never
-    # more than a paragraph's pause after the last sound (the word's own decay counts)
+    # more than after_intro_max after the last sound (the word's own decay counts)
     essay_start = max(heard + pacing.after_intro, voice_end + pacing.paragraph)
-    essay_start = min(essay_start, heard + pacing.paragraph)
+    essay_start = min(essay_start, heard + pacing.after_intro_max)
     frames = round(essay_start * EPISODE_RATE)
     body = mixed.get_sample_slice(0, min(frames, int(mixed.frame_count())))
     body = body.fade_out(min(20, len(body)))  # the cut, if any, is below hearing; no click

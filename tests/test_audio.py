@@ -149,14 +149,15 @@ def test_compose_intro_plays_music_alone_then_ducks_it_under_the_voice_then_fade
     assert fade_end - 0.2 < heard <= fade_end
 
 
-def test_compose_intro_without_music_is_the_spoken_lines_then_a_paragraph_pause() -> None:
+def test_compose_intro_without_music_is_the_spoken_lines_then_a_pause() -> None:
     intro = compose_intro(None, [line("One.", 0.5), line("Two.", 0.5)])
     one, two = intro.cues
     assert one.start == 0.0
     assert two.start == pytest.approx(one.end + Pacing().sentence, abs=1e-3)
-    # a paragraph's pause after the last sound (the cue's end keeps the word's quiet decay)
-    assert two.end + Pacing().paragraph - audio.TRIM_TAIL - 0.011 <= intro.seconds
-    assert intro.seconds <= two.end + Pacing().paragraph
+    # the longest pause the intro allows after its last sound (the cue's end keeps the
+    # word's quiet decay)
+    assert two.end + Pacing().after_intro_max - audio.TRIM_TAIL - 0.011 <= intro.seconds
+    assert intro.seconds <= two.end + Pacing().after_intro_max
 
 
 def test_music_that_runs_out_early_leaves_no_dead_air_before_the_essay() -> None:
@@ -167,7 +168,7 @@ def test_music_that_runs_out_early_leaves_no_dead_air_before_the_essay() -> None
     heard = last_audible(intro.audio, level_db(samples(intro.audio)[: int(voice_end * 44100)]))
     assert heard == pytest.approx(voice_end, abs=0.1)  # only the voice is left to hear
     assert intro.seconds - heard <= 1.0
-    assert intro.seconds == pytest.approx(heard + Pacing().paragraph, abs=0.01)
+    assert intro.seconds == pytest.approx(heard + Pacing().after_intro_max, abs=0.01)
 
 
 def test_music_with_a_silent_lead_in_starts_at_its_first_sound() -> None:
