@@ -83,9 +83,9 @@ def test_code_html_and_image_urls_are_not_read() -> None:
     ]
 
 
-def test_bare_urls_are_read_as_their_host() -> None:
+def test_bare_urls_are_read_with_their_path_but_not_their_query() -> None:
     speech = to_speech_text(essay("See https://www.example.org/a/b?c=1 or <https://bfi.org.uk>."))
-    assert spoken(speech) == ["See example dot org or bfi dot org dot uk."]
+    assert spoken(speech) == ["See example dot org slash A slash B or B F I dot org dot U K."]
 
 
 def test_footnotes_are_read_after_the_essay_and_markers_never() -> None:
