@@ -380,7 +380,7 @@ _STREET_TYPES = {
     "close": "Close", "crescent": "Crescent", "row": "Row", "circle": "Circle", "cir": "Circle",
     "alley": "Alley", "mews": "Mews", "gardens": "Gardens", "walk": "Walk",
 }  # fmt: skip
-_STREET_RE = "|".join(sorted(_STREET_TYPES, key=len, reverse=True))
+_STREET_RE = "|".join(k.capitalize() for k in sorted(_STREET_TYPES, key=len, reverse=True))
 # Top-level domains a bare "archive.org" may end in; others need their "https://".
 _TLDS = (
     "com|org|net|edu|gov|mil|int|io|co|ai|app|dev|info|biz|tv|fm|ly|uk|ca|au|nz|de|"
@@ -607,8 +607,7 @@ def _money_range(m: re.Match[str], say: Say) -> str:
 def _money_per(m: re.Match[str], say: Say) -> str:
     """'$20/mo' -> 'twenty dollars a month'."""
     per = _PER[m.group(4).lower()]
-    article = "an" if per[0] in "aeiou" else "a"
-    return f"{_amount(m.group(1), m.group(2), m.group(3), say)} {article} {per}"
+    return f"{_amount(m.group(1), m.group(2), m.group(3), say)} {_a(per)}"
 
 
 def _amount(symbol: str, amount: str, scale: str | None, say: Say) -> str:
@@ -740,6 +739,8 @@ def _fraction(m: re.Match[str], say: Say) -> str:
         if top == bottom and top in (5, 10, 100):
             return f"{say.cardinal(str(top))} out of {say.cardinal(str(bottom))}"  # 10/10
         return f"{say.cardinal(str(top))} {say.cardinal(str(bottom))}"  # 50/50, 20/20
+    if not whole and bottom in (10, 100):  # a score: 8/10 is "eight out of ten"
+        return f"{say.cardinal(str(top))} out of {say.cardinal(str(bottom))}"
     name = _fraction_name(top, bottom, say)
     if whole:
         article = "a" if top == 1 else say.cardinal(str(top))
@@ -1126,6 +1127,9 @@ def _english_rules() -> list[Rule]:
              r"(?<![\w-])(?:1[-. ])?(?:\(\d{3}\)\s?|\d{3}[-.])\d{3}[-.]\d{4}(?![\w-])", _phone),
         rule("phone.local", "555-1234: a seven-digit number, digits in groups",
              r"(?<![\w-])[2-9]\d{2}-\d{4}(?![\w-])", _phone),
+        rule("phone.emergency", "call 911: 'nine one one'",
+             r"\b((?:[Cc]all(?:ed)?|[Dd]ial(?:l?ed)?|[Rr]ing|[Pp]hone(?:d)?)\s)(\d{3})\b",
+             lambda m, s: m.group(1) + s.digits(m.group(2))),
         rule("ip_address", "192.168.0.1: each part in digits, 'dot' between",
              r"(?<![\w.])(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?![\w]|\.\d)", _ip_address),
         rule("address.zip", "Springfield, IL 62701: the state by name, the ZIP in digits",
@@ -1133,8 +1137,8 @@ def _english_rules() -> list[Rule]:
         rule("address.postcode", "SW1A 1AA: a British postcode, letter by letter",
              r"\b([A-Z]{1,2}\d[A-Z\d]?)\s(\d[A-Z]{2})\b", _postcode),
         rule("address.house", "221B Baker St.: the house number in pairs, the street type said",
-             r"(?<![\w.,$£€])(\d{1,5})([A-Za-z])?\s((?:[A-Z][\w'’-]*\s){1,3})(?i:(" + _STREET_RE
-             + r"))\b\.?", _house),
+             r"(?<![\w.,$£€])(\d{1,5})([A-Za-z])?\s((?:[A-Z][\w'’-]*\s){1,3})(" + _STREET_RE
+             + r")\b\.?", _house),
         # places for pages and numbers: "pp. 10-12" before the range rules
         rule("page", "p. 5, pp. 10–12: page, pages", r"\b(pp?)\.\s?(?=\d)(\d+)", _page, re.I),
         rule("number_sign.no", "No. 5: number five", r"\b(Nos?)\.\s?(\d+)", _numbered),
@@ -1266,7 +1270,7 @@ def _english_rules() -> list[Rule]:
         rule("dimensions", "1920x1080, 2 x 4: 'by'", _B + r"(\d+)\s?[x×]\s?(\d+)" + _E, _times),
         # units after a number
         rule("unit.feet_inches", "6 ft 2 in, 5′11″",
-             _B + r"(\d+)\s?(?:ft|feet|foot|(['′’]))\s?(\d+)\s?(?:in\b\.?|inches|[\"″”])",
+             _B + r"(\d+)\s?(?:ft|feet|foot|(['′’]))\s?(\d+)\s?(?:in\b\.?|inches|[\"″”]|′′)",
              _feet_inches),
         rule("unit.square", "100 m², 20 km2: square and cubic measures",
              _B + r"(" + _NUM + r")\s?(m|km|cm|mm|ft|in|yd|mi)(?:\^([23])|([23]))(?![\w])",
@@ -1275,7 +1279,8 @@ def _english_rules() -> list[Rule]:
              _B + r"(" + _NUM + r")\s?(sq|cu)\.?\s?(ft|m|mi|km|in|yd)\b\.?", _square_written),
         rule("unit.inch", "a 2 in. pipe: 'in.' after a number is inches",
              _B + r"(" + _NUM + r")(\s?)(in)\.", _unit),
-        rule("unit.scale", "5M viewers: millions and billions", _B + r"(" + _NUM + r")\s?(M|B|bn|mn)\b",
+        rule("unit.scale", "5M viewers: millions and billions",
+             _B + r"(" + _NUM + r")\s?(M|B|bn|mn)\b(?=\s+[a-z])",
              _scale),
         rule("unit", "12kg, 5 km, 3.5 GHz, 60 mph: number and unit",
              _B + r"(" + _NUM + r")(\s?)(" + "|".join(re.escape(u) for u in sorted(
@@ -1308,7 +1313,7 @@ def _english_word_rules() -> list[Rule]:
         rule("roman.name", "Henry VIII (the Eighth), Rocky II (Two)",
              r"\b([A-Z][a-z]+)\s([IVXL]{2,}|[IVX]*[VX])\b(?![\w'’])(?!\.\w)", _roman_name),
         rule("abbreviation.dotted", "e.g., i.e., a.m., et al.",
-             r"(?:(?<=\s)|^)(" + dotted + r")(?=[\s,;:)!?]|$)", _dotted, re.I),
+             r"(?:(?<=\s)|^)(" + dotted + r")(?=[\s,;:.)!?]|$)", _dotted, re.I),
         rule("abbreviation.doctor_saint", "Dr. and St.: Doctor/Saint before a name, Drive/Street "
              "after one", r"(?:\b([A-Z][\w'’-]*)\s)?\b(Dr|St)\.(?:\s([\w'’-]+))?", _doctor),
         rule("abbreviation.street", "Baker St, Abbey Rd (no full stop): the street type",
@@ -1336,7 +1341,7 @@ def _english_word_rules() -> list[Rule]:
         rule("sign.plus_after", "18+: 'eighteen plus'", r"(?<=\w)\s?\+(?!\s?\w)", _words(" plus")),
         rule("sign.plus_word", "A + B, +more", r"\s?\+\s?(?=\w)", _words(" plus ")),
         rule("hashtag", "#MeToo", r"(?<![\w])#([A-Za-z]\w*)", lambda m, s: "hashtag " + m.group(1)),
-        rule("sign.equals", "a = b", r"\s=\s", _words(" equals ")),
+        rule("sign.equals", "a = b, E=mc²", r"\s?=\s?", _words(" equals ")),
         rule("slash.with", "w/ friends: 'with'", r"\bw/(?=\s)", _words("with")),
         rule("slash.and_or", "and/or: 'and or'", r"\band/or\b", _words("and or")),
         rule("slash.per", "km/h or m/s without a number: 'per'",
@@ -1344,7 +1349,8 @@ def _english_word_rules() -> list[Rule]:
              lambda m, s: f"{_UNITS[m.group(1)][1]} per "
              f"{ {'h': 'hour', 'hr': 'hour', 's': 'second', 'sec': 'second'}[m.group(2)]}"),
         rule("slash.or", "he/she, either/or: 'or'", r"\b([A-Za-z]+)/([A-Za-z]+)\b",
-             lambda m, s: f"{m.group(1)} or {m.group(2)}"),
+             lambda m, s: f"{m.group(1)} {'' if m.group(2).lower() in ('or', 'nor') else 'or '}"
+             f"{m.group(2)}"),
         rule("sign.at", "meet @ noon", r"\s@\s", _words(" at ")),
         rule("sign.section", "§ 4, §§ 4–6", r"(§§?)\s?",
              lambda m, s: "sections " if len(m.group(1)) == 2 else "section "),
@@ -1353,7 +1359,7 @@ def _english_word_rules() -> list[Rule]:
         rule("sign.times", "×: 'times'", r"\s?×\s?", _words(" times ")),
         rule("sign.degree", "° with no number", r"°", _words(" degrees ")),
         rule("greek", "π, α, Δ alone: their names",
-             r"(?<![^\W\d_])[\u0391-\u03a9\u03b1-\u03c9](?![^\W\d_])", _greek),
+             r"[\u0391-\u03a9\u03b1-\u03c9]", _greek),
         rule("sign.currency", "a currency sign with no amount is still a word",
              r"US\$|[$£€¥₹₩₽₺₪]", lambda m, s: f" {currency_words[m.group(0)]} "),
         rule("sign.percent", "% with no number", r"%", _words(" percent ")),
@@ -1513,11 +1519,17 @@ def _eu_money_split(m: re.Match[str], say: Say) -> str:
     return _eu_amount(m.group(2), f"{m.group(1)},{m.group(3)}", say)
 
 
+def _eu_to(m: re.Match[str], say: Say) -> str:
+    """A range's dash: 'à'/'bis', but 'et'/'und' after 'entre'/'zwischen'."""
+    between = _previous_word(m).lower() in ("entre", "zwischen")
+    return {"fr": ("à", "et"), "de": ("bis", "und")}[say.lang][between]
+
+
 def _eu_percent(m: re.Match[str], say: Say) -> str:
     tongue = _TONGUES[say.lang]
     start = _eu_number(m.group(1), say)
     if m.group(2):
-        return f"{start} {tongue.to} {_eu_number(m.group(2), say)} {tongue.percent}"
+        return f"{start} {_eu_to(m, say)} {_eu_number(m.group(2), say)} {tongue.percent}"
     return f"{start} {tongue.percent}"
 
 
@@ -1551,7 +1563,7 @@ def _eu_plain(m: re.Match[str], say: Say) -> str:
 
 
 def _eu_range(m: re.Match[str], say: Say) -> str:
-    return f"{m.group(1)} {_TONGUES[say.lang].to} {m.group(2)}"
+    return f"{m.group(1)} {_eu_to(m, say)} {m.group(2)}"
 
 
 def _eu_day(day: str, say: Say, before: str) -> str:
@@ -1716,9 +1728,14 @@ def _eu_signs(tongue: _Tongue) -> list[Rule]:
     currency = {k: v[1] for k, v in tongue.currencies.items() if not k.isalpha()}
     return [
         rule("number", "3, 1 000, 3,14", r"(?<![\w.,])(?:" + _EU_NUM + r")(?![\d])", _eu_plain),
+        rule("decimal.dot", "3.11 written with a dot: 'trois point onze', 'drei Punkt elf'",
+             r"(?<![\w.,])(\d+)\.(\d+)(?![\d])",
+             lambda m, s: f"{s.cardinal(m.group(1))} {_WEB_WORDS[s.lang].dot} {s.cardinal(m.group(2))}"),
+        rule("digits.rest", "anything left: the language's words, never digits",
+             r"\d+", lambda m, s: f" {s.cardinal(m.group(0))} "),
         rule("sign.ampersand", "&", r"\s?&\s?", _words(f" {signs['&']} ")),
         rule("sign.at", "@", r"\s?@\s?", _words(f" {signs['@']} ")),
-        rule("sign.plus", "+", r"\s?\+\s?", _words(f" {signs['+']} ")),
+        rule("sign.plus_word", "+ elsewhere", r"\s?\+\s?", _words(f" {signs['+']} ")),
         rule("sign.equals", "=", r"\s=\s", _words(f" {signs['=']} ")),
         rule("sign.times", "×", r"\s?×\s?", _words(f" {signs['×']} ")),
         rule("sign.plus_minus", "±", r"±\s?", _words(f" {signs['±']} ")),
@@ -1779,6 +1796,7 @@ def _german_rules() -> list[Rule]:
         rule("abbreviation", "usw., bzw., Nr., Dr., Str., Jh., vgl., ca., Mio.: the table",
              r"\b(" + "|".join(k for k, a in ABBREVIATIONS["de"].items() if a.spoken and len(k) > 1)
              + r")\.", lambda m, s: ABBREVIATIONS["de"][m.group(1).lower()].spoken, re.I),
+        rule("abbreviation.street", "Hauptstr. 5: Hauptstraße", r"(?<=\w)str\.", _words("straße")),
         rule("abbreviation.page", "S. 5: Seite", r"\bS\.\s?(?=\d)", _words("Seite ")),
         rule("scale", "2 Mio. €, 3,5 Mrd. Euro: Millionen, Milliarden",
              _B + r"(" + _EU_NUM + r")\s?(Mio|Mrd|Tsd)\.?(?=\s|$)",

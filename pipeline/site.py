@@ -16,12 +16,11 @@ from pathlib import Path
 
 from .config import Show
 from .model import Episode
+from .normalize import MONTHS as _MONTHS
 
 # (start in seconds, the sentence as written)
 TranscriptLine = tuple[float, str]
 
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
 _TIMING = re.compile(r"^(\d{2,}):(\d{2}):(\d{2})[.,](\d{3}) --> ")
 _VOICE = re.compile(r"</?v(?:\s[^>]*)?>")
 
