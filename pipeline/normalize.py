@@ -290,22 +290,31 @@ _UNITS: dict[str, tuple[str, str]] = {
     "lb": ("pound", "pounds"), "lbs": ("pound", "pounds"), "oz": ("ounce", "ounces"),
     "ft": ("foot", "feet"), "in": ("inch", "inches"), "yd": ("yard", "yards"),
     "yds": ("yard", "yards"), "mi": ("mile", "miles"),
-    "mph": ("mile per hour", "miles per hour"), "kph": ("kilometer per hour", "kilometers per hour"),
-    "km/h": ("kilometer per hour", "kilometers per hour"), "m/s": ("meter per second", "meters per second"),
-    "fps": ("frame per second", "frames per second"), "rpm": ("revolution per minute", "revolutions per minute"),
+    "mph": ("mile per hour", "miles per hour"),
+    "kph": ("kilometer per hour", "kilometers per hour"),
+    "km/h": ("kilometer per hour", "kilometers per hour"),
+    "m/s": ("meter per second", "meters per second"),
+    "fps": ("frame per second", "frames per second"),
+    "rpm": ("revolution per minute", "revolutions per minute"),
     "bpm": ("beat per minute", "beats per minute"),
     "min": ("minute", "minutes"), "mins": ("minute", "minutes"), "hr": ("hour", "hours"),
     "hrs": ("hour", "hours"), "h": ("hour", "hours"), "sec": ("second", "seconds"),
     "secs": ("second", "seconds"), "ms": ("millisecond", "milliseconds"),
-    "yr": ("year", "years"), "yrs": ("year", "years"), "wk": ("week", "weeks"), "wks": ("week", "weeks"),
+    "yr": ("year", "years"), "yrs": ("year", "years"), "wk": ("week", "weeks"),
+    "wks": ("week", "weeks"),
     "mo": ("month", "months"), "mos": ("month", "months"),
-    "kb": ("kilobyte", "kilobytes"), "KB": ("kilobyte", "kilobytes"), "kB": ("kilobyte", "kilobytes"),
-    "MB": ("megabyte", "megabytes"), "mb": ("megabyte", "megabytes"), "GB": ("gigabyte", "gigabytes"),
-    "gb": ("gigabyte", "gigabytes"), "TB": ("terabyte", "terabytes"), "tb": ("terabyte", "terabytes"),
-    "Mbps": ("megabit per second", "megabits per second"), "Gbps": ("gigabit per second", "gigabits per second"),
+    "kb": ("kilobyte", "kilobytes"), "KB": ("kilobyte", "kilobytes"),
+    "kB": ("kilobyte", "kilobytes"),
+    "MB": ("megabyte", "megabytes"), "mb": ("megabyte", "megabytes"),
+    "GB": ("gigabyte", "gigabytes"),
+    "gb": ("gigabyte", "gigabytes"), "TB": ("terabyte", "terabytes"),
+    "tb": ("terabyte", "terabytes"),
+    "Mbps": ("megabit per second", "megabits per second"),
+    "Gbps": ("gigabit per second", "gigabits per second"),
     "kbps": ("kilobit per second", "kilobits per second"),
     "Hz": ("hertz", "hertz"), "hz": ("hertz", "hertz"), "kHz": ("kilohertz", "kilohertz"),
-    "khz": ("kilohertz", "kilohertz"), "MHz": ("megahertz", "megahertz"), "mhz": ("megahertz", "megahertz"),
+    "khz": ("kilohertz", "kilohertz"), "MHz": ("megahertz", "megahertz"),
+    "mhz": ("megahertz", "megahertz"),
     "GHz": ("gigahertz", "gigahertz"), "ghz": ("gigahertz", "gigahertz"),
     "W": ("watt", "watts"), "kW": ("kilowatt", "kilowatts"), "MW": ("megawatt", "megawatts"),
     "kWh": ("kilowatt hour", "kilowatt hours"), "mAh": ("milliamp hour", "milliamp hours"),
@@ -327,7 +336,7 @@ _FUNCTION_WORDS = {
     "a", "an", "and", "or", "but", "the", "of", "in", "on", "at", "to", "for", "from", "by",
     "with", "per", "each", "is", "was", "are", "were", "be", "been", "it", "he", "she", "they",
     "we", "you", "i", "that", "this", "than", "then", "as", "so", "if", "when", "into", "away",
-    "long", "high", "wide", "deep", "tall", "away", "ago", "later", "old", "more", "less",
+    "long", "high", "wide", "deep", "tall", "ago", "later", "old", "more", "less",
     "too", "up", "down", "off", "over", "under", "across", "behind", "below", "above",
     "yesterday", "today", "tomorrow", "now", "still", "only", "just", "every", "again",
 }  # fmt: skip
@@ -1058,7 +1067,8 @@ def _unsayable(label: str) -> bool:
     """'bbc', 'cnn', 'imdb' are spelled; 'example' and 'archive' are words."""
     clusters = [len(c) for c in re.findall(r"[^aeiouy]+", label.lower())]
     vowels = re.search(r"[aeiouy]", label, re.I)
-    return not vowels or max(clusters, default=0) >= 4 or (len(label) <= 4 and max(clusters, default=0) >= 3)
+    longest = max(clusters, default=0)
+    return not vowels or longest >= 4 or (len(label) <= 4 and longest >= 3)
 
 
 def _web_path(path: str, words: _WebWords, say: Say) -> str:
@@ -1395,21 +1405,28 @@ _FR = _Tongue(
     lang="fr", point="virgule", minus="moins", percent="pour cent", to="à",
     per_mille="pour mille", degree=("degré", "degrés"), hour=("heure", "heures"),
     currencies={
-        "€": ("euro", "euros", "centime", "centimes"), "EUR": ("euro", "euros", "centime", "centimes"),
+        "€": ("euro", "euros", "centime", "centimes"),
+        "EUR": ("euro", "euros", "centime", "centimes"),
         "$": ("dollar", "dollars", "cent", "cents"), "£": ("livre", "livres", "penny", "pence"),
         "CHF": ("franc suisse", "francs suisses", "centime", "centimes"),
         "¥": ("yen", "yens", "sen", "sen"),
     },
     units={
-        "km": ("kilomètre", "kilomètres"), "m": ("mètre", "mètres"), "cm": ("centimètre", "centimètres"),
+        "km": ("kilomètre", "kilomètres"), "m": ("mètre", "mètres"),
+        "cm": ("centimètre", "centimètres"),
         "mm": ("millimètre", "millimètres"), "kg": ("kilogramme", "kilogrammes"),
         "g": ("gramme", "grammes"), "mg": ("milligramme", "milligrammes"), "t": ("tonne", "tonnes"),
         "l": ("litre", "litres"), "L": ("litre", "litres"), "ml": ("millilitre", "millilitres"),
-        "cl": ("centilitre", "centilitres"), "km/h": ("kilomètre à l'heure", "kilomètres à l'heure"),
-        "min": ("minute", "minutes"), "s": ("seconde", "secondes"), "ms": ("milliseconde", "millisecondes"),
-        "Go": ("gigaoctet", "gigaoctets"), "Mo": ("mégaoctet", "mégaoctets"), "Ko": ("kilooctet", "kilooctets"),
-        "To": ("téraoctet", "téraoctets"), "Hz": ("hertz", "hertz"), "kHz": ("kilohertz", "kilohertz"),
-        "MHz": ("mégahertz", "mégahertz"), "GHz": ("gigahertz", "gigahertz"), "W": ("watt", "watts"),
+        "cl": ("centilitre", "centilitres"),
+        "km/h": ("kilomètre à l'heure", "kilomètres à l'heure"),
+        "min": ("minute", "minutes"), "s": ("seconde", "secondes"),
+        "ms": ("milliseconde", "millisecondes"),
+        "Go": ("gigaoctet", "gigaoctets"), "Mo": ("mégaoctet", "mégaoctets"),
+        "Ko": ("kilooctet", "kilooctets"),
+        "To": ("téraoctet", "téraoctets"), "Hz": ("hertz", "hertz"),
+        "kHz": ("kilohertz", "kilohertz"),
+        "MHz": ("mégahertz", "mégahertz"), "GHz": ("gigahertz", "gigahertz"),
+        "W": ("watt", "watts"),
         "kW": ("kilowatt", "kilowatts"), "kWh": ("kilowattheure", "kilowattheures"),
         "ha": ("hectare", "hectares"), "m²": ("mètre carré", "mètres carrés"),
         "km²": ("kilomètre carré", "kilomètres carrés"), "m³": ("mètre cube", "mètres cubes"),
@@ -1429,19 +1446,25 @@ _DE = _Tongue(
         "CHF": ("Franken", "Franken", "Rappen", "Rappen"), "¥": ("Yen", "Yen", "Sen", "Sen"),
     },
     units={
-        "km": ("Kilometer", "Kilometer"), "m": ("Meter", "Meter"), "cm": ("Zentimeter", "Zentimeter"),
-        "mm": ("Millimeter", "Millimeter"), "kg": ("Kilogramm", "Kilogramm"), "g": ("Gramm", "Gramm"),
+        "km": ("Kilometer", "Kilometer"), "m": ("Meter", "Meter"),
+        "cm": ("Zentimeter", "Zentimeter"),
+        "mm": ("Millimeter", "Millimeter"), "kg": ("Kilogramm", "Kilogramm"),
+        "g": ("Gramm", "Gramm"),
         "mg": ("Milligramm", "Milligramm"), "t": ("Tonne", "Tonnen"), "l": ("Liter", "Liter"),
-        "L": ("Liter", "Liter"), "ml": ("Milliliter", "Milliliter"), "km/h": ("Kilometer pro Stunde",
-        "Kilometer pro Stunde"), "min": ("Minute", "Minuten"), "s": ("Sekunde", "Sekunden"),
-        "h": ("Stunde", "Stunden"), "Std": ("Stunde", "Stunden"), "ms": ("Millisekunde", "Millisekunden"),
-        "GB": ("Gigabyte", "Gigabyte"), "MB": ("Megabyte", "Megabyte"), "KB": ("Kilobyte", "Kilobyte"),
+        "L": ("Liter", "Liter"), "ml": ("Milliliter", "Milliliter"),
+        "km/h": ("Kilometer pro Stunde", "Kilometer pro Stunde"), "min": ("Minute", "Minuten"),
+        "s": ("Sekunde", "Sekunden"),
+        "h": ("Stunde", "Stunden"), "Std": ("Stunde", "Stunden"),
+        "ms": ("Millisekunde", "Millisekunden"),
+        "GB": ("Gigabyte", "Gigabyte"), "MB": ("Megabyte", "Megabyte"),
+        "KB": ("Kilobyte", "Kilobyte"),
         "TB": ("Terabyte", "Terabyte"), "Hz": ("Hertz", "Hertz"), "kHz": ("Kilohertz", "Kilohertz"),
         "MHz": ("Megahertz", "Megahertz"), "GHz": ("Gigahertz", "Gigahertz"), "W": ("Watt", "Watt"),
         "kW": ("Kilowatt", "Kilowatt"), "kWh": ("Kilowattstunde", "Kilowattstunden"),
         "ha": ("Hektar", "Hektar"), "m²": ("Quadratmeter", "Quadratmeter"),
         "km²": ("Quadratkilometer", "Quadratkilometer"), "m³": ("Kubikmeter", "Kubikmeter"),
-        "Mio": ("Million", "Millionen"), "Mrd": ("Milliarde", "Milliarden"), "Tsd": ("tausend", "tausend"),
+        "Mio": ("Million", "Millionen"), "Mrd": ("Milliarde", "Milliarden"),
+        "Tsd": ("tausend", "tausend"),
     },
     signs={"&": "und", "@": "ät", "+": "plus", "=": "gleich", "×": "mal", "§": "Paragraf",
            "±": "plus minus", "°": "Grad", "~": "etwa"},
@@ -1490,7 +1513,8 @@ def _eu_number(number: str, say: Say, noun: str = "") -> str:
 def _eu_amount(symbol: str, amount: str, say: Say) -> str:
     """'3,50 €' -> 'trois euros cinquante' / 'drei Euro fünfzig'."""
     tongue = _TONGUES[say.lang]
-    one, many, minor_one, minor_many = tongue.currencies[symbol.upper() if symbol.isalpha() else symbol]
+    key = symbol.upper() if symbol.isalpha() else symbol
+    one, many, minor_one, minor_many = tongue.currencies[key]
     whole, cents = _eu_digits(amount)
     if len(cents) not in (0, 2):
         return f"{_eu_number(amount, say, many)} {many}"
@@ -1548,7 +1572,8 @@ def _eu_degrees(m: re.Match[str], say: Say) -> str:
     tongue = _TONGUES[say.lang]
     sign, number, scale = m.group(1), m.group(2), m.group(3)
     name = {"C": " Celsius", "F": " Fahrenheit"}.get(scale or "", "")
-    word = tongue.degree[0] if number in ("1", "0") or number.startswith(("0,", "1,")) else tongue.degree[1]
+    one = number in ("1", "0") or number.startswith(("0,", "1,"))
+    word = tongue.degree[0] if one else tongue.degree[1]
     minus = f"{tongue.minus} " if sign else ""
     return f"{minus}{_eu_number(number, say, word)} {word}{name}"
 
@@ -1687,8 +1712,8 @@ def _eu_rules(tongue: _Tongue) -> list[Rule]:
     signs = tongue.signs
     return [
         rule("money.split", "3€50", _B + r"(\d+)(€)(\d{2})\b", _eu_money_split),
-        rule("money.after", "3,50 €, 12 €", _B + r"(" + _EU_NUM + r")\s?(" + currencies + r")(?![\w])",
-             _eu_money_after),
+        rule("money.after", "3,50 €, 12 €",
+             _B + r"(" + _EU_NUM + r")\s?(" + currencies + r")(?![\w])", _eu_money_after),
         rule("money.before", "€3,50, $5", r"(" + currencies + r")\s?(" + _EU_NUM + r")(?![\d])",
              _eu_money_before),
         rule("percent", "15 %, 5–10 %", _B + r"(" + _EU_NUM + r")(?:\s?%?\s?(?:-|–|—|à|bis)\s?("
@@ -1697,10 +1722,11 @@ def _eu_rules(tongue: _Tongue) -> list[Rule]:
              lambda m, s: f"{_eu_number(m.group(1), s)} {tongue.per_mille}"),
         rule("range", "1990–1995, 10-12: 'à', 'bis'",
              _B + r"(\d+)\s?(?:–|—|-)\s?(\d+)" + _E, _eu_range),
-        rule("degrees", "20 °C, −4 °C", r"(?<![\w.,])([-−])?(" + _EU_NUM + r")\s?°\s?([CF])?(?![\w])",
-             _eu_degrees),
-        rule("unit.square", "100 m², 100 m2", _B + r"(" + _EU_NUM + r")\s?(m|km)(?:\^([23])|([23]))"
-             r"(?![\w])", lambda m, s: _eu_unit(_Groups(m.group(1), m.group(2), m.group(3) or m.group(4)), s)),
+        rule("degrees", "20 °C, −4 °C",
+             r"(?<![\w.,])([-−])?(" + _EU_NUM + r")\s?°\s?([CF])?(?![\w])", _eu_degrees),
+        rule("unit.square", "100 m², 100 m2",
+             _B + r"(" + _EU_NUM + r")\s?(m|km)(?:\^([23])|([23]))(?![\w])",
+             lambda m, s: _eu_unit(_Groups(m.group(1), m.group(2), m.group(3) or m.group(4)), s)),
         rule("unit", "5 km, 3,5 kg", _B + r"(" + _EU_NUM + r")\s?(" + units + r")(?![\w/])()",
              _eu_unit),
         rule("sign.minus", "-5: 'moins cinq', 'minus fünf'",
@@ -1730,7 +1756,8 @@ def _eu_signs(tongue: _Tongue) -> list[Rule]:
         rule("number", "3, 1 000, 3,14", r"(?<![\w.,])(?:" + _EU_NUM + r")(?![\d])", _eu_plain),
         rule("decimal.dot", "3.11 written with a dot: 'trois point onze', 'drei Punkt elf'",
              r"(?<![\w.,])(\d+)\.(\d+)(?![\d])",
-             lambda m, s: f"{s.cardinal(m.group(1))} {_WEB_WORDS[s.lang].dot} {s.cardinal(m.group(2))}"),
+             lambda m, s: f"{s.cardinal(m.group(1))} {_WEB_WORDS[s.lang].dot} "
+             f"{s.cardinal(m.group(2))}"),
         rule("digits.rest", "anything left: the language's words, never digits",
              r"\d+", lambda m, s: f" {s.cardinal(m.group(0))} "),
         rule("sign.ampersand", "&", r"\s?&\s?", _words(f" {signs['&']} ")),
@@ -1748,16 +1775,20 @@ def _eu_signs(tongue: _Tongue) -> list[Rule]:
     ]  # fmt: skip
 
 
+_FR_TITLES = {"Mme": "Madame", "Mmes": "Mesdames", "Mlle": "Mademoiselle",
+              "Mlles": "Mesdemoiselles", "Dr": "Docteur", "Pr": "Professeur"}  # fmt: skip
+
+
 def _french_rules() -> list[Rule]:
     t = _FR
     return [
         *_eu_web_and_dates(t),
-        rule("abbreviation.monsieur", "M. Dupont: Monsieur", r"\bM\.(?=\s[A-ZÉÈ])", _words("Monsieur")),
+        rule("abbreviation.monsieur", "M. Dupont: Monsieur", r"\bM\.(?=\s[A-ZÉÈ])",
+             _words("Monsieur")),
         rule("abbreviation.messieurs", "MM. Dupont et Durand", r"\bMM\.(?=\s[A-ZÉÈ])",
              _words("Messieurs")),
-        rule("abbreviation.titles", "Mme, Mlle, Mmes, Dr, Pr", r"\b(Mmes|Mme|Mlles|Mlle|Dr|Pr)\b\.?",
-             lambda m, s: {"Mme": "Madame", "Mmes": "Mesdames", "Mlle": "Mademoiselle",
-                           "Mlles": "Mesdemoiselles", "Dr": "Docteur", "Pr": "Professeur"}[m.group(1)]),
+        rule("abbreviation.titles", "Mme, Mlle, Mmes, Dr, Pr",
+             r"\b(Mmes|Mme|Mlles|Mlle|Dr|Pr)\b\.?", lambda m, s: _FR_TITLES[m.group(1)]),
         rule("abbreviation.saint", "St-Denis, Ste-Anne", r"\b(St|Ste)(?=[- ][A-ZÉ])",
              lambda m, s: "Saint" if m.group(1) == "St" else "Sainte"),
         rule("abbreviation.era", "av. J.-C., apr. J.-C.", r"\b(av|apr)\.\s?J\.-C\.",
@@ -1774,7 +1805,8 @@ def _french_rules() -> list[Rule]:
         rule("ordinal.roman", "XIXe siècle, Ve République, Ier", r"\b([IVX]+)(e|ème|er|re)\b",
              lambda m, s: _fr_ordinal(m, s) if m.group(2) in ("e", "ème") or m.group(1) == "I"
              else m.group(0)),
-        rule("roman.regnal", "Louis XIV, François Ier", r"\b([A-ZÉ][a-zéèï]+)\s(Ier|[IVX]{2,}|[IVX]*[VX])\b",
+        rule("roman.regnal", "Louis XIV, François Ier",
+             r"\b([A-ZÉ][a-zéèï]+)\s(Ier|[IVX]{2,}|[IVX]*[VX])\b",
              lambda m, s: f"{m.group(1)} premier" if m.group(2) == "Ier" else _fr_regnal(m, s)),
         *_eu_rules(t),
         *_eu_signs(t),
@@ -2010,7 +2042,8 @@ def apply_lexicon(
 # ("No. 5", but "I said no.")
 _WORDLIKE = {"no", "nos", "gen", "col", "rev", "sen", "rep", "est", "dir", "co", "mar", "dec",
              "jan", "sun", "sat", "fr", "mt", "ft", "lt", "hon", "al", "gov", "pres", "esp",
-             "apt", "ste", "bldg", "m", "s", "a", "b", "d", "h", "u", "n", "z", "av", "ex", "env"}  # fmt: skip
+             "apt", "ste", "bldg", "m", "s", "a", "b", "d", "h", "u", "n", "z", "av", "ex",
+             "env"}  # fmt: skip
 
 
 @cache

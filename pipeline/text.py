@@ -227,7 +227,8 @@ def _sentence(
     reading = read_aloud(written, language, lexicon=lexicon)
     spoken = reading.spoken
     if not re.search(r"\w", spoken):
-        return Sentence(spoken="", written=written, skipped=reading.skipped) if reading.skipped else None
+        # nothing to say: kept (as silent) only if it holds text for the transcript
+        return Sentence("", written, reading.skipped) if reading.skipped else None
     if final and spoken[-1] not in ".!?:;,":
         spoken += "."  # headings and list items end with a falling tone, like a sentence
     return Sentence(spoken=spoken, written=written, skipped=reading.skipped)

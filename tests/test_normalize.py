@@ -107,7 +107,8 @@ _ENGLISH_WORDS = re.compile(  # English number words no French or German word is
 @settings(max_examples=200, deadline=None)
 @given(
     shape=st.from_regex(
-        r"[$£€]?-?[0-9]{1,7}([.,:/-][0-9]{1,4})?( ?%| ?€| ?km| ?°C|e|er|\.| Uhr| h)?", fullmatch=True
+        r"[$£€]?-?[0-9]{1,7}([.,:/-][0-9]{1,4})?( ?%| ?€| ?km| ?°C|e|er|\.| Uhr| h)?",
+        fullmatch=True,
     ),
     language=st.sampled_from(["fr", "de", "fr-CA", "de-AT"]),
 )
