@@ -816,7 +816,7 @@ def _attributive(m: re.Match[str]) -> bool:
     if not after or after.group(1) in _FUNCTION_WORDS:
         return False
     before = re.search(r"([A-Za-z]+)\W*$", m.string[: m.start()])
-    return bool(before) and before.group(1).lower() in _DETERMINERS
+    return before is not None and before.group(1).lower() in _DETERMINERS
 
 
 def _degrees(m: re.Match[str], say: Say) -> str:
@@ -1558,10 +1558,15 @@ def _eu_percent(m: re.Match[str], say: Say) -> str:
 
 
 def _eu_unit(m: re.Match[str], say: Say) -> str:
+    power = next((g for g in m.groups()[2:] if g), None)  # "m²" is "m^2" or "m2" here
+    return _eu_measure(m.group(1), m.group(2), power, say)
+
+
+def _eu_measure(number: str, unit: str, power: str | None, say: Say) -> str:
+    """'100', 'm', '2' -> 'cent mètres carrés'; '5', 'km', None -> 'fünf Kilometer'."""
     tongue = _TONGUES[say.lang]
-    number, unit = m.group(1), m.group(2)
-    if m.group(3):
-        unit += {"2": "²", "3": "³"}[m.group(3)]
+    if power:
+        unit += {"2": "²", "3": "³"}[power]
     one, many = tongue.units[unit]
     whole, frac = _eu_digits(number)
     word = one if (whole == "1" and not frac) else many
@@ -1643,9 +1648,13 @@ def _eu_iso_date(m: re.Match[str], say: Say) -> str:
 
 
 def _eu_time(m: re.Match[str], say: Say) -> str:
+    return _eu_clock(m.group(1), next((g for g in m.groups()[1:] if g), None), say)
+
+
+def _eu_clock(hour: str, minute: str | None, say: Say) -> str:
     """'14h30', '14:30' -> 'quatorze heures trente'; '14:30 Uhr' -> 'vierzehn Uhr dreißig'."""
     tongue = _TONGUES[say.lang]
-    hour, minute = m.group(1).lstrip("0") or "0", m.group(2)
+    hour = hour.lstrip("0") or "0"
     word = tongue.hour[0] if hour in ("0", "1") else tongue.hour[1]
     spoken = f"{_eu_cardinal(hour, say, word)} {word}"
     if minute and minute != "00":
@@ -1726,8 +1735,8 @@ def _eu_rules(tongue: _Tongue) -> list[Rule]:
              r"(?<![\w.,])([-−])?(" + _EU_NUM + r")\s?°\s?([CF])?(?![\w])", _eu_degrees),
         rule("unit.square", "100 m², 100 m2",
              _B + r"(" + _EU_NUM + r")\s?(m|km)(?:\^([23])|([23]))(?![\w])",
-             lambda m, s: _eu_unit(_Groups(m.group(1), m.group(2), m.group(3) or m.group(4)), s)),
-        rule("unit", "5 km, 3,5 kg", _B + r"(" + _EU_NUM + r")\s?(" + units + r")(?![\w/])()",
+             _eu_unit),
+        rule("unit", "5 km, 3,5 kg", _B + r"(" + _EU_NUM + r")\s?(" + units + r")(?![\w/])",
              _eu_unit),
         rule("sign.minus", "-5: 'moins cinq', 'minus fünf'",
              r"(?:(?<=\s)|^)[-−](" + _EU_NUM + r")(?![\d])", _eu_signed),
@@ -1735,18 +1744,6 @@ def _eu_rules(tongue: _Tongue) -> list[Rule]:
         rule("number.sign", "n° 5, № 5: 'numéro', 'Nummer'", r"(?i:\bn[°º]|№|#)\s?(?=\d)",
              _words(tongue.number_sign + " ")),
     ]  # fmt: skip
-
-
-@dataclass(frozen=True)
-class _Groups:
-    """Three groups, as a rule function reads them from a match."""
-
-    a: str
-    b: str
-    c: str | None
-
-    def group(self, index: int) -> str | None:
-        return (None, self.a, self.b, self.c)[index]
 
 
 def _eu_signs(tongue: _Tongue) -> list[Rule]:
@@ -1832,10 +1829,10 @@ def _german_rules() -> list[Rule]:
         rule("abbreviation.page", "S. 5: Seite", r"\bS\.\s?(?=\d)", _words("Seite ")),
         rule("scale", "2 Mio. €, 3,5 Mrd. Euro: Millionen, Milliarden",
              _B + r"(" + _EU_NUM + r")\s?(Mio|Mrd|Tsd)\.?(?=\s|$)",
-             lambda m, s: _eu_unit(_Groups(m.group(1), m.group(2), None), s)),
+             lambda m, s: _eu_measure(m.group(1), m.group(2), None, s)),
         rule("time", "14:30 Uhr, 14.30 Uhr, 14:30: 'vierzehn Uhr dreißig'",
              _B + r"([01]?\d|2[0-3])(?::([0-5]\d)|\.([0-5]\d)(?=\s?Uhr))(?:\s?Uhr)?(?![\w])",
-             lambda m, s: _eu_time(_Groups(m.group(1), m.group(2) or m.group(3), None), s)),
+             _eu_time),
         rule("ordinal", "am 3. Oktober, im 19. Jahrhundert: 'am dritten', 'im neunzehnten'",
              _B + r"(\d{1,4})\.(\s(?:" + months + r"|" + nouns + r")\b)", _de_ordinal_rule),
         *_eu_rules(t),
@@ -2078,7 +2075,7 @@ def continues(before: str, language: str = "en") -> bool:
         return False
     # "St." and "Dr." end a sentence only as a street, after a name: "on Baker St."
     place = re.search(r"(\S+)\s(?:St|Dr)\.$|^(?:St|Dr)\.$", before)
-    return bool(place) and not (place.group(1) and place.group(1)[0].isupper())
+    return place is not None and not (place.group(1) and place.group(1)[0].isupper())
 
 
 def split_at_abbreviations(sentence: str, language: str = "en") -> list[str]:
