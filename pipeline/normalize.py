@@ -523,9 +523,18 @@ def _days_month(m: re.Match[str], say: Say) -> str:
     return f"the {first} to the {last} of {month}{year}"
 
 
-def _apostrophe_year(m: re.Match[str], say: Say) -> str:
-    digits = m.group(1)
+def _apostrophe_year(m: re.Match[str], say: Say, digits: str | None = None) -> str:
+    digits = digits or m.group(1)
     return f"oh {say.cardinal(digits[1])}" if digits[0] == "0" else say.cardinal(digits)
+
+
+def _season(m: re.Match[str], say: Say) -> str:
+    first, second = m.group(1), m.group(2)
+    if int(second) != (int(first) + 1) % 100:
+        return m.group(0)  # not a season: the fraction rules read it
+    if second == "00":
+        return f"{say.year(first)} {say.year(str(int(first) + 1))}"
+    return f"{say.year(first)} {_apostrophe_year(m, say, second)}"
 
 
 def _meridiem_words(meridiem: str | None) -> str:
@@ -582,7 +591,11 @@ def _ratio(m: re.Match[str], say: Say) -> str:
 
 
 def _money(m: re.Match[str], say: Say) -> str:
-    return _amount(m.group(1), m.group(2), m.group(3), say)
+    spoken = _amount(m.group(1), m.group(2), m.group(3), say)
+    one, many = _CURRENCIES[m.group(1).upper()][:2]
+    if _attributive(m) and spoken.endswith(" " + many) and "." not in m.group(2):
+        return spoken[: -len(many)] + one  # "a $5k prize": a five thousand dollar prize
+    return spoken
 
 
 def _money_after(m: re.Match[str], say: Say) -> str:
@@ -788,7 +801,9 @@ def _fraction_measure(m: re.Match[str], say: Say) -> str:
         one = many = unit
     if bottom == 0 or top >= bottom:
         return m.group(0)
-    if not whole and _attributive(m):  # "a 5/8 inch bolt"
+    if not whole and _attributive(m):  # "a 5/8 inch bolt", "a 1/2 inch gap"
+        if top == 1 and bottom == 2:
+            return f"half {one}"
         return f"{say.cardinal(str(top))} {_fraction_name(top, bottom, say)} {one}"
     if whole:
         return f"{say.cardinal(whole)} and {'a' if top == 1 else say.cardinal(str(top))} " + (
@@ -953,8 +968,15 @@ def _doctor(m: re.Match[str], say: Say) -> str:
     return f"{before}{' ' if before else ''}{word}{after and ' ' + after}"
 
 
+# Written in lower case, these are other words: "col. 2" is a column, "Col. Sanders" a colonel
+_LOWER_CASE_READINGS = {"col": "column", "gen": "general", "est": "estimated"}
+
+
 def _abbreviation(m: re.Match[str], say: Say) -> str:
-    return ABBREVIATIONS["en"][m.group(1).lower()].spoken
+    written = m.group(1)
+    if written.islower() and written in _LOWER_CASE_READINGS:
+        return _LOWER_CASE_READINGS[written]
+    return ABBREVIATIONS["en"][written.lower()].spoken
 
 
 def _dotted(m: re.Match[str], say: Say) -> str:
@@ -1135,6 +1157,8 @@ def _english_rules() -> list[Rule]:
              r"\b1-(8\d\d)-([A-Z]{4,}|[A-Z\d]{3,4}-[A-Z\d]{4})(?![\w-])", _phone_toll_free),
         rule("phone.north_american", "(555) 123-4567 and 1-555-123-4567: digits in groups",
              r"(?<![\w-])(?:1[-. ])?(?:\(\d{3}\)\s?|\d{3}[-.])\d{3}[-.]\d{4}(?![\w-])", _phone),
+        rule("phone.spaced", "555 123 4567, (020) 7946 0958: digits in groups",
+             r"(?<![\w-])(?:\d{3} \d{3} \d{4}|\(0\d{1,4}\)\s?\d{3,4}\s\d{3,4})(?![\w-])", _phone),
         rule("phone.local", "555-1234: a seven-digit number, digits in groups",
              r"(?<![\w-])[2-9]\d{2}-\d{4}(?![\w-])", _phone),
         rule("phone.emergency", "call 911: 'nine one one'",
@@ -1235,6 +1259,8 @@ def _english_rules() -> list[Rule]:
         rule("time.meridiem", "7 p.m., 10am", _B + r"(1[0-2]|0?[1-9])\s?([aApP]\.[mM]\.|[aApP][mM])"
              r"(?![\w])", _meridiem),
         rule("ratio", "1.85:1, 2.39:1: aspect ratios", _B + r"(\d+(?:\.\d+)?):(1)" + _E, _ratio),
+        rule("ratio.other", "16:9, won 3:2: 'sixteen to nine' (a time took 3:45 already)",
+             _B + r"(\d+):(\d+)" + _E, _ratio),
         rule("version.dotted", "3.5.1: 'three point five point one'",
              _B + r"\d+(?:\.\d+){2,}" + _E, _version),
         rule("decimal.bare", ".5: 'point five'", r"(?<![\w.,])\.(\d+)" + _E,
@@ -1253,6 +1279,9 @@ def _english_rules() -> list[Rule]:
              _decade),
         rule("year.apostrophe", "'99: 'ninety-nine'", r"(?<![\w'’])['’](\d{2})(?![\w'’%])",
              _apostrophe_year),
+        rule("year.season", "the 2010/11 season: 'twenty ten eleven'",
+             _B + r"(1\d{3}|20\d{2})/(\d{2})" + _E,
+             _season),
         rule("year.range", "1990–95, 1939–1945",
              _B + r"(1\d{3}|20\d{2})\s?(?:–|—|-|to)\s?(1\d{3}|20\d{2}|\d{2})" + _E, _year_range),
         rule("ordinal.range", "3rd–5th: 'third to fifth'",
