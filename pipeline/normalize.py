@@ -50,7 +50,6 @@ class Say:
         parts = language.replace("_", "-").lower().split("-")
         self.lang = parts[0] or "en"
         self.british = self.lang == "en" and len(parts) > 1 and parts[1] in _AND_VARIANTS
-        self.keep_and = self.british  # kept under its old name for the rules below
         self.day_first = self.british or self.lang != "en"
         self.known = self.lang in CONVERTER_CLASSES
 
@@ -119,9 +118,6 @@ class Say:
             else last + ("es" if last.endswith("x") else "s")
         )
         return f"{head} {last}".strip()
-
-
-_Say = Say  # the old private name
 
 
 # -- rules ----------------------------------------------------------------------------------
@@ -395,10 +391,9 @@ _TLDS = (
     "com|org|net|edu|gov|mil|int|io|co|ai|app|dev|info|biz|tv|fm|ly|uk|ca|au|nz|de|"
     "fr|es|nl|eu|ch|se|dk|fi|jp|cn|ru|br|mx|ie|pl|xyz|blog|news|online|site"
 )
-# How a domain's last label is said: "dot com", but "dot U K"
-_TLD_WORDS = {"com": "com", "org": "org", "net": "net", "gov": "gov", "co": "co",
-              "info": "info", "app": "app", "dev": "dev", "blog": "blog", "news": "news",
-              "online": "online", "site": "site", "biz": "biz", "me": "me"}  # fmt: skip
+# Short domain labels said as words ("dot com"); other short ones are spelled ("dot U K")
+_TLD_WORDS = {"com", "org", "net", "gov", "co", "info", "app", "dev", "blog", "news", "online",
+              "site", "biz", "me"}  # fmt: skip
 # Ordinal regnal numbers follow these names: "Henry VIII" -> "Henry the Eighth". Other
 # capitalised words take a cardinal: "Rocky II" -> "Rocky Two", "Super Bowl LVII".
 _REGNAL = {
@@ -1423,7 +1418,6 @@ class _Tongue:
     point: str
     minus: str
     percent: str
-    to: str
     per_mille: str
     degree: tuple[str, str]
     hour: tuple[str, str]  # "14 h 30" / "14:30 Uhr"
@@ -1435,7 +1429,7 @@ class _Tongue:
 
 
 _FR = _Tongue(
-    lang="fr", point="virgule", minus="moins", percent="pour cent", to="à",
+    lang="fr", point="virgule", minus="moins", percent="pour cent",
     per_mille="pour mille", degree=("degré", "degrés"), hour=("heure", "heures"),
     currencies={
         "€": ("euro", "euros", "centime", "centimes"),
@@ -1471,7 +1465,7 @@ _FR = _Tongue(
     number_sign="numéro",
 )  # fmt: skip
 _DE = _Tongue(
-    lang="de", point="Komma", minus="minus", percent="Prozent", to="bis",
+    lang="de", point="Komma", minus="minus", percent="Prozent",
     per_mille="Promille", degree=("Grad", "Grad"), hour=("Uhr", "Uhr"),
     currencies={
         "€": ("Euro", "Euro", "Cent", "Cent"), "EUR": ("Euro", "Euro", "Cent", "Cent"),
