@@ -682,6 +682,16 @@ def _phone(m: re.Match[str], say: Say) -> str:
     return ", ".join(say.digits(g) for g in groups)
 
 
+_CALLING = re.compile(r"\b(?:call|dial|phone|tel|fax|text|ring|reach|number|line)\b", re.I)
+
+
+def _phone_local(m: re.Match[str], say: Say) -> str:
+    """555-1234 is a number to call only where the sentence says so; else '300-1000' is a range."""
+    if _CALLING.search(m.string[: m.start()]):
+        return _phone(m, say)
+    return m.group(0)
+
+
 def _phone_international(m: re.Match[str], say: Say) -> str:
     return "plus " + _phone(m, say)
 
@@ -1154,13 +1164,11 @@ def _english_rules() -> list[Rule]:
              r"(?<![\w-])(?:1[-. ])?(?:\(\d{3}\)\s?|\d{3}[-.])\d{3}[-.]\d{4}(?![\w-])", _phone),
         rule("phone.spaced", "555 123 4567, (020) 7946 0958: digits in groups",
              r"(?<![\w-])(?:\d{3} \d{3} \d{4}|\(0\d{1,4}\)\s?\d{3,4}\s\d{3,4})(?![\w-])", _phone),
-        rule("phone.local", "555-1234: a seven-digit number, digits in groups",
-             r"(?<![\w-])[2-9]\d{2}-\d{4}(?![\w-])", _phone),
+        rule("phone.local", "call 555-1234: seven digits after a word for calling, in groups",
+             r"(?<![\w-])[2-9]\d{2}-\d{4}(?![\w-])", _phone_local),
         rule("phone.emergency", "call 911: 'nine one one'",
              r"\b((?:[Cc]all(?:ed)?|[Dd]ial(?:l?ed)?|[Rr]ing|[Pp]hone(?:d)?)\s)(\d{3})\b",
              lambda m, s: m.group(1) + s.digits(m.group(2))),
-        rule("ip_address", "192.168.0.1: each part in digits, 'dot' between",
-             r"(?<![\w.])(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?![\w]|\.\d)", _ip_address),
         rule("address.zip", "Springfield, IL 62701: the state by name, the ZIP in digits",
              r"\b(" + "|".join(_STATES) + r")\s(\d{5})(?:-(\d{4}))?\b", _zip),
         rule("address.postcode", "SW1A 1AA: a British postcode, letter by letter",
@@ -1180,6 +1188,8 @@ def _english_rules() -> list[Rule]:
              r"\b(" + _VERSION_CUES + r")\s?(\d+(?:\.\d+)+)\b", _version_cue),
         rule("version.v", "v2.0: 'version two point oh'", r"\b[vV](\d+(?:\.\d+)*)\b(?!\.\d)",
              _version_v),
+        rule("ip_address", "192.168.0.1: each part in digits, 'dot' between",
+             r"(?<![\w.])(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?![\w]|\.\d)", _ip_address),
         rule("arithmetic.plus", "2+3: 'two plus three'", r"(?<=\d)\s?\+\s?(?=\d)",
              _words(" plus ")),
         rule("arithmetic.minus", "5 − 3 with a minus sign: 'five minus three'",
@@ -1322,7 +1332,8 @@ def _english_rules() -> list[Rule]:
              _scale),
         rule("unit", "12kg, 5 km, 3.5 GHz, 60 mph: number and unit",
              _B + r"(" + _NUM + r")(\s?)(" + "|".join(re.escape(u) for u in sorted(
-                 set(_UNITS) - {"in"}, key=len, reverse=True)) + r")(?![\w/])", _unit),
+                 set(_UNITS) - {"in"}, key=len, reverse=True)) + r")(?![\w/])"
+             r"(?:\.(?=\s+[a-z]))?", _unit),  # "6 ft. tall": the unit's full stop goes with it
         rule("power", "E=mc², 10³: 'squared', 'cubed'", r"\s?\^([23])(?!\d)",
              lambda m, s: " squared" if m.group(1) == "2" else " cubed"),
         rule("power.other", "2^10: 'to the power of ten'", r"\s?\^(\d+)",
