@@ -2151,6 +2151,7 @@ def read_aloud(
     if lexicon:
         text = apply_lexicon(text, lexicon, keep)
     say = Say(language)
+    capital = text.lstrip()[:1].isupper()
     text, skipped = _skip_unspeakable(text, say.lang)
     for row in rules(language):
         text = row.apply(text, say)
@@ -2158,6 +2159,8 @@ def read_aloud(
     text = _SPACES.sub(" ", text).strip()
     if ending and text and text[-1] not in ".!?" and ord(text[-1]) < _PROTECT_START:
         text += ending.group(1)
+    if capital and text[:1].islower():
+        text = text[0].upper() + text[1:]  # "No. 5 is best" -> "Number five is best"
     if not re.search(r"\w", _STASH.sub("x", text)):
         text = ""  # only punctuation is left: nothing to say
     spoken = _STASH.sub(lambda m: stash[ord(m.group(0)) - _PROTECT_START], text)
