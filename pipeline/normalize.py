@@ -568,7 +568,8 @@ def _duration(m: re.Match[str], say: Say) -> str:
     hours, minutes, seconds = m.group(1), m.group(2), m.group(3)
     if _previous_word(m).lower() in ("at", "by", "until", "till", "from"):
         # "at 14:05:30" is a time of day, said with its seconds
-        return f"{_clock(hours, minutes, None, say)} and {_count(seconds, 'second', 'seconds', say)}"
+        clock = _clock(hours, minutes, None, say)
+        return f"{clock} and {_count(seconds, 'second', 'seconds', say)}"
     parts = [
         _count(v, one, many, say)
         for v, one, many in ((hours, "hour", "hours"), (minutes, "minute", "minutes"),
