@@ -35,13 +35,17 @@ def test_doctests_of_check_pass() -> None:
 
 def test_homophones_spelling_variants_and_numbers_are_not_errors() -> None:
     expected = check.ear_words("Their colour film from 1990 cost $5, every one knew.")
-    heard = check.ear_words("There color film from nineteen ninety cost five dollars, everyone new.")
+    heard = check.ear_words(
+        "There color film from nineteen ninety cost five dollars, everyone new."
+    )
     assert check.compare(expected, heard).errors == 0
 
 
 def test_a_wrong_word_is_an_error_with_what_was_heard() -> None:
-    found = check.compare(check.ear_words("A semicolon joins two clauses."),
-                          check.ear_words("A watermelon joins two clauses."))
+    found = check.compare(
+        check.ear_words("A semicolon joins two clauses."),
+        check.ear_words("A watermelon joins two clauses."),
+    )
     assert (found.errors, found.expected, found.heard) == (1, ("semicolon",), ("watermelon",))
 
 
@@ -69,15 +73,35 @@ def test_sentences_are_placed_in_split_cues_after_an_intro_cue() -> None:
 
 def _tone_mp3(path: Path, spec: str) -> Path:
     """An MP3 from an ffmpeg lavfi source graph."""
-    subprocess.run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi",
-                    "-i", spec, "-ac", "1", "-ar", "44100", "-b:a", "96k", str(path)],
-                   check=True)
+    subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "lavfi",
+            "-i",
+            spec,
+            "-ac",
+            "1",
+            "-ar",
+            "44100",
+            "-b:a",
+            "96k",
+            str(path),
+        ],
+        check=True,
+    )
     return path
 
 
 def test_audio_figures_find_silence_and_loudness(tmp_path: Path) -> None:
     # 2 s of tone, 4 s of silence, 2 s of tone
-    mp3 = _tone_mp3(tmp_path / "t.mp3", "sine=f=440:d=8,volume='if(between(t,2,6),0,0.3)':eval=frame")
+    mp3 = _tone_mp3(
+        tmp_path / "t.mp3", "sine=f=440:d=8,volume='if(between(t,2,6),0,0.3)':eval=frame"
+    )
     pcm = tmp_path / "t.s16"
     figures = check.measure(mp3, pcm, first_sentence=6.0)
     assert 3.8 < figures.longest_silence < 4.2 and 1.9 < figures.silence_at < 2.2
@@ -105,7 +129,10 @@ def test_max_wer_is_validated(tmp_path: Path) -> None:
     data = {"podcast": {"title": "T"}, "check": {"max_wer": 120.0}}
     with pytest.raises(ConfigError, match="check.max_wer: 120.0 is out of range"):
         parse_show(tmp_path, data)
-    assert parse_show(tmp_path, {"podcast": {"title": "T"}, "check": {"max_wer": 2}}).check.max_wer == 2
+    assert (
+        parse_show(tmp_path, {"podcast": {"title": "T"}, "check": {"max_wer": 2}}).check.max_wer
+        == 2
+    )
 
 
 # -- the real recogniser on a real voice -------------------------------------------------------
@@ -148,8 +175,9 @@ def offline():
 @pytest.fixture(scope="module")
 def planted(tmp_path_factory: pytest.TempPathFactory, offline) -> tuple[Path, object]:
     """A show whose lexicon says semicolon = "watermelon", built and checked in one go."""
-    root = make_show(tmp_path_factory.mktemp("check") / "show", {"marks.md": PLANTED},
-                     toml=PLANTED_TOML)
+    root = make_show(
+        tmp_path_factory.mktemp("check") / "show", {"marks.md": PLANTED}, toml=PLANTED_TOML
+    )
     result = CliRunner().invoke(main, ["build", "--show", str(root), "--check"])
     return root, result
 
@@ -191,14 +219,17 @@ def test_a_second_check_is_answered_from_the_cache(planted, monkeypatch) -> None
     data = json.loads(result.output)
     assert not data["ok"] and data["episodes"][0]["wer"] > 8.0
     assert {d["text"] for d in data["episodes"][0]["doubts"]} >= {
-        "The semicolon is a small mark.", "I like the semicolon a lot."}
+        "The semicolon is a small mark.",
+        "I like the semicolon a lot.",
+    }
 
 
 @pytest.mark.slow
 def test_try_says_which_respelling_is_heard_right(planted) -> None:
     root, _ = planted
-    result = CliRunner().invoke(main, ["check", "--show", str(root), "--try",
-                                       "semicolon=semicolon"])
+    result = CliRunner().invoke(
+        main, ["check", "--show", str(root), "--try", "semicolon=semicolon"]
+    )
     assert result.exit_code == 0, result.output
     assert "as it is:        misheard" in result.output
     assert 'semicolon = "semicolon": heard right' in result.output
@@ -211,8 +242,9 @@ def test_other_languages_get_the_audio_figures_and_one_line(planted) -> None:
     show = load_show(root)
     german = dataclasses.replace(show, podcast=dataclasses.replace(show.podcast, language="de"))
     report = check.check_show(german)
-    assert report.notes == ["the word check is English-only (Whisper tiny.en); de episodes "
-                            "get the audio figures only"]
+    assert report.notes == [
+        "the word check is English-only (Whisper tiny.en); de episodes get the audio figures only"
+    ]
     (episode,) = report.episodes
     assert episode.wer is None and episode.figures.loudness < 0
 
@@ -221,12 +253,16 @@ def test_other_languages_get_the_audio_figures_and_one_line(planted) -> None:
 def test_without_the_extra_one_line_says_what_to_install(planted, monkeypatch) -> None:
     root, _ = planted
     real = check.importlib.util.find_spec
-    monkeypatch.setattr(check.importlib.util, "find_spec",
-                        lambda name: None if name == "faster_whisper" else real(name))
+    monkeypatch.setattr(
+        check.importlib.util,
+        "find_spec",
+        lambda name: None if name == "faster_whisper" else real(name),
+    )
     result = CliRunner().invoke(main, ["check", "--show", str(root)])
     lines = result.output.splitlines()
-    assert lines[0] == ("the word check needs the recogniser: pip install 'essaycast[check]' "
-                        "(audio figures only)")
+    assert lines[0] == (
+        "the word check needs the recogniser: pip install 'essaycast[check]' (audio figures only)"
+    )
     assert "LUFS" in result.output and "WER" not in result.output
 
 
@@ -236,7 +272,8 @@ def test_removing_the_entry_makes_the_sentences_pass(planted, offline) -> None:
     (root / "podcast.toml").write_text(CLEAN_TOML, encoding="utf-8")
     result = CliRunner().invoke(main, ["build", "--show", str(root), "--check"])
     assert "semicolon" not in "\n".join(
-        line for line in result.output.splitlines() if "expected" in line), result.output
+        line for line in result.output.splitlines() if "expected" in line
+    ), result.output
     assert "WER 0.0 %" in result.output or "far off: WER" not in result.output
     # the audio figures judge the mastering, which depends on the ffmpeg in use
     audio_off = any(word in result.output for word in ("far off: loudness", "far off: true"))
