@@ -179,7 +179,13 @@ class Advice:
     suggestion: str  # a respelling to try
 
     def lines(self) -> list[str]:
-        now = f' (its [lexicon] entry "{self.entry}" is heard that way)' if self.entry else ""
+        now = ""
+        if self.entry and _same_sound(
+            sound_key("".join(ear_words(self.entry))), sound_key(self.heard.replace(" ", ""))
+        ):
+            now = f' (its [lexicon] entry "{self.entry}" is heard as said: remove it, or respell)'
+        elif self.entry:
+            now = f' (its [lexicon] entry is "{self.entry}")'
         line = f'{self.word} = "{self.suggestion}"'
         return [
             f'"{self.word}" misheard in {self.places} places, as "{self.heard or "nothing"}"{now}.'
@@ -1110,6 +1116,7 @@ class Trial:
     after: str  # what was heard with the respelling
     before_right: bool
     after_right: bool
+    in_episode: str | None = None  # what the check heard there in the episode, if doubted
 
     def lines(self) -> list[str]:
         def mark(right: bool) -> str:
@@ -1123,8 +1130,14 @@ class Trial:
             verdict = "the respelling is worse: keep the lexicon as it is"
         else:
             verdict = "neither is heard right; try another respelling"
+        episode = (
+            [f'  in the episode:  heard "{self.in_episode}" (mastered MP3; below: the voice alone)']
+            if self.in_episode is not None
+            else []
+        )
         return [
             f'{self.slug} {clock(self.start)}  "{self.text}"',
+            *episode,
             f'  as it is:        {mark(self.before_right)} -- "{self.before}"',
             f'  {self.word} = "{self.respelling}": {mark(self.after_right)} -- "{self.after}"',
             f"  {verdict}",
@@ -1143,53 +1156,58 @@ def parse_attempt(text: str) -> tuple[str, str]:
 
 
 def try_respelling(show: Show, word: str, respelling: str, only: Sequence[str] = ()) -> Trial:
-    """Synthesise the first sentence that has `word` both ways and hear each."""
+    """Synthesise a sentence that has `word` both ways and hear each.
+
+    The sentence is the first the last check doubted for this word (the check
+    runs first, from its cache when warm), else the first that has the word.
+    """
     from .essays import read_essay
     from .speech import ENGINES, resolve_voice
     from .speech.cache import SentenceCache, synthesize_cached
-    from .text import to_speech_text
 
     missing = recognizer_unavailable()
     if missing:
         raise EssaycastError(missing.replace(" (audio figures only)", ""))
-    if not show.podcast.language.lower().startswith("en"):
+    language = show.podcast.language
+    if not language.lower().startswith("en"):
         raise EssaycastError("--try: the word check is English-only (Whisper tiny.en)")
     target = ear_words(word)
     pattern = re.compile(rf"(?<![\w]){re.escape(word)}(?![\w])", re.IGNORECASE)
-    for episode, source in _built(show, only):
-        essay = read_essay(source)
-        for sentence in to_speech_text(essay, {}, show.podcast.language).sentences():
-            if not pattern.search(sentence.written):
-                continue
-            language = show.podcast.language
-            now = normalize(sentence.written, language, lexicon=show.lexicon)
-            tried_lexicon = {
-                k: v for k, v in show.lexicon.items() if k.casefold() != word.casefold()
-            }
-            tried_lexicon[word] = respelling
-            tried = normalize(sentence.written, language, lexicon=tried_lexicon)
-            spec = resolve_voice(show.voice.engine, show.voice.voice, show.voice.speed, essay.voice)
-            cache = SentenceCache(show.state_dir / "cache" / "sentences")
-            spoken = list(
-                synthesize_cached(
-                    [now, tried], spec, cache, lambda spec=spec: ENGINES[spec.engine].create(spec)
+    built = _built(show, only)
+    doubted = {
+        (e.slug, d.text): " ".join(d.heard) or "-"
+        for e in check_show(show, only).episodes
+        for d in e.doubts
+        if set(target) & set(d.expected)
+    }
+    candidates = []
+    for episode, source in built:
+        script = _script(show, source)
+        placed = place_sentences(script.written, _cues_of(show, episode))
+        for written, place in zip(script.written, placed, strict=True):
+            if pattern.search(written):
+                candidates.append(
+                    ((episode.slug, written) not in doubted, episode, source, written, place)
                 )
-            )
-            heard = Recognizer(1).hear_all([_to_16k(a.pcm, a.sample_rate) for a in spoken])
-            placed = place_sentences([sentence.written], _cues_of(show, episode))[0]
-            right = [_heard_word(target, ear_words(h)) for h in heard]
-            return Trial(
-                word,
-                respelling,
-                episode.slug,
-                placed[0] if placed else 0.0,
-                sentence.written,
-                heard[0],
-                heard[1],
-                right[0],
-                right[1],
-            )
-    raise EssaycastError(f"--try: no sentence of a built episode has the word {word!r}")
+    if not candidates:
+        raise EssaycastError(f"--try: no sentence of a built episode has the word {word!r}")
+    _, episode, source, written, place = min(candidates, key=lambda c: c[0])
+    essay = read_essay(source)
+    tried_lexicon = {k: v for k, v in show.lexicon.items() if k.casefold() != word.casefold()}
+    tried_lexicon[word] = respelling
+    both = [
+        normalize(written, language, lexicon=lexicon) for lexicon in (show.lexicon, tried_lexicon)
+    ]
+    spec = resolve_voice(show.voice.engine, show.voice.voice, show.voice.speed, essay.voice)
+    cache = SentenceCache(show.state_dir / "cache" / "sentences")
+    spoken = list(synthesize_cached(both, spec, cache, lambda: ENGINES[spec.engine].create(spec)))
+    heard = Recognizer(min(2, worker_count())).hear_all(
+        [_to_16k(a.pcm, a.sample_rate) for a in spoken]
+    )
+    right = [_heard_word(target, ear_words(h)) for h in heard]
+    start = place[0] if place else 0.0
+    in_episode = doubted.get((episode.slug, written))
+    return Trial(word, respelling, episode.slug, start, written, *heard, *right, in_episode)
 
 
 def _heard_word(target: Sequence[str], heard: Sequence[str]) -> bool:
