@@ -135,6 +135,7 @@ class EpisodeCheck:
     errors: int = 0
     doubts: list[Doubt] = field(default_factory=list)
     unplaced: int = 0  # sentences of the essay not found in the episode's transcript
+    note_own: bool = False  # words_note is this episode's own, not the show's
     misses: list[tuple[str, str, float]] = field(default_factory=list)  # (word, heard, start)
 
     @property
@@ -221,6 +222,8 @@ class CheckReport:
                     f'{e.slug} {clock(d.start)}  expected "{expected}", heard "{heard}"'
                     f'{why}: "{d.text}"'
                 )
+            if e.note_own:
+                out.append(f"{e.slug}: {e.words_note}")
             if e.unplaced:
                 out.append(
                     f"{e.slug}: {e.unplaced} sentences of the essay are not in the "
@@ -910,10 +913,12 @@ def check_episode(
     cues = (
         read_cues((out / vtt).read_text(encoding="utf-8")) if vtt and (out / vtt).is_file() else []
     )
-    script = _script(show, source)
+    gone = not source.is_file()  # removed or renamed since the build: figures only
+    language = show.podcast.language
+    script = _Script((), (), (), language) if gone else _script(show, source)
     placed = place_sentences(script.written, cues)
     first = next((p[0] for p in placed if p is not None), None)
-    english = script.language.lower().startswith("en")
+    english = language.lower().startswith("en") and not gone
 
     digest = _digest(mp3)
     data = cache.load(digest)
@@ -951,6 +956,10 @@ def check_episode(
 
     result = EpisodeCheck(episode.slug, episode.title, episode.audio, figures, show.audio.loudness)
     result.unplaced = sum(p is None for p in placed)
+    if gone:
+        result.words_note = f"{source} is gone since the build: audio figures only"
+        result.note_own = True
+        return result, from_cache
     if not english:
         result.words_note = "the word check is English-only (Whisper tiny.en); audio figures only"
         return result, from_cache
@@ -1188,6 +1197,8 @@ def try_respelling(show: Show, word: str, respelling: str, only: Sequence[str] =
     }
     candidates = []
     for episode, source in built:
+        if not source.is_file():
+            continue
         script = _script(show, source)
         placed = place_sentences(script.written, _cues_of(show, episode))
         for written, place in zip(script.written, placed, strict=True):

@@ -142,7 +142,8 @@ def build(ctx, show_dir, base_url, force, only, voice, jobs, dry_run, as_json, t
               default=".", show_default=True, help="The show folder (with podcast.toml).")
 @click.option("--only", multiple=True, metavar="SLUG", help="Check only this episode (repeatable).")
 @click.option("--try", "attempts", multiple=True, metavar="WORD=RESPELLING",
-              help="Speak the first sentence with WORD both ways; say which is heard right.")
+              help="Speak a sentence with WORD (the one the check doubted) with and "
+                   "without the respelling; say which is heard right.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 32), default=None,
               help="Sentences heard at once, one core each (default: every core).")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report.")
@@ -154,7 +155,8 @@ def check(ctx, show_dir, only, attempts, jobs, as_json, verbose, quiet):
     One line per sentence the recogniser heard differently from the essay
     (its time in the episode, for ffplay -ss), a summary per episode with its
     word error rate and audio figures, and lexicon advice for repeated misses.
-    Exits 1 if an episode is far off ([check] max_wer, SPEC loudness targets).
+    Exits 1 if an episode is far off: its word error rate above [check] max_wer,
+    or its loudness, true peak, silences or clipping off target.
 
     \b
     Examples:

@@ -267,6 +267,20 @@ def test_without_the_extra_one_line_says_what_to_install(planted, monkeypatch) -
 
 
 @pytest.mark.slow
+def test_an_essay_gone_since_the_build_still_gets_its_audio_figures(planted) -> None:
+    root, _ = planted
+    essay = root / "essays" / "marks.md"
+    essay.rename(essay.with_suffix(".bak"))
+    try:
+        report = check.check_show(load_show(root))
+    finally:
+        essay.with_suffix(".bak").rename(essay)
+    (episode,) = report.episodes
+    assert episode.wer is None and episode.figures.loudness < 0
+    assert f"marks: {essay} is gone since the build: audio figures only" in report.lines()
+
+
+@pytest.mark.slow
 def test_removing_the_entry_makes_the_sentences_pass(planted, offline) -> None:
     root, _ = planted  # last: it rewrites the show the other tests share
     (root / "podcast.toml").write_text(CLEAN_TOML, encoding="utf-8")
