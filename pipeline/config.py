@@ -67,6 +67,11 @@ class AudioSettings:
 
 
 @dataclass(frozen=True)
+class CheckSettings:
+    max_wer: float = 5.0  # percent: `build --check` and `check` exit 1 above it
+
+
+@dataclass(frozen=True)
 class Show:
     """A show folder and its settings."""
 
@@ -75,6 +80,7 @@ class Show:
     voice: VoiceSettings = field(default_factory=VoiceSettings)
     music: MusicSettings = field(default_factory=MusicSettings)
     audio: AudioSettings = field(default_factory=AudioSettings)
+    check: CheckSettings = field(default_factory=CheckSettings)
     lexicon: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -103,6 +109,7 @@ _SECTIONS: dict[str, type] = {
     "voice": VoiceSettings,
     "music": MusicSettings,
     "audio": AudioSettings,
+    "check": CheckSettings,
 }
 
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -216,6 +223,7 @@ def parse_show(
         voice=VoiceSettings(**sections["voice"]),
         music=MusicSettings(**sections["music"]),
         audio=AudioSettings(**sections["audio"]),
+        check=CheckSettings(**sections["check"]),
         lexicon=dict(lexicon),
     )
 
@@ -272,5 +280,10 @@ def _check_values(sections: dict[str, dict[str, Any]]) -> list[str]:
     if not -24.0 <= loudness <= -14.0:
         problems.append(
             f"audio.loudness: {loudness} LUFS is out of range; use -24 to -14 (podcasts: -16)"
+        )
+    max_wer = sections["check"].get("max_wer", 5.0)
+    if not 0.0 <= max_wer <= 100.0:
+        problems.append(
+            f"check.max_wer: {max_wer} is out of range; it is a percentage of words, 0 to 100"
         )
     return problems
