@@ -26,7 +26,19 @@ from ..model import SentenceAudio, VoiceSpec
 # at a time per process, whatever the number of essays rendered in parallel.
 NATIVE_LOCK = threading.Lock()
 
-OFFLINE_ENGINES = "piper or espeak"
+OFFLINE_ENGINES = "hibari, kokoro, piper or espeak"
+
+# `[word](/phonemes/)` in a lexicon value: misaki phonemes that hibari and kokoro read
+PHONEME_LINK = re.compile(r"\[([^\]]+)\]\(/([^)]*)/\)")
+
+
+def words_only(text: str) -> str:
+    """What an engine without misaki phonemes is given: the word in the brackets.
+
+    >>> words_only("Kazuo [Ishiguro](/ˌɪʃɪɡˈʊɹO/) wrote it.")
+    'Kazuo Ishiguro wrote it.'
+    """
+    return PHONEME_LINK.sub(r"\1", text) if "](/" in text else text
 
 
 class Engine(Protocol):
@@ -40,7 +52,7 @@ class VoiceInfo:
     """One voice an engine offers, with a human note (its language, say)."""
 
     name: str
-    note: str = ""
+    note: str = ""  # e.g. "British English, male; bundled (pip)"
 
 
 @dataclass(frozen=True)
@@ -66,6 +78,8 @@ class EngineInfo:
     online: bool = False
     # online engines only: try the service with this timeout; an error or None
     probe: Callable[[float], str | None] | None = None
+    # a spoken sentence -> what this engine is given (lexicon phonemes it cannot read removed)
+    prepare: Callable[[str], str] = words_only
 
 
 _OPTION = re.compile(r"^([a-z]+)(?:=(.*))?$")
@@ -136,6 +150,7 @@ def resolve_voice(engine: str, voice: str, speed: float, override: str | None = 
         raise ConfigError(
             f"voice.engine: unknown engine {engine!r}; the engines are {', '.join(ENGINES)}"
         )
+    voice = voice or ENGINES[engine].default_voice
     problem = ENGINES[engine].check_voice(voice)
     if problem:
         source = "command line" if override else "podcast.toml"
@@ -186,9 +201,15 @@ def voice_table(engine: str | None = None, check_network: bool = False) -> list[
 
 # Last: the engine modules import the helpers above from this package.
 def _registry() -> dict[str, EngineInfo]:
-    from . import espeak, gtts, piper
+    from . import espeak, gtts, hibari, kokoro, piper
 
-    return {"piper": piper.INFO, "espeak": espeak.INFO, "gtts": gtts.INFO}
+    return {
+        "hibari": hibari.INFO,
+        "kokoro": kokoro.INFO,
+        "piper": piper.INFO,
+        "espeak": espeak.INFO,
+        "gtts": gtts.INFO,
+    }
 
 
 ENGINES: dict[str, EngineInfo] = _registry()
