@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -280,8 +280,11 @@ def to_speech_text(
     return SpeechText(chapters=tuple(chapters))
 
 
-def render_script(speech: SpeechText) -> str:
-    """The narration script: one spoken sentence a line, with chapter and pause marks."""
+def render_script(speech: SpeechText, say: Callable[[str], str] | None = None) -> str:
+    """The narration script: one spoken sentence a line, with chapter and pause marks.
+
+    `say` turns a spoken sentence into what a voice receives (speech.ENGINES' prepare).
+    """
     lines: list[str] = []
     for number, chapter in enumerate(speech.chapters, 1):
         if lines:
@@ -291,5 +294,5 @@ def render_script(speech: SpeechText) -> str:
         for index, paragraph in enumerate(chapter.paragraphs):
             if index:
                 lines += ["", "[pause]", ""]
-            lines += [s.spoken for s in paragraph.sentences]
+            lines += [say(s.spoken) if say else s.spoken for s in paragraph.sentences]
     return "\n".join(lines) + "\n"

@@ -80,6 +80,8 @@ class EngineInfo:
     probe: Callable[[float], str | None] | None = None
     # a spoken sentence -> what this engine is given (lexicon phonemes it cannot read removed)
     prepare: Callable[[str], str] = words_only
+    # engines that read misaki phonemes: the ones they would read for a sentence (G2P only)
+    phonemes: Callable[[VoiceSpec, str], str] | None = None
 
 
 _OPTION = re.compile(r"^([a-z]+)(?:=(.*))?$")
@@ -158,6 +160,29 @@ def resolve_voice(engine: str, voice: str, speed: float, override: str | None = 
     return VoiceSpec(engine=engine, voice=voice, speed=speed)
 
 
+def received(spec: VoiceSpec, phonemes: bool = False) -> Callable[[str], str]:
+    """A spoken sentence -> what this voice receives, for `essaycast script`.
+
+    With `phonemes`, a line "  /.../" follows with the phonemes hibari or kokoro
+    would read (their G2P only; no voice model is loaded).
+    """
+    info = ENGINES[spec.engine]
+    if phonemes and info.phonemes is None:
+        readers = ", ".join(name for name, row in ENGINES.items() if row.phonemes)
+        raise ConfigError(
+            f"--phonemes: {spec.engine} reads no phonemes from essaycast; use {readers}",
+            source="command line",
+        )
+
+    def say(spoken: str) -> str:
+        text = info.prepare(spoken)
+        if phonemes and info.phonemes is not None:
+            return f"{text}\n  /{info.phonemes(spec, spoken)}/"
+        return text
+
+    return say
+
+
 @dataclass(frozen=True)
 class VoiceRow:
     """A line of `essaycast voices`."""
@@ -168,10 +193,17 @@ class VoiceRow:
     note: str = ""
 
 
-def voice_table(engine: str | None = None, check_network: bool = False) -> list[VoiceRow]:
+CHECK_SENTENCE = "This is how I sound."
+
+
+def voice_table(
+    engine: str | None = None, check_network: bool = False, speak: bool = False
+) -> list[VoiceRow]:
     """Every engine's voices and whether each can speak here and now.
 
-    Loads no model; touches the network only when `check_network` asks.
+    Loads no model unless `speak` asks: then every offline voice that looks
+    usable says one sentence (espeak: its default voice stands for its
+    languages). Touches the network only when `check_network` asks.
     """
     if engine is not None and engine not in ENGINES:
         raise ConfigError(
@@ -190,13 +222,34 @@ def voice_table(engine: str | None = None, check_network: bool = False) -> list[
             else:
                 online_status = "online; needs network (not checked: --check)"
         for voice in info.voices():
-            reason = info.unavailable_reason(VoiceSpec(info.name, voice.name))
+            spec = VoiceSpec(info.name, voice.name)
+            reason = info.unavailable_reason(spec)
             status = f"unavailable: {reason}" if reason else online_status or "ok"
+            if speak and status == "ok" and (info.name != "espeak" or
+                                             voice.name == info.default_voice):
+                status = _speak_once(info, spec)
             note = voice.note
             if voice.name == info.default_voice:
                 note = f"{note}; default" if note else "default"
             rows.append(VoiceRow(info.name, voice.name, status, note))
     return rows
+
+
+def _speak_once(info: EngineInfo, spec: VoiceSpec) -> str:
+    """Build the engine and say CHECK_SENTENCE: "ok (spoke ...)" or why it failed."""
+    import time
+
+    from ..errors import EngineUnavailable
+
+    started = time.perf_counter()
+    try:
+        (audio,) = info.create(spec).synthesize([CHECK_SENTENCE])
+    except EngineUnavailable as exc:
+        return f"failed: {exc.format_message()}"
+    seconds = len(audio.pcm) / 2 / audio.sample_rate
+    if seconds < 0.3:
+        return f"failed: spoke only {seconds:.2f} s for {CHECK_SENTENCE!r}"
+    return f"ok (spoke {seconds:.1f} s in {time.perf_counter() - started:.1f} s)"
 
 
 # Last: the engine modules import the helpers above from this package.

@@ -210,4 +210,5 @@ INFO = EngineInfo(
     revision=revision,
     usage=_usage,
     prepare=prepare,
+    phonemes=lambda spec, text: phonemize(text),
 )

@@ -298,4 +298,5 @@ INFO = EngineInfo(
     revision=revision,
     usage=_usage,
     prepare=_hibari.prepare,
+    phonemes=lambda spec, text: _hibari.phonemize(text, spec.voice.startswith("b")),
 )
