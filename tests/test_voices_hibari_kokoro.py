@@ -222,3 +222,15 @@ def test_voices_lists_accent_and_gender_and_check_speaks() -> None:
     assert checked.exit_code == 0, checked.output
     assert re.search(r"^hibari +heart +ok \(spoke \d+\.\d s in \d+\.\d s\)", checked.output,
                      re.MULTILINE), checked.output
+
+
+def test_a_default_build_narrates_offline(no_network, tmp_path: Path) -> None:
+    hibari_engine._load.cache_clear()
+    root = make_show(tmp_path / "show")  # no [voice]: the default voice
+    result = CliRunner().invoke(main, ["build", "--show", str(root)])
+    assert result.exit_code == 0, result.output
+    assert len(list((root / "output" / "episodes").glob("*.mp3"))) == 2
+    from pipeline.speech.cache import SentenceCache
+
+    cache = SentenceCache(root / ".essaycast" / "cache" / "sentences")
+    assert cache.key(VoiceSpec("hibari", "heart"), "The film opens at dawn.") in cache
