@@ -26,8 +26,8 @@ def test_voices_lists_every_engine_and_whether_it_works() -> None:
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert re.match(r"ENGINE +VOICE +STATUS +NOTE", lines[0])
-    assert re.search(r"^piper +en_US-joe-medium +ok +bundled \(pip\); default$",
-                     result.output, re.MULTILINE)
+    assert re.search(r"^piper +en_US-joe-medium +ok +American English, male; "
+                     r"bundled \(pip\); default$", result.output, re.MULTILINE)
     assert re.search(r"^espeak +en-us +ok +English \(America\); default$",
                      result.output, re.MULTILINE)
     # gtts is never probed unless asked: no network in a listing
