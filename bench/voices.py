@@ -404,6 +404,8 @@ def render(results: dict) -> str:
         f"{NOISE_DBFS:.0f} dBFS noise floor added to every clip. Whisper's digits are "
         "spelled out before scoring, as the voices were given them.",
         "",
+        *[f"- {note}" for note in results.get("notes", [])],
+        "",
         "<details><summary>raw figures</summary>",
         "",
         "```json",
