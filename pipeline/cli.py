@@ -200,7 +200,7 @@ def _run_check(show, only, jobs, as_json, quiet):
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path),
               help="The MP3 to write (default: <slug>.mp3 here). Transcripts go beside it.")
-@click.option("--voice", metavar="ENGINE:VOICE", help="The voice (default: the show's, or piper).")
+@click.option("--voice", metavar="ENGINE:VOICE", help="The voice (default: the show's, or hibari).")
 @click.option("--show", "show_dir", type=click.Path(file_okay=False, path_type=Path),
               default=None, help="Use this show's settings (default: the show around FILE).")
 @_verbosity
@@ -234,29 +234,44 @@ def episode(ctx, file, out, voice, show_dir, verbose, quiet):
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--show", "show_dir", type=click.Path(file_okay=False, path_type=Path),
               default=None, help="Use this show's lexicon (default: the show around FILE).")
-def script(file, show_dir):
+@click.option("--voice", metavar="ENGINE:VOICE",
+              help="Show what this voice receives (default: the show's voice).")
+@click.option("--phonemes", is_flag=True,
+              help="hibari/kokoro: under each sentence, the phonemes the voice reads.")
+def script(file, show_dir, voice, phonemes):
     """Print what the voice will say: chapters, sentences and pauses.
+
+    Each line is what the voice receives: a lexicon entry's phonemes
+    "[word](/phonemes/)" go to hibari and kokoro, other voices read the word.
+    --phonemes shows hibari's reading, to copy into [lexicon] and correct.
 
     \b
     Example:
-      essaycast script essays/never-let-me-go.md
+      essaycast script essays/never-let-me-go.md --phonemes
     """
-    from .config import find_show_root, load_show
+    from .config import VoiceSettings, find_show_root, load_show
     from .essays import read_essay
+    from .speech import received, resolve_voice
     from .text import render_script, to_speech_text
 
     lexicon: dict[str, str] = {}
     language = "en"
+    settings = VoiceSettings()
     root = show_dir or find_show_root(file)
     if root is not None:
         show = load_show(root)
-        lexicon, language = show.lexicon, show.podcast.language
-    click.echo(render_script(to_speech_text(read_essay(file), lexicon, language)), nl=False)
+        lexicon, language, settings = show.lexicon, show.podcast.language, show.voice
+    essay = read_essay(file)
+    spec = resolve_voice(settings.engine, settings.voice, settings.speed, voice or essay.voice)
+    say = received(spec, phonemes)
+    click.echo(render_script(to_speech_text(essay, lexicon, language), say), nl=False)
 
 
 @main.command()
 @click.argument("engine", required=False)
-@click.option("--check", is_flag=True, help="Also try the online engines (2 s timeout).")
+@click.option("--check", is_flag=True,
+              help="Speak one sentence with each installed voice (espeak: its default) "
+                   "and try the online engines (2 s timeout).")
 def voices(engine, check):
     """List engines and voices, and whether each can speak here and now.
 
@@ -272,7 +287,8 @@ def voices(engine, check):
 
     from .speech import ENGINES, VoiceRow, voice_table
 
-    rows = [VoiceRow("ENGINE", "VOICE", "STATUS", "NOTE"), *voice_table(engine, check)]
+    rows = [VoiceRow("ENGINE", "VOICE", "STATUS", "NOTE"),
+            *voice_table(engine, check_network=check, speak=check)]
     width = [max(len(getattr(r, f)) for r in rows) for f in ("engine", "voice", "status")]
     for row in rows:
         click.echo(f"{row.engine:{width[0]}}  {row.voice:{width[1]}}  "

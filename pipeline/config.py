@@ -45,8 +45,8 @@ class PodcastSettings:
 
 @dataclass(frozen=True)
 class VoiceSettings:
-    engine: str = "piper"
-    voice: str = "en_US-joe-medium"
+    engine: str = "hibari"  # the best measured voice (bench/RESULTS.md)
+    voice: str = "heart"  # "" means the engine's own default voice
     speed: float = 1.0
 
 
@@ -212,6 +212,8 @@ def parse_show(
     if podcast.get("base_url") and not podcast["base_url"].endswith("/"):
         podcast["base_url"] += "/"
     voice = sections["voice"]
+    if "engine" in voice and "voice" not in voice:
+        voice["voice"] = ""  # an engine named alone speaks with its own default voice
     if str(voice.get("voice", "")).split(",")[0].endswith(".onnx"):
         # a Piper voice file is relative to the show, like music and images
         name, comma, options = voice["voice"].partition(",")

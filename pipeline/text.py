@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from .errors import EssayError
 from .markup import Block, blocks
@@ -197,8 +197,11 @@ def to_speech_text(
     return SpeechText(chapters=tuple(chapters))
 
 
-def render_script(speech: SpeechText) -> str:
-    """The narration script: one spoken sentence a line, with chapter and pause marks."""
+def render_script(speech: SpeechText, say: Callable[[str], str] | None = None) -> str:
+    """The narration script: one spoken sentence a line, with chapter and pause marks.
+
+    `say` turns a spoken sentence into what a voice receives (speech.ENGINES' prepare).
+    """
     lines: list[str] = []
     for number, chapter in enumerate(speech.chapters, 1):
         if lines:
@@ -208,7 +211,7 @@ def render_script(speech: SpeechText) -> str:
         for index, paragraph in enumerate(chapter.paragraphs):
             if index:
                 lines += ["", "[pause]", ""]
-            lines += [_script_line(s) for s in paragraph.sentences]
+            lines += [_script_line(s, say) for s in paragraph.sentences]
     return "\n".join(lines) + "\n"
 
 
@@ -227,7 +230,8 @@ def spoken_intro(show_title: str, title: str, author: str | None) -> list[str]:
     return lines
 
 
-def _script_line(sentence: Sentence) -> str:
-    """The spoken sentence; text the voice skips is marked so the writer can add a respelling."""
+def _script_line(sentence: Sentence, say: Callable[[str], str] | None = None) -> str:
+    """What the voice receives (`say` shows one voice's view of the spoken text); text the
+    voice skips is marked so the writer can add a respelling."""
     marks = "".join(f" [not spoken: {run}]" for run in sentence.skipped)
-    return sentence.spoken + marks
+    return (say(sentence.spoken) if say else sentence.spoken) + marks

@@ -179,7 +179,8 @@ class PiperEngine:
 
 
 def _voices() -> list[VoiceInfo]:
-    return [VoiceInfo(name, "bundled (pip)") for name in _bundled_voices()]
+    notes = {DEFAULT_VOICE: "American English, male; bundled (pip)"}
+    return [VoiceInfo(name, notes.get(name, "bundled (pip)")) for name in _bundled_voices()]
 
 
 def _usage() -> str:
