@@ -1,32 +1,52 @@
-"""Episode WAV -> mastered MP3 with ID3v2.3 tags and chapters.
+"""One essay -> a published Episode: speech, assembly, mastered MP3, ID3v2.3 tags, chapters.
+
+`render_episode` is the per-essay stage build.py calls; `RenderKit` holds what
+every render in one build shares (the voice engines, the music, the cover art).
 
 Mastering is one ffmpeg pass that streams, so a two-hour episode never sits in
 memory: a fixed gain (the integrated loudness was measured while the WAV was
 written, see audio.assemble) brings the episode to its target, a lookahead
 limiter keeps the peaks under the true-peak ceiling, and LAME encodes CBR mono.
 One linear gain keeps the voice's dynamics and costs nothing; loudnorm's
-dynamic mode would resample to 192 kHz and pump.
+dynamic mode would resample to 192 kHz and pump. The MP3 is then measured as a
+listener hears it before it may be published. The numbers live in mastering.py.
 """
 
 from __future__ import annotations
 
-import io
-import subprocess
-from collections.abc import Sequence
+import hashlib
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .audio import ENCODER_LOSS_LU, MASTER_CEILING, MONO_OFFSET_LU, limiter, parse_integrated
-from .errors import EssaycastError
-from .ffmpeg import ffmpeg_exe, run_ffmpeg
-from .model import ChapterMark
+from .cover import cover_for_tag
+from .errors import EssaycastError, EssayError
+from .ffmpeg import run_ffmpeg
+from .fsutil import atomic_path, write_atomic
+from .mastering import (
+    MASTER_CEILING,
+    RETRY_LU,
+    TOLERANCE_LU,
+    TRUE_PEAK_MAX,
+    Figures,
+    master_gain,
+    mastering_filter,
+    measure,
+    off_target,
+    plausible,
+)
+from .model import EPISODES_DIR, ChapterMark, Episode, Essay, Identity, VoiceSpec
 
-# Art in the tag: 800 px is enough for any player, and the whole tag should stay
-# under ~300 KB (FEED-RULES I3); the feed links the full-size cover anyway.
-COVER_PX = 800
-COVER_BYTES = 250_000
+if TYPE_CHECKING:
+    from pydub import AudioSegment
 
+    from .config import Show
+    from .speech import Engine
 
 @dataclass(frozen=True)
 class Tags:
@@ -40,83 +60,46 @@ class Tags:
     track: int | None = None
 
 
-def measure_loudness(wav: Path) -> float:
-    """Integrated loudness of a file in LUFS (plain, mono as mono), by ffmpeg's ebur128."""
-    cmd = [
-        ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-i", str(wav),
-        "-af", "ebur128=framelog=verbose", "-f", "null", "-",
-    ]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise EssaycastError(f"{wav}: loudness measurement failed: {proc.stderr[-300:]}")
-    return parse_integrated(proc.stderr)
-
-
-def mastering_filter(measured: float, loudness: float) -> str:
-    """The ffmpeg filter that takes an episode measured at `measured` LUFS to `loudness`.
-
-    >>> mastering_filter(-19.6, -16.0)
-    'volume=1.00dB,alimiter=limit=0.8318:attack=5:release=80:level=0:latency=1'
-    """
-    gain = loudness - MONO_OFFSET_LU - measured + ENCODER_LOSS_LU
-    return f"volume={gain:.2f}dB,{limiter(MASTER_CEILING)}"
-
-
 def master_to_mp3(
     wav: Path, mp3: Path, loudness: float, kbps: int, measured: float | None = None
-) -> None:
+) -> Figures:
     """Bring the episode to `loudness` LUFS as heard, limit its peaks, encode CBR mono.
 
     `measured` is the WAV's integrated loudness if it is known already (assemble
-    measures it while writing); otherwise it is measured here.
+    measures it while writing); otherwise, or if it cannot be right, it is
+    measured here in a separate pass. The MP3 is then measured as a listener
+    hears it; a miss gets one more pass with the gain and ceiling corrected by
+    what was measured, and a second miss is an error: the file is not published.
+    Returns the MP3's figures (LUFS as heard, dBTP).
     """
-    if measured is None:
-        measured = measure_loudness(wav)
+    if measured is None or not plausible(Figures(measured)):
+        measured = measure(wav).integrated
+    gain, ceiling = master_gain(measured, loudness), MASTER_CEILING
+    for attempt in range(2):
+        _encode(wav, mp3, mastering_filter(gain, ceiling), kbps)
+        heard = measure(mp3, heard=True, true_peak=True)
+        problem = off_target(heard, loudness, RETRY_LU if attempt == 0 else TOLERANCE_LU)
+        if problem is None:
+            return heard
+        assert heard.true_peak is not None
+        gain += loudness - heard.integrated
+        ceiling -= max(0.0, heard.true_peak - (TRUE_PEAK_MAX - 0.3))
+    raise EssaycastError(f"the mastered episode measures {problem}; not published")
+
+
+def _encode(wav: Path, mp3: Path, mastering: str, kbps: int) -> None:
     run_ffmpeg(
         [
             "-i", str(wav),
-            "-af", mastering_filter(measured, loudness),
+            "-af", mastering,
             "-ar", "44100", "-ac", "1",
             "-c:a", "libmp3lame", "-b:a", f"{kbps}k",
             # no Xing/encoder tag noise beyond what players need; tags come from mutagen
             "-map_metadata", "-1", "-write_xing", "1", "-id3v2_version", "0",
             "-f", "mp3", str(mp3),
         ],
-        what=str(mp3),
+        what=mp3.name,
     )
-
-
-def cover_for_tag(image: bytes, size: int = COVER_PX) -> bytes:
-    """The cover as a JPEG of at most `size` px and COVER_BYTES, small enough to embed."""
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(image)) as opened:
-            art = opened.convert("RGB")
-    except (UnidentifiedImageError, OSError) as exc:
-        raise EssaycastError(f"cover art: not an image Pillow can read ({exc})") from None
-    if opened.format == "JPEG" and max(art.size) <= size and len(image) <= COVER_BYTES:
-        return image  # already fit to embed (cover.embedded_cover): no second lossy pass
-    if max(art.size) > size:
-        art = art.resize(_fit(art.size, size), Image.Resampling.LANCZOS)
-    # a photo-like cover fits at quality 85; a noisy one steps down until it fits
-    for quality in (85, 75, 65, 50, 35):
-        out = io.BytesIO()
-        art.save(out, "JPEG", quality=quality, optimize=True)
-        if out.tell() <= COVER_BYTES:
-            break
-    return out.getvalue()
-
-
-def _fit(dims: tuple[int, int], size: int) -> tuple[int, int]:
-    """Scale (w, h) so the longer side is `size`.
-
-    >>> _fit((1600, 900), 800)
-    (800, 450)
-    """
-    w, h = dims
-    scale = size / max(w, h)
-    return max(1, round(w * scale)), max(1, round(h * scale))
 
 
 def tag_mp3(
@@ -134,10 +117,11 @@ def tag_mp3(
         ID3,
         TALB,
         TCON,
-        TDRC,
+        TDAT,
         TIT2,
         TPE1,
         TRCK,
+        TYER,
         CTOCFlags,
     )
 
@@ -146,7 +130,10 @@ def tag_mp3(
     id3.add(TPE1(encoding=3, text=tags.artist))
     id3.add(TALB(encoding=3, text=tags.album))
     id3.add(TCON(encoding=3, text="Podcast"))
-    id3.add(TDRC(encoding=3, text=tags.date.strftime("%Y-%m-%d")))
+    # v2.3 has no TDRC (a v2.4 frame that eyeD3 and others skip in a v2.3 tag):
+    # the year is TYER, the day and month TDAT as DDMM
+    id3.add(TYER(encoding=3, text=f"{tags.date.year:04d}"))
+    id3.add(TDAT(encoding=3, text=f"{tags.date.day:02d}{tags.date.month:02d}"))
     if tags.track:
         id3.add(TRCK(encoding=3, text=str(tags.track)))
     if tags.description:
@@ -176,10 +163,193 @@ def tag_mp3(
         )
     # v2.3 is the version every player reads (FEED-RULES I1); it also puts the tag at byte 0
     id3.save(str(mp3), v2_version=3)
+    order_chapter_frames(mp3)
+
+
+def order_chapter_frames(mp3: Path) -> None:
+    """Rewrite the ID3v2.3 tag at the head of `mp3` with its CHAP frames in time order.
+
+    mutagen writes frames sorted by size, and ffmpeg (and the players built on it)
+    list chapters in the order their frames come. The same frames are moved, not
+    changed, so the tag keeps its size and the rewrite happens in place. CTOC goes
+    just before the chapters it lists.
+    """
+    with open(mp3, "r+b") as file:
+        header = file.read(10)
+        if len(header) < 10 or header[:3] != b"ID3" or header[3] != 3 or header[5] & 0xC0:
+            return  # not a plain v2.3 tag (no unsynchronisation, no extended header)
+        size = _syncsafe(header[6:10])
+        body = file.read(size)
+        frames, offset = [], 0
+        while offset + 10 <= len(body) and body[offset] != 0:  # a zero byte starts the padding
+            frame_size = int.from_bytes(body[offset + 4 : offset + 8], "big")
+            frames.append(body[offset : offset + 10 + frame_size])
+            offset += 10 + frame_size
+        others = [f for f in frames if f[:4] not in (b"CHAP", b"CTOC")]
+        tocs = [f for f in frames if f[:4] == b"CTOC"]
+        chapters = sorted((f for f in frames if f[:4] == b"CHAP"), key=_chapter_start)
+        file.seek(10)
+        file.write(b"".join(others + tocs + chapters))
+
+
+def _syncsafe(data: bytes) -> int:
+    """An ID3 tag size: four bytes of seven bits each.
+
+    >>> _syncsafe(bytes([0, 0, 2, 1]))
+    257
+    """
+    return (data[0] << 21) | (data[1] << 14) | (data[2] << 7) | data[3]
+
+
+def _chapter_start(frame: bytes) -> int:
+    """A CHAP frame's start time in ms: after the header and the element ID's NUL."""
+    at = frame.index(b"\0", 10) + 1
+    return int.from_bytes(frame[at : at + 4], "big")
 
 
 def mp3_duration(mp3: Path) -> float:
     """Duration in seconds as players compute it."""
     from mutagen.mp3 import MP3
 
-    return float(MP3(str(mp3)).info.length)
+    info = MP3(str(mp3)).info
+    if info is None:  # mutagen found no MPEG frame: not an MP3 ffmpeg wrote
+        raise EssaycastError(f"{mp3}: no MP3 audio to measure")
+    return float(info.length)
+
+
+class RenderKit:
+    """What the renders of one build share, each loaded once: engines, music, cover art."""
+
+    def __init__(
+        self,
+        show: Show,
+        cover: Path | None = None,
+        output_dir: Path | None = None,
+        work_root: Path | None = None,
+    ) -> None:
+        self.show = show
+        self.output_dir = output_dir or show.output_dir
+        self.work_root = work_root or show.state_dir  # where render-* scratch folders go
+        self.cover = cover
+        self._cover_art: bytes | None = None
+        self._cover_lock = threading.Lock()
+        self.engines: dict[VoiceSpec, Engine] = {}
+        self._engines_lock = threading.Lock()
+        self.music: AudioSegment | None = None
+        self.outro: AudioSegment | None = None
+
+    def load_music(self) -> None:
+        """Decode the intro and outro once per build; a bad file is a ConfigError."""
+        from .ffmpeg import ffmpeg
+        from .music import load_music
+
+        ffmpeg()  # a bad ESSAYCAST_FFMPEG is the machine's error (exit 2), before any essay
+
+        self.music = load_music(self.show.music.intro, self.show.root, key="music.intro")
+        self.outro = load_music(self.show.music.outro, self.show.root, key="music.outro")
+
+    def engine(self, spec: VoiceSpec) -> Engine:
+        """The engine for `spec`, loaded on first use and shared by every job."""
+        with self._engines_lock:
+            if spec not in self.engines:
+                from .speech import ENGINES
+
+                # engines serialise their own native calls (speech.NATIVE_LOCK)
+                self.engines[spec] = ENGINES[spec.engine].create(spec)
+            return self.engines[spec]
+
+    def cover_art(self) -> bytes | None:
+        """The cover for the APIC frame, scaled once per build."""
+        from .cover import embedded_cover
+
+        with self._cover_lock:  # jobs share it: scale once
+            if self._cover_art is None and self.cover is not None:
+                self._cover_art = embedded_cover(self.cover)
+            return self._cover_art
+
+
+def render_episode(
+    kit: RenderKit,
+    essay: Essay,
+    spec: VoiceSpec,
+    identity: Identity,
+    on_sentence: Callable[[int, int], None] | None = None,
+) -> Episode:
+    """Speak, assemble, master, tag and publish one essay under output/episodes/.
+
+    Every file is written by atomic rename, the MP3 last; `on_sentence(done, total)`
+    is called after each newly synthesised sentence.
+    """
+    from .audio import assemble, compose_intro
+    from .speech.cache import SentenceCache, synthesize_cached
+    from .text import spoken_intro, to_speech_text
+    from .transcript import render_chapters, render_srt, render_vtt
+
+    show = kit.show
+    speech = to_speech_text(essay, show.lexicon, show.podcast.language)
+    sentences = [s.spoken for s in speech.sentences()]
+    if not sentences:
+        raise EssayError(show.relative(essay.path), "has no text to read aloud")
+    author = essay.author or show.podcast.author
+    cache = SentenceCache(show.state_dir / "cache" / "sentences")
+
+    def engine() -> Engine:
+        return kit.engine(spec)
+
+    intro_lines = spoken_intro(show.podcast.title, essay.title, author)
+    intro_voice = list(synthesize_cached(intro_lines, spec, cache, engine))
+    (kit.output_dir / EPISODES_DIR).mkdir(parents=True, exist_ok=True)
+    kit.work_root.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=kit.work_root, prefix="render-") as work:
+        work_dir = Path(work)
+        audio = assemble(
+            speech,
+            synthesize_cached(sentences, spec, cache, engine, on_sentence),
+            work_dir / "episode.wav",
+            intro=compose_intro(kit.music, intro_voice),
+            outro=kit.outro,
+            loudness=show.audio.loudness,
+        )
+        mp3 = work_dir / "episode.mp3"
+        # assemble measured the loudness while writing the WAV: one mastering pass
+        master_to_mp3(audio.wav_path, mp3, show.audio.loudness, show.audio.kbps,
+                      measured=audio.loudness)
+        tag_mp3(
+            mp3,
+            Tags(essay.title, author, show.podcast.title or essay.title, identity.published,
+                 essay.description, identity.number),
+            audio.chapters,
+            cover=kit.cover_art(),
+        )
+        duration = mp3_duration(mp3)
+        size = mp3.stat().st_size
+        # Content-addressed names: a changed episode gets new URLs, so the feed
+        # on disk never names a file whose bytes changed under it (and apps
+        # see new audio as new), even if this build is killed right here.
+        digest = hashlib.sha256(mp3.read_bytes()).hexdigest()[:10]
+        stem = f"{EPISODES_DIR}/{essay.slug}-{digest}"
+        files = {
+            f"{stem}.vtt": render_vtt(audio.cues).encode(),
+            f"{stem}.srt": render_srt(audio.cues).encode(),
+            f"{stem}.chapters.json": render_chapters(audio.chapters, essay.title).encode(),
+        }
+        for name, data in files.items():
+            write_atomic(kit.output_dir / name, data)
+        with atomic_path(kit.output_dir / f"{stem}.mp3") as tmp:
+            shutil.move(mp3, tmp)
+    return Episode(
+        slug=essay.slug,
+        guid=identity.guid,
+        title=essay.title,
+        description=essay.description,
+        published=identity.published,
+        audio=f"{stem}.mp3",
+        size=size,
+        duration=duration,
+        author=author or show.podcast.title,
+        explicit=essay.explicit if essay.explicit is not None else show.podcast.explicit,
+        number=identity.number,
+        season=essay.season,
+        transcripts={"text/vtt": f"{stem}.vtt", "application/x-subrip": f"{stem}.srt"},
+        chapters=f"{stem}.chapters.json",
+    )

@@ -12,6 +12,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .shard import Shard
 
 # -- essays ------------------------------------------------------------------
 
@@ -46,6 +50,9 @@ class Sentence:
 
     spoken: str  # what the voice is given (normalised, lexicon applied)
     written: str  # what the essay says, for the transcript
+    # written text the voice cannot speak (another script): in `written`, not in `spoken`;
+    # `essaycast script` marks it so the writer can add a respelling to [lexicon]
+    skipped: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -104,6 +111,8 @@ class SentenceAudio:
 
 # -- episode -----------------------------------------------------------------
 
+EPISODES_DIR = "episodes"  # under output/: every episode's MP3, transcripts and chapters
+
 
 @dataclass(frozen=True)
 class Cue:
@@ -132,6 +141,15 @@ class EpisodeAudio:
 
 
 @dataclass(frozen=True)
+class Identity:
+    """What an episode keeps forever once published (manifest.identities decides it)."""
+
+    guid: str
+    published: datetime  # tz-aware
+    number: int | None = None  # itunes:episode
+
+
+@dataclass(frozen=True)
 class Episode:
     """A published episode: everything the feed and the page need to know."""
 
@@ -149,3 +167,48 @@ class Episode:
     season: int | None = None
     transcripts: dict[str, str] = field(default_factory=dict)  # mime type -> path under output/
     chapters: str | None = None  # path under output/ of the JSON chapters
+
+
+# -- the build -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlannedEssay:
+    """One essay's place in the plan."""
+
+    essay: Essay
+    voice: VoiceSpec
+    fingerprint: str
+    action: str  # "new" | "changed" | "unchanged"
+
+
+@dataclass
+class BuildReport:
+    """What a build did; the CLI prints it, --json dumps it."""
+
+    planned: list[PlannedEssay] = field(default_factory=list)
+    built: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    episodes: list[Episode] = field(default_factory=list)  # what the feed now lists
+    seconds: float = 0.0
+    dry_run: bool = False
+    notes: list[str] = field(default_factory=list)  # restore and shard lines for the CLI
+    shard: Shard | None = None  # a `build --shard K/N`
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def summary(self) -> str:
+        verb = "Would build" if self.dry_run else "Built"
+        count = len(self.built)
+        parts = [f"{len(self.unchanged)} unchanged"]
+        if self.removed:
+            parts.append(f"{len(self.removed)} removed")
+        if self.failed:
+            parts.append(f"{len(self.failed)} failed")
+        noun = "episode" if count == 1 else "episodes"
+        where = f" for shard {self.shard.label}" if self.shard else ""
+        return f"{verb} {count} {noun}{where} ({', '.join(parts)}) in {self.seconds:.1f} s"

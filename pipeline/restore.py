@@ -61,7 +61,7 @@ def entry_files(entry: Entry) -> list[str]:
 def record_checksums(
     manifest: Manifest, output_dir: Path, fresh: Iterable[str] = (), extra: Iterable[str] = ()
 ) -> None:
-    """Set manifest.files to the sha256 of every file it publishes.
+    """Set manifest.checksums to the sha256 of every file it publishes.
 
     Only files in `fresh` (just written) or not yet known are read, so a rebuild
     with nothing changed hashes nothing. `extra` names published files that no
@@ -72,14 +72,14 @@ def record_checksums(
     names.update(extra)
     files = {}
     for name in sorted(names):
-        known = manifest.files.get(name)
+        known = manifest.checksums.get(name)
         if known and name not in fresh:
             files[name] = known
             continue
         path = output_dir / name
         if path.is_file():
             files[name] = _sha256_file(path)
-    manifest.files = files
+    manifest.checksums = files
 
 
 def built_files(manifest: Manifest, slugs: Iterable[str]) -> list[str]:
@@ -106,7 +106,7 @@ def restore_output(show: Show, *, manifest_only: bool = False) -> str:
     live = _parse_manifest(raw, show.state_dir)
     if live is None:
         return f"Restore: skipped, {base}{MANIFEST_NAME} is not a manifest this essaycast reads"
-    if not live.files:
+    if not live.checksums:
         return (f"Restore: skipped, {base}{MANIFEST_NAME} carries no checksums (an older "
                 "essaycast published it); the next published build adds them")
     local = Manifest.load(output_dir / MANIFEST_NAME)
@@ -117,23 +117,23 @@ def restore_output(show: Show, *, manifest_only: bool = False) -> str:
     taken = []
     for slug, entry in sorted(live.entries.items()):
         names = entry_files(entry)
-        if not names or not all(n in live.files and _SAFE_NAME.match(n) for n in names):
+        if not names or not all(n in live.checksums and _SAFE_NAME.match(n) for n in names):
             continue  # cannot be checked: leave it to a render
         same = local.entries.get(slug) == entry
         if same and (manifest_only or _present(output_dir, names)):
             continue
         taken.append(slug)
-    site = [n for n in live.files if n not in
+    site = [n for n in live.checksums if n not in
             {f for e in live.entries.values() for f in entry_files(e)} and _SAFE_NAME.match(n)]
     site_stale = [n for n in site
-                  if local.files.get(n) != live.files[n] or not (output_dir / n).is_file()]
+                  if local.checksums.get(n) != live.checksums[n] or not (output_dir / n).is_file()]
     if not taken and not site_stale:
         return f"Restore: output/ already holds what {base} publishes"
 
     if manifest_only:
         for slug in taken:
             merged.entries[slug] = live.entries[slug]
-            merged.files.update({n: live.files[n] for n in entry_files(live.entries[slug])})
+            merged.checksums.update({n: live.checksums[n] for n in entry_files(live.entries[slug])})
         merged.save(output_dir / MANIFEST_NAME)
         return f"Restore: took {len(taken)} published episodes from {base}{MANIFEST_NAME}"
 
@@ -146,7 +146,7 @@ def restore_output(show: Show, *, manifest_only: bool = False) -> str:
             names = sorted(entry_files(live.entries[slug]), key=lambda n: n.endswith(".mp3"))
             ok = True
             for name in names:
-                got = _ensure(base, name, live.files[name], output_dir)
+                got = _ensure(base, name, live.checksums[name], output_dir)
                 if got is None:
                     ok = False
                     bad.append(name)
@@ -156,20 +156,20 @@ def restore_output(show: Show, *, manifest_only: bool = False) -> str:
             # then the essay renders again under it, to the same URLs
             merged.entries[slug] = live.entries[slug]
             if ok:
-                merged.files.update({n: live.files[n] for n in names})
+                merged.checksums.update({n: live.checksums[n] for n in names})
                 fetched += 1
             else:
                 failed += 1
         site_ok = True
         for name in site_stale:
-            got = _ensure(base, name, live.files[name], output_dir)
+            got = _ensure(base, name, live.checksums[name], output_dir)
             if got is None:
                 site_ok = False
                 bad.append(name)
             else:
                 size += got
-                merged.files[name] = live.files[name]
-        if site_ok and "feed.xml" in live.files:
+                merged.checksums[name] = live.checksums[name]
+        if site_ok and "feed.xml" in live.checksums:
             # the feed and page on disk are now the site's: so is what they were written from
             merged.feed_key = live.feed_key
     except _Unavailable as exc:

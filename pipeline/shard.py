@@ -27,9 +27,10 @@ Because an essay's place depends only on the essays before it (2), adding an
 essay never moves a published one; it lands where (3) and (4) put it. The
 tolerance in (4) keeps loads within one mean essay (the mean when it was
 placed) plus the longest essay of each other, balanced by length, not count;
-and it lets most essays sit on their own first choice, so an edit that changes an essay's length by a minute
-rarely moves any other. An essay stays on the shard that rendered it, which is
-the shard whose sentence cache holds its sentences.
+and it lets most essays sit on their own first choice, so an edit that changes
+an essay's length by a minute rarely moves any other. An essay stays on the
+shard that rendered it, which is the shard whose sentence cache holds its
+sentences.
 
 `render_in_processes` is `build --jobs N` beyond two: one process per shard,
 each pinned to its own cores, so N processes never share a core.
@@ -53,8 +54,9 @@ from .fsutil import write_atomic
 from .manifest import Entry, Manifest
 
 if TYPE_CHECKING:
-    from .build import PlannedEssay
+    from .build import Job
     from .config import Show
+    from .model import BuildReport, PlannedEssay
 
 log = logging.getLogger(__name__)
 
@@ -366,3 +368,59 @@ def record_summary(folded: Folded) -> list[str]:
                      "its essays are not published this time")
     return lines
 
+
+
+# --- the hooks build_show calls ----------------------------------------------------------------
+
+
+def own_share(
+    plan: list[PlannedEssay], manifest: Manifest, shard: Shard, force: bool
+) -> tuple[list[PlannedEssay], dict[str, int]]:
+    """A shard's plan (published means published, even if output/ holds no copy) and
+    the shard each planned essay belongs to."""
+    plan = trust_published(plan, manifest, force)
+    return plan, assign_plan(plan, manifest, shard.count)
+
+
+def take_share(
+    work: list[Job], shard: Shard, assignment: dict[str, int]
+) -> tuple[list[Job], dict[str, int]]:
+    """This shard's jobs, and the shard of every stale essay (for its record).
+
+    Identities were given over the whole plan first, so every shard agrees on them."""
+    stale = {job.item.essay.slug: assignment[job.item.essay.slug] for job in work}
+    return [job for job in work if stale[job.item.essay.slug] == shard.index], stale
+
+
+def skip_unrendered(
+    show: Show, work: list[Job], report: BuildReport, folded: Folded, *, render: bool
+) -> list[Job]:
+    """Publishing renders nothing, and after `--jobs` children a failure is not tried
+    again: those essays are reported, with why, and left out."""
+    skipped = {job.item.essay.slug for job in work
+               if not render or job.item.essay.slug in folded.failed}
+    for job in work:
+        if job.item.essay.slug in skipped:
+            report.failed.append((show.relative(job.item.essay.path),
+                                  unrendered_reason(job.item.essay.slug, folded)))
+    return [job for job in work if job.item.essay.slug not in skipped]
+
+
+def leave_record(
+    show: Show, shard: Shard, base: bytes, manifest: Manifest, report: BuildReport,
+    stale: dict[str, int],
+) -> Path:
+    """A shard publishes nothing: its record and files are merged later."""
+    failed_here = [(item.essay.slug, path, reason) for item in report.planned
+                   for path, reason in report.failed
+                   if path == show.relative(item.essay.path)]
+    built = {slug: manifest.entries[slug] for slug in report.built}
+    return write_record(show, shard, base, built, failed_here, stale)
+
+
+def count_folded(report: BuildReport, folded: Folded) -> None:
+    """What the shard records brought counts as built by this build."""
+    if folded.built:
+        report.unchanged = [s for s in report.unchanged if s not in folded.built]
+        report.built = [p.essay.slug for p in report.planned
+                        if p.essay.slug in folded.built or p.essay.slug in report.built]
