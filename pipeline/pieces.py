@@ -1,0 +1,725 @@
+"""The episode in pieces: an edit re-encodes the piece it touches, not the episode.
+
+An episode is a row of pieces (the intro, runs of sentences, the outro), each
+ending in silence. A piece is rendered on its own, from its sentences alone:
+
+1. *levelled*: resampled, pre-gain, compressor, limiter (audio.py's chain), to
+   a raw 44.1 kHz PCM file whose length is a whole number of MP3 frames, while
+   ffmpeg's ebur128 logs the loudness of every 400 ms block (100 ms apart);
+2. *encoded*: the episode's one mastering gain, the peak limiter, LAME CBR.
+
+What step 1 learnt (length, sentence positions, block loudness) is kept in a
+small record, and step 2's MP3 frames are kept by piece and gain, both in a
+content-addressed cache. The episode's gain comes from all pieces' blocks,
+gated together as BS.1770 gates one programme, so an unchanged piece is never
+measured again, and it is re-encoded only when that gain moves a step.
+
+The splice. A fresh LAME encoder puts input sample n at decoded sample
+n + 1105 (its 576 samples of delay plus the decoder's 529), so the frame j of
+a piece that starts at episode sample S (a multiple of 1152) decodes exactly
+episode samples [S + 1152 j - 1105, S + 1152 (j + 1) - 1105): every piece's
+frames sit on the one frame grid the whole episode would have. Consecutive
+pieces overlap by one frame: the last one a piece needs to flush its final
+1105 samples, which the next piece's first frame covers too. Because every
+piece ends in digital silence longer than the codec's memory (an MDCT
+granule, the filter banks), that frame decodes to silence either way, so the
+earlier piece's copy is dropped and the next piece's kept. That first frame
+never borrows from the bit reservoir (main_data_begin is 0 in a fresh
+encoder's first frame), and nothing before it is needed, so the joined
+stream decodes as if it had been encoded at once: no gap, no click, no drift,
+and every sample lands where the transcript says. One Xing/Info frame with a
+LAME tag (frame count, TOC, encoder delay and padding, CRCs) is written in
+front, exactly as ffmpeg's muxer would write it, so players know the exact
+length.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import hashlib
+import json
+import math
+import os
+import re
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+
+from .errors import EssaycastError
+from .ffmpeg import ffmpeg_exe
+
+# Bump when a piece's audio for the same inputs changes (the chain, the splice).
+PIECES_VERSION = 1
+
+RATE = 44100
+FRAME = 1152  # samples per MPEG-1 Layer III frame
+ENCODER_DELAY = 576  # LAME's, as the LAME tag records it
+DECODER_DELAY = 529  # the decoder's filter bank, which players add to it
+FIRST_SAMPLE = ENCODER_DELAY + DECODER_DELAY  # where input sample 0 decodes
+# Silence a piece must end with for the overlapping frame to decode the same
+# from either side: the 1105 samples it covers, two granules of MDCT overlap
+# and the polyphase filter bank's memory, with room to spare. A sentence pause
+# (0.45 s, 19,845 samples) is four times this.
+JOIN_SILENCE = 4608
+
+# Piece boundaries are chosen by content, like a chunking backup tool's: after
+# a sentence whose cache key ends in a chosen residue, so that inserting a
+# sentence moves no boundary but its own piece's. Chapter ends always cut.
+MIN_SENTENCES = 10
+CUT_ONE_IN = 16  # pieces of about MIN + CUT_ONE_IN sentences (1-3 minutes)
+MAX_SENTENCES = 60
+
+# The mastering gain is quantised, so that a cold build reproduces the bytes of
+# an incremental one; a piece is re-encoded only when its step moves.
+GAIN_STEP_DB = 0.05
+BLOCK = 4410  # 100 ms: the step between BS.1770's 400 ms gating blocks
+LEAD_BLOCKS = 3  # blocks that start before a piece does
+ABSOLUTE_GATE = -70.0
+RELATIVE_GATE = -10.0
+
+CACHE_LIMIT_BYTES = 2 << 30  # the piece cache's bound; least recently used go first
+
+
+# -- the plan: which sentences and pauses make each piece ----------------------
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A run of the episode that starts and ends in its own silence.
+
+    `items` lists, in order, sentence indices (ints, into the essay's flat list
+    of sentences) and pauses (floats, seconds). The last item is always the
+    pause that follows the piece, so the join falls in silence.
+    """
+
+    items: tuple[int | float, ...]
+    chapter: str | None = None  # the title of the chapter this piece opens
+
+    @property
+    def sentences(self) -> list[int]:
+        return [i for i in self.items if isinstance(i, int)]
+
+
+def plan_pieces(
+    chapters: Sequence[tuple[str, Sequence[Sequence[str]]]],
+    pauses: tuple[float, float, float],
+    final_pause: float,
+) -> list[Piece]:
+    """Cut the essay into pieces; `chapters` holds each sentence's cache key.
+
+    `chapters` is (title, paragraphs of sentence keys) per chapter; `pauses` are
+    the (sentence, paragraph, chapter) silences; `final_pause` follows the last
+    sentence. Whether a boundary falls after a sentence depends only on that
+    sentence and how far back the last boundary is.
+
+    >>> keys = [("", [["a0", "b0"], ["c0"]]), ("Two", [["d0"]])]
+    >>> [(p.items, p.chapter) for p in plan_pieces(keys, (0.5, 1.0, 2.0), 1.0)]
+    [((0, 0.5, 1, 1.0, 2, 2.0), ''), ((3, 1.0), 'Two')]
+    """
+    sentence_pause, paragraph_pause, chapter_pause = pauses
+    pieces: list[Piece] = []
+    index = 0
+    for c, (title, paragraphs) in enumerate(chapters):
+        flat = [(s, key) for para in paragraphs for s, key in enumerate(para)]
+        items: list[int | float] = []
+        opens: str | None = title
+        for n, (s, key) in enumerate(flat):
+            if items:
+                items.append(paragraph_pause if s == 0 else sentence_pause)
+            items.append(index)
+            index += 1
+            count = len(items) // 2 + 1
+            if n == len(flat) - 1:  # a chapter's end always cuts
+                items.append(final_pause if c == len(chapters) - 1 else chapter_pause)
+            elif count >= MAX_SENTENCES or (
+                count >= MIN_SENTENCES and int(key[-8:], 16) % CUT_ONE_IN == 0
+            ):
+                items.append(paragraph_pause if flat[n + 1][0] == 0 else sentence_pause)
+            else:
+                continue
+            pieces.append(Piece(tuple(items), opens))
+            items, opens = [], None
+    return pieces
+
+
+# -- what a levelled piece is: its record ------------------------------------
+
+
+@dataclass(frozen=True)
+class PieceRecord:
+    """What levelling a piece learnt: enough to place, time and measure it again."""
+
+    samples: int  # its length at RATE, a multiple of FRAME
+    marks: tuple[tuple[int, int], ...]  # each sentence's (start, end) sample in the piece
+    blocks: tuple[float, ...]  # loudness (LUFS) of each 400 ms block, 100 ms apart
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {"samples": self.samples, "marks": self.marks, "blocks": self.blocks},
+            separators=(",", ":"),
+        )
+
+    @classmethod
+    def from_json(cls, text: str) -> PieceRecord:
+        data = json.loads(text)
+        return cls(
+            int(data["samples"]),
+            tuple((int(a), int(b)) for a, b in data["marks"]),
+            tuple(float(x) for x in data["blocks"]),
+        )
+
+
+def integrated_loudness(pieces: Iterable[Sequence[float]]) -> float:
+    """BS.1770 integrated loudness of pieces played in a row, from their block loudness.
+
+    The gates apply across all blocks at once, as for one programme; blocks that
+    would straddle a join are missing, but joins are silent, and silent blocks
+    fall under the absolute gate anyway.
+
+    >>> round(integrated_loudness([[-20.0, -20.0], [-35.0], [-90.0]]), 2)
+    -20.0
+    >>> round(integrated_loudness([[-20.0], [-23.0]]), 2)
+    -21.25
+    """
+    loud = np.concatenate([np.asarray(p, dtype=np.float64) for p in pieces] or [np.zeros(0)])
+    energy = 10 ** ((loud + 0.691) / 10)
+    energy = energy[loud > ABSOLUTE_GATE]
+    if energy.size == 0:
+        return -70.0
+    gate = -0.691 + 10 * math.log10(energy.mean()) + RELATIVE_GATE
+    kept = energy[-0.691 + 10 * np.log10(energy) > gate]
+    return float(-0.691 + 10 * math.log10(kept.mean()))
+
+
+def quantise_gain(gain_db: float) -> str:
+    """The mastering gain on its GAIN_STEP_DB grid, as ffmpeg and the cache key spell it.
+
+    >>> quantise_gain(1.2345), quantise_gain(-0.01), quantise_gain(0.976)
+    ('1.25', '0.00', '1.00')
+    """
+    steps = round(gain_db / GAIN_STEP_DB)
+    text = f"{steps * GAIN_STEP_DB:.2f}"
+    return "0.00" if text == "-0.00" else text
+
+
+def padded(samples: int) -> int:
+    """`samples` rounded up to whole frames: a piece's length on the frame grid.
+
+    >>> padded(1), padded(1152), padded(1153)
+    (1152, 1152, 2304)
+    """
+    return -(-samples // FRAME) * FRAME
+
+
+@functools.cache
+def ffmpeg_identity() -> str:
+    """The ffmpeg build in use: part of every piece key, as its filters and LAME are."""
+    proc = subprocess.run([ffmpeg_exe(), "-version"], capture_output=True, text=True)
+    return proc.stdout.splitlines()[0] if proc.stdout else ffmpeg_exe()
+
+
+def piece_key(*parts: object) -> str:
+    """A content hash of everything that makes a piece sound the way it does."""
+    payload = json.dumps([PIECES_VERSION, ffmpeg_identity(), *parts], ensure_ascii=False)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+# -- rendering one piece -------------------------------------------------------
+
+_BLOCK_LINE = re.compile(rb"^lavfi\.r128\.M=(-?[\d.]+|-?inf|nan)", re.M)
+
+
+@dataclass(frozen=True)
+class Chain:
+    """The ffmpeg filters a piece goes through: levelling, then mastering."""
+
+    level: str  # e.g. "volume=3.00dB,acompressor=...,alimiter=..."
+    master: Callable[[str], str]  # gain ("1.25") -> e.g. "volume=1.25dB,alimiter=..."
+
+
+def level_piece(
+    chunks: Iterable[bytes | int],
+    rate: int,
+    chain: Chain,
+    out_raw: Path,
+    sample_format: str = "s16le",
+) -> PieceRecord:
+    """Stream a piece through the levelling chain into `out_raw`; return its record.
+
+    `chunks` yields PCM bytes (a sentence, in `sample_format` at `rate`) or an
+    int (that many samples of silence at `rate`). Each sentence's place is
+    counted from what was written, so the transcript's times are the audio's.
+    """
+    width = 4 if sample_format == "f32le" else 2
+    resample = f"aresample={RATE}," if rate != RATE else ""
+    blocks_log = out_raw.with_suffix(".blocks")
+    graph = (
+        f"[0:a]{resample}{chain.level},asplit=2[out][m];"
+        # the measurement starts 300 ms early, in silence, so that the blocks that
+        # straddle the start are measured as they would be after the previous
+        # piece's silent end (ebur128 reports nothing before 400 ms)
+        f"[m]adelay={LEAD_BLOCKS * BLOCK}S,asetnsamples=n={BLOCK}:p=0,ebur128=metadata=1,"
+        f"ametadata=mode=print:key=lavfi.r128.M:file={blocks_log.name},anullsink"
+    )
+    cmd = [
+        ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-y",
+        "-f", sample_format, "-ar", str(rate), "-ac", "1", "-i", "pipe:0",
+        "-filter_complex", graph, "-map", "[out]", "-f", "s16le", str(out_raw),
+    ]
+    marks: list[tuple[int, int]] = []
+    written = 0  # samples at `rate`
+    with tempfile.TemporaryFile() as log:
+        # cwd: ametadata's file= is a filtergraph string, and a bare name needs no escaping
+        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=log, cwd=out_raw.parent)
+        assert proc.stdin is not None
+        try:
+            for chunk in chunks:
+                if isinstance(chunk, int):
+                    data = bytes(width * chunk)
+                else:
+                    data = chunk
+                    start = written
+                try:
+                    proc.stdin.write(data)
+                except BrokenPipeError:
+                    break  # ffmpeg's exit code and log say why
+                written += len(data) // width
+                if not isinstance(chunk, int):
+                    marks.append((_at_rate(start, rate), _at_rate(written, rate)))
+            proc.stdin.close()
+        except BaseException:
+            proc.kill()
+            proc.wait()
+            raise
+        if proc.wait() != 0:
+            log.seek(0)
+            raise EssaycastError(f"levelling a piece failed: {log.read().decode()[-300:]}")
+    samples = padded(_at_rate(written, rate))
+    # the resampler's output may differ from the exact ratio by a sample or two,
+    # all in the trailing silence: cut or pad it to the frame grid (zeros)
+    os.truncate(out_raw, 2 * samples)
+    found = _BLOCK_LINE.findall(blocks_log.read_bytes())
+    blocks_log.unlink()
+    # one line per 100 ms; the block ending at the piece's 100 ms mark n is line n + 2
+    found = found[LEAD_BLOCKS : LEAD_BLOCKS + samples // BLOCK]
+    loudness = [max(float(x), -120.0) if x != b"nan" else -120.0 for x in found]
+    return PieceRecord(samples, tuple(marks), tuple(loudness))
+
+
+def _at_rate(samples: int, rate: int) -> int:
+    """A position at `rate` as a sample at RATE (exact for 22,050 and 44,100 Hz)."""
+    return samples if rate == RATE else (samples * RATE + rate // 2) // rate
+
+
+def encode_piece(raw: Path, samples: int, gain: str, kbps: int, chain: Chain, out: Path) -> None:
+    """Master and encode a levelled piece into bare MP3 frames (no tag, no Xing frame)."""
+    cmd = [
+        ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
+        "-f", "s16le", "-ar", str(RATE), "-ac", "1", "-i", str(raw),
+        # apad+atrim: exactly `samples` reach LAME, whatever the limiter does at the end
+        "-af", f"{chain.master(gain)},apad=whole_len={samples},atrim=end_sample={samples}",
+        "-c:a", "libmp3lame", "-b:a", f"{kbps}k",
+        "-map_metadata", "-1", "-write_xing", "0", "-id3v2_version", "0", "-f", "mp3", str(out),
+    ]
+    proc = subprocess.run(cmd, capture_output=True)
+    if proc.returncode != 0:
+        raise EssaycastError(f"encoding a piece failed: {proc.stderr.decode()[-300:]}")
+    frames = list(iter_frames(out.read_bytes()))
+    if len(frames) < samples // FRAME + 1 or frames[0].main_data_begin != 0:
+        raise EssaycastError(f"encoding a piece gave unexpected frames ({len(frames)})")
+
+
+# -- MP3 frames ------------------------------------------------------------------
+
+_KBPS = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
+
+
+@dataclass(frozen=True)
+class Frame:
+    offset: int
+    size: int
+    main_data_begin: int  # bytes of the reservoir it borrows from earlier frames
+
+
+def iter_frames(data: bytes) -> Iterator[Frame]:
+    """The MPEG-1 Layer III 44.1 kHz mono frames of a bare stream, in order."""
+    at = 0
+    while at < len(data):
+        if at + 6 > len(data) or data[at] != 0xFF or data[at + 1] & 0xFE != 0xFA:
+            raise EssaycastError(f"not an MPEG-1 Layer III frame at byte {at}")
+        kbps = _KBPS[data[at + 2] >> 4]
+        if not kbps or (data[at + 2] >> 2) & 3 != 0:
+            raise EssaycastError(f"unexpected bit rate or sample rate at byte {at}")
+        size = 144_000 * kbps // RATE + ((data[at + 2] >> 1) & 1)
+        crc = 0 if data[at + 1] & 1 else 2  # protection bit 0: a CRC word before side info
+        side = at + 4 + crc
+        yield Frame(at, size, (data[side] << 1) | (data[side + 1] >> 7))
+        at += size
+
+
+def frames_to_keep(data: bytes, samples: int, last: bool) -> int:
+    """Bytes of a piece's frames that go into the episode: all for the last piece,
+    else the frames before the one that overlaps the next piece."""
+    if last:
+        return len(data)
+    cut = samples // FRAME
+    for n, frame in enumerate(iter_frames(data)):
+        if n == cut:
+            return frame.offset
+    raise EssaycastError("a piece has fewer frames than its length needs")
+
+
+# -- CRC-16 (ffmpeg's AV_CRC_16_ANSI_LE), vectorised ---------------------------
+
+
+@functools.cache
+def _crc_tables(block: int = 4096) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(byte table, contribution of a byte k places from a block's end, shift by a block)."""
+    table = np.zeros(256, dtype=np.uint32)
+    for v in range(256):
+        c = v
+        for _ in range(8):
+            c = (c >> 1) ^ 0xA001 if c & 1 else c >> 1
+        table[v] = c
+
+    def zeros(c: np.ndarray) -> np.ndarray:  # one zero byte through the register
+        return table[c & 0xFF] ^ (c >> 8)
+
+    contrib = np.zeros((block, 256), dtype=np.uint32)
+    contrib[0] = table
+    for k in range(1, block):
+        contrib[k] = zeros(contrib[k - 1])
+    shift = np.arange(65536, dtype=np.uint32)
+    for _ in range(block):
+        shift = zeros(shift)
+    return table, contrib[::-1].copy(), shift
+
+
+def crc16(data: bytes, crc: int = 0) -> int:
+    """CRC-16/ARC, as ffmpeg's mp3 muxer computes the LAME tag's music CRC.
+
+    >>> hex(crc16(b"123456789"))
+    '0xbb3d'
+    """
+    table, contrib, shift = _crc_tables()
+    block = contrib.shape[0]
+    whole = len(data) // block * block
+    if whole:
+        rows = np.frombuffer(data, dtype=np.uint8, count=whole).reshape(-1, block)
+        for start in range(0, rows.shape[0], 256):  # 1 MB at a time
+            part = contrib[np.arange(block), rows[start : start + 256]]
+            for value in np.bitwise_xor.reduce(part, axis=1).tolist():
+                crc = int(shift[crc]) ^ value
+    for byte in data[whole:]:
+        crc = int(table[(crc ^ byte) & 0xFF]) ^ (crc >> 8)
+    return crc
+
+
+# -- the Xing/Info frame -------------------------------------------------------
+
+XING_OFFSET = 4 + 17  # header + MPEG-1 mono side info
+XING_SIZE = 156
+TOC_BAGS = 400
+
+
+def info_frame(kbps: int) -> bytearray:
+    """An empty Info frame for CBR `kbps` mono, as ffmpeg's mp3 muxer lays it out."""
+    index = _KBPS.index(kbps)
+    size = 144_000 * kbps // RATE
+    if size < XING_OFFSET + XING_SIZE:
+        raise EssaycastError(f"{kbps} kbps frames are too small for an Info frame")
+    frame = bytearray(size)
+    frame[0:4] = bytes([0xFF, 0xFB, index << 4, 0xC0])  # MPEG-1 L3, no CRC, 44.1 kHz, mono
+    x = XING_OFFSET
+    frame[x : x + 4] = b"Info"
+    frame[x + 4 : x + 8] = (0x0F).to_bytes(4, "big")  # frames, bytes, TOC, quality
+    # the encoder string ffmpeg writes without one; players read the delay
+    # and padding after any of "LAME", "Lavf", "Lavc"
+    frame[x + 120 : x + 129] = b"Lavf\0\0\0\0\0"
+    return frame
+
+
+class Splicer:
+    """Writes the Info frame, then pieces' frames, then fills the Info frame in."""
+
+    def __init__(self, out: BinaryIO, kbps: int) -> None:
+        self.out = out
+        self.frame = info_frame(kbps)
+        self.start = out.tell()
+        out.write(self.frame)
+        self.frames = 0
+        self.size = len(self.frame)
+        self.crc = 0
+        # ffmpeg's seek table: a byte count every `want` frames, halved when full
+        self.bags: list[int] = []
+        self.want = 1
+        self.seen = 0
+
+    def add(self, data: bytes) -> None:
+        """Append whole frames."""
+        for frame in iter_frames(data):
+            self.frames += 1
+            self.seen += 1
+            self.size += frame.size
+            if self.seen == self.want:
+                self.bags.append(self.size)
+                if len(self.bags) == TOC_BAGS:
+                    self.bags = self.bags[1::2]
+                    self.want *= 2
+                self.seen = 0
+        self.crc = crc16(data, self.crc)
+        self.out.write(data)
+
+    def finish(self, samples: int) -> None:
+        """Fill in counts, TOC, delay and padding for `samples` of audio, and the CRCs."""
+        padding = self.frames * FRAME - FIRST_SAMPLE - samples
+        if not 0 <= padding < 4096 - DECODER_DELAY:
+            raise EssaycastError(f"spliced frames do not hold {samples} samples")
+        x, f = XING_OFFSET, self.frame
+        f[x + 8 : x + 12] = self.frames.to_bytes(4, "big")
+        f[x + 12 : x + 16] = self.size.to_bytes(4, "big")
+        pos = len(self.bags)
+        for i in range(1, 100):
+            f[x + 16 + i] = min(256 * self.bags[i * pos // 100] // self.size, 255) if pos else 0
+        f[x + 141 : x + 144] = ((ENCODER_DELAY << 12) | (padding + DECODER_DELAY)).to_bytes(
+            3, "big"
+        )
+        f[x + XING_SIZE - 8 : x + XING_SIZE - 4] = self.size.to_bytes(4, "big")
+        f[x + XING_SIZE - 4 : x + XING_SIZE - 2] = self.crc.to_bytes(2, "big")
+        f[x + XING_SIZE - 2 : x + XING_SIZE] = crc16(bytes(f[:190])).to_bytes(2, "big")
+        end = self.out.tell()
+        self.out.seek(self.start)
+        self.out.write(f)
+        self.out.seek(end)
+
+
+# -- the cache -----------------------------------------------------------------
+
+
+class PieceCache:
+    """Levelled-piece records and encoded frames under `root`, by content hash.
+
+    Bounded: `prune` drops the least recently used files beyond `limit` bytes;
+    every hit refreshes a file's time, so a build's own pieces are the last to go.
+    """
+
+    def __init__(self, root: Path, limit: int = CACHE_LIMIT_BYTES) -> None:
+        self.root = root
+        self.limit = limit
+
+    def _path(self, key: str, suffix: str) -> Path:
+        return self.root / key[:2] / f"{key}{suffix}"
+
+    def record(self, key: str) -> PieceRecord | None:
+        path = self._path(key, ".json")
+        try:
+            record = PieceRecord.from_json(path.read_text(encoding="utf-8"))
+        except (FileNotFoundError, ValueError, KeyError, TypeError):
+            return None
+        _touch(path)
+        return record
+
+    def put_record(self, key: str, record: PieceRecord) -> None:
+        self._store(self._path(key, ".json"), record.to_json().encode())
+
+    def frames(self, key: str) -> Path | None:
+        """The encoded frames for `key` (a piece key with its gain), if kept."""
+        path = self._path(key, ".mp3")
+        if not path.is_file():
+            return None
+        _touch(path)
+        return path
+
+    def put_frames(self, key: str, source: Path) -> Path:
+        path = self._path(key, ".mp3")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(source, path)  # same file system: the render folder is a sibling
+        return path
+
+    def _store(self, path: Path, data: bytes) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        # write then rename: a killed build never leaves half a record behind
+        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def prune(self, keep_since: float | None = None) -> int:
+        """Delete least recently used files until the cache fits; return bytes freed.
+
+        Files used at or after `keep_since` (a time.time()) stay whatever the size.
+        """
+        if not self.root.is_dir():
+            return 0
+        files = []
+        for path in self.root.glob("*/*"):
+            try:
+                stat = path.stat()
+            except FileNotFoundError:
+                continue
+            files.append((stat.st_mtime, stat.st_size, path))
+        total = sum(size for _, size, _ in files)
+        freed = 0
+        for mtime, size, path in sorted(files):
+            if total - freed <= self.limit:
+                break
+            if keep_since is not None and mtime >= keep_since:
+                continue
+            path.unlink(missing_ok=True)
+            freed += size
+        return freed
+
+
+def _touch(path: Path) -> None:
+    now = time.time()
+    with contextlib.suppress(OSError):  # a read-only cache still serves
+        os.utime(path, (now, now))
+
+
+# -- the episode: plan, level what changed, one gain, encode what moved, splice --
+
+
+@dataclass(frozen=True)
+class Source:
+    """One piece of the episode and how to stream it when it must be levelled."""
+
+    key: str
+    piece: Piece | None = None  # body pieces: sentences and pauses
+    samples: np.ndarray | None = None  # intro/outro: float samples at RATE
+    trailing: float = 0.0  # silence after `samples`, in seconds
+    title: str | None = None  # the chapter mark it opens
+
+
+@dataclass(frozen=True)
+class SplicedEpisode:
+    """The spliced MP3 and what the transcript and the feed need from it."""
+
+    samples: int  # exact decoded length at RATE
+    marks: tuple[tuple[int, int], ...]  # each sentence's (start, end) sample in the episode
+    chapters: tuple[tuple[int, str], ...]  # (start sample, title) of each mark
+    loudness: float  # integrated loudness of the levelled pieces, LUFS, plain
+    gain: str  # the mastering gain every piece was encoded with, dB
+    pieces: int
+    levelled: int  # pieces levelled by this build
+    encoded: int  # pieces encoded by this build
+
+    @property
+    def duration(self) -> float:
+        return self.samples / RATE
+
+
+def splice_episode(
+    sources: Sequence[Source],
+    sentence_audio: Callable[[list[int]], Iterator[bytes]],
+    rate: int,
+    chain: Chain,
+    gain_for: Callable[[float], float],
+    kbps: int,
+    cache: PieceCache,
+    work_dir: Path,
+    out_mp3: Path,
+    force: bool = False,
+) -> SplicedEpisode:
+    """Render what changed, encode what moved, and splice all pieces into `out_mp3`.
+
+    `sentence_audio(indices)` yields the trimmed PCM (16-bit at `rate`) of those
+    sentences, in order, one at a time; it is asked only for pieces that must
+    be levelled. With `force`, nothing cached is used (and all is stored anew).
+    """
+    for source in sources[:-1]:
+        pause = source.trailing if source.piece is None else float(source.piece.items[-1])
+        if round(pause * RATE) < JOIN_SILENCE:
+            raise EssaycastError(f"a piece ends in {pause:.3f} s of silence; joins need more")
+    records: dict[str, PieceRecord] = {}
+    raws: dict[str, Path] = {}
+
+    def level(todo: list[Source]) -> None:
+        wanted = [i for s in todo if s.piece for i in s.piece.sentences]
+        stream = sentence_audio(wanted) if wanted else iter(())
+        for source in todo:
+            raw = work_dir / f"{source.key}.raw"
+            if source.piece is not None:
+                chunks = _body_chunks(source.piece, stream, rate)
+                record = level_piece(chunks, rate, chain, raw)
+            else:
+                assert source.samples is not None
+                tail = [round(source.trailing * RATE)] if source.trailing else []
+                pcm = source.samples.astype("<f4").tobytes()
+                record = level_piece([pcm, *tail], RATE, chain, raw, "f32le")
+            cache.put_record(source.key, record)
+            records[source.key], raws[source.key] = record, raw
+
+    for source in sources:
+        found = None if force else cache.record(source.key)
+        if found is not None:
+            records[source.key] = found
+    fresh = [s for s in sources if s.key not in records]
+    level(fresh)
+    loudness = integrated_loudness(records[s.key].blocks for s in sources)
+    gain = quantise_gain(gain_for(loudness))
+
+    framed: dict[str, Path] = {}
+    moved: list[Source] = []
+    for source in sources:
+        found = None if force else cache.frames(_frames_key(source.key, gain, kbps, chain))
+        if found is not None:
+            framed[source.key] = found
+        elif source.key not in raws:
+            moved.append(source)  # levelled before, but the gain has moved a step
+    level(moved)
+    encoded = 0
+    for source in sources:
+        if source.key in framed:
+            continue
+        record, raw = records[source.key], raws.pop(source.key)
+        tmp = work_dir / f"{source.key}.mp3"
+        encode_piece(raw, record.samples, gain, kbps, chain, tmp)
+        raw.unlink()
+        framed[source.key] = cache.put_frames(_frames_key(source.key, gain, kbps, chain), tmp)
+        encoded += 1
+
+    marks: list[tuple[int, int]] = []
+    chapters: list[tuple[int, str]] = []
+    at = 0
+    with open(out_mp3, "wb") as out:
+        splicer = Splicer(out, kbps)
+        for n, source in enumerate(sources):
+            record = records[source.key]
+            if source.title is not None:
+                chapters.append((at, source.title))
+            marks.extend((at + a, at + b) for a, b in record.marks)
+            data = framed[source.key].read_bytes()
+            splicer.add(data[: frames_to_keep(data, record.samples, n == len(sources) - 1)])
+            at += record.samples
+        splicer.finish(at)
+    return SplicedEpisode(
+        at, tuple(marks), tuple(chapters), loudness, gain, len(sources), len(fresh) + len(moved),
+        encoded,
+    )
+
+
+def _frames_key(key: str, gain: str, kbps: int, chain: Chain) -> str:
+    return piece_key("frames", key, gain, kbps, chain.master(gain))
+
+
+def _body_chunks(piece: Piece, stream: Iterator[bytes], rate: int) -> Iterator[bytes | int]:
+    """A body piece as PCM and silences, its sentences taken from `stream` in order."""
+    for item in piece.items:
+        if isinstance(item, int):
+            pcm = next(stream, None)
+            if pcm is None:
+                raise EssaycastError("the voice returned fewer sentences than the essay has")
+            yield pcm
+        else:
+            yield round(item * rate)
