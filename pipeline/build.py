@@ -111,6 +111,7 @@ def build_show(
     essay's mastering and encoding with the next one's synthesis.
     """
     started = time.monotonic()
+    started_at = time.time()  # what the piece cache must not evict
     report = BuildReport(dry_run=dry_run)
     if not dry_run:
         _require_base_url(show)  # before any work: a feed is the point of a build
@@ -139,7 +140,7 @@ def build_show(
             manifest.show_guid = podcast_guid(show.podcast.feed_url)
         # before rendering: a bad show image is a config error, and episodes embed the cover
         cover = publish_cover(show)
-        renderer = _Renderer(show, progress, show.output_dir / cover)
+        renderer = _Renderer(show, progress, show.output_dir / cover, force=force)
         jobs_to_run = []
         for item in plan:
             entry = manifest.entries.get(item.essay.slug)
@@ -199,6 +200,11 @@ def build_show(
         # only now that the feed no longer names them may old files go
         _collect_garbage(show, manifest)
         prune_covers(show.output_dir, keep=cover)
+        if jobs_to_run:
+            from .pieces import PieceCache
+
+            # bounded: what this build used stays, the least recently used goes first
+            PieceCache(show.state_dir / "cache" / "pieces").prune(keep_since=started_at)
     report.seconds = time.monotonic() - started
     return report
 
@@ -337,8 +343,10 @@ class _Renderer:
         cover: Path | None = None,
         output_dir: Path | None = None,
         work_root: Path | None = None,
+        force: bool = False,
     ) -> None:
         self.show = show
+        self.force = force  # --force: no cached piece is used
         self.output_dir = output_dir or show.output_dir
         self.work_root = work_root or show.state_dir  # where render-* scratch folders go
         self.progress = progress
@@ -377,8 +385,9 @@ class _Renderer:
     def render(
         self, item: PlannedEssay, guid: str, published: datetime, number: int | None
     ) -> Episode:
-        from .audio import assemble, mix_intro, to_episode_rate
-        from .episode import Tags, master_to_mp3, mp3_duration, tag_mp3
+        from .audio import mix_intro, to_episode_rate
+        from .episode import Tags, tag_mp3
+        from .pieces import PieceCache, render_episode
         from .speech.cache import SentenceCache, synthesize_cached
         from .text import to_speech_text
         from .transcript import render_chapters, render_srt, render_vtt
@@ -398,6 +407,10 @@ class _Renderer:
             if self.progress:
                 self.progress("sentence", essay.slug, done, total)
 
+        def voice(indices: list[int]):
+            wanted = [sentences[i] for i in indices]
+            return synthesize_cached(wanted, spec, cache, lambda: self.engine(spec), on_sentence)
+
         intro_voice = [
             to_episode_rate(a)
             for a in synthesize_cached(intro_lines, spec, cache, lambda: self.engine(spec))
@@ -407,18 +420,22 @@ class _Renderer:
         self.work_root.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(dir=self.work_root, prefix="render-") as work:
             work_dir = Path(work)
-            audio = assemble(
+            mp3 = work_dir / "episode.mp3"
+            # the episode in pieces: only those whose sentences changed are rendered again
+            audio = render_episode(
                 speech,
-                synthesize_cached(sentences, spec, cache, lambda: self.engine(spec), on_sentence),
-                work_dir / "episode.wav",
+                [cache.key(spec, s) for s in sentences],
+                voice,
+                next(voice([0])),
                 intro=mix_intro(self.music, intro_voice),
                 outro=self.outro,
                 loudness=show.audio.loudness,
+                kbps=show.audio.kbps,
+                cache=PieceCache(show.state_dir / "cache" / "pieces"),
+                work_dir=work_dir,
+                out_mp3=mp3,
+                force=self.force,
             )
-            mp3 = work_dir / "episode.mp3"
-            # assemble measured the loudness while writing the WAV: one mastering pass
-            master_to_mp3(audio.wav_path, mp3, show.audio.loudness, show.audio.kbps,
-                          measured=audio.loudness)
             tag_mp3(
                 mp3,
                 Tags(essay.title, author, show.podcast.title or essay.title, published,
@@ -426,7 +443,7 @@ class _Renderer:
                 audio.chapters,
                 cover=self.cover_art(),
             )
-            duration = mp3_duration(mp3)
+            duration = audio.duration
             size = mp3.stat().st_size
             # Content-addressed names: a changed episode gets new URLs, so the feed
             # on disk never names a file whose bytes changed under it (and apps

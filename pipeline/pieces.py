@@ -52,8 +52,11 @@ from typing import BinaryIO
 
 import numpy as np
 
+from . import audio as shape
 from .errors import EssaycastError
 from .ffmpeg import ffmpeg_exe
+from .model import ChapterMark, Cue, SentenceAudio, SpeechText
+from .music import pcm_to_float
 
 # Bump when a piece's audio for the same inputs changes (the chain, the splice).
 PIECES_VERSION = 1
@@ -698,7 +701,8 @@ def splice_episode(
             record = records[source.key]
             if source.title is not None:
                 chapters.append((at, source.title))
-            marks.extend((at + a, at + b) for a, b in record.marks)
+            if source.piece is not None:  # the intro's and outro's voices have no cues
+                marks.extend((at + a, at + b) for a, b in record.marks)
             data = framed[source.key].read_bytes()
             splicer.add(data[: frames_to_keep(data, record.samples, n == len(sources) - 1)])
             at += record.samples
@@ -723,3 +727,104 @@ def _body_chunks(piece: Piece, stream: Iterator[bytes], rate: int) -> Iterator[b
             yield pcm
         else:
             yield round(item * rate)
+
+
+# -- the episode as audio.py shapes it -------------------------------------------
+
+PRE_GAIN_STEP_DB = 0.5  # coarse: the pre-gain is in every piece's key
+
+
+def render_episode(
+    speech: SpeechText,
+    keys: Sequence[str],
+    sentence_audio: Callable[[list[int]], Iterator[SentenceAudio]],
+    first: SentenceAudio,
+    intro: np.ndarray | None,
+    outro: np.ndarray | None,
+    loudness: float,
+    kbps: int,
+    cache: PieceCache,
+    work_dir: Path,
+    out_mp3: Path,
+    pacing: shape.Pacing | None = None,
+    force: bool = False,
+) -> RenderedEpisode:
+    """Intro + the essay read aloud (+ outro), mastered to `loudness` LUFS as heard, as
+    one CBR MP3 (no ID3 tag yet) spliced from cached pieces; return its timings.
+
+    `keys` are the sentences' cache keys, in order; `sentence_audio(indices)`
+    yields those sentences' audio in order (synthesising what is missing);
+    `first` is the first sentence's, which sets the pre-gain and the outro's level.
+    """
+    pacing = pacing or shape.Pacing()
+    rate = first.sample_rate
+    # the pre-gain sets where the compressor bites; on a coarse grid, so that an
+    # edit of the first sentence seldom moves it (and with it every piece)
+    pre = round(shape._pre_gain(first, loudness) / PRE_GAIN_STEP_DB) * PRE_GAIN_STEP_DB
+    chain = Chain(
+        level=f"volume={pre:.2f}dB,{shape.COMPRESSOR},{shape.limiter()}",
+        master=lambda gain: f"volume={gain}dB,{shape.limiter(shape.MASTER_CEILING)}",
+    )
+
+    def gain_for(measured: float) -> float:
+        # the levelled pieces measure `measured`; the MP3 should be heard at `loudness`
+        return loudness - shape.MONO_OFFSET_LU - measured + shape.ENCODER_LOSS_LU
+
+    def audio(indices: list[int]) -> Iterator[bytes]:
+        for sentence in sentence_audio(indices):
+            if sentence.sample_rate != rate:
+                raise EssaycastError(
+                    f"the voice changed sample rate mid-episode ({sentence.sample_rate} != "
+                    f"{rate} Hz)"
+                )
+            yield shape.trim(sentence.pcm, rate)
+
+    def music_key(kind: str, samples: np.ndarray, trailing: float) -> str:
+        digest = hashlib.sha256(samples.astype("<f4").tobytes()).hexdigest()
+        return piece_key(kind, digest, trailing, chain.level)
+
+    sources: list[Source] = []
+    if intro is not None and intro.size:
+        sources.append(Source(music_key("intro", intro, pacing.after_intro), samples=intro,
+                              trailing=pacing.after_intro, title="Intro"))
+    chapters = []
+    flat = iter(keys)
+    for chapter in speech.chapters:
+        chapters.append(
+            (chapter.title, [[next(flat) for _ in para.sentences] for para in chapter.paragraphs])
+        )
+    has_outro = outro is not None and outro.size > 0
+    final = pacing.chapter if has_outro else pacing.paragraph  # let the last word ring out
+    for piece in plan_pieces(chapters, (pacing.sentence, pacing.paragraph, pacing.chapter), final):
+        items = [keys[i] if isinstance(i, int) else i for i in piece.items]
+        sources.append(Source(piece_key("body", rate, chain.level, items), piece=piece,
+                              title=piece.chapter))
+    if has_outro:
+        assert outro is not None
+        # the outro answers the voice it follows, at the intro's balance
+        voice = pcm_to_float(shape.trim(first.pcm, rate))
+        level = shape.level_db(voice, rate) if voice.size else -20.0
+        levelled = shape.match_level(outro, level, pacing)
+        sources.append(Source(music_key("outro", levelled, 0.0), samples=levelled,
+                              title="Outro"))
+
+    spliced = splice_episode(sources, audio, rate, chain, gain_for, kbps, cache, work_dir,
+                             out_mp3, force=force)
+    written = [s.written for s in speech.sentences()]
+    cues = tuple(
+        Cue(a / RATE, b / RATE, text) for (a, b), text in zip(spliced.marks, written, strict=True)
+    )
+    marks = [ChapterMark(at / RATE, 0.0, title) for at, title in spliced.chapters]
+    return RenderedEpisode(out_mp3, spliced.duration, cues,
+                           shape._close_chapters(marks, spliced.duration), spliced)
+
+
+@dataclass(frozen=True)
+class RenderedEpisode:
+    """The spliced episode MP3 and its timings."""
+
+    mp3: Path
+    duration: float  # exact, in seconds: samples / RATE
+    cues: tuple[Cue, ...]
+    chapters: tuple[ChapterMark, ...]
+    spliced: SplicedEpisode
