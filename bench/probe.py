@@ -12,7 +12,8 @@ BENCH_ENGINE=tone   replace the Piper engine by a tone engine that makes
                     in microseconds: the memory profile of assembly,
                     mastering and encoding without the voice model's cost.
 BENCH_FAST_MASTER=1 replace two-pass mastering by a plain MP3 encode; used
-                    only to *prime* a show cheaply before a timed rebuild.
+                    only to *prime* a show cheaply before a timed rebuild
+                    (no effect since episodes are spliced from pieces).
 
 The engine keeps its registry name "piper", so cache keys and manifest
 fingerprints are exactly those a real Piper build writes: a show primed by
@@ -39,6 +40,8 @@ STATS: dict[str, object] = {
     "synth_end": None,
     "synth_seconds": 0.0,
     "ort_threads": None,
+    "pieces_levelled": 0,
+    "pieces_encoded": 0,
 }
 TONE_RATE = 22050
 CHARS_PER_SECOND = 16.5  # en_US-joe-medium reads about 16 characters a second
@@ -103,6 +106,7 @@ def _install() -> None:
         return _Counting(make(spec))
 
     speech.ENGINES["piper"] = dataclasses.replace(info, create=create)
+    _count_pieces()
     if os.environ.get("BENCH_FAST_MASTER"):
         from pipeline import build, episode
         from pipeline.ffmpeg import run_ffmpeg
@@ -114,6 +118,20 @@ def _install() -> None:
 
         episode.master_to_mp3 = plain_encode  # build.py imports it at render time
         del build
+
+
+def _count_pieces() -> None:
+    """Count the pieces of episodes levelled and encoded (pipeline/pieces.py)."""
+    from pipeline import pieces
+
+    for name, stat in (("level_piece", "pieces_levelled"), ("encode_piece", "pieces_encoded")):
+        inner = getattr(pieces, name)
+
+        def counted(*args: object, _inner=inner, _stat=stat, **kwargs: object) -> object:
+            STATS[_stat] = int(STATS[_stat]) + 1  # type: ignore[call-overload]
+            return _inner(*args, **kwargs)
+
+        setattr(pieces, name, counted)
 
 
 def _peak_rss_kb() -> int | None:
