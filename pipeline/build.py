@@ -285,7 +285,12 @@ def build_episode(
             )
         renderer = _Renderer(show, None, cover, output_dir=Path(scratch), work_root=Path(scratch))
         renderer.load_music()
+        started_at = time.time()
         episode = renderer.render(item, f"urn:essaycast:{essay.slug}", published, essay.episode)
+        if alone:  # a show's own cache is pruned by its builds, under their lock
+            from .pieces import PieceCache
+
+            PieceCache(show.state_dir / "cache" / "pieces").prune(keep_since=started_at)
         written = []
         # the MP3 last: a reader that sees it also sees its transcripts
         for source in [*episode.transcripts.values(), episode.chapters, episode.audio]:

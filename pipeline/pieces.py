@@ -46,6 +46,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -87,6 +88,7 @@ LEAD_BLOCKS = 3  # blocks that start before a piece does
 ABSOLUTE_GATE = -70.0
 RELATIVE_GATE = -10.0
 
+ENCODERS = 2  # pieces encoded at once
 CACHE_LIMIT_BYTES = 2 << 30  # the piece cache's bound; least recently used go first
 
 
@@ -382,47 +384,86 @@ def frames_to_keep(data: bytes, samples: int, last: bool) -> int:
 # -- CRC-16 (ffmpeg's AV_CRC_16_ANSI_LE), vectorised ---------------------------
 
 
+CRC_LANES = 8192  # independent registers run side by side, then folded together
+
+
 @functools.cache
-def _crc_tables(block: int = 4096) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(byte table, contribution of a byte k places from a block's end, shift by a block)."""
+def _crc_table() -> np.ndarray:
     table = np.zeros(256, dtype=np.uint32)
     for v in range(256):
         c = v
         for _ in range(8):
             c = (c >> 1) ^ 0xA001 if c & 1 else c >> 1
         table[v] = c
+    return table
 
-    def zeros(c: np.ndarray) -> np.ndarray:  # one zero byte through the register
-        return table[c & 0xFF] ^ (c >> 8)
 
-    contrib = np.zeros((block, 256), dtype=np.uint32)
-    contrib[0] = table
-    for k in range(1, block):
-        contrib[k] = zeros(contrib[k - 1])
-    shift = np.arange(65536, dtype=np.uint32)
-    for _ in range(block):
-        shift = zeros(shift)
-    return table, contrib[::-1].copy(), shift
+@functools.lru_cache(maxsize=16)
+def _crc_shift(length: int) -> np.ndarray:
+    """The register after `length` zero bytes, for every start value."""
+    table = _crc_table()
+    # linear in the start: run the 256 low bytes and the 256 high bytes through,
+    # then combine them for all 65,536 starts
+    halves = np.concatenate([np.arange(256), np.arange(256) << 8]).astype(np.uint32)
+    for _ in range(length):
+        halves = table[halves & 0xFF] ^ (halves >> 8)
+    every = np.arange(65536, dtype=np.uint32)
+    return halves[every & 0xFF] ^ halves[256 + (every >> 8)]
 
 
 def crc16(data: bytes, crc: int = 0) -> int:
     """CRC-16/ARC, as ffmpeg's mp3 muxer computes the LAME tag's music CRC.
 
+    The data is cut into CRC_LANES runs whose registers numpy steps together; a
+    CRC is linear, so each run's register is then shifted past the runs after it.
+
     >>> hex(crc16(b"123456789"))
     '0xbb3d'
     """
-    table, contrib, shift = _crc_tables()
-    block = contrib.shape[0]
-    whole = len(data) // block * block
-    if whole:
-        rows = np.frombuffer(data, dtype=np.uint8, count=whole).reshape(-1, block)
-        for start in range(0, rows.shape[0], 256):  # 1 MB at a time
-            part = contrib[np.arange(block), rows[start : start + 256]]
-            for value in np.bitwise_xor.reduce(part, axis=1).tolist():
-                crc = int(shift[crc]) ^ value
-    for byte in data[whole:]:
-        crc = int(table[(crc ^ byte) & 0xFF]) ^ (crc >> 8)
+    table = _crc_table()
+    length = len(data) // CRC_LANES
+    if length >= 64:
+        whole = CRC_LANES * length
+        rows = np.frombuffer(data, dtype=np.uint8, count=whole).reshape(CRC_LANES, length)
+        columns = np.ascontiguousarray(rows.T)  # byte i of every run, side by side
+        registers = np.zeros(CRC_LANES, dtype=np.uint32)
+        registers[0] = crc
+        for column in columns:
+            registers = table[(registers ^ column) & 0xFF] ^ (registers >> 8)
+        shift = _crc_shift(length)
+        crc = int(registers[0])
+        for value in registers[1:].tolist():
+            crc = int(shift[crc]) ^ value
+        data = data[whole:]
+    lookup = table.tolist()
+    for byte in data:
+        crc = lookup[(crc ^ byte) & 0xFF] ^ (crc >> 8)
     return crc
+
+
+def crc16_combine(first: int, second: int, length: int) -> int:
+    """The CRC of A + B from the CRC of A, the CRC of B (begun at 0) and len(B).
+
+    >>> crc16_combine(crc16(b"12345"), crc16(b"6789"), 4) == crc16(b"123456789")
+    True
+    """
+    table = _crc_table().tolist()
+    # the register after one zero byte, as the images of its 16 bits
+    step = [table[(1 << i) & 0xFF] ^ ((1 << i) >> 8) for i in range(16)]
+
+    def apply(images: list[int], value: int) -> int:
+        out = 0
+        for i in range(16):
+            if value >> i & 1:
+                out ^= images[i]
+        return out
+
+    while length:  # square-and-multiply: `first` goes through `length` zero bytes
+        if length & 1:
+            first = apply(step, first)
+        step = [apply(step, image) for image in step]
+        length >>= 1
+    return first ^ second
 
 
 # -- the Xing/Info frame -------------------------------------------------------
@@ -465,8 +506,8 @@ class Splicer:
         self.want = 1
         self.seen = 0
 
-    def add(self, data: bytes) -> None:
-        """Append whole frames."""
+    def add(self, data: bytes, crc: int | None = None) -> None:
+        """Append whole frames; `crc` is their CRC-16 begun at 0, if known already."""
         for frame in iter_frames(data):
             self.frames += 1
             self.seen += 1
@@ -477,7 +518,10 @@ class Splicer:
                     self.bags = self.bags[1::2]
                     self.want *= 2
                 self.seen = 0
-        self.crc = crc16(data, self.crc)
+        if crc is None:
+            self.crc = crc16(data, self.crc)
+        else:
+            self.crc = crc16_combine(self.crc, crc, len(data))
         self.out.write(data)
 
     def finish(self, samples: int) -> None:
@@ -506,6 +550,15 @@ class Splicer:
 # -- the cache -----------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Encoded:
+    """Where a piece's frames overlap the next piece, and the CRC-16 of either side."""
+
+    cut: int  # bytes kept unless the piece is the episode's last
+    head: int  # CRC of data[:cut]
+    tail: int  # CRC of data[cut:]
+
+
 class PieceCache:
     """Levelled-piece records and encoded frames under `root`, by content hash.
 
@@ -532,18 +585,29 @@ class PieceCache:
     def put_record(self, key: str, record: PieceRecord) -> None:
         self._store(self._path(key, ".json"), record.to_json().encode())
 
-    def frames(self, key: str) -> Path | None:
-        """The encoded frames for `key` (a piece key with its gain), if kept."""
+    def frames(self, key: str) -> tuple[Path, Encoded] | None:
+        """The encoded frames for `key` (a piece key with its gain) and what they hold."""
         path = self._path(key, ".mp3")
+        try:
+            encoded = Encoded(**json.loads(self._path(key, ".frames").read_text()))
+        except (FileNotFoundError, ValueError, TypeError):
+            return None
         if not path.is_file():
             return None
         _touch(path)
-        return path
+        _touch(self._path(key, ".frames"))
+        return path, encoded
 
-    def put_frames(self, key: str, source: Path) -> Path:
+    def put_frames(self, key: str, source: Path, encoded: Encoded) -> Path:
         path = self._path(key, ".mp3")
         path.parent.mkdir(parents=True, exist_ok=True)
-        os.replace(source, path)  # same file system: the render folder is a sibling
+        try:
+            os.replace(source, path)  # a build renders beside its cache: one rename
+        except OSError:  # `essaycast episode` renders in /tmp, maybe another file system
+            self._store(path, source.read_bytes())
+            source.unlink()
+        # the description last: frames without one are not found
+        self._store(self._path(key, ".frames"), json.dumps(encoded.__dict__).encode())
         return path
 
     def _store(self, path: Path, data: bytes) -> None:
@@ -667,12 +731,13 @@ def splice_episode(
         found = None if force else cache.record(source.key)
         if found is not None:
             records[source.key] = found
-    fresh = [s for s in sources if s.key not in records]
+    # a piece said twice (a refrain) is rendered once
+    fresh = list({s.key: s for s in sources if s.key not in records}.values())
     level(fresh)
     loudness = integrated_loudness(records[s.key].blocks for s in sources)
     gain = quantise_gain(gain_for(loudness))
 
-    framed: dict[str, Path] = {}
+    framed: dict[str, tuple[Path, Encoded]] = {}
     moved: list[Source] = []
     for source in sources:
         found = None if force else cache.frames(_frames_key(source.key, gain, kbps, chain))
@@ -680,17 +745,25 @@ def splice_episode(
             framed[source.key] = found
         elif source.key not in raws:
             moved.append(source)  # levelled before, but the gain has moved a step
+    moved = list({s.key: s for s in moved}.values())
     level(moved)
-    encoded = 0
-    for source in sources:
-        if source.key in framed:
-            continue
-        record, raw = records[source.key], raws.pop(source.key)
+    def encode(source: Source) -> tuple[Path, Encoded]:
+        record, raw = records[source.key], raws[source.key]
         tmp = work_dir / f"{source.key}.mp3"
         encode_piece(raw, record.samples, gain, kbps, chain, tmp)
         raw.unlink()
-        framed[source.key] = cache.put_frames(_frames_key(source.key, gain, kbps, chain), tmp)
-        encoded += 1
+        data = tmp.read_bytes()
+        cut = frames_to_keep(data, record.samples, last=False)
+        encoded = Encoded(cut, crc16(data[:cut]), crc16(data[cut:]))
+        key = _frames_key(source.key, gain, kbps, chain)
+        return cache.put_frames(key, tmp, encoded), encoded
+
+    todo = list({s.key: s for s in sources if s.key not in framed}.values())
+    # LAME is single-threaded and synthesis is over by now: one encoder per core
+    with ThreadPoolExecutor(max_workers=ENCODERS) as pool:
+        for source, path in zip(todo, pool.map(encode, todo), strict=True):
+            framed[source.key] = path
+    encoded_now = len(todo)
 
     marks: list[tuple[int, int]] = []
     chapters: list[tuple[int, str]] = []
@@ -703,13 +776,18 @@ def splice_episode(
                 chapters.append((at, source.title))
             if source.piece is not None:  # the intro's and outro's voices have no cues
                 marks.extend((at + a, at + b) for a, b in record.marks)
-            data = framed[source.key].read_bytes()
-            splicer.add(data[: frames_to_keep(data, record.samples, n == len(sources) - 1)])
+            path, encoded = framed[source.key]
+            data = path.read_bytes()
+            if n < len(sources) - 1:
+                splicer.add(data[: encoded.cut], encoded.head)
+            else:  # the last piece keeps the frames that flush the encoder
+                whole = crc16_combine(encoded.head, encoded.tail, len(data) - encoded.cut)
+                splicer.add(data, whole)
             at += record.samples
         splicer.finish(at)
     return SplicedEpisode(
         at, tuple(marks), tuple(chapters), loudness, gain, len(sources), len(fresh) + len(moved),
-        encoded,
+        encoded_now,
     )
 
 
