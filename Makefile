@@ -3,18 +3,25 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test test-fast lint bench clean
 
 # Install essaycast and narrate the sample show (output/ -> feed.xml + MP3s).
 demo: $(BIN)/essaycast
 	$(BIN)/essaycast build
 
-# Install essaycast with its test tools and run the whole test suite.
+# Install essaycast with its test tools and run the whole test suite (doctests included).
 test: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest
 
+# Everything but the tests marked slow (a real voice rendering real audio).
+test-fast: $(VENV)/.dev-installed
+	$(BIN)/python -m pytest -m "not slow"
+
+# The style the house keeps: lint, formatting, and types (config in pyproject.toml).
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check pipeline tests bench
+	$(BIN)/ruff format --check pipeline tests bench
+	$(BIN)/mypy pipeline
 
 # Speed and memory against the piper CLI (SPEC section 10); writes bench/RESULTS.md.
 # Not part of `make test`. espeak-ng on PATH (apt) is optional: figure (b)'s anchor.

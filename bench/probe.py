@@ -7,13 +7,14 @@ BENCH_STATS=path    write, at exit: sentences synthesised, engine loads, the
                     wall-clock window of synthesis, onnxruntime's thread
                     settings, whether `piper`/`onnxruntime` were imported,
                     and this process's own peak RSS (VmHWM).
-BENCH_ENGINE=tone   replace the Piper engine by a tone engine that makes
-                    speech-length PCM (16.5 characters a second at 22050 Hz)
-                    in microseconds: the memory profile of assembly,
-                    mastering and encoding without the voice model's cost.
-BENCH_FAST_MASTER=1 replace two-pass mastering by a plain MP3 encode; used
-                    only to *prime* a show cheaply before a timed rebuild
-                    (no effect since episodes are spliced from pieces).
+BENCH_ENGINE=tone   replace the Piper engine by the tests' tone engine
+                    (tests/fakes.py: speech-length PCM, 16.5 characters a
+                    second at 22050 Hz, in microseconds): the memory profile
+                    of assembly, mastering and encoding without the model.
+BENCH_FAST_MASTER=1 replace mastering (gain + limiter + encode) by a plain MP3
+                    encode; used only to *prime* a show cheaply before a
+                    timed rebuild (no effect since episodes are spliced from
+                    cached pieces).
 
 The engine keeps its registry name "piper", so cache keys and manifest
 fingerprints are exactly those a real Piper build writes: a show primed by
@@ -33,6 +34,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from tests.fakes import ToneEngine  # noqa: E402 - the one fake voice, shared with the tests
+
 STATS: dict[str, object] = {
     "sentences": 0,
     "engine_loads": 0,
@@ -43,32 +46,6 @@ STATS: dict[str, object] = {
     "pieces_levelled": 0,
     "pieces_encoded": 0,
 }
-TONE_RATE = 22050
-CHARS_PER_SECOND = 16.5  # en_US-joe-medium reads about 16 characters a second
-
-
-class ToneEngine:
-    """Speech-length PCM without a model: a vowel-like buzz with syllable rhythm."""
-
-    def __init__(self, spec: object) -> None:
-        import numpy as np
-
-        self.np = np
-
-    def synthesize(self, sentences: Sequence[str]) -> Iterator[object]:
-        from pipeline.model import SentenceAudio
-
-        np = self.np
-        for text in sentences:
-            n = int(max(0.3, len(text) / CHARS_PER_SECOND) * TONE_RATE)
-            t = np.arange(n, dtype=np.float32) / TONE_RATE
-            pitch = 110.0 + 15.0 * np.sin(2 * np.pi * 0.7 * t)
-            voice = sum(np.sin(2 * np.pi * k * pitch * t) / k for k in (1, 2, 3, 5))
-            syllables = 0.5 + 0.5 * np.sin(2 * np.pi * 4.0 * t) ** 2
-            pcm = (0.25 * voice * syllables * 32767 / 2).astype("<i2").tobytes()
-            yield SentenceAudio(text=text, pcm=pcm, sample_rate=TONE_RATE)
-
-
 class _Counting:
     """Wraps a real engine: counts sentences and times the synthesis window."""
 
@@ -108,7 +85,7 @@ def _install() -> None:
     speech.ENGINES["piper"] = dataclasses.replace(info, create=create)
     _count_pieces()
     if os.environ.get("BENCH_FAST_MASTER"):
-        from pipeline import build, episode
+        from pipeline import episode
         from pipeline.ffmpeg import run_ffmpeg
 
         def plain_encode(wav: Path, mp3: Path, loudness: float, kbps: int, **_: object) -> None:
@@ -116,8 +93,8 @@ def _install() -> None:
                         "-map_metadata", "-1", "-id3v2_version", "0", "-f", "mp3", str(mp3)],
                        what=str(mp3))
 
-        episode.master_to_mp3 = plain_encode  # build.py imports it at render time
-        del build
+        # episode.render_episode looks master_to_mp3 up in its module at every render
+        episode.master_to_mp3 = plain_encode
 
 
 def _count_pieces() -> None:

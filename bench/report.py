@@ -27,14 +27,14 @@ def _rows(figures: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             f"{a['ratio_cold']:.2f} ({_med(a['cold_wall'])} s vs {_med(a['anchor_wall'])} s)",
             _verdict(a["ratio_cold"] <= TARGET_RATIO,
                      "" if a["ratio_cold"] <= TARGET_RATIO
-                     else "per-sentence ONNX calls + MP3 encode (FINDINGS §4)"),
+                     else "per-sentence ONNX calls + MP3 encode (FINDINGS §2)"),
         ))
         rows.append((
             "(a) full build --force ÷ piper CLI, warm cache (= pure overhead)",
             f"≤ {TARGET_RATIO - 1:.2f}",
             f"{a['ratio_warm']:.2f} ({_med(a['warm_wall'])} s)",
             _verdict(a["ratio_warm"] <= TARGET_RATIO - 1,
-                     "assembly + the MP3 encoder itself (FINDINGS §4)"),
+                     "assembly + the MP3 encoder itself (FINDINGS §1)"),
         ))
         rows.append((
             "(a) our synthesis phase alone ÷ piper CLI",
@@ -198,7 +198,7 @@ def render(results: dict[str, Any]) -> str:
         "  tags, feed). Ours runs through `bench/probe.py`, which is the real CLI plus a",
         "  counter around the engine. Ours also speaks the short spoken intro per episode.",
         "- **(b)** anchor `espeak-ng -v en-us -w out.wav -f text`; ours a build with",
-        "  `[voice] engine = \"espeak\"`, once that engine is in `pipeline.speech.ENGINES`.",
+        "  `[voice] engine = \"espeak\"` (skipped without a system `espeak-ng`).",
         "- **(c)** 100 one-to-two-sentence essays, primed by the probe with a tone engine and",
         "  a plain encode (not timed); then the installed `essaycast build` in a subprocess,",
         "  wall time from fork to exit, interleaved with `python -c pass`. No model loaded:",
@@ -222,7 +222,7 @@ def render(results: dict[str, Any]) -> str:
         "  against the spoken words (plus the spoken intro for ours). Absolute WER reflects",
         "  pocketsphinx; compare before/after a speed-up, in the same run.",
         "",
-        "What is left to win, and what was tried, is in FINDINGS.md §4: synthesis is",
+        "What is left to win, and what was tried, is in FINDINGS.md §1-§4: synthesis is",
         "sentence by sentence (more, shorter ONNX calls than the CLI's per-paragraph ones),",
         "and an edit re-assembles and re-encodes its whole episode.",
         "",

@@ -7,7 +7,7 @@
 
 Figures (letters as in issue 9):
   a  full build of the sample show vs the Piper CLI reading the same text (cold and warm cache)
-  b  the same against espeak-ng (skipped until an "espeak" engine is registered)
+  b  the same against espeak-ng (skipped without an espeak-ng binary on PATH)
   c  no-change rebuild of a 100-essay show: wall seconds, and proof no voice model loaded
   d  one edited sentence in a 5,000-word essay vs its full render
   e  peak memory for 1,000 / 5,000 / 20,000-word essays (tone engine; see --help text below)
@@ -161,7 +161,7 @@ def figure_i(work: Path, a: dict, quick: bool) -> dict:
 
 
 def figure_b(work: Path, quick: bool, repeats: int) -> dict:
-    """Our espeak build vs the espeak-ng CLI on the same text; skipped until both exist."""
+    """Our espeak build vs the espeak-ng CLI on the same text; skipped unless both exist."""
     from pipeline.speech import ENGINES
 
     binary = shutil.which("espeak-ng")

@@ -5,9 +5,12 @@ The public API; importing it loads no voice model, audio or feed library.
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from importlib.metadata import version
 
-from .build import BuildReport, build_episode, build_show
+__version__ = version("essaycast")  # one source: pyproject.toml's [project] version
+
+from .build import BuildReport, build_show
 from .config import Show, load_show
+from .standalone import build_episode
 
 __all__ = ["BuildReport", "Show", "__version__", "build_episode", "build_show", "load_show"]

@@ -151,8 +151,8 @@ def episode(ctx, file, out, voice, show_dir, verbose, quiet):
       essaycast episode review.md -o review.mp3 --voice espeak:en-gb
     """
     _setup(ctx, verbose, quiet)
-    from .build import build_episode
     from .config import find_show_root, load_show
+    from .standalone import build_episode
 
     root = show_dir or find_show_root(file)
     show = load_show(root) if root is not None else None

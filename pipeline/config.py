@@ -90,6 +90,13 @@ class Show:
         """Working state that is not published: sentence cache, lock."""
         return self.root / ".essaycast"
 
+    def relative(self, path: Path) -> str:
+        """`path` as the show's reports name it: relative to the show, else as given."""
+        try:
+            return str(path.resolve().relative_to(self.root))
+        except ValueError:
+            return str(path)
+
 
 _SECTIONS: dict[str, type] = {
     "podcast": PodcastSettings,

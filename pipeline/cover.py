@@ -8,6 +8,7 @@ from, so changed artwork gets a new URL and apps fetch it again (F5).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import unicodedata
@@ -17,15 +18,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .config import Show
-from .errors import ConfigError
+from .errors import ConfigError, EssaycastError
 from .fsutil import write_atomic
+from .standards import ARTWORK_MAX_BYTES, ARTWORK_MAX_PX, ARTWORK_MIN_PX
 
 if TYPE_CHECKING:
     from PIL import ImageFont
 
-SIZE = 3000
-MIN_SIDE, MAX_SIDE = 1400, 3000
-MAX_BYTES = 512 * 1024
+SIZE = ARTWORK_MAX_PX
+MIN_SIDE, MAX_SIDE = ARTWORK_MIN_PX, ARTWORK_MAX_PX
+MAX_BYTES = ARTWORK_MAX_BYTES
+# Art in the tag: 800 px is enough for any player, and the whole tag should stay
+# under ~300 KB (FEED-RULES I3); the feed links the full-size cover anyway.
+COVER_PX = 800
+COVER_BYTES = 250_000
 # Bump when the generated design changes: the cover's name (and so its URL) changes with it.
 DESIGN_VERSION = 1
 TITLE_FONT = "DejaVuSerifCondensed-Bold.ttf"
@@ -54,12 +60,15 @@ def publish_cover(show: Show) -> str:
     name = cover_name(show)
     target = show.output_dir / name
     if not target.is_file():  # the name is a content hash: an existing file is this cover
-        if show.podcast.image:
-            data, _ = read_show_image(show)
-        else:
-            data = generate_cover(show.podcast.title, show.podcast.author)
-        write_atomic(target, data)
+        write_atomic(target, cover_bytes(show))
     return name
+
+
+def cover_bytes(show: Show) -> bytes:
+    """The show's cover: its own image, checked, or the one generated from its title."""
+    if show.podcast.image:
+        return read_show_image(show)[0]
+    return generate_cover(show.podcast.title, show.podcast.author)
 
 
 def prune_covers(output_dir: Path, keep: str) -> None:
@@ -102,12 +111,46 @@ def check_image(data: bytes, error: Callable[[str], Exception]) -> None:
 
 
 def embedded_cover(path: Path) -> bytes:
-    """The cover as the JPEG inside each MP3's APIC frame (one scaling rule: episode's)."""
-    from .episode import cover_for_tag
-
+    """The cover as the JPEG inside each MP3's APIC frame (one scaling rule: cover_for_tag)."""
     return cover_for_tag(path.read_bytes())
 
 
+def cover_for_tag(image: bytes, size: int = COVER_PX) -> bytes:
+    """The cover as a JPEG of at most `size` px and COVER_BYTES, small enough to embed."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(image)) as opened:
+            art = opened.convert("RGB")
+    except (UnidentifiedImageError, OSError) as exc:
+        raise EssaycastError(f"cover art: not an image Pillow can read ({exc})") from None
+    if opened.format == "JPEG" and max(art.size) <= size and len(image) <= COVER_BYTES:
+        return image  # already fit to embed (cover.embedded_cover): no second lossy pass
+    if max(art.size) > size:
+        art = art.resize(_fit(art.size, size), Image.Resampling.LANCZOS)
+    # a photo-like cover fits at quality 85; a noisy one steps down until it fits
+    for quality in (85, 75, 65, 50, 35):
+        out = io.BytesIO()
+        art.save(out, "JPEG", quality=quality, optimize=True)
+        if out.tell() <= COVER_BYTES:
+            break
+    return out.getvalue()
+
+
+def _fit(dims: tuple[int, int], size: int) -> tuple[int, int]:
+    """Scale (w, h) so the longer side is `size`.
+
+    >>> _fit((1600, 900), 800)
+    (800, 450)
+    """
+    w, h = dims
+    scale = size / max(w, h)
+    return max(1, round(w * scale)), max(1, round(h * scale))
+
+
+# The same words give the same bytes, and drawing 9 megapixels takes seconds:
+# a process that publishes one show again and again (tests, serve) draws it once.
+@functools.lru_cache(maxsize=4)
 def generate_cover(title: str, author: str = "") -> bytes:
     """A designed 3000x3000 JPEG cover for `title`: the same words give the same bytes."""
     from PIL import Image, ImageDraw
@@ -212,7 +255,7 @@ def _title_block(draw: Any, title: str, author: str, accent: tuple[int, int, int
         # tracking: capitals read as a label when spaced out a little
         spaced = label if _is_rtl(label) else "\u200a".join(label)
         while small.getlength(spaced) > width and small.size > 40:
-            small = _font(small_path, small.size - 8)
+            small = _font(small_path, int(small.size) - 8)
         x = margin + width - small.getlength(spaced) if rtl else margin
         draw.text((x, 2680), spaced, font=small, fill=(*ink,))
 
@@ -288,7 +331,7 @@ def _info(data: bytes) -> dict[str, Any]:
     from PIL import Image
 
     with Image.open(io.BytesIO(data)) as image:
-        return dict(image.info)
+        return {str(key): value for key, value in image.info.items()}
 
 
 def _image_error(show: Show, problem: str) -> ConfigError:

@@ -1,4 +1,7 @@
-"""Episode WAV -> mastered MP3 with ID3v2.3 tags and chapters.
+"""One essay -> a published Episode: speech, assembly, mastered MP3, ID3v2.3 tags, chapters.
+
+`render_episode` is the per-essay stage build.py calls; `RenderKit` holds what
+every render in one build shares (the voice engines, the music, the cover art).
 
 Mastering is one ffmpeg pass that streams, so a two-hour episode never sits in
 memory: a fixed gain (the integrated loudness was measured while the WAV was
@@ -10,23 +13,29 @@ dynamic mode would resample to 192 kHz and pump.
 
 from __future__ import annotations
 
-import io
+import hashlib
+import shutil
 import subprocess
-from collections.abc import Sequence
+import tempfile
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .audio import ENCODER_LOSS_LU, MASTER_CEILING, MONO_OFFSET_LU, limiter, parse_integrated
-from .errors import EssaycastError
+from .cover import cover_for_tag
+from .errors import EssaycastError, EssayError
 from .ffmpeg import ffmpeg_exe, run_ffmpeg
-from .model import ChapterMark
+from .fsutil import atomic_path, write_atomic
+from .model import EPISODES_DIR, ChapterMark, Episode, Essay, Identity, SentenceAudio, VoiceSpec
 
-# Art in the tag: 800 px is enough for any player, and the whole tag should stay
-# under ~300 KB (FEED-RULES I3); the feed links the full-size cover anyway.
-COVER_PX = 800
-COVER_BYTES = 250_000
+if TYPE_CHECKING:
+    import numpy as np
 
+    from .config import Show
+    from .speech import Engine
 
 @dataclass(frozen=True)
 class Tags:
@@ -84,39 +93,6 @@ def master_to_mp3(
         ],
         what=str(mp3),
     )
-
-
-def cover_for_tag(image: bytes, size: int = COVER_PX) -> bytes:
-    """The cover as a JPEG of at most `size` px and COVER_BYTES, small enough to embed."""
-    from PIL import Image, UnidentifiedImageError
-
-    try:
-        with Image.open(io.BytesIO(image)) as opened:
-            art = opened.convert("RGB")
-    except (UnidentifiedImageError, OSError) as exc:
-        raise EssaycastError(f"cover art: not an image Pillow can read ({exc})") from None
-    if opened.format == "JPEG" and max(art.size) <= size and len(image) <= COVER_BYTES:
-        return image  # already fit to embed (cover.embedded_cover): no second lossy pass
-    if max(art.size) > size:
-        art = art.resize(_fit(art.size, size), Image.Resampling.LANCZOS)
-    # a photo-like cover fits at quality 85; a noisy one steps down until it fits
-    for quality in (85, 75, 65, 50, 35):
-        out = io.BytesIO()
-        art.save(out, "JPEG", quality=quality, optimize=True)
-        if out.tell() <= COVER_BYTES:
-            break
-    return out.getvalue()
-
-
-def _fit(dims: tuple[int, int], size: int) -> tuple[int, int]:
-    """Scale (w, h) so the longer side is `size`.
-
-    >>> _fit((1600, 900), 800)
-    (800, 450)
-    """
-    w, h = dims
-    scale = size / max(w, h)
-    return max(1, round(w * scale)), max(1, round(h * scale))
 
 
 def tag_mp3(
@@ -182,4 +158,153 @@ def mp3_duration(mp3: Path) -> float:
     """Duration in seconds as players compute it."""
     from mutagen.mp3 import MP3
 
-    return float(MP3(str(mp3)).info.length)
+    info = MP3(str(mp3)).info
+    if info is None:  # mutagen found no MPEG frame: not an MP3 ffmpeg wrote
+        raise EssaycastError(f"{mp3}: no MP3 audio to measure")
+    return float(info.length)
+
+
+class RenderKit:
+    """What the renders of one build share, each loaded once: engines, music, cover art."""
+
+    def __init__(
+        self,
+        show: Show,
+        cover: Path | None = None,
+        output_dir: Path | None = None,
+        work_root: Path | None = None,
+        force: bool = False,
+    ) -> None:
+        self.show = show
+        self.force = force  # --force: no cached piece of an episode is used
+        self.output_dir = output_dir or show.output_dir
+        self.work_root = work_root or show.state_dir  # where render-* scratch folders go
+        self.cover = cover
+        self._cover_art: bytes | None = None
+        self._cover_lock = threading.Lock()
+        self.engines: dict[VoiceSpec, Engine] = {}
+        self._engines_lock = threading.Lock()
+        self.music: np.ndarray | None = None
+        self.outro: np.ndarray | None = None
+
+    def load_music(self) -> None:
+        """Decode the intro and outro once per build; a bad file is a ConfigError."""
+        from .music import load_music
+
+        self.music = load_music(self.show.music.intro, self.show.root, key="music.intro")
+        self.outro = load_music(self.show.music.outro, self.show.root, key="music.outro")
+
+    def engine(self, spec: VoiceSpec) -> Engine:
+        """The engine for `spec`, loaded on first use and shared by every job."""
+        with self._engines_lock:
+            if spec not in self.engines:
+                from .speech import ENGINES
+
+                # engines serialise their own native calls (speech.NATIVE_LOCK)
+                self.engines[spec] = ENGINES[spec.engine].create(spec)
+            return self.engines[spec]
+
+    def cover_art(self) -> bytes | None:
+        """The cover for the APIC frame, scaled once per build."""
+        from .cover import embedded_cover
+
+        with self._cover_lock:  # jobs share it: scale once
+            if self._cover_art is None and self.cover is not None:
+                self._cover_art = embedded_cover(self.cover)
+            return self._cover_art
+
+
+def render_episode(
+    kit: RenderKit,
+    essay: Essay,
+    spec: VoiceSpec,
+    identity: Identity,
+    on_sentence: Callable[[int, int], None] | None = None,
+) -> Episode:
+    """Speak, assemble, master, tag and publish one essay under output/episodes/.
+
+    Every file is written by atomic rename, the MP3 last; `on_sentence(done, total)`
+    is called after each newly synthesised sentence.
+    """
+    from .audio import mix_intro, to_episode_rate
+    from .pieces import PieceCache, render_mp3
+    from .speech.cache import SentenceCache, synthesize_cached
+    from .text import spoken_intro, to_speech_text
+    from .transcript import render_chapters, render_srt, render_vtt
+
+    show = kit.show
+    speech = to_speech_text(essay, show.lexicon, show.podcast.language)
+    sentences = [s.spoken for s in speech.sentences()]
+    if not sentences:
+        raise EssayError(show.relative(essay.path), "has no text to read aloud")
+    author = essay.author or show.podcast.author
+    cache = SentenceCache(show.state_dir / "cache" / "sentences")
+
+    def engine() -> Engine:
+        return kit.engine(spec)
+
+    def voice(indices: list[int]) -> Iterator[SentenceAudio]:
+        return synthesize_cached([sentences[i] for i in indices], spec, cache, engine,
+                                 on_sentence)
+
+    intro_lines = spoken_intro(show.podcast.title, essay.title, author)
+    intro_voice = [to_episode_rate(a) for a in synthesize_cached(intro_lines, spec, cache, engine)]
+    (kit.output_dir / EPISODES_DIR).mkdir(parents=True, exist_ok=True)
+    kit.work_root.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=kit.work_root, prefix="render-") as work:
+        work_dir = Path(work)
+        mp3 = work_dir / "episode.mp3"
+        # the episode in pieces: only those whose sentences changed are rendered again
+        audio = render_mp3(
+            speech,
+            [cache.key(spec, s) for s in sentences],
+            voice,
+            next(voice([0])),
+            intro=mix_intro(kit.music, intro_voice),
+            outro=kit.outro,
+            loudness=show.audio.loudness,
+            kbps=show.audio.kbps,
+            cache=PieceCache(show.state_dir / "cache" / "pieces"),
+            work_dir=work_dir,
+            out_mp3=mp3,
+            force=kit.force,
+        )
+        tag_mp3(
+            mp3,
+            Tags(essay.title, author, show.podcast.title or essay.title, identity.published,
+                 essay.description, identity.number),
+            audio.chapters,
+            cover=kit.cover_art(),
+        )
+        duration = audio.duration  # exact: the samples the pieces hold
+        size = mp3.stat().st_size
+        # Content-addressed names: a changed episode gets new URLs, so the feed
+        # on disk never names a file whose bytes changed under it (and apps
+        # see new audio as new), even if this build is killed right here.
+        digest = hashlib.sha256(mp3.read_bytes()).hexdigest()[:10]
+        stem = f"{EPISODES_DIR}/{essay.slug}-{digest}"
+        files = {
+            f"{stem}.vtt": render_vtt(audio.cues).encode(),
+            f"{stem}.srt": render_srt(audio.cues).encode(),
+            f"{stem}.chapters.json": render_chapters(audio.chapters, essay.title).encode(),
+        }
+        for name, data in files.items():
+            write_atomic(kit.output_dir / name, data)
+        with atomic_path(kit.output_dir / f"{stem}.mp3") as tmp:
+            shutil.move(mp3, tmp)
+    return Episode(
+        slug=essay.slug,
+        guid=identity.guid,
+        title=essay.title,
+        description=essay.description,
+        published=identity.published,
+        audio=f"{stem}.mp3",
+        size=size,
+        duration=duration,
+        author=author or show.podcast.title,
+        explicit=essay.explicit if essay.explicit is not None else show.podcast.explicit,
+        number=identity.number,
+        season=essay.season,
+        transcripts={"text/vtt": f"{stem}.vtt", "application/x-subrip": f"{stem}.srt"},
+        chapters=f"{stem}.chapters.json",
+    )

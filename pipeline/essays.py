@@ -18,8 +18,8 @@ from typing import Any
 import yaml
 
 from .errors import EssayError
+from .markup import blocks
 from .model import Essay
-from .text import blocks
 
 READERS: dict[str, str] = {".md": "markdown", ".markdown": "markdown", ".txt": "text"}
 FRONT_MATTER_KEYS = (
@@ -241,6 +241,34 @@ def read_essay(path: Path) -> Essay:
         image=values.get("image"),
         draft=values.get("draft", False),
     )
+
+
+def read_essays(
+    essays_dir: Path, name: Callable[[Path], str] = str
+) -> tuple[list[Essay], list[tuple[str, str]]]:
+    """Every essay in the folder that is not a draft, and the files that failed as
+    (`name(path)`, reason); a slug already taken fails the later file."""
+    essays: list[Essay] = []
+    failed: list[tuple[str, str]] = []
+    seen: dict[str, Path] = {}
+    for path in discover_essays(essays_dir):
+        try:
+            essay = read_essay(path)
+        except EssayError as exc:
+            failed.append((name(path), exc.reason))
+            continue
+        if essay.draft:
+            continue
+        if essay.slug in seen:
+            failed.append((
+                name(path),
+                f"slug {essay.slug!r} is already used by {name(seen[essay.slug])}; "
+                "give one of them a different slug in its front matter",
+            ))
+            continue
+        seen[essay.slug] = path
+        essays.append(essay)
+    return essays, failed
 
 
 def git_first_added(path: Path) -> datetime | None:

@@ -17,14 +17,11 @@ from typing import Any
 from .categories import parse_category
 from .config import Show
 from .model import Episode
+from .standards import DESCRIPTION_BYTES, ITUNES_NS, PODCAST_NS, TITLE_CHARS
 
-PODCAST_NS = "https://podcastindex.org/namespace/1.0"
-ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 # The Podcast Namespace's own UUIDv5 namespace for podcast:guid (guid.md)
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 GENERATOR = "essaycast"
-DESCRIPTION_BYTES = 4000  # Apple's limit for channel and item descriptions (B2, C10)
-TITLE_CHARS = 255  # Apple's limit for titles and names (A8, C1)
 PERSON_CHARS = 128  # podcast:person text (D6)
 
 # XML 1.0 cannot carry C0 controls (except tab/newline/CR) nor U+FFFE/U+FFFF: lxml refuses them

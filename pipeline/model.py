@@ -104,6 +104,8 @@ class SentenceAudio:
 
 # -- episode -----------------------------------------------------------------
 
+EPISODES_DIR = "episodes"  # under output/: every episode's MP3, transcripts and chapters
+
 
 @dataclass(frozen=True)
 class Cue:
@@ -132,6 +134,15 @@ class EpisodeAudio:
 
 
 @dataclass(frozen=True)
+class Identity:
+    """What an episode keeps forever once published (manifest.identities decides it)."""
+
+    guid: str
+    published: datetime  # tz-aware
+    number: int | None = None  # itunes:episode
+
+
+@dataclass(frozen=True)
 class Episode:
     """A published episode: everything the feed and the page need to know."""
 
@@ -149,3 +160,45 @@ class Episode:
     season: int | None = None
     transcripts: dict[str, str] = field(default_factory=dict)  # mime type -> path under output/
     chapters: str | None = None  # path under output/ of the JSON chapters
+
+
+# -- the build -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlannedEssay:
+    """One essay's place in the plan."""
+
+    essay: Essay
+    voice: VoiceSpec
+    fingerprint: str
+    action: str  # "new" | "changed" | "unchanged"
+
+
+@dataclass
+class BuildReport:
+    """What a build did; the CLI prints it, --json dumps it."""
+
+    planned: list[PlannedEssay] = field(default_factory=list)
+    built: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (file, reason)
+    episodes: list[Episode] = field(default_factory=list)  # what the feed now lists
+    seconds: float = 0.0
+    dry_run: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def summary(self) -> str:
+        verb = "Would build" if self.dry_run else "Built"
+        count = len(self.built)
+        parts = [f"{len(self.unchanged)} unchanged"]
+        if self.removed:
+            parts.append(f"{len(self.removed)} removed")
+        if self.failed:
+            parts.append(f"{len(self.failed)} failed")
+        noun = "episode" if count == 1 else "episodes"
+        return f"{verb} {count} {noun} ({', '.join(parts)}) in {self.seconds:.1f} s"

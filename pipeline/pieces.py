@@ -817,7 +817,7 @@ def _body_chunks(piece: Piece, stream: Iterator[bytes], rate: int) -> Iterator[b
 PRE_GAIN_STEP_DB = 0.5  # coarse: the pre-gain is in every piece's key
 
 
-def render_episode(
+def render_mp3(
     speech: SpeechText,
     keys: Sequence[str],
     sentence_audio: Callable[[list[int]], Iterator[SentenceAudio]],

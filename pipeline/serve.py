@@ -151,7 +151,7 @@ class OutputServer(ThreadingHTTPServer):
     @property
     def url(self) -> str:
         """The address this server answers at, as a client on this machine would type it."""
-        host, port = self.server_address[:2]
+        host, port = str(self.server_address[0]), self.server_address[1]
         if host in ("0.0.0.0", "::"):
             host = _lan_address()
         if ":" in str(host):

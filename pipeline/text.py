@@ -1,7 +1,7 @@
 """Essay -> SpeechText: chapters, paragraphs and sentences, each sentence ready for a voice.
 
-Markdown is parsed with markdown-it-py (CommonMark, plus footnotes and tables) into
-`Block`s of plain written text; plain .txt is split into paragraphs by lines. Sentences
+The essay's body arrives as `markup.Block`s of plain written text (markdown-it-py
+for Markdown, paragraphs by lines for plain .txt). Sentences
 are found with pysbd, then normalised for the ear (normalize.py) and run through the
 show's pronunciation lexicon. Nothing here reads files or the clock.
 """
@@ -11,141 +11,20 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from .errors import EssayError
+from .markup import Block, blocks
+from .markup import squash as _squash
 from .model import Chapter, Essay, Paragraph, Sentence, SpeechText
 from .normalize import normalize
-
-if TYPE_CHECKING:
-    from markdown_it import MarkdownIt
-    from markdown_it.token import Token
 
 MAX_SENTENCE = 400  # characters; longer sentences make TTS engines drift or stall
 NOTES_TITLE = "Notes"  # the chapter that reads footnotes after the essay
 
 
-@dataclass(frozen=True)
-class Block:
-    """One block of written text: a heading, a paragraph, or a list read as one paragraph."""
-
-    kind: str  # "heading" | "paragraph" | "note"
-    text: str  # plain written text, markup stripped
-    level: int = 0  # heading level
-    items: tuple[str, ...] = ()  # list items / table rows, each read as its own sentence
-
-
-# -- Markdown and plain text -> blocks -----------------------------------------------------------
-
-
-# The parser and the segmenter keep state while they work, so each thread gets
-# its own: parallel builds (--jobs) call to_speech_text from several threads.
+# The segmenter keeps state while it works, so each thread gets its own:
+# parallel builds (--jobs) call to_speech_text from several threads.
 _per_thread = threading.local()
-
-
-def _markdown() -> MarkdownIt:
-    parser = getattr(_per_thread, "markdown", None)
-    if parser is None:
-        from markdown_it import MarkdownIt
-        from mdit_py_plugins.footnote import footnote_plugin
-
-        parser = MarkdownIt("commonmark").use(footnote_plugin).enable(["table", "strikethrough"])
-        _per_thread.markdown = parser
-    return parser
-
-
-def _inline(token: Token) -> str:
-    """An inline token -> its words: emphasis and links keep their text; markers go."""
-    out: list[str] = []
-    for child in token.children or []:
-        kind = child.type
-        if kind in ("text", "code_inline"):
-            out.append(child.content)
-        elif kind in ("softbreak", "hardbreak"):
-            out.append(" ")
-        elif kind == "image":
-            out.append(_inline(child))  # the alt text, never the URL
-        # footnote_ref, html_inline and the *_open/*_close markers say nothing
-    return _squash("".join(out))
-
-
-def _squash(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
-
-
-def _markdown_blocks(body: str) -> list[Block]:
-    tokens = _markdown().parse(body)
-    blocks: list[Block] = []
-    notes: list[Block] = []
-    items: list[str] = []
-    list_depth = 0
-    in_table = False
-    in_notes = False
-    row: list[str] = []
-    numbers: list[str] = []  # the number of each open list item ("" when unordered)
-    for i, token in enumerate(tokens):
-        kind = token.type
-        if kind == "footnote_block_open":
-            in_notes = True
-        elif kind == "footnote_block_close":
-            in_notes = False
-        elif kind in ("bullet_list_open", "ordered_list_open"):
-            list_depth += 1
-        elif kind in ("bullet_list_close", "ordered_list_close"):
-            list_depth -= 1
-            if list_depth == 0 and items:
-                blocks.append(Block("paragraph", " ".join(items), items=tuple(items)))
-                items = []
-        elif kind == "list_item_open":
-            numbers.append(token.info if token.markup in (".", ")") else "")
-        elif kind == "list_item_close":
-            numbers.pop()
-        elif kind == "table_open":
-            in_table, items = True, []
-        elif kind == "table_close":
-            in_table = False
-            rows = [r for r in items if r]
-            if rows:
-                blocks.append(Block("paragraph", " ".join(rows), items=tuple(rows)))
-            items = []
-        elif kind == "tr_close":
-            items.append(", ".join(c for c in row if c))
-            row = []
-        elif kind == "inline":
-            text = _inline(token)
-            opener = tokens[i - 1].type if i else ""
-            if in_table:
-                row.append(text)
-            elif not text:
-                continue
-            elif opener == "heading_open":
-                blocks.append(Block("heading", text, level=int(tokens[i - 1].tag[1:])))
-            elif in_notes:
-                notes.append(Block("note", text))
-            elif list_depth:
-                number = numbers[-1] if numbers else ""
-                first = i >= 2 and tokens[i - 2].type == "list_item_open"
-                items.append(f"{number}. {text}" if number and first else text)
-            else:
-                blocks.append(Block("paragraph", text))
-        # code blocks, fences, raw HTML and rules say nothing
-    return blocks + notes
-
-
-def _text_blocks(body: str) -> list[Block]:
-    """Plain text: blank-line-separated blocks are paragraphs; with no blank line, each line."""
-    lines = body.splitlines()
-    if any(not line.strip() for line in lines[1:-1]):
-        chunks = re.split(r"\n[ \t]*\n", body)
-    else:
-        chunks = lines
-    return [Block("paragraph", _squash(c)) for c in chunks if c.strip()]
-
-
-def blocks(body: str, markup: str) -> list[Block]:
-    """An essay body -> its blocks of plain written text, in reading order (footnotes last)."""
-    return _markdown_blocks(body) if markup == "markdown" else _text_blocks(body)
 
 
 # -- sentences -----------------------------------------------------------------------------------
@@ -249,7 +128,7 @@ def _same(a: str, b: str) -> bool:
 
 def _chapters(essay: Essay, found: list[Block]) -> Iterator[tuple[str, list[Block]]]:
     """Group blocks under their headings; a heading is also spoken, as its chapter's start."""
-    title, current = "", []
+    title, current = "", list[Block]()
     for block in found:
         if block.kind == "heading" and block.level == 1 and _same(block.text, essay.title):
             continue  # the essay's own title: the spoken intro already says it
@@ -293,3 +172,18 @@ def render_script(speech: SpeechText) -> str:
                 lines += ["", "[pause]", ""]
             lines += [s.spoken for s in paragraph.sentences]
     return "\n".join(lines) + "\n"
+
+
+def spoken_intro(show_title: str, title: str, author: str | None) -> list[str]:
+    """What the voice says before the essay: "<Show>. <Title>, by <Author>.", a line each.
+
+    A lone episode (`essaycast episode`) has no show to name:
+
+    >>> spoken_intro("Quiet Reels", "The Long Take", "A. Writer")
+    ['Quiet Reels.', 'The Long Take, by A. Writer.']
+    >>> spoken_intro("", "The Long Take", None)
+    ['The Long Take.']
+    """
+    lines = [f"{show_title}."] if show_title else []
+    lines.append(f"{title}, by {author}." if author else f"{title}.")
+    return lines

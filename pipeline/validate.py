@@ -31,11 +31,19 @@ from urllib.parse import urlsplit
 
 from .categories import APPLE_CATEGORIES
 from .config import EMAIL
+from .standards import (
+    ARTWORK_MAX_BYTES,
+    ARTWORK_MAX_PX,
+    ARTWORK_MIN_PX,
+    ATOM_NS,
+    CONTENT_NS,
+    DESCRIPTION_BYTES,
+    ITUNES_NS,
+    PODCAST_NS,
+    TITLE_CHARS,
+)
 
-ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
-PODCAST = "https://podcastindex.org/namespace/1.0"
-ATOM = "http://www.w3.org/2005/Atom"
-CONTENT = "http://purl.org/rss/1.0/modules/content/"
+ITUNES, PODCAST, ATOM, CONTENT = ITUNES_NS, PODCAST_NS, ATOM_NS, CONTENT_NS
 NS = {"itunes": ITUNES, "podcast": PODCAST, "atom": ATOM, "content": CONTENT}
 
 MUST, SHOULD = "MUST", "SHOULD"
@@ -195,6 +203,27 @@ class Context:
         return self._media["id3", path]
 
 
+# -- declaring a rule ------------------------------------------------------------
+
+_DECLARED: list[Rule] = []
+
+
+def rule(
+    id: str, level: str, description: str, *, per: Callable[[Any], Check] | None = None
+) -> Callable[[Any], Any]:
+    """Declare the check below it as FEED-RULES.md's rule `id` (MUST or SHOULD).
+
+    `per=_each_item` runs it on every <item> (its messages name the item);
+    `per=_each_mp3` on every MP3 found in the output folder. RULES is derived.
+    """
+
+    def declare(check: Any) -> Any:
+        _DECLARED.append(Rule(id, level, description, per(check) if per else check))
+        return check
+
+    return declare
+
+
 # -- helpers -----------------------------------------------------------------
 
 
@@ -303,8 +332,9 @@ def _image_problems(data: bytes, url: str) -> Iterator[tuple[str, str]]:
         yield "F2", f"{url} is not a readable image"
         return
     width, height = size
-    if width != height or not 1400 <= width <= 3000:
-        yield "F1", f"{url} is {width}x{height} px; it must be square, 1400 to 3000 px a side"
+    if width != height or not ARTWORK_MIN_PX <= width <= ARTWORK_MAX_PX:
+        yield "F1", (f"{url} is {width}x{height} px; it must be square, "
+                     f"{ARTWORK_MIN_PX} to {ARTWORK_MAX_PX} px a side")
     path = urlsplit(url).path.lower()
     expected = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}.get(Path(path).suffix)
     if fmt not in ("JPEG", "PNG") or (expected and fmt != expected):
@@ -314,8 +344,9 @@ def _image_problems(data: bytes, url: str) -> Iterator[tuple[str, str]]:
     dpi = info.get("dpi")
     if dpi is not None and round(float(dpi[0])) != 72:
         yield "F4", f"{url} is set to {round(float(dpi[0]))} dpi; 72 dpi is expected"
-    if len(data) > 512 * 1024:
-        yield "F4", f"{url} is {len(data) // 1024} KB; keep artwork under 512 KB"
+    if len(data) > ARTWORK_MAX_BYTES:
+        yield "F4", (f"{url} is {len(data) // 1024} KB; "
+                     f"keep artwork under {ARTWORK_MAX_BYTES // 1024} KB")
 
 
 def _artwork(ctx: Context) -> list[tuple[str, bytes | None]]:
@@ -346,6 +377,15 @@ def _artwork_rule(rule: str) -> Check:
     return check
 
 
+
+rule("F1", MUST, f"artwork square, {ARTWORK_MIN_PX} to {ARTWORK_MAX_PX} px")(_artwork_rule("F1"))
+rule("F2", MUST, "artwork JPEG or PNG, matching its extension")(_artwork_rule("F2"))
+rule("F3", MUST, "artwork RGB without alpha")(_artwork_rule("F3"))
+rule("F4", SHOULD, f"artwork 72 dpi and at most {ARTWORK_MAX_BYTES // 1024} KB")(
+    _artwork_rule("F4")
+)
+
+
 def _parse_clock(groups: tuple[str, ...]) -> tuple[float, float]:
     h1, m1, s1, f1, h2, m2, s2, f2 = (int(g) for g in groups)
     return h1 * 3600 + m1 * 60 + s1 + f1 / 1000, h2 * 3600 + m2 * 60 + s2 + f2 / 1000
@@ -374,6 +414,7 @@ def _item_duration(ctx: Context, item: Any) -> float | None:
 # -- A. document -------------------------------------------------------------
 
 
+@rule("A1", MUST, "well-formed XML in UTF-8, declared UTF-8")
 def check_a1(ctx: Context) -> Iterator[str]:
     first = ctx.data.split(b"\n", 1)[0]
     if not re.match(rb"<\?xml[^>]*encoding=[\"']UTF-8[\"']", first, re.IGNORECASE):
@@ -384,6 +425,7 @@ def check_a1(ctx: Context) -> Iterator[str]:
         yield f"the file is not UTF-8: {exc}"
 
 
+@rule("A2", MUST, 'root <rss version="2.0"> with one <channel>')
 def check_a2(ctx: Context) -> Iterator[str]:
     if ctx.root.tag != "rss" or ctx.root.get("version") != "2.0":
         yield f'the root is <{ctx.root.tag}>, not <rss version="2.0">'
@@ -391,6 +433,7 @@ def check_a2(ctx: Context) -> Iterator[str]:
         yield "there must be exactly one <channel>"
 
 
+@rule("A3", MUST, "itunes and content namespaces declared exactly")
 def check_a3(ctx: Context) -> Iterator[str]:
     declared = ctx.root.nsmap
     for prefix, uri in (("itunes", ITUNES), ("content", CONTENT)):
@@ -398,6 +441,7 @@ def check_a3(ctx: Context) -> Iterator[str]:
             yield f"xmlns:{prefix} must be {uri!r}, not {declared.get(prefix)!r}"
 
 
+@rule("A4", MUST, "podcast prefix bound to the canonical namespace URI")
 def check_a4(ctx: Context) -> Iterator[str]:
     uses = any(True for _ in ctx.root.iter(f"{{{PODCAST}}}*"))
     for prefix, uri in ctx.root.nsmap.items():
@@ -407,6 +451,7 @@ def check_a4(ctx: Context) -> Iterator[str]:
         yield f"podcast:* elements are used but the prefix is not bound to {PODCAST!r}"
 
 
+@rule("A5", MUST, "one atom:link rel=self pointing at the feed")
 def check_a5(ctx: Context) -> Iterator[str]:
     links = [link for link in ctx.channel.findall("atom:link", NS) if link.get("rel") == "self"]
     if len(links) != 1:
@@ -419,6 +464,7 @@ def check_a5(ctx: Context) -> Iterator[str]:
         yield f'atom:link self has type {kind!r}; use "application/rss+xml"'
 
 
+@rule("A6", MUST, "iTunes tag names in their exact case")
 def check_a6(ctx: Context) -> Iterator[str]:
     for element in ctx.root.iter(f"{{{ITUNES}}}*"):
         name = element.tag.split("}")[1]
@@ -428,6 +474,7 @@ def check_a6(ctx: Context) -> Iterator[str]:
                                                              if near else "")
 
 
+@rule("A7", MUST, "no leading or trailing whitespace in values")
 def check_a7(ctx: Context) -> Iterator[str]:
     for element in ctx.root.iter():
         if not isinstance(element.tag, str):
@@ -448,20 +495,23 @@ def _qname(element: Any) -> str:
     return f"{prefix}:{name}"
 
 
+@rule("A8", SHOULD, f"titles and names at most {TITLE_CHARS} characters")
 def check_a8(ctx: Context) -> Iterator[str]:
     for path in ("title", "itunes:author", "itunes:owner/itunes:name"):
         for element in [ctx.channel, *ctx.items]:
             value = _text(element, path)
-            if value and len(value) > 255:
-                yield f"{path} is {len(value)} characters; keep it to 255"
+            if value and len(value) > TITLE_CHARS:
+                yield f"{path} is {len(value)} characters; keep it to {TITLE_CHARS}"
 
 
+@rule("A9", MUST, "every URL absolute http(s)")
 def check_a9(ctx: Context) -> Iterator[str]:
     for where, url in _all_urls(ctx):
         if not _absolute(url):
             yield f"{where} {url!r} is not an absolute http(s) URL"
 
 
+@rule("A10", SHOULD, "URLs use https")
 def check_a10(ctx: Context) -> Iterator[str]:
     if ctx.preview:
         return
@@ -471,6 +521,7 @@ def check_a10(ctx: Context) -> Iterator[str]:
         yield f"{len(plain)} URLs use http, not https (first: {plain[0]})"
 
 
+@rule("A11", SHOULD, "ASCII-only file names in URLs")
 def check_a11(ctx: Context) -> Iterator[str]:
     for where, url in _all_urls(ctx):
         path = urlsplit(url).path
@@ -478,6 +529,7 @@ def check_a11(ctx: Context) -> Iterator[str]:
             yield f"{where} {url!r}: use only ASCII letters, digits, . _ - / in file names"
 
 
+@rule("A12", SHOULD, "lastBuildDate stable: the newest pubDate")
 def check_a12(ctx: Context) -> Iterator[str]:
     built = (ctx.channel.findtext("lastBuildDate") or "").strip()
     dates = [d for d in (_pubdate(i) for i in ctx.items) if d is not None]
@@ -495,22 +547,27 @@ def check_a12(ctx: Context) -> Iterator[str]:
 # -- B. channel --------------------------------------------------------------
 
 
+@rule("B1", MUST, f"channel title present, at most {TITLE_CHARS} characters")
 def check_b1(ctx: Context) -> Iterator[str]:
     titles = ctx.channel.findall("title")
     if len(titles) != 1 or not (titles[0].text or "").strip():
         yield "the channel needs exactly one non-empty <title>"
-    elif len(titles[0].text) > 255:
-        yield f"the channel title is {len(titles[0].text)} characters; the limit is 255"
+    elif len(titles[0].text) > TITLE_CHARS:
+        yield (f"the channel title is {len(titles[0].text)} characters; "
+               f"the limit is {TITLE_CHARS}")
 
 
+@rule("B2", MUST, f"channel description present, at most {DESCRIPTION_BYTES} bytes")
 def check_b2(ctx: Context) -> Iterator[str]:
     text = ctx.channel.findtext("description") or ""
     if not text.strip():
         yield "the channel <description> is empty"
-    elif len(text.encode("utf-8")) > 4000:
-        yield f"the channel description is {len(text.encode('utf-8'))} bytes; the limit is 4000"
+    elif len(text.encode("utf-8")) > DESCRIPTION_BYTES:
+        yield (f"the channel description is {len(text.encode('utf-8'))} bytes; "
+               f"the limit is {DESCRIPTION_BYTES}")
 
 
+@rule("B3", MUST, "channel link is the website, not the feed")
 def check_b3(ctx: Context) -> Iterator[str]:
     link = (ctx.channel.findtext("link") or "").strip()
     if not _absolute(link):
@@ -519,6 +576,7 @@ def check_b3(ctx: Context) -> Iterator[str]:
         yield "the channel <link> is the feed itself; it must be the show's website"
 
 
+@rule("B4", MUST, "channel language is an ISO 639 code")
 def check_b4(ctx: Context) -> Iterator[str]:
     language = (ctx.channel.findtext("language") or "").strip()
     if not re.fullmatch(r"[a-z]{2,3}(-[A-Za-z0-9]{2,8})*", language):
@@ -529,6 +587,7 @@ def check_b4(ctx: Context) -> Iterator[str]:
         yield f"<language> {language!r}: {primary!r} is not an ISO 639 language"
 
 
+@rule("B5", MUST, "itunes:category from Apple's list")
 def check_b5(ctx: Context) -> Iterator[str]:
     categories = ctx.channel.findall("itunes:category", NS)
     if not categories:
@@ -543,12 +602,14 @@ def check_b5(ctx: Context) -> Iterator[str]:
                 yield f"{sub.get('text')!r} is not a subcategory of {name!r}"
 
 
+@rule("B6", MUST, "channel itunes:explicit true or false")
 def check_b6(ctx: Context) -> Iterator[str]:
     values = [e.text for e in ctx.channel.findall("itunes:explicit", NS)]
     if len(values) != 1 or values[0] not in ("true", "false"):
         yield f"the channel needs one itunes:explicit of true or false; found {values}"
 
 
+@rule("B7", MUST, "one channel itunes:image, absolute .jpg/.png URL")
 def check_b7(ctx: Context) -> Iterator[str]:
     images = ctx.channel.findall("itunes:image", NS)
     if len(images) != 1:
@@ -559,11 +620,13 @@ def check_b7(ctx: Context) -> Iterator[str]:
         yield f"itunes:image {href!r} must be an absolute URL ending in .jpg or .png"
 
 
+@rule("B8", SHOULD, "channel itunes:author present")
 def check_b8(ctx: Context) -> Iterator[str]:
     if not (_text(ctx.channel, "itunes:author") or "").strip():
         yield "the channel has no itunes:author"
 
 
+@rule("B9", SHOULD, "itunes:owner with name and e-mail")
 def check_b9(ctx: Context) -> Iterator[str]:
     owner = ctx.channel.find("itunes:owner", NS)
     if owner is None:
@@ -576,6 +639,7 @@ def check_b9(ctx: Context) -> Iterator[str]:
         yield f"itunes:owner e-mail {mail!r} is not an e-mail address"
 
 
+@rule("B10", SHOULD, "itunes:type episodic or serial")
 def check_b10(ctx: Context) -> Iterator[str]:
     kind = _text(ctx.channel, "itunes:type")
     if kind not in ("episodic", "serial"):
@@ -586,6 +650,7 @@ def check_b10(ctx: Context) -> Iterator[str]:
                 yield f"item {_label(item)} has no itunes:episode, which a serial show needs"
 
 
+@rule("B11", MUST, "itunes:block / itunes:complete not set to yes")
 def check_b11(ctx: Context) -> Iterator[str]:
     for name in ("block", "complete"):
         value = _text(ctx.channel, f"itunes:{name}")
@@ -593,11 +658,13 @@ def check_b11(ctx: Context) -> Iterator[str]:
             yield f"itunes:{name} is yes: the show is {'hidden' if name == 'block' else 'closed'}"
 
 
+@rule("B12", MUST, "at least one episode with an enclosure")
 def check_b12(ctx: Context) -> Iterator[str]:
     if not ctx.enclosures:
         yield "the feed has no episode with an enclosure"
 
 
+@rule("B13", SHOULD, "items newest first")
 def check_b13(ctx: Context) -> Iterator[str]:
     dates = [_pubdate(item) for item in ctx.items]
     known = [d for d in dates if d is not None]
@@ -605,11 +672,13 @@ def check_b13(ctx: Context) -> Iterator[str]:
         yield "items are not ordered newest first"
 
 
+@rule("B14", SHOULD, "channel copyright present")
 def check_b14(ctx: Context) -> Iterator[str]:
     if not (ctx.channel.findtext("copyright") or "").strip():
         yield "the channel has no <copyright>"
 
 
+@rule("B15", SHOULD, "podcast:guid and podcast:locked present")
 def check_b15(ctx: Context) -> Iterator[str]:
     for name in ("guid", "locked"):
         if ctx.channel.find(f"podcast:{name}", NS) is None:
@@ -628,14 +697,16 @@ def _each_item(check: Callable[[Any, Context], Iterator[str]]) -> Check:
     return run
 
 
+@rule("C1", MUST, f"item title present, at most {TITLE_CHARS} characters", per=_each_item)
 def check_c1(item: Any, ctx: Context) -> Iterator[str]:
     title = (item.findtext("title") or "").strip()
     if not title:
         yield "has no title"
-    elif len(title) > 255:
-        yield f"title is {len(title)} characters; the limit is 255"
+    elif len(title) > TITLE_CHARS:
+        yield f"title is {len(title)} characters; the limit is {TITLE_CHARS}"
 
 
+@rule("C2", MUST, "one enclosure with url, length and type", per=_each_item)
 def check_c2(item: Any, ctx: Context) -> Iterator[str]:
     enclosures = item.findall("enclosure")
     if len(enclosures) != 1:
@@ -646,6 +717,7 @@ def check_c2(item: Any, ctx: Context) -> Iterator[str]:
         yield f"enclosure lacks {', '.join(missing)}"
 
 
+@rule("C3", MUST, "enclosure length is the file's exact byte size")
 def check_c3(ctx: Context) -> Iterator[str]:
     for item, enclosure, path in ctx.enclosures:
         length = enclosure.get("length", "")
@@ -661,12 +733,14 @@ def check_c3(ctx: Context) -> Iterator[str]:
                    f"{path.stat().st_size} bytes")
 
 
+@rule("C4", MUST, "enclosure type audio/mpeg", per=_each_item)
 def check_c4(item: Any, ctx: Context) -> Iterator[str]:
     for enclosure in item.findall("enclosure"):
         if enclosure.get("type") != "audio/mpeg":
             yield f"enclosure type is {enclosure.get('type')!r}; an MP3 is audio/mpeg"
 
 
+@rule("C5", MUST, "enclosure URL absolute, ending in .mp3", per=_each_item)
 def check_c5(item: Any, ctx: Context) -> Iterator[str]:
     for enclosure in item.findall("enclosure"):
         url = enclosure.get("url", "")
@@ -677,12 +751,14 @@ def check_c5(item: Any, ctx: Context) -> Iterator[str]:
             yield f"enclosure URL {url!r} has a query string"
 
 
+@rule("C6", MUST, "enclosure URLs unique")
 def check_c6(ctx: Context) -> Iterator[str]:
     urls = [e.get("url") for item in ctx.items for e in item.findall("enclosure")]
     for url in sorted({u for u in urls if urls.count(u) > 1}):
         yield f"enclosure URL {url} is used by more than one item"
 
 
+@rule("C7", MUST, "item guid present and unique")
 def check_c7(ctx: Context) -> Iterator[str]:
     guids: list[str] = []
     for item in ctx.items:
@@ -698,6 +774,7 @@ def check_c7(ctx: Context) -> Iterator[str]:
         yield f"guid {guid} is used by more than one item"
 
 
+@rule("C8", MUST, "pubDate in RFC 2822 with the right weekday", per=_each_item)
 def check_c8(item: Any, ctx: Context) -> Iterator[str]:
     raw = (item.findtext("pubDate") or "").strip()
     when = _pubdate(item)
@@ -707,20 +784,26 @@ def check_c8(item: Any, ctx: Context) -> Iterator[str]:
         yield f"pubDate {raw!r}: the weekday does not match the date"
 
 
+@rule("C9", SHOULD, "pubDate not in the future", per=_each_item)
 def check_c9(item: Any, ctx: Context) -> Iterator[str]:
     when = _pubdate(item)
     if when is not None and when.tzinfo is not None and when > ctx.now:
         yield f"pubDate {item.findtext('pubDate')} is in the future; AntennaPod drops it"
 
 
+@rule(
+    "C10", SHOULD, f"item description present, at most {DESCRIPTION_BYTES} bytes",
+    per=_each_item,
+)
 def check_c10(item: Any, ctx: Context) -> Iterator[str]:
     text = item.findtext("description") or ""
     if not text.strip():
         yield "has no description"
-    elif len(text.encode("utf-8")) > 4000:
-        yield f"description is {len(text.encode('utf-8'))} bytes; the limit is 4000"
+    elif len(text.encode("utf-8")) > DESCRIPTION_BYTES:
+        yield f"description is {len(text.encode('utf-8'))} bytes; the limit is {DESCRIPTION_BYTES}"
 
 
+@rule("C11", SHOULD, "itunes:duration whole seconds, within 1 s of the file")
 def check_c11(ctx: Context) -> Iterator[str]:
     for item, _, path in ctx.enclosures:
         value = (_text(item, "itunes:duration") or "").strip()
@@ -734,6 +817,7 @@ def check_c11(ctx: Context) -> Iterator[str]:
                        f"{length:.1f} s")
 
 
+@rule("C12", SHOULD, "itunes:episode a positive integer, unique per season")
 def check_c12(ctx: Context) -> Iterator[str]:
     seen: dict[tuple[str | None, str], int] = {}
     for item in ctx.items:
@@ -750,30 +834,35 @@ def check_c12(ctx: Context) -> Iterator[str]:
             yield f"episode number {number} (season {season or '-'}) is used {count} times"
 
 
+@rule("C13", SHOULD, "itunes:season a positive integer", per=_each_item)
 def check_c13(item: Any, ctx: Context) -> Iterator[str]:
     value = _text(item, "itunes:season")
     if value is not None and (not value.isdigit() or int(value) < 1):
         yield f"itunes:season {value!r} is not a positive integer"
 
 
+@rule("C14", SHOULD, "itunes:episodeType full, trailer or bonus", per=_each_item)
 def check_c14(item: Any, ctx: Context) -> Iterator[str]:
     value = _text(item, "itunes:episodeType")
     if value is not None and value not in ("full", "trailer", "bonus"):
         yield f"itunes:episodeType {value!r}; use full, trailer or bonus"
 
 
+@rule("C15", SHOULD, "item itunes:explicit true or false", per=_each_item)
 def check_c15(item: Any, ctx: Context) -> Iterator[str]:
     values = [e.text for e in item.findall("itunes:explicit", NS)]
     if len(values) != 1 or values[0] not in ("true", "false"):
         yield f"itunes:explicit should be true or false; found {values}"
 
 
+@rule("C16", SHOULD, "item link absolute", per=_each_item)
 def check_c16(item: Any, ctx: Context) -> Iterator[str]:
     link = (item.findtext("link") or "").strip()
     if not _absolute(link):
         yield f"<link> {link!r} is not an absolute URL of the episode's page"
 
 
+@rule("C17", SHOULD, "item itunes:image absolute .jpg/.png URL", per=_each_item)
 def check_c17(item: Any, ctx: Context) -> Iterator[str]:
     for image in item.findall("itunes:image", NS):
         href = image.get("href", "")
@@ -782,6 +871,7 @@ def check_c17(item: Any, ctx: Context) -> Iterator[str]:
             yield f"itunes:image {href!r} must be an absolute URL ending in .jpg or .png"
 
 
+@rule("C18", MUST, "item itunes:block not set to yes", per=_each_item)
 def check_c18(item: Any, ctx: Context) -> Iterator[str]:
     value = _text(item, "itunes:block")
     if value is not None and value.strip().lower() == "yes":
@@ -791,6 +881,7 @@ def check_c18(item: Any, ctx: Context) -> Iterator[str]:
 # -- D. Podcast Namespace ------------------------------------------------------
 
 
+@rule("D1", MUST, "single podcast:guid, locked, medium; one chapters per item")
 def check_d1(ctx: Context) -> Iterator[str]:
     for name in ("guid", "locked", "medium"):
         count = len(ctx.channel.findall(f"podcast:{name}", NS))
@@ -801,6 +892,7 @@ def check_d1(ctx: Context) -> Iterator[str]:
             yield f"item {_label(item)} has more than one podcast:chapters"
 
 
+@rule("D2", SHOULD, "podcast:guid a UUIDv5 of the feed URL")
 def check_d2(ctx: Context) -> Iterator[str]:
     from .feed import podcast_guid
 
@@ -814,6 +906,7 @@ def check_d2(ctx: Context) -> Iterator[str]:
         yield f"podcast:guid {guid} is not derived from {ctx.feed_url} (fine if the feed moved)"
 
 
+@rule("D3", SHOULD, "podcast:locked yes or no, owner an e-mail")
 def check_d3(ctx: Context) -> Iterator[str]:
     locked = ctx.channel.find("podcast:locked", NS)
     if locked is None:
@@ -825,6 +918,7 @@ def check_d3(ctx: Context) -> Iterator[str]:
         yield f"podcast:locked owner {owner!r} is not an e-mail address"
 
 
+@rule("D4", MUST, "podcast:transcript url and a known type")
 def check_d4(ctx: Context) -> Iterator[str]:
     for item in ctx.items:
         for element in item.findall("podcast:transcript", NS):
@@ -840,6 +934,7 @@ def check_d4(ctx: Context) -> Iterator[str]:
                 yield f"item {_label(item)}: podcast:transcript rel={rel!r} on a {kind} file"
 
 
+@rule("D5", MUST, "podcast:chapters url and type application/json+chapters")
 def check_d5(ctx: Context) -> Iterator[str]:
     for item in ctx.items:
         for element in item.findall("podcast:chapters", NS):
@@ -850,6 +945,7 @@ def check_d5(ctx: Context) -> Iterator[str]:
                        "use application/json+chapters")
 
 
+@rule("D6", MUST, "podcast:person name and group from the taxonomy")
 def check_d6(ctx: Context) -> Iterator[str]:
     for person in ctx.root.iter(f"{{{PODCAST}}}person"):
         name = (person.text or "").strip()
@@ -860,6 +956,7 @@ def check_d6(ctx: Context) -> Iterator[str]:
             yield f"podcast:person {name!r}: group {group!r} is not in the taxonomy"
 
 
+@rule("D7", MUST, "podcast:funding url, text at most 128 characters")
 def check_d7(ctx: Context) -> Iterator[str]:
     for funding in ctx.root.iter(f"{{{PODCAST}}}funding"):
         if not funding.get("url"):
@@ -868,6 +965,7 @@ def check_d7(ctx: Context) -> Iterator[str]:
             yield "podcast:funding text is longer than 128 characters"
 
 
+@rule("D8", SHOULD, "podcast:medium a known value")
 def check_d8(ctx: Context) -> Iterator[str]:
     medium = _text(ctx.channel, "podcast:medium")
     if medium is None:
@@ -877,6 +975,7 @@ def check_d8(ctx: Context) -> Iterator[str]:
         yield f"podcast:medium {medium!r} is not a known medium"
 
 
+@rule("D9", MUST, "podcast:* URLs use https")
 def check_d9(ctx: Context) -> Iterator[str]:
     if ctx.preview:
         return
@@ -885,6 +984,7 @@ def check_d9(ctx: Context) -> Iterator[str]:
             yield f"{where} {url} must use https"
 
 
+@rule("D10", SHOULD, "podcast:season / podcast:episode numeric")
 def check_d10(ctx: Context) -> Iterator[str]:
     for element in ctx.root.iter(f"{{{PODCAST}}}season"):
         if not (element.text or "").strip().isdigit():
@@ -914,6 +1014,7 @@ def _load_chapters(path: Path) -> Any:
         return None
 
 
+@rule("E1", MUST, "JSON chapters: version, chapters[], startTime numbers")
 def check_e1(ctx: Context) -> Iterator[str]:
     for _, path, _ in _chapter_files(ctx):
         data = _load_chapters(path)
@@ -942,6 +1043,7 @@ def check_e1(ctx: Context) -> Iterator[str]:
                     yield f"{where} chapter {n}: {key} must be an https URL"
 
 
+@rule("E2", SHOULD, "JSON chapters sorted, first at 0, inside the episode")
 def check_e2(ctx: Context) -> Iterator[str]:
     for _, path, duration in _chapter_files(ctx):
         data = _load_chapters(path)
@@ -963,6 +1065,7 @@ def check_e2(ctx: Context) -> Iterator[str]:
                 yield f"{path.name}: chapters overlap at {after['startTime']}"
 
 
+@rule("E4", MUST, "WebVTT header and ordered cue timings")
 def check_e4(ctx: Context) -> Iterator[str]:
     for _, element, path, duration in _transcripts(ctx, "text/vtt"):
         text = path.read_text(encoding="utf-8", errors="replace")
@@ -1002,6 +1105,7 @@ def _cue_text_rows(text: str) -> list[str]:
     return rows
 
 
+@rule("E5", SHOULD, "SRT numbered cues with HH:MM:SS,mmm timings")
 def check_e5(ctx: Context) -> Iterator[str]:
     for _, element, path, _ in _transcripts(ctx, "application/x-subrip"):
         text = path.read_text(encoding="utf-8", errors="replace").replace("\r\n", "\n")
@@ -1020,6 +1124,7 @@ def check_e5(ctx: Context) -> Iterator[str]:
                 break
 
 
+@rule("E7", SHOULD, "JSON chapters agree with the ID3 CHAP frames")
 def check_e7(ctx: Context) -> Iterator[str]:
     for item, path, _ in _chapter_files(ctx):
         mp3 = next((p for i, _, p in ctx.enclosures if i is item and p and p.is_file()), None)
@@ -1052,6 +1157,7 @@ def _each_mp3(check: Callable[[Path, Any, Context], Iterator[str]]) -> Check:
     return run
 
 
+@rule("G1", MUST, "MPEG-1/2 audio layer III", per=_each_mp3)
 def check_g1(path: Path, mp3: Any, ctx: Context) -> Iterator[str]:
     if mp3 is None:
         yield "is not an MPEG audio file"
@@ -1059,6 +1165,7 @@ def check_g1(path: Path, mp3: Any, ctx: Context) -> Iterator[str]:
         yield f"is MPEG layer {mp3.info.layer}, not layer III (MP3)"
 
 
+@rule("G2", MUST, "decodes without errors", per=_each_mp3)
 def check_g2(path: Path, mp3: Any, ctx: Context) -> Iterator[str]:
     from .ffmpeg import ffmpeg_exe
 
@@ -1075,11 +1182,13 @@ def check_g2(path: Path, mp3: Any, ctx: Context) -> Iterator[str]:
             yield f"mp3val: {problems[0]}"
 
 
+@rule("G3", MUST, "duration greater than zero", per=_each_mp3)
 def check_g3(path: Path, mp3: Any, ctx: Context) -> Iterator[str]:
     if mp3 is not None and mp3.info.length <= 0:
         yield "has no duration"
 
 
+@rule("G4", SHOULD, "constant bit rate", per=_each_mp3)
 def check_g4(path: Path, mp3: Any, ctx: Context) -> Iterator[str]:
     from mutagen.mp3 import BitrateMode
 
@@ -1087,6 +1196,7 @@ def check_g4(path: Path, mp3: Any, ctx: Context) -> Iterator[str]:
         yield f"is {mp3.info.bitrate_mode.name} bit rate; constant bit rate seeks reliably"
 
 
+@rule("G5", SHOULD, "44.1 kHz (or 48 kHz)", per=_each_mp3)
 def check_g5(path: Path, mp3: Any, ctx: Context) -> Iterator[str]:
     if mp3 is not None and mp3.info.sample_rate not in (44100, 48000):
         yield f"sample rate is {mp3.info.sample_rate} Hz; use 44100"
@@ -1101,6 +1211,7 @@ def _kbps(mp3: Any) -> int:
     return min(_KBPS, key=lambda rate: abs(rate * 1000 - mp3.info.bitrate))
 
 
+@rule("G6", MUST, "bit rate at Apple's minimum or above", per=_each_mp3)
 def check_g6(path: Path, mp3: Any, ctx: Context) -> Iterator[str]:
     if mp3 is None:
         return
@@ -1109,6 +1220,7 @@ def check_g6(path: Path, mp3: Any, ctx: Context) -> Iterator[str]:
         yield f"bit rate {_kbps(mp3)} kbps is under Apple's {floor} kbps"
 
 
+@rule("G7", SHOULD, "bit rate 96-128 kbps mono", per=_each_mp3)
 def check_g7(path: Path, mp3: Any, ctx: Context) -> Iterator[str]:
     if mp3 is None:
         return
@@ -1117,17 +1229,20 @@ def check_g7(path: Path, mp3: Any, ctx: Context) -> Iterator[str]:
         yield f"bit rate {_kbps(mp3)} kbps; {low}-{high} kbps is recommended"
 
 
+@rule("G8", SHOULD, "mono for a single voice", per=_each_mp3)
 def check_g8(path: Path, mp3: Any, ctx: Context) -> Iterator[str]:
     if mp3 is not None and mp3.info.channels != 1:
         yield f"has {mp3.info.channels} channels; one voice needs only mono"
 
 
+@rule("G9", SHOULD, "ID3v2 tag at byte 0", per=_each_mp3)
 def check_g9(path: Path, mp3: Any, ctx: Context) -> Iterator[str]:
     with open(path, "rb") as handle:
         if handle.read(3) != b"ID3":
             yield "does not start with an ID3v2 tag"
 
 
+@rule("I1", SHOULD, "ID3v2.3 tags", per=_each_mp3)
 def check_i1(path: Path, mp3: Any, ctx: Context) -> Iterator[str]:
     tags = ctx.id3(path)
     if tags is None:
@@ -1136,6 +1251,7 @@ def check_i1(path: Path, mp3: Any, ctx: Context) -> Iterator[str]:
         yield f"has an ID3v2.{tags.version[1]} tag; v2.3 is read by the most players"
 
 
+@rule("I2", SHOULD, "TIT2, TPE1, TALB and TCON=Podcast frames", per=_each_mp3)
 def check_i2(path: Path, mp3: Any, ctx: Context) -> Iterator[str]:
     tags = ctx.id3(path)
     if tags is None:
@@ -1147,6 +1263,7 @@ def check_i2(path: Path, mp3: Any, ctx: Context) -> Iterator[str]:
         yield f"genre is {str(tags['TCON'])!r}, not Podcast"
 
 
+@rule("I3", SHOULD, "one front-cover APIC, square, tag under 300 KB", per=_each_mp3)
 def check_i3(path: Path, mp3: Any, ctx: Context) -> Iterator[str]:
     import io
 
@@ -1172,6 +1289,7 @@ def check_i3(path: Path, mp3: Any, ctx: Context) -> Iterator[str]:
         yield f"the ID3 tag is {tags.size // 1024} KB; keep it under 300 KB (art ~800 px)"
 
 
+@rule("I4", SHOULD, "CHAP frames ordered, titled, listed by one CTOC", per=_each_mp3)
 def check_i4(path: Path, mp3: Any, ctx: Context) -> Iterator[str]:
     from mutagen.id3 import CTOCFlags
 
@@ -1205,84 +1323,9 @@ def check_i4(path: Path, mp3: Any, ctx: Context) -> Iterator[str]:
 
 # -- the table ---------------------------------------------------------------------
 
-RULES: tuple[Rule, ...] = (
-    Rule("A1", MUST, "well-formed XML in UTF-8, declared UTF-8", check_a1),
-    Rule("A2", MUST, 'root <rss version="2.0"> with one <channel>', check_a2),
-    Rule("A3", MUST, "itunes and content namespaces declared exactly", check_a3),
-    Rule("A4", MUST, "podcast prefix bound to the canonical namespace URI", check_a4),
-    Rule("A5", MUST, "one atom:link rel=self pointing at the feed", check_a5),
-    Rule("A6", MUST, "iTunes tag names in their exact case", check_a6),
-    Rule("A7", MUST, "no leading or trailing whitespace in values", check_a7),
-    Rule("A8", SHOULD, "titles and names at most 255 characters", check_a8),
-    Rule("A9", MUST, "every URL absolute http(s)", check_a9),
-    Rule("A10", SHOULD, "URLs use https", check_a10),
-    Rule("A11", SHOULD, "ASCII-only file names in URLs", check_a11),
-    Rule("A12", SHOULD, "lastBuildDate stable: the newest pubDate", check_a12),
-    Rule("B1", MUST, "channel title present, at most 255 characters", check_b1),
-    Rule("B2", MUST, "channel description present, at most 4000 bytes", check_b2),
-    Rule("B3", MUST, "channel link is the website, not the feed", check_b3),
-    Rule("B4", MUST, "channel language is an ISO 639 code", check_b4),
-    Rule("B5", MUST, "itunes:category from Apple's list", check_b5),
-    Rule("B6", MUST, "channel itunes:explicit true or false", check_b6),
-    Rule("B7", MUST, "one channel itunes:image, absolute .jpg/.png URL", check_b7),
-    Rule("B8", SHOULD, "channel itunes:author present", check_b8),
-    Rule("B9", SHOULD, "itunes:owner with name and e-mail", check_b9),
-    Rule("B10", SHOULD, "itunes:type episodic or serial", check_b10),
-    Rule("B11", MUST, "itunes:block / itunes:complete not set to yes", check_b11),
-    Rule("B12", MUST, "at least one episode with an enclosure", check_b12),
-    Rule("B13", SHOULD, "items newest first", check_b13),
-    Rule("B14", SHOULD, "channel copyright present", check_b14),
-    Rule("B15", SHOULD, "podcast:guid and podcast:locked present", check_b15),
-    Rule("C1", MUST, "item title present, at most 255 characters", _each_item(check_c1)),
-    Rule("C2", MUST, "one enclosure with url, length and type", _each_item(check_c2)),
-    Rule("C3", MUST, "enclosure length is the file's exact byte size", check_c3),
-    Rule("C4", MUST, "enclosure type audio/mpeg", _each_item(check_c4)),
-    Rule("C5", MUST, "enclosure URL absolute, ending in .mp3", _each_item(check_c5)),
-    Rule("C6", MUST, "enclosure URLs unique", check_c6),
-    Rule("C7", MUST, "item guid present and unique", check_c7),
-    Rule("C8", MUST, "pubDate in RFC 2822 with the right weekday", _each_item(check_c8)),
-    Rule("C9", SHOULD, "pubDate not in the future", _each_item(check_c9)),
-    Rule("C10", SHOULD, "item description present, at most 4000 bytes", _each_item(check_c10)),
-    Rule("C11", SHOULD, "itunes:duration whole seconds, within 1 s of the file", check_c11),
-    Rule("C12", SHOULD, "itunes:episode a positive integer, unique per season", check_c12),
-    Rule("C13", SHOULD, "itunes:season a positive integer", _each_item(check_c13)),
-    Rule("C14", SHOULD, "itunes:episodeType full, trailer or bonus", _each_item(check_c14)),
-    Rule("C15", SHOULD, "item itunes:explicit true or false", _each_item(check_c15)),
-    Rule("C16", SHOULD, "item link absolute", _each_item(check_c16)),
-    Rule("C17", SHOULD, "item itunes:image absolute .jpg/.png URL", _each_item(check_c17)),
-    Rule("C18", MUST, "item itunes:block not set to yes", _each_item(check_c18)),
-    Rule("D1", MUST, "single podcast:guid, locked, medium; one chapters per item", check_d1),
-    Rule("D2", SHOULD, "podcast:guid a UUIDv5 of the feed URL", check_d2),
-    Rule("D3", SHOULD, "podcast:locked yes or no, owner an e-mail", check_d3),
-    Rule("D4", MUST, "podcast:transcript url and a known type", check_d4),
-    Rule("D5", MUST, "podcast:chapters url and type application/json+chapters", check_d5),
-    Rule("D6", MUST, "podcast:person name and group from the taxonomy", check_d6),
-    Rule("D7", MUST, "podcast:funding url, text at most 128 characters", check_d7),
-    Rule("D8", SHOULD, "podcast:medium a known value", check_d8),
-    Rule("D9", MUST, "podcast:* URLs use https", check_d9),
-    Rule("D10", SHOULD, "podcast:season / podcast:episode numeric", check_d10),
-    Rule("E1", MUST, "JSON chapters: version, chapters[], startTime numbers", check_e1),
-    Rule("E2", SHOULD, "JSON chapters sorted, first at 0, inside the episode", check_e2),
-    Rule("E4", MUST, "WebVTT header and ordered cue timings", check_e4),
-    Rule("E5", SHOULD, "SRT numbered cues with HH:MM:SS,mmm timings", check_e5),
-    Rule("E7", SHOULD, "JSON chapters agree with the ID3 CHAP frames", check_e7),
-    Rule("F1", MUST, "artwork square, 1400 to 3000 px", _artwork_rule("F1")),
-    Rule("F2", MUST, "artwork JPEG or PNG, matching its extension", _artwork_rule("F2")),
-    Rule("F3", MUST, "artwork RGB without alpha", _artwork_rule("F3")),
-    Rule("F4", SHOULD, "artwork 72 dpi and at most 512 KB", _artwork_rule("F4")),
-    Rule("G1", MUST, "MPEG-1/2 audio layer III", _each_mp3(check_g1)),
-    Rule("G2", MUST, "decodes without errors", _each_mp3(check_g2)),
-    Rule("G3", MUST, "duration greater than zero", _each_mp3(check_g3)),
-    Rule("G4", SHOULD, "constant bit rate", _each_mp3(check_g4)),
-    Rule("G5", SHOULD, "44.1 kHz (or 48 kHz)", _each_mp3(check_g5)),
-    Rule("G6", MUST, "bit rate at Apple's minimum or above", _each_mp3(check_g6)),
-    Rule("G7", SHOULD, "bit rate 96-128 kbps mono", _each_mp3(check_g7)),
-    Rule("G8", SHOULD, "mono for a single voice", _each_mp3(check_g8)),
-    Rule("G9", SHOULD, "ID3v2 tag at byte 0", _each_mp3(check_g9)),
-    Rule("I1", SHOULD, "ID3v2.3 tags", _each_mp3(check_i1)),
-    Rule("I2", SHOULD, "TIT2, TPE1, TALB and TCON=Podcast frames", _each_mp3(check_i2)),
-    Rule("I3", SHOULD, "one front-cover APIC, square, tag under 300 KB", _each_mp3(check_i3)),
-    Rule("I4", SHOULD, "CHAP frames ordered, titled, listed by one CTOC", _each_mp3(check_i4)),
+# Derived from the declarations above, in FEED-RULES.md's order (A1, A2, ..., A10, B1, ...).
+RULES: tuple[Rule, ...] = tuple(
+    sorted(_DECLARED, key=lambda r: (r.id[0], int(r.id[1:])))
 )
 
 

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+from .fakes import Counter, speaking_as
+
 TINY_TOML = """\
 [podcast]
 title = "Tiny Show"
@@ -56,6 +58,16 @@ def tiny_show(tmp_path: Path) -> Path:
     return make_show(tmp_path / "show")
 
 
+@pytest.fixture
+def tone_voice(monkeypatch: pytest.MonkeyPatch) -> Counter:
+    """The default voice (piper) speaks as the counting tone engine in this test."""
+    from pipeline.speech import ENGINES
+
+    counter = Counter()
+    monkeypatch.setitem(ENGINES, "piper", speaking_as("piper", counter))
+    return counter
+
+
 @pytest.fixture(scope="module")
 def built_tiny_show(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A tiny show built once per test module with the real Piper voice."""
@@ -65,6 +77,26 @@ def built_tiny_show(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
     root = make_show(tmp_path_factory.mktemp("built") / "show")
     result = CliRunner().invoke(main, ["build", "--show", str(root)])
+    assert result.exit_code == 0, result.output
+    return root
+
+
+@pytest.fixture(scope="module")
+def built_tone_show(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny show built once per test module with the tone engine speaking as piper.
+
+    Its manifest is the one the real voice would write, so a real-voice rebuild in
+    another process finds it unchanged.
+    """
+    from click.testing import CliRunner
+
+    from pipeline.cli import main
+    from pipeline.speech import ENGINES
+
+    root = make_show(tmp_path_factory.mktemp("built") / "show")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setitem(ENGINES, "piper", speaking_as("piper", Counter()))
+        result = CliRunner().invoke(main, ["build", "--show", str(root)])
     assert result.exit_code == 0, result.output
     return root
 

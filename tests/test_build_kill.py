@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -14,8 +13,9 @@ import pytest
 from lxml import etree
 
 from .conftest import make_show
+from .fakes import tone_cli, tone_env
 
-pytestmark = pytest.mark.slow
+# atomicity is not about the voice: the builds speak as the tone (tests/fakes.py)
 
 ESSAYS = {
     f"essay-{n}.md": f"---\ntitle: Essay {n}\ndate: 2026-0{n}-01\n---\n\n"
@@ -27,8 +27,8 @@ ESSAYS = {
 
 def run_build(root: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "pipeline", "build", "--show", str(root)],
-        capture_output=True, text=True, timeout=300,
+        tone_cli("build", "--show", str(root)),
+        capture_output=True, text=True, timeout=300, env=tone_env(),
     )
 
 
@@ -79,8 +79,8 @@ def test_sigkill_mid_build_keeps_the_old_feed_whole_and_the_next_build_finishes(
         "publishing": lambda: new_episode_file(root, before),
     }
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pipeline", "build", "--show", str(root)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        tone_cli("build", "--show", str(root)),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=tone_env(),
     )
     deadline = time.monotonic() + 120
     while proc.poll() is None and time.monotonic() < deadline:

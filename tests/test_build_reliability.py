@@ -16,7 +16,8 @@ from pipeline.lock import show_lock
 
 from .conftest import make_show
 
-pytestmark = pytest.mark.slow
+# none of this is about the voice: the counting tone engine speaks (tests/fakes.py)
+pytestmark = pytest.mark.usefixtures("tone_voice")
 
 
 def build(root: Path, *args: str):

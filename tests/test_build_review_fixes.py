@@ -14,7 +14,8 @@ from pipeline.cli import main
 
 from .conftest import make_show
 
-pytestmark = pytest.mark.slow
+# none of this is about the voice: the counting tone engine speaks (tests/fakes.py)
+pytestmark = pytest.mark.usefixtures("tone_voice")
 
 
 def build(root: Path, *args: str):
@@ -24,16 +25,16 @@ def build(root: Path, *args: str):
 def test_an_unexpected_error_in_one_essay_fails_that_essay_only(
     tiny_show: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pipeline import build as build_module
+    from pipeline import episode
 
-    real_render = build_module._Renderer.render
+    real_render = episode.render_episode
 
-    def flaky(self, item, *args):
-        if item.essay.slug == "first-light":
+    def flaky(kit, essay, *args):
+        if essay.slug == "first-light":
             raise RuntimeError("the disk hiccuped")
-        return real_render(self, item, *args)
+        return real_render(kit, essay, *args)
 
-    monkeypatch.setattr(build_module._Renderer, "render", flaky)
+    monkeypatch.setattr(episode, "render_episode", flaky)
     result = build(tiny_show)
     assert result.exit_code == 1
     assert "essays/first.md: unexpected RuntimeError: the disk hiccuped" in result.output
@@ -87,12 +88,12 @@ def test_episode_numbers_and_dates_are_kept_when_an_older_essay_arrives(tmp_path
     assert second["ay"]["number"] == 3  # new episodes are numbered after the others
 
 
-def test_a_no_change_rebuild_loads_no_feed_voice_or_image_library(built_tiny_show: Path) -> None:
+def test_a_no_change_rebuild_loads_no_feed_voice_or_image_library(built_tone_show: Path) -> None:
     probe = (
         "import sys\n"
         "from pipeline.build import build_show\n"
         "from pipeline.config import load_show\n"
-        f"report = build_show(load_show({str(built_tiny_show)!r}))\n"
+        f"report = build_show(load_show({str(built_tone_show)!r}))\n"
         "assert not report.built, report.built\n"
         "heavy = {'feedgen', 'lxml', 'onnxruntime', 'piper', 'PIL', 'mutagen'}\n"
         "print(sorted(heavy & set(sys.modules)))\n"

@@ -497,14 +497,14 @@ def test_serve_show_without_output_is_one_line_error(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("stop", ["SIGINT", "SIGTERM"])
 def test_the_serve_command_prints_the_feed_url_serves_it_and_stops_cleanly(
-    built_tiny_show: Path, stop: str
+    built_tone_show: Path, stop: str
 ) -> None:
     import signal
     import sys
     import urllib.request
 
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pipeline", "serve", "--show", str(built_tiny_show),
+        [sys.executable, "-m", "pipeline", "serve", "--show", str(built_tone_show),
          "--port", "0"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )

@@ -5,42 +5,17 @@ A counting fake engine, registered like any other, proves it through the real bu
 
 from __future__ import annotations
 
-import math
-import struct
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 from pipeline.build import build_show
 from pipeline.config import load_show
-from pipeline.model import SentenceAudio, VoiceSpec
+from pipeline.model import VoiceSpec
 from pipeline.speech import ENGINES, EngineInfo, VoiceInfo
 from pipeline.speech.cache import SentenceCache, synthesize_cached
 from tests.conftest import make_show
-
-
-@dataclass
-class Counter:
-    """What the fake engine was asked to do."""
-
-    engines: int = 0
-    sentences: list[str] = field(default_factory=list)
-
-
-class ToneEngine:
-    """A 'voice' that says every sentence as a short tone, and counts."""
-
-    def __init__(self, counter: Counter) -> None:
-        counter.engines += 1
-        self.counter = counter
-
-    def synthesize(self, sentences: Sequence[str]) -> Iterator[SentenceAudio]:
-        for sentence in sentences:
-            self.counter.sentences.append(sentence)
-            samples = [int(8000 * math.sin(i * 0.1)) for i in range(2205 + 10 * len(sentence))]
-            yield SentenceAudio(sentence, struct.pack(f"<{len(samples)}h", *samples), 22050)
+from tests.fakes import Counter, ToneEngine
 
 
 @pytest.fixture
@@ -49,7 +24,7 @@ def counter(monkeypatch: pytest.MonkeyPatch) -> Counter:
     monkeypatch.setitem(ENGINES, "tone", EngineInfo(
         name="tone", summary="test tones", default_voice="a4",
         voices=lambda: [VoiceInfo("a4")], unavailable_reason=lambda spec: None,
-        create=lambda spec: ToneEngine(seen), check_voice=lambda voice: None,
+        create=lambda spec: ToneEngine(spec, seen), check_voice=lambda voice: None,
         revision=lambda spec: "tone 1",
     ))
     return seen
@@ -103,7 +78,7 @@ def test_engine_is_built_only_on_a_miss_and_duplicates_are_spoken_once(tmp_path,
 
     def factory() -> ToneEngine:
         built.append(1)
-        return ToneEngine(counter)
+        return ToneEngine(spec, counter)
 
     said = [a.text for a in synthesize_cached(["Yes.", "No.", "Yes."], spec, cache, factory)]
     assert said == ["Yes.", "No.", "Yes."]

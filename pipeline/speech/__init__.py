@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -94,7 +94,7 @@ def split_voice(voice: str) -> tuple[str, dict[str, str]]:
 
 
 def check_options(
-    engine: str, options: dict[str, str], parsers: dict[str, Callable[[str], object]]
+    engine: str, options: dict[str, str], parsers: Mapping[str, Callable[[str], object]]
 ) -> str | None:
     """An error for an unknown or malformed setting, naming the choices; else None."""
     for key, value in options.items():

@@ -113,7 +113,7 @@ def synthesize_cached(
             if on_sentence:
                 on_sentence(done, len(missing))
     for key, text in zip(keys, sentences, strict=True):
-        audio = cache.get(key, text)
-        if audio is None:  # pragma: no cover - only if the cache is deleted mid-build
+        found = cache.get(key, text)
+        if found is None:  # pragma: no cover - only if the cache is deleted mid-build
             raise RuntimeError(f"sentence cache lost {key}")
-        yield audio
+        yield found

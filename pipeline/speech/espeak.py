@@ -126,9 +126,9 @@ def languages(data_dir: Path) -> dict[str, Language]:
                               priority[0].isdigit() else 5))
         language = Language(path.name, title)
         files[path.name.lower()] = language
-        for code, priority in codes:
-            if code not in aliases or priority < aliases[code][0]:
-                aliases[code] = (priority, language)
+        for code, rank in codes:
+            if code not in aliases or rank < aliases[code][0]:
+                aliases[code] = (rank, language)
     # A language code that names no file ("en-gb") means the file that claims it
     # first: espeak_SetVoiceByName itself only knows file and voice names.
     return {**{code: lang for code, (_, lang) in aliases.items()}, **files}
