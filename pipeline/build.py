@@ -254,11 +254,12 @@ def write_feed(
 ) -> None:
     """Write feed.xml, then index.html, from the complete episode list, by atomic rename."""
     from .feed import render_feed
-    from .site import load_transcripts, render_site
+    from .site import load_chapters, load_transcripts, render_site
 
     _require_base_url(show)
     write_atomic(show.output_dir / FEED_NAME, render_feed(show, episodes, show_guid, cover))
-    page = render_site(show, episodes, cover, load_transcripts(show.output_dir, episodes))
+    page = render_site(show, episodes, cover, load_transcripts(show.output_dir, episodes),
+                       load_chapters(show.output_dir, episodes))
     write_atomic(show.output_dir / PAGE_NAME, page)
 
 

@@ -110,10 +110,11 @@ def tag_mp3(
         ID3,
         TALB,
         TCON,
-        TDRC,
+        TDAT,
         TIT2,
         TPE1,
         TRCK,
+        TYER,
         CTOCFlags,
     )
 
@@ -122,7 +123,10 @@ def tag_mp3(
     id3.add(TPE1(encoding=3, text=tags.artist))
     id3.add(TALB(encoding=3, text=tags.album))
     id3.add(TCON(encoding=3, text="Podcast"))
-    id3.add(TDRC(encoding=3, text=tags.date.strftime("%Y-%m-%d")))
+    # v2.3 has no TDRC (a v2.4 frame that eyeD3 and others skip in a v2.3 tag):
+    # the year is TYER, the day and month TDAT as DDMM
+    id3.add(TYER(encoding=3, text=f"{tags.date.year:04d}"))
+    id3.add(TDAT(encoding=3, text=f"{tags.date.day:02d}{tags.date.month:02d}"))
     if tags.track:
         id3.add(TRCK(encoding=3, text=str(tags.track)))
     if tags.description:
@@ -152,6 +156,48 @@ def tag_mp3(
         )
     # v2.3 is the version every player reads (FEED-RULES I1); it also puts the tag at byte 0
     id3.save(str(mp3), v2_version=3)
+    order_chapter_frames(mp3)
+
+
+def order_chapter_frames(mp3: Path) -> None:
+    """Rewrite the ID3v2.3 tag at the head of `mp3` with its CHAP frames in time order.
+
+    mutagen writes frames sorted by size, and ffmpeg (and the players built on it)
+    list chapters in the order their frames come. The same frames are moved, not
+    changed, so the tag keeps its size and the rewrite happens in place. CTOC goes
+    just before the chapters it lists.
+    """
+    with open(mp3, "r+b") as file:
+        header = file.read(10)
+        if len(header) < 10 or header[:3] != b"ID3" or header[3] != 3 or header[5] & 0xC0:
+            return  # not a plain v2.3 tag (no unsynchronisation, no extended header)
+        size = _syncsafe(header[6:10])
+        body = file.read(size)
+        frames, offset = [], 0
+        while offset + 10 <= len(body) and body[offset] != 0:  # a zero byte starts the padding
+            frame_size = int.from_bytes(body[offset + 4 : offset + 8], "big")
+            frames.append(body[offset : offset + 10 + frame_size])
+            offset += 10 + frame_size
+        others = [f for f in frames if f[:4] not in (b"CHAP", b"CTOC")]
+        tocs = [f for f in frames if f[:4] == b"CTOC"]
+        chapters = sorted((f for f in frames if f[:4] == b"CHAP"), key=_chapter_start)
+        file.seek(10)
+        file.write(b"".join(others + tocs + chapters))
+
+
+def _syncsafe(data: bytes) -> int:
+    """An ID3 tag size: four bytes of seven bits each.
+
+    >>> _syncsafe(bytes([0, 0, 2, 1]))
+    257
+    """
+    return (data[0] << 21) | (data[1] << 14) | (data[2] << 7) | data[3]
+
+
+def _chapter_start(frame: bytes) -> int:
+    """A CHAP frame's start time in ms: after the header and the element ID's NUL."""
+    at = frame.index(b"\0", 10) + 1
+    return int.from_bytes(frame[at : at + 4], "big")
 
 
 def mp3_duration(mp3: Path) -> float:

@@ -4,6 +4,14 @@ feedgen writes the RSS and the iTunes tags. Our own extension writes what
 feedgen cannot: the `podcast:` tags and Apple's current `itunes:explicit`
 values (true/false), which feedgen's setter refuses (FEED-RULES §1.1).
 The rule IDs in comments (B2, C7, ...) are FEED-RULES.md's; validate.py checks them.
+
+Text is written for the apps that read it. Apps render descriptions as HTML
+(RSS 2.0 lets them hold entity-encoded HTML), so a description is escaped for
+HTML (html_text) before XML escapes it again: "<tricky>" stays on screen
+instead of being eaten as a tag. Titles and names are plain text everywhere and
+keep their characters; in the bytes, "&" and "<" are written as hexadecimal
+character references, as the RSS Best Practices Profile asks (the W3C
+validator warns about a "<t" or an entity in plain text otherwise).
 """
 
 from __future__ import annotations
@@ -17,7 +25,7 @@ from typing import Any
 from .categories import parse_category
 from .config import Show
 from .model import Episode
-from .standards import DESCRIPTION_BYTES, ITUNES_NS, PODCAST_NS, TITLE_CHARS
+from .standards import DC_NS, DESCRIPTION_BYTES, ITUNES_NS, PODCAST_NS, TITLE_CHARS
 
 # The Podcast Namespace's own UUIDv5 namespace for podcast:guid (guid.md)
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
@@ -45,6 +53,39 @@ def clean_text(text: str) -> str:
     'Tom & Jerry'
     """
     return _NOT_XML.sub("", text).strip()
+
+
+def html_text(text: str) -> str:
+    """Plain text as HTML that shows exactly that text: `&`, `<`, `>` as decimal references.
+
+    Decimal, not named: gPodder (and podcastparser's remove_html_tags) turns an
+    HTML description into text with a regex that decodes `&#60;` first but reads
+    `&gt; 3;` as one unknown entity and drops it.
+
+    >>> html_text("punctuation & other <tricky> bits")
+    'punctuation &#38; other &#60;tricky&#62; bits'
+    """
+    return text.replace("&", "&#38;").replace("<", "&#60;").replace(">", "&#62;")
+
+
+def description_html(text: str, limit: int = DESCRIPTION_BYTES) -> str:
+    """A description as HTML (see html_text), cut at a word so that it fits `limit` bytes.
+
+    >>> description_html("a & b & c", 14)
+    'a &#38; b…'
+    """
+    if len(html_text(text).encode("utf-8")) > limit:
+        text = _cut(text, lambda s: len(html_text(s).encode("utf-8")) <= limit)
+    return html_text(text)
+
+
+def hex_references(data: bytes) -> bytes:
+    """The serialised feed with `&` and `<` as hex character references (same XML).
+
+    >>> hex_references(b"<title>Tom &amp; Jerry &lt;3</title>")
+    b'<title>Tom &#x26; Jerry &#x3C;3</title>'
+    """
+    return data.replace(b"&amp;", b"&#x26;").replace(b"&lt;", b"&#x3C;")
 
 
 def truncate_chars(text: str, limit: int) -> str:
@@ -98,9 +139,10 @@ def _extension_classes() -> tuple[type, type]:  # feedgen is imported only when 
             self.owner_email: str | None = None
             self.author: str | None = None
             self.medium: str = "podcast"
+            self.dc = False  # items carry dc:creator: declare dc once, on the root
 
         def extend_ns(self) -> dict[str, str]:
-            return {"podcast": PODCAST_NS}
+            return {"podcast": PODCAST_NS, **({"dc": DC_NS} if self.dc else {})}
 
         def extend_rss(self, rss: Any) -> Any:
             channel = rss[0]
@@ -128,14 +170,20 @@ def _extension_classes() -> tuple[type, type]:  # feedgen is imported only when 
             self.explicit: bool = False
             self.transcripts: list[tuple[str, str]] = []
             self.chapters: str | None = None
+            self.creator: str | None = None
 
         def extend_rss(self, item: Any) -> Any:
+            if self.creator:
+                # readers (newsboat, feedparser) show the item's author from here
+                # when there is no e-mail for <author>; never both (W3C warns)
+                xml_elem(f"{{{DC_NS}}}creator", item).text = self.creator
             xml_elem(f"{{{ITUNES_NS}}}explicit", item).text = "true" if self.explicit else "false"
             for url, mime in self.transcripts:
                 element = xml_elem(f"{{{PODCAST_NS}}}transcript", item)
                 element.set("url", url)
                 element.set("type", mime)
-                # no rel="captions": our cues are whole sentences, too long to show as captions
+                # no rel="captions": our captions are 2 lines of 42 (SPEC §5), and
+                # FEED-RULES E5 (validate) holds captions to 32 characters a line
             if self.chapters:
                 element = xml_elem(f"{{{PODCAST_NS}}}chapters", item)
                 element.set("url", self.chapters)
@@ -170,7 +218,7 @@ def render_feed(
 
     title = truncate_chars(clean_text(settings.title), TITLE_CHARS)
     author = truncate_chars(clean_text(settings.author), TITLE_CHARS)
-    description = truncate_bytes(clean_text(settings.description) or title)
+    description = description_html(clean_text(settings.description) or title)
     fg.title(title)
     fg.description(description)
     # feedgen's <link> is the href of the LAST link() call (FEED-RULES §1.4): self first
@@ -196,6 +244,7 @@ def render_feed(
     fg.pci.locked = "no"
     fg.pci.owner_email = settings.email or None
     fg.pci.author = truncate_chars(author, PERSON_CHARS) or None
+    fg.pci.dc = not settings.email  # then each item names its author in dc:creator
 
     newest_first = sorted(episodes, key=lambda e: (e.published, e.slug), reverse=True)
     # feedgen stamps now() unless told; the newest episode's date keeps bytes stable (A12)
@@ -206,15 +255,23 @@ def render_feed(
         episode_title = truncate_chars(clean_text(episode.title), TITLE_CHARS) or episode.slug
         fe.guid(episode.guid, permalink=False)
         fe.title(episode_title)
-        fe.description(truncate_bytes(clean_text(episode.description) or episode_title))
+        fe.description(description_html(clean_text(episode.description) or episode_title))
         # the episode's place on index.html, which is published at base_url
         fe.link(href=f"{base}#{episode.slug}")
         fe.published(episode.published)
         # exact bytes of the final, tagged file, as a string: feedgen writes None otherwise
         fe.enclosure(base + episode.audio, str(episode.size), "audio/mpeg")
         fe.podcast.itunes_duration(str(round(episode.duration)))
-        fe.podcast.itunes_author(truncate_chars(clean_text(episode.author), TITLE_CHARS)
-                                 or author or title)
+        episode_author = (truncate_chars(clean_text(episode.author), TITLE_CHARS)
+                          or author or title)
+        fe.podcast.itunes_author(episode_author)
+        # the item author the RSS way: "email (Name)"; without an e-mail, dc:creator
+        if settings.email:
+            # feedgen writes "email (name)"; a ")" in the name would end it early
+            name = episode_author.replace("(", "[").replace(")", "]")
+            fe.author(name=name, email=settings.email, replace=True)
+        else:
+            fe.pci.creator = episode_author
         fe.podcast.itunes_episode_type("full")
         if episode.number:
             fe.podcast.itunes_episode(episode.number)
@@ -229,7 +286,8 @@ def render_feed(
                                                          key=_transcript_order)
         ]
         fe.pci.chapters = base + episode.chapters if episode.chapters else None
-    data: bytes = fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+    data: bytes = hex_references(
+        fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True))
     if cover and b"<itunes:image " not in data:
         # feedgen drops channel artwork silently on a URL it dislikes (FEED-RULES §1.2)
         raise ValueError(f"feedgen dropped the channel itunes:image for {base + cover!r}")

@@ -13,11 +13,18 @@ the LAN that knows this machine as 192.168.x.y), every occurrence of base_url in
 the text files that carry URLs (feed.xml, index.html, JSON chapters) is replaced
 by the address that client used, taken from its Host header, so the enclosures
 it downloads point back at this server. Audio and images are never touched.
+
+Browser-based apps and the Podcast Index tools read the feed from another
+origin, so every answer carries CORS headers (any origin, no credentials) and
+OPTIONS answers a preflight. Text (the feed, the page, transcripts) is gzipped
+for a client that asks; audio and images never are, so byte ranges always
+address the bytes on disk (FEED-RULES J6). A gzipped answer has its own ETag.
 """
 
 from __future__ import annotations
 
 import email.utils
+import gzip
 import hashlib
 import logging
 import mimetypes
@@ -63,8 +70,14 @@ CHAPTERS_TYPE = "application/json+chapters"  # Podcast Namespace, FEED-RULES E3
 
 # Text that may name base_url; everything else is sent exactly as built.
 REWRITTEN_SUFFIXES = frozenset({".xml", ".rss", ".html", ".htm", ".json"})
-# Browser players fetch these cross-origin (FEED-RULES E6).
-CORS_SUFFIXES = frozenset({".vtt", ".srt", ".json"})
+# Text worth compressing; everything else (audio, images) is sent as it is on disk.
+GZIP_SUFFIXES = frozenset({".xml", ".rss", ".html", ".htm", ".json", ".vtt", ".srt", ".txt",
+                           ".css", ".js"})
+ALLOWED_METHODS = "GET, HEAD, OPTIONS"
+# What a browser app may send (Range for players, validators for polling) and read.
+CORS_REQUEST_HEADERS = "Range, If-Range, If-None-Match, If-Modified-Since"
+CORS_EXPOSED_HEADERS = ("Accept-Ranges, Content-Encoding, Content-Length, Content-Range, ETag, "
+                        "Last-Modified")
 
 CHUNK = 64 * 1024
 # A Host header is echoed into feed URLs, so accept only a host[:port] shape.
@@ -126,6 +139,8 @@ class _Resource:
     etag: str
     body: bytes | None  # the bytes to send when they differ from the file's
     varies_by_host: bool  # a text file whose URLs follow the Host header
+    compressible: bool = False  # its answer depends on Accept-Encoding (Vary)
+    encoding: str | None = None  # "gzip" when body is the gzipped file
 
 
 class OutputServer(ThreadingHTTPServer):
@@ -176,6 +191,17 @@ class OutputHandler(BaseHTTPRequestHandler):
 
     def do_HEAD(self) -> None:  # noqa: N802
         self._respond(send_body=False)
+
+    def do_OPTIONS(self) -> None:  # noqa: N802
+        """A CORS preflight (or a plain OPTIONS): which methods and headers are allowed."""
+        self.send_response(HTTPStatus.NO_CONTENT)
+        self.send_header("Allow", ALLOWED_METHODS)
+        self._cors_headers()
+        self.send_header("Access-Control-Allow-Methods", ALLOWED_METHODS)
+        self.send_header("Access-Control-Allow-Headers", CORS_REQUEST_HEADERS)
+        self.send_header("Access-Control-Max-Age", "86400")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
     # -- request -> file ---------------------------------------------------
 
@@ -239,15 +265,44 @@ class OutputHandler(BaseHTTPRequestHandler):
         if not stat.S_ISREG(info.st_mode):
             return None
         base_url = self.server.base_url
-        varies = bool(base_url) and path.suffix.lower() in REWRITTEN_SUFFIXES
+        suffix = path.suffix.lower()
+        varies = bool(base_url) and suffix in REWRITTEN_SUFFIXES
+        compressible = suffix in GZIP_SUFFIXES
         served_url = self._served_url()
+        body: bytes | None = None
         if varies and base_url and served_url != base_url:
             body = file.read().replace(base_url.encode(), served_url.encode())
             # The ETag must change with the bytes, so hash what is actually sent.
             etag = f'"{hashlib.sha256(body).hexdigest()[:32]}"'
-            return _Resource(path, len(body), info.st_mtime, etag, body, varies)
-        etag = f'"{info.st_size:x}-{info.st_mtime_ns:x}"'
-        return _Resource(path, info.st_size, info.st_mtime, etag, None, varies)
+        else:
+            etag = f'"{info.st_size:x}-{info.st_mtime_ns:x}"'
+        # A Range asks for bytes of the file: answer it from the identity bytes.
+        if compressible and self._accepts_gzip() and not self.headers.get("Range"):
+            # mtime=0: the same file always gzips to the same bytes (and ETag)
+            body = gzip.compress(body if body is not None else file.read(), mtime=0)
+            return _Resource(path, len(body), info.st_mtime, etag[:-1] + '-gzip"', body, varies,
+                             compressible, "gzip")
+        size = len(body) if body is not None else info.st_size
+        return _Resource(path, size, info.st_mtime, etag, body, varies, compressible)
+
+    def _accepts_gzip(self) -> bool:
+        """Accept-Encoding names gzip (or *) with a q-value above 0 (RFC 9110 §12.5.3)."""
+        accepted: dict[str, float] = {}
+        for item in (self.headers.get("Accept-Encoding") or "").split(","):
+            coding, _, params = item.strip().lower().partition(";")
+            quality = 1.0
+            match = re.search(r"q\s*=\s*([0-9.]+)", params)
+            if match:
+                try:
+                    quality = float(match.group(1))
+                except ValueError:
+                    quality = 0.0
+            if coding:
+                accepted[coding.strip()] = quality
+        for name in ("gzip", "x-gzip", "*"):
+            if name in accepted:
+                return accepted[name] > 0
+        return False
 
     def _served_url(self) -> str:
         """The base URL this client used to reach us (from Host), ending in '/'."""
@@ -284,6 +339,8 @@ class OutputHandler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", content_type(res.path))
         self.send_header("Content-Length", str(length))
+        if res.encoding:
+            self.send_header("Content-Encoding", res.encoding)
         if status == HTTPStatus.PARTIAL_CONTENT:
             self.send_header("Content-Range", f"bytes {first}-{last}/{res.size}")
         self._common_headers(res, last_modified)
@@ -308,10 +365,16 @@ class OutputHandler(BaseHTTPRequestHandler):
         # A preview changes with every build: let apps cache, but revalidate.
         self.send_header("Cache-Control", "no-cache")
         self.send_header("X-Content-Type-Options", "nosniff")
-        if res.path.suffix.lower() in CORS_SUFFIXES:
-            self.send_header("Access-Control-Allow-Origin", "*")
-        if res.varies_by_host:
-            self.send_header("Vary", "Host")
+        self._cors_headers()
+        vary = [name for name, on in (("Host", res.varies_by_host),
+                                      ("Accept-Encoding", res.compressible)) if on]
+        if vary:
+            self.send_header("Vary", ", ".join(vary))
+
+    def _cors_headers(self) -> None:
+        """Any origin may read what we serve; no credentials (FEED-RULES E6)."""
+        self.send_header("Access-Control-Allow-Origin", "*")
+        self.send_header("Access-Control-Expose-Headers", CORS_EXPOSED_HEADERS)
 
     def _not_modified(self, res: _Resource) -> bool:
         """RFC 9110 §13.2.2: If-None-Match decides when present, else If-Modified-Since."""
@@ -340,6 +403,7 @@ class OutputHandler(BaseHTTPRequestHandler):
         self.send_response(status)
         self.send_header("Content-Type", "text/plain; charset=utf-8")
         self.send_header("Content-Length", str(len(body)))
+        self._cors_headers()
         self.end_headers()
         if send_body:
             self.wfile.write(body)

@@ -1,17 +1,22 @@
 """output/index.html from the same Episode list as the feed.
 
-One self-contained page: inline CSS, a few lines of inline JS (copy the feed
-URL, click a transcript line to jump there), no fonts, scripts or styles from
-anywhere else. Every link is relative, so the page works from file:// and
+One self-contained page: inline CSS and inline JS, no fonts, scripts or styles
+from anywhere else. Every link is relative, so the page works from file:// and
 from any base URL; only the feed URL it shows for subscribing is absolute.
+
+The page listens along: under each player, the transcript follows the audio
+(the sentence being read is highlighted), a click on a sentence or a chapter
+seeks there, and a control sets the playback speed. Without JS the page still
+shows every sentence with its time and every chapter.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from html import escape
+from html import escape, unescape
 from pathlib import Path
 
 from .config import Show
@@ -19,11 +24,15 @@ from .model import Episode
 
 # (start in seconds, the sentence as written)
 TranscriptLine = tuple[float, str]
+# (start in seconds, the chapter's title)
+ChapterLine = tuple[float, str]
+SPEEDS = (0.75, 1.0, 1.25, 1.5, 1.75, 2.0)
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
            "September", "October", "November", "December")
 _TIMING = re.compile(r"^(\d{2,}):(\d{2}):(\d{2})[.,](\d{3}) --> ")
-_VOICE = re.compile(r"</?v(?:\s[^>]*)?>")
+_TAG = re.compile(r"<[^>]*>")  # WebVTT cue tags: <v Joe>, <i>, <c.x>, timestamps
+_PART = re.compile(r"^(\d+)\.\d+$")  # transcript.cue_id of one part of a split sentence
 
 _CSS = """
 :root{color-scheme:light dark;--bg:#f7f5f0;--fg:#1d1c1a;--muted:#5f5a52;--card:#fff;
@@ -58,9 +67,22 @@ audio{width:100%;margin:.6rem 0 .2rem}
 .files{font-size:.9rem;color:var(--muted);margin:.2rem 0 .4rem}
 details{margin-top:.4rem}
 summary{cursor:pointer;color:var(--accent)}
-.transcript p{margin:.45rem 0}
-.transcript time{color:var(--muted);font-size:.82rem;font-variant-numeric:tabular-nums;
-margin-right:.5rem;cursor:pointer}
+.controls{display:flex;gap:1rem;align-items:center;flex-wrap:wrap;font-size:.9rem;
+color:var(--muted)}
+.controls select{font:inherit;padding:.15rem .3rem;border-radius:.3rem;
+border:1px solid var(--line);background:var(--bg);color:var(--fg)}
+.chapters{list-style:none;padding:0;margin:.5rem 0}
+.chapters li{margin:.1rem 0}
+.chapters button{border:0;padding:.15rem .4rem;color:var(--fg);text-align:left;width:100%}
+.chapters button.now{background:var(--line)}
+.chapters time,.transcript time{color:var(--muted);font-size:.82rem;
+font-variant-numeric:tabular-nums;margin-right:.5rem}
+.lines{max-height:22rem;overflow-y:auto;padding-right:.3rem}
+.transcript p{margin:.15rem 0;padding:.15rem .4rem;border-radius:.3rem}
+.transcript .js p{cursor:pointer}
+.transcript .js p:hover{background:var(--line)}
+.transcript p.now{background:var(--accent);color:var(--bg)}
+.transcript p.now time{color:inherit}
 footer{color:var(--muted);font-size:.88rem;text-align:center;padding:1rem 0 2rem}
 @media (max-width:40rem){header.show{flex-direction:column;align-items:center;
 text-align:center}header.show img{width:70vw;height:70vw;max-width:18rem;max-height:18rem}
@@ -75,10 +97,38 @@ if(b&&u){b.hidden=false;b.addEventListener('click',function(){
 function done(){b.textContent='Copied';setTimeout(function(){b.textContent='Copy';},1500);}
 if(navigator.clipboard&&window.isSecureContext){navigator.clipboard.writeText(u.value).then(done);}
 else{u.select();document.execCommand('copy');done();}});}
-document.querySelectorAll('.transcript time[data-start]').forEach(function(t){
-t.addEventListener('click',function(){
-var a=t.closest('article').querySelector('audio');
-a.currentTime=parseFloat(t.dataset.start);a.play();});});
+function starts(list){return Array.prototype.map.call(list,function(e){
+return parseFloat(e.dataset.start);});}
+function find(times,t){var lo=0,hi=times.length-1,at=-1;
+while(lo<=hi){var mid=(lo+hi)>>1;if(times[mid]<=t+0.05){at=mid;lo=mid+1;}else{hi=mid-1;}}
+return at;}
+document.querySelectorAll('article').forEach(function(art){
+var a=art.querySelector('audio');if(!a)return;
+var lines=art.querySelectorAll('.transcript p[data-start]'),
+marks=art.querySelectorAll('.chapters button[data-start]'),
+box=art.querySelector('.lines'),speed=art.querySelector('select.speed'),
+lt=starts(lines),mt=starts(marks),cur=-1,curMark=-1;
+if(box)box.classList.add('js');
+function seek(t){a.currentTime=t;var p=a.play();if(p&&p.catch)p.catch(function(){});show();}
+function show(){var t=a.currentTime,i=find(lt,t),m=find(mt,t);
+if(i!==cur){if(cur>=0){lines[cur].classList.remove('now');lines[cur].removeAttribute('aria-current');}
+cur=i;if(i>=0){var e=lines[i];e.classList.add('now');e.setAttribute('aria-current','true');
+if(box&&box.offsetParent){var top=e.offsetTop-box.offsetTop;
+if(top<box.scrollTop||top+e.offsetHeight>box.scrollTop+box.clientHeight){
+box.scrollTop=top-box.clientHeight/3;}}}}
+if(m!==curMark){if(curMark>=0)marks[curMark].classList.remove('now');curMark=m;
+if(m>=0)marks[m].classList.add('now');}}
+['timeupdate','seeked','play','loadedmetadata'].forEach(function(n){a.addEventListener(n,show);});
+lines.forEach(function(e){e.tabIndex=0;e.setAttribute('role','button');
+e.addEventListener('click',function(){seek(parseFloat(e.dataset.start));});
+e.addEventListener('keydown',function(k){if(k.key==='Enter'||k.key===' '){k.preventDefault();
+seek(parseFloat(e.dataset.start));}});});
+marks.forEach(function(e){e.addEventListener('click',function(){
+seek(parseFloat(e.dataset.start));});});
+if(speed){speed.parentNode.hidden=false;speed.addEventListener('change',function(){
+a.playbackRate=parseFloat(speed.value);});
+a.addEventListener('ratechange',function(){speed.value=String(a.playbackRate);});}
+});
 })();
 """
 
@@ -88,6 +138,7 @@ def render_site(
     episodes: Sequence[Episode],
     cover: str | None = None,
     transcripts: Mapping[str, Sequence[TranscriptLine]] | None = None,
+    chapters: Mapping[str, Sequence[ChapterLine]] | None = None,
 ) -> bytes:
     """index.html's bytes: show header, how to subscribe, every episode newest first."""
     settings = show.podcast
@@ -139,8 +190,10 @@ def render_site(
         "</section>",
     ]
     lines_by_slug = transcripts or {}
+    marks_by_slug = chapters or {}
     for episode in newest_first:
-        parts += _episode_html(episode, lines_by_slug.get(episode.slug, ()))
+        parts += _episode_html(episode, lines_by_slug.get(episode.slug, ()),
+                               marks_by_slug.get(episode.slug, ()))
     if not newest_first:
         parts.append("<p>No episodes yet.</p>")
     parts += [
@@ -155,7 +208,9 @@ def render_site(
     return "\n".join(parts).encode("utf-8")
 
 
-def _episode_html(episode: Episode, lines: Sequence[TranscriptLine]) -> list[str]:
+def _episode_html(
+    episode: Episode, lines: Sequence[TranscriptLine], chapters: Sequence[ChapterLine] = ()
+) -> list[str]:
     slug = escape(episode.slug)
     meta = [
         f'<time datetime="{episode.published.date().isoformat()}">'
@@ -181,14 +236,35 @@ def _episode_html(episode: Episode, lines: Sequence[TranscriptLine]) -> list[str
         )
         + "</p>",
     ]
+    # hidden until the script can make it work
+    options = "".join(
+        f'<option value="{speed:g}"{" selected" if speed == 1.0 else ""}>{speed:g}×</option>'
+        for speed in SPEEDS
+    )
+    out.append(f'<div class="controls"><label hidden>Speed <select class="speed" '
+               f'aria-label="Playback speed of {escape(episode.title)}">{options}</select>'
+               "</label></div>")
+    if len(chapters) > 1:
+        out.append("<details open>")
+        out.append("<summary>Chapters</summary>")
+        out.append('<ol class="chapters">')
+        for start, title in chapters:
+            out.append(
+                f'<li><button type="button" data-start="{start:.3f}" dir="auto">'
+                f"<time>{format_clock(start)}</time>{escape(title)}</button></li>"
+            )
+        out.append("</ol>")
+        out.append("</details>")
     if lines:
-        out.append('<details class="transcript">')
+        out.append('<details class="transcript" open>')
         out.append("<summary>Transcript</summary>")
+        out.append('<div class="lines">')
         for start, text in lines:
             out.append(
-                f'<p dir="auto"><time data-start="{start:.3f}">{format_clock(start)}</time>'
+                f'<p dir="auto" data-start="{start:.3f}"><time>{format_clock(start)}</time>'
                 f"{escape(text)}</p>"
             )
+        out.append("</div>")
         out.append("</details>")
     out.append("</article>")
     return out
@@ -212,23 +288,49 @@ def load_transcripts(
     return found
 
 
-def parse_vtt(text: str) -> list[TranscriptLine]:
-    """WebVTT -> (start, text) per cue; voice tags dropped, cue lines joined.
+def load_chapters(output_dir: Path, episodes: Sequence[Episode]) -> dict[str, list[ChapterLine]]:
+    """Each episode's chapters (start, title), read from its JSON chapters under output/."""
+    found: dict[str, list[ChapterLine]] = {}
+    for episode in episodes:
+        path = output_dir / episode.chapters if episode.chapters else None
+        if path is None or not path.is_file():
+            continue
+        try:
+            body = json.loads(path.read_text(encoding="utf-8"))
+            found[episode.slug] = [(float(c["startTime"]), str(c.get("title") or ""))
+                                   for c in body["chapters"]]
+        except (ValueError, KeyError, TypeError):
+            continue  # a page without chapters beats no page; validate names the file
+    return found
 
-    >>> parse_vtt("WEBVTT\\n\\n00:00:01.500 --> 00:00:02.000\\n<v Joe>Hello there.\\n")
-    [(1.5, 'Hello there.')]
+
+def parse_vtt(text: str) -> list[TranscriptLine]:
+    """WebVTT -> (start, text) per sentence: cue tags dropped, character references decoded.
+
+    The parts of a sentence that transcript.py split into captions (cue ids
+    "7.1", "7.2", ...) are joined again into one line that starts with the first.
+
+    >>> parse_vtt("WEBVTT\\n\\n1\\n00:00:01.500 --> 00:00:02.000\\n<v Joe>3 &lt; 5 &amp; 6.\\n")
+    [(1.5, '3 < 5 & 6.')]
     """
     lines: list[TranscriptLine] = []
+    last_sentence: str | None = None
     for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n")):
         rows = block.strip("\n").split("\n")
         for i, row in enumerate(rows):
             match = _TIMING.match(row)
-            if match:
-                h, m, s, ms = (int(g) for g in match.groups())
-                words = " ".join(_VOICE.sub("", r).strip() for r in rows[i + 1:]).strip()
-                if words:
-                    lines.append((h * 3600 + m * 60 + s + ms / 1000, words))
-                break
+            if not match:
+                continue
+            h, m, s, ms = (int(g) for g in match.groups())
+            words = unescape(" ".join(_TAG.sub("", r).strip() for r in rows[i + 1:]).strip())
+            part = _PART.match(rows[i - 1].strip()) if i > 0 else None
+            sentence = part.group(1) if part else None
+            if words and sentence is not None and sentence == last_sentence and lines:
+                lines[-1] = (lines[-1][0], f"{lines[-1][1]} {words}")
+            elif words:
+                lines.append((h * 3600 + m * 60 + s + ms / 1000, words))
+            last_sentence = sentence
+            break
     return lines
 
 

@@ -10,6 +10,7 @@ ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
+DC_NS = "http://purl.org/dc/elements/1.1/"
 
 TITLE_CHARS = 255  # Apple: titles and names (A8, B1, C1)
 DESCRIPTION_BYTES = 4000  # Apple: channel and item descriptions, in UTF-8 bytes (B2, C10)

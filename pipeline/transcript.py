@@ -1,15 +1,66 @@
-"""WebVTT, SRT and Podcast Namespace JSON chapters from timings; pure formatting."""
+"""WebVTT, SRT and Podcast Namespace JSON chapters from timings; pure formatting.
+
+A cue comes in per sentence (audio.assemble times each one from synthesis). A
+sentence too long for a caption is split here, at clause boundaries, into cues
+of at most CAPTION_LINES lines of CAPTION_WIDTH characters: the first part keeps
+the sentence's start, the last its end, and the parts between are timed in
+proportion to their speech sounds. VTT and SRT get the same cues and times.
+"""
 
 from __future__ import annotations
 
 import json
+import re
 import textwrap
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from .model import ChapterMark, Cue
 
-VTT_LINE = 65  # FEED-RULES E4: lines of at most 65 characters
-SRT_LINE = 32  # FEED-RULES E5: at most 32 characters a line (see render_srt on line counts)
+CAPTION_WIDTH = 42  # SPEC §5: at most 2 lines of 42 characters, the broadcast caption size
+CAPTION_LINES = 2  # Podcast Namespace transcripts guidance: at most two lines a caption
+
+# What a clause may end with, strongest first: a break after it costs this much.
+_SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
+_CLAUSE_END = re.compile(r"[;:—–][\"'”’)\]]*$")
+_COMMA_END = re.compile(r",[\"'”’)\]]*$")
+_DASHES = frozenset({"—", "–", "-", "--"})
+_INNER_DASH = re.compile(r"(?<=[—–])(?=\w)")  # "that—it": a clause may end at the dash
+# English words that open a clause (break before them) or a phrase; in other
+# languages captions are cut at punctuation only.
+_CLAUSE_WORDS = frozenset({
+    "and", "but", "or", "nor", "so", "yet", "because", "which", "who", "whom", "whose", "that",
+    "when", "whenever", "while", "where", "whereas", "although", "though", "if", "unless",
+    "until", "since", "after", "before", "as", "than",
+})
+_PHRASE_WORDS = frozenset({
+    "of", "in", "on", "at", "to", "for", "with", "from", "by", "about", "into", "onto",
+    "through", "over", "under", "between", "without", "within", "against", "during", "like",
+    "the", "a", "an",
+})
+_BREAK_COST = {"sentence": 0.0, "clause": 1.0, "comma": 2.0, "conjunction": 5.0,
+               "phrase": 12.0, "word": 20.0}
+_CUE_COST = 8.0  # each extra cue costs this: fewer, fuller captions read better
+_SHORT_CUE = 18  # a caption shorter than this many characters is a flash on screen
+_PAUSE_SOUNDS = {"sentence": 4, "clause": 3, "comma": 2}  # the voice pauses at punctuation
+
+# SRT players read tags in the text: ffmpeg's decoder (mpv and others) renders
+# <b>, <i>, <font> and drops any other <word> altogether, and "{\an8}" is an ASS
+# override. A word joiner (invisible) after the "<" or "{" keeps them as written.
+_SRT_MARKUP = re.compile(r"<(?=[/!?A-Za-z])|\{(?=\\)")
+WORD_JOINER = "\u2060"
+
+
+@dataclass(frozen=True)
+class Caption:
+    """One cue as written to the files: its place in the sentence list and its lines."""
+
+    start: float
+    end: float
+    lines: tuple[str, ...]
+    sentence: int  # 1-based number of the sentence (cue) it comes from
+    part: int  # 1-based part of that sentence; 1 of 1 when it was not split
+    parts: int
 
 
 def _clock(seconds: float, separator: str) -> str:
@@ -31,34 +82,197 @@ def wrap(text: str, width: int) -> list[str]:
     >>> wrap("The film opens at dawn and nobody speaks.", 20)
     ['The film opens at', 'dawn and nobody', 'speaks.']
     """
-    # "-->" would end a cue's timing line early in both formats
-    text = " ".join(text.replace("-->", "->").split())
+    text = " ".join(text.split())
     # a word longer than the line stays whole: a broken URL is worse than a long line
     return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False) or [""]
 
 
+def _break_kind(word: str, following: str | None) -> str:
+    """How good a caption break after `word` (followed by `following`) is."""
+    if _SENTENCE_END.search(word):
+        return "sentence"
+    if _CLAUSE_END.search(word) or word in _DASHES:
+        return "clause"
+    if following in _DASHES or (following or "").startswith(("(", "[")):
+        return "clause"  # break before a spaced dash or an aside: "the ending (which"
+    if _COMMA_END.search(word):
+        return "comma"
+    bare = (following or "").lower().strip("\"'“‘")
+    if bare in _CLAUSE_WORDS:
+        return "conjunction"
+    if bare in _PHRASE_WORDS:
+        return "phrase"
+    return "word"
+
+
+def _tokens(text: str) -> list[tuple[str, bool]]:
+    """Words, with a dash inside a word ("that—it") as a place to break: (token, glued).
+
+    `glued` says the token follows the one before it without a space.
+    """
+    out: list[tuple[str, bool]] = []
+    for word in text.split():
+        parts = [p for p in _INNER_DASH.split(word) if p]
+        out += [(part, i > 0) for i, part in enumerate(parts)]
+    return out
+
+
+def _join(tokens: Sequence[tuple[str, bool]]) -> str:
+    return "".join(("" if glued or i == 0 else " ") + t for i, (t, glued) in enumerate(tokens))
+
+
+def _lines(tokens: Sequence[tuple[str, bool]], width: int, lines: int) -> list[str]:
+    """A piece as lines of at most `width`: two balanced lines cut at the best break.
+
+    >>> _lines(_tokens("It’s the movie equivalent of the slow realization"), 42, 2)
+    ['It’s the movie equivalent', 'of the slow realization']
+    """
+    text = _join(tokens)
+    greedy = wrap(text, width)
+    if len(greedy) != 2 or lines < 2:
+        return greedy
+    best: tuple[float, int] | None = None
+    for cut in range(1, len(tokens)):
+        first, second = _join(tokens[:cut]), _join(tokens[cut:])
+        if len(first) > width or len(second) > width:
+            continue
+        kind = _break_kind(tokens[cut - 1][0], tokens[cut][0])
+        cost = _BREAK_COST[kind] + abs(len(first) - len(second)) / 4
+        if best is None or cost < best[0]:
+            best = (cost, cut)
+    if best is None:
+        return greedy
+    return [_join(tokens[: best[1]]), _join(tokens[best[1]:])]
+
+
+def split_text(
+    text: str, width: int = CAPTION_WIDTH, lines: int = CAPTION_LINES
+) -> list[list[str]]:
+    """`text` as caption pieces, each a list of at most `lines` lines of `width`, cut at clauses.
+
+    The pieces hold every word in order. A dynamic programme picks the cuts with
+    the least cost: each piece costs _CUE_COST, plus how weak its cut is
+    (after a full stop is free, mid-phrase is dear), plus a penalty for a piece
+    so short that it would flash by.
+
+    >>> split_text("She came home late, and the house was dark; nobody had waited up for her "
+    ...            "that night, or any night since the winter began.")
+    [['She came home late,', 'and the house was dark;'], \
+['nobody had waited up for her that night,', 'or any night since the winter began.']]
+    """
+    tokens = _tokens(text)
+    if len(wrap(text, width)) <= lines or len(tokens) < 2:
+        return [_lines(tokens, width, lines)]
+    n = len(tokens)
+    kinds = [_break_kind(tokens[i][0], tokens[i + 1][0] if i + 1 < n else None)
+             for i in range(n)]
+    limit = width * lines
+    best: list[float] = [0.0] + [float("inf")] * n
+    cut_from: list[int] = [0] * (n + 1)
+    for end in range(1, n + 1):
+        for begin in range(end - 1, -1, -1):
+            piece = _join(tokens[begin:end])
+            if begin < end - 1 and (len(piece) > limit or len(wrap(piece, width)) > lines):
+                break  # a longer piece only gets longer
+            cost = best[begin] + _CUE_COST + max(0, _SHORT_CUE - len(piece)) * 0.5
+            if end < n:
+                cost += _BREAK_COST[kinds[end - 1]]
+            if cost < best[end]:
+                best[end], cut_from[end] = cost, begin
+    pieces: list[list[str]] = []
+    end = n
+    while end > 0:
+        begin = cut_from[end]
+        pieces.append(_lines(tokens[begin:end], width, lines))
+        end = begin
+    return pieces[::-1]
+
+
+def speech_sounds(text: str) -> int:
+    """About how many sounds the voice makes for `text`: letters, digits as words, pauses.
+
+    >>> speech_sounds("It cost 12 euros,")
+    19
+    """
+    letters = sum(ch.isalpha() for ch in text)
+    digits = sum(ch.isdigit() for ch in text)  # "12" is said as "twelve"
+    words = text.split()
+    last = words[-1] if words else ""
+    pause = _PAUSE_SOUNDS.get(_break_kind(last, None), 0)
+    return letters + 3 * digits + pause or 1
+
+
+def captions(
+    cues: Sequence[Cue], width: int = CAPTION_WIDTH, lines: int = CAPTION_LINES
+) -> list[Caption]:
+    """The cues as captions: every cue split to fit, each part timed within its sentence.
+
+    Works on any cue list (the spoken intro's cues too): only text and times are read.
+    """
+    out: list[Caption] = []
+    for number, cue in enumerate(cues, start=1):
+        pieces = split_text(cue.text, width, lines)
+        weights = [speech_sounds(" ".join(p)) for p in pieces]
+        total = sum(weights)
+        span = max(0.0, cue.end - cue.start)
+        start, done = cue.start, 0
+        for part, (piece, weight) in enumerate(zip(pieces, weights, strict=True), start=1):
+            done += weight
+            # whole milliseconds, so that VTT and SRT and every re-read agree exactly
+            end = cue.end if part == len(pieces) else round(cue.start + span * done / total, 3)
+            out.append(Caption(start, end, tuple(piece), number, part, len(pieces)))
+            start = end
+    return out
+
+
+def escape_vtt(text: str) -> str:
+    """Cue text as WebVTT needs it: `&`, `<` and `>` as character references.
+
+    >>> escape_vtt("3 < 5 & 5 > 3")
+    '3 &lt; 5 &amp; 5 &gt; 3'
+    """
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _srt_line(text: str) -> str:
+    """SRT has no escapes: keep the text as written, but never as markup or a timing line.
+
+    >>> _srt_line("a --> b <i>c</i>") == "a -> b <" + WORD_JOINER + "i>c<" + WORD_JOINER + "/i>"
+    True
+    """
+    return _SRT_MARKUP.sub(lambda m: m.group(0) + WORD_JOINER, text.replace("-->", "->"))
+
+
+def cue_id(caption: Caption) -> str:
+    """The VTT cue identifier: the sentence number, and the part when it was split.
+
+    site.parse_vtt joins the parts of one sentence again by it.
+    """
+    if caption.parts == 1:
+        return str(caption.sentence)
+    return f"{caption.sentence}.{caption.part}"
+
+
 def render_vtt(cues: Sequence[Cue], speaker: str | None = None) -> str:
-    """A WebVTT transcript, one cue per sentence, lines of at most 65 characters."""
+    """A WebVTT transcript: caption-sized cues, text escaped, identifiers by sentence."""
     lines = ["WEBVTT", ""]
-    for cue in cues:
-        voice = f"<v {speaker}>" if speaker else ""
-        text = wrap(cue.text, VTT_LINE - len(voice))
-        lines += [f"{_clock(cue.start, '.')} --> {_clock(cue.end, '.')}", voice + text[0]]
-        lines += text[1:] + [""]
+    voice = f"<v {escape_vtt(speaker)}>" if speaker else ""
+    for caption in captions(cues):
+        lines += [
+            cue_id(caption),
+            f"{_clock(caption.start, '.')} --> {_clock(caption.end, '.')}",
+            voice + escape_vtt(caption.lines[0]),
+        ]
+        lines += [escape_vtt(line) for line in caption.lines[1:]] + [""]
     return "\n".join(lines)
 
 
 def render_srt(cues: Sequence[Cue]) -> str:
-    """An SRT transcript, one numbered cue per sentence, lines of at most 32 characters.
-
-    SPEC §5 wants one cue per sentence, FEED-RULES E5 at most two lines per cue:
-    a long sentence gets more lines rather than being split across cues, so that
-    the SRT and the VTT keep the same cues and timings.
-    """
+    """An SRT transcript with the same captions and times as the VTT, numbered from 1."""
     blocks = [
         f"{n}\n{_clock(c.start, ',')} --> {_clock(c.end, ',')}\n"
-        + "\n".join(wrap(c.text, SRT_LINE)) + "\n"
-        for n, c in enumerate(cues, start=1)
+        + "\n".join(_srt_line(line) for line in c.lines) + "\n"
+        for n, c in enumerate(captions(cues), start=1)
     ]
     return "\n".join(blocks)
 

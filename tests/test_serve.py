@@ -113,7 +113,7 @@ def test_transcripts_and_chapters_allow_any_origin(served: str) -> None:
     for path in ("/episodes/on-rewatching.vtt", "/episodes/on-rewatching.srt",
                  "/episodes/on-rewatching.chapters.json"):  # fmt: skip
         assert fetch(served, path)[1]["Access-Control-Allow-Origin"] == "*"
-    assert "Access-Control-Allow-Origin" not in fetch(served, "/" + EPISODE, "HEAD")[1]
+    assert fetch(served, "/" + EPISODE, "HEAD")[1]["Access-Control-Allow-Origin"] == "*"
 
 
 # -- byte ranges -----------------------------------------------------------------
@@ -317,7 +317,7 @@ def test_feed_served_on_another_port_points_at_this_server(
     assert SERVED_BASE_URL.encode() not in body
     assert f'<atom:link href="{served}feed.xml"'.encode() in body
     assert int(headers["Content-Length"]) == len(body)
-    assert headers["Vary"] == "Host"
+    assert "Host" in headers["Vary"].split(", ")
     # Only the served copy changes: the built feed is what will be published.
     on_disk = (served_output / "feed.xml").read_bytes()
     assert body == on_disk.replace(SERVED_BASE_URL.encode(), served.encode())

@@ -107,7 +107,7 @@ def test_page_is_valid_self_contained_html_with_every_part() -> None:
     assert 'href="podcast://example.org/tiny/feed.xml"' in html
     assert html.count("<details") == 1 and "<summary>Transcript</summary>" in html
     assert "A second &amp; last one." in html
-    assert '<time data-start="1.200">0:01</time>' in html
+    assert '<p dir="auto" data-start="1.200"><time>0:01</time>A second &amp; last one.</p>' in html
     assert '<article id="one">' in html  # the feed's item <link> points here
     assert "9 January 2026" in html and "2 s" in html
 
@@ -247,3 +247,42 @@ def test_chromium_screenshots_the_page_on_a_phone_and_a_desktop(
         assert image.size == tuple(int(n) for n in size.split(","))
         colours = image.convert("RGB").getcolors(maxcolors=1_000_000)
     assert colours is not None and len(colours) > 50  # text and cover drawn, not a blank page
+
+
+def test_vtt_captions_are_joined_back_into_sentences_with_their_characters() -> None:
+    from pipeline.model import Cue
+    from pipeline.transcript import render_vtt
+
+    long = ("She wrote 1 < 2 on the board, & then she left the room without a word, "
+            "because <nobody> there would have understood what the numbers meant to her.")
+    cues = [Cue(0.5, 2.0, "Tom & Jerry."), Cue(2.5, 12.0, long), Cue(12.5, 13.0, "3 > 2.")]
+    vtt = render_vtt(cues)
+    assert vtt.count(" --> ") > 3  # the long sentence became several captions
+    assert parse_vtt(vtt) == [(0.5, "Tom & Jerry."), (2.5, long), (12.5, "3 > 2.")]
+
+
+def test_chapters_and_the_speed_control_are_on_the_page(tmp_path: Path) -> None:
+    from pipeline.site import load_chapters
+
+    one = episode("one", 5, chapters="episodes/one.chapters.json")
+    (tmp_path / "episodes").mkdir()
+    (tmp_path / "episodes" / "one.chapters.json").write_text(json.dumps({
+        "version": "1.2.0", "chapters": [{"startTime": 0, "title": "Intro"},
+                                         {"startTime": 75.5, "title": NASTY}]}))
+    chapters = load_chapters(tmp_path, [one, episode("two", 9)])
+    assert chapters == {"one": [(0.0, "Intro"), (75.5, NASTY)]}
+    html = render_site(show(), [one], None, TRANSCRIPT, chapters).decode()
+    check(html)
+    assert "<summary>Chapters</summary>" in html
+    assert '<button type="button" data-start="75.500" dir="auto"><time>1:15</time>Tom &amp;' in html
+    assert "<script>alert" not in html
+    # the speed control waits, hidden, for the script that makes it work
+    assert '<label hidden>Speed <select class="speed"' in html
+    assert '<option value="1" selected>1×</option>' in html and 'value="2"' in html
+
+
+def test_a_broken_chapters_file_leaves_the_page_without_chapters(tmp_path: Path) -> None:
+    from pipeline.site import load_chapters
+
+    (tmp_path / "bad.json").write_text("{not json")
+    assert load_chapters(tmp_path, [episode("one", 5, chapters="bad.json")]) == {}

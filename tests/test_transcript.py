@@ -5,7 +5,14 @@ from __future__ import annotations
 import json
 
 from pipeline.model import ChapterMark, Cue
-from pipeline.transcript import render_chapters, render_srt, render_vtt
+from pipeline.transcript import (
+    WORD_JOINER,
+    captions,
+    escape_vtt,
+    render_chapters,
+    render_srt,
+    render_vtt,
+)
 
 LONG = (
     "I've always believed there are two kinds of bleak movies: the kind that makes you "
@@ -14,35 +21,82 @@ LONG = (
 CUES = [Cue(10.33, 12.5, "Never Let Me Go is in that second category."), Cue(13.0, 24.9, LONG)]
 
 
-def test_vtt_has_one_cue_per_sentence_with_lines_of_at_most_65_chars() -> None:
+def _blocks(text: str) -> list[list[str]]:
+    return [b.splitlines() for b in text.strip().split("\n\n")]
+
+
+def test_vtt_splits_a_long_sentence_into_captions_of_two_lines_of_42() -> None:
     vtt = render_vtt(CUES)
     assert vtt.startswith("WEBVTT\n\n")
-    blocks = vtt.strip().split("\n\n")[1:]
-    assert len(blocks) == 2
-    assert blocks[0].splitlines()[0] == "00:00:10.330 --> 00:00:12.500"
-    long_lines = blocks[1].splitlines()[1:]
-    assert len(long_lines) > 1 and all(len(line) <= 65 for line in long_lines)
-    assert " ".join(long_lines) == LONG  # wrapped, never cut
+    blocks = _blocks(vtt)[1:]
+    assert blocks[0][:2] == ["1", "00:00:10.330 --> 00:00:12.500"]  # short: one cue, id 1
+    parts = blocks[1:]
+    assert [b[0] for b in parts] == [f"2.{k}" for k in range(1, len(parts) + 1)]
+    assert len(parts) > 1
+    assert all(len(b) - 2 <= 2 and all(len(line) <= 42 for line in b[2:]) for b in parts)
+    assert " ".join(line for b in parts for line in b[2:]) == LONG  # every word, in order
+    # the sentence keeps its start and end; the parts tile it without gaps
+    times = [b[1].split(" --> ") for b in parts]
+    assert times[0][0] == "00:00:13.000" and times[-1][1] == "00:00:24.900"
+    assert all(a[1] == b[0] for a, b in zip(times, times[1:], strict=False))
 
 
-def test_vtt_speaker_tag_counts_toward_the_line() -> None:
-    first = render_vtt(CUES[1:], speaker="Narrator").split("\n")[3]
-    assert first.startswith("<v Narrator>") and len(first) <= 65
+def test_a_split_falls_at_clause_boundaries() -> None:
+    lines = [b[2:] for b in _blocks(render_vtt(CUES[1:]))[1:]]
+    assert [parts[-1] for parts in lines[:-1]] == [
+        "of bleak movies:", "to curl up with a bucket of ice cream,"]
 
 
-def test_srt_is_numbered_with_comma_millis_and_32_char_lines() -> None:
-    srt = render_srt(CUES)
-    blocks = srt.strip().split("\n\n")
-    assert [b.splitlines()[0] for b in blocks] == ["1", "2"]
-    assert blocks[1].splitlines()[1] == "00:00:13,000 --> 00:00:24,900"
-    text_lines = [line for b in blocks for line in b.splitlines()[2:]]
-    assert all(len(line) <= 32 for line in text_lines)
-    # one cue per sentence (SPEC §5) beats E5's two lines: the long one keeps all its words
-    assert " ".join(blocks[1].splitlines()[2:]) == LONG
+def test_parts_are_timed_by_their_speech_sounds() -> None:
+    short, long = "Yes, she said,", "and then she walked out into the rain and never came back."
+    (first, second) = captions([Cue(0.0, 10.0, f"{short} {long}")], width=30)[:2]
+    assert first.lines == (short,) and first.start == 0.0
+    # 10 s shared by sounds: the short part gets much less than half
+    assert 1.5 < first.end < 3.5 and second.start == first.end
+
+
+def test_splitting_works_on_any_cue_list() -> None:
+    assert captions([]) == []
+    intro = [Cue(0.0, 2.0, "Quiet Reels."), Cue(2.5, 4.0, "Never Let Me Go, by A. Writer.")]
+    assert [(c.start, c.end, c.lines) for c in captions(intro)] == [
+        (0.0, 2.0, ("Quiet Reels.",)), (2.5, 4.0, ("Never Let Me Go, by A. Writer.",))]
+    # one word longer than a line stays whole rather than being broken
+    url = "https://example.org/" + "x" * 60
+    assert captions([Cue(0, 1, url)])[0].lines == (url,)
+
+
+def test_vtt_escapes_what_the_cue_parser_would_read_as_markup() -> None:
+    vtt = render_vtt([Cue(0, 1, "They agreed that 3 < 5 and that 5 > 3 & <b>so</b>.")])
+    assert "3 &lt; 5 and that 5 &gt; 3 &amp; &lt;b&gt;so&lt;/b&gt;." in vtt.replace("\n", " ")
+    assert escape_vtt("&amp;") == "&amp;amp;"  # the writer's "&amp;" shows as written
+
+
+def test_vtt_speaker_is_escaped_in_the_voice_tag() -> None:
+    first = render_vtt(CUES[:1], speaker="Tom & <Jerry>").split("\n")[4]
+    assert first.startswith("<v Tom &amp; &lt;Jerry&gt;>")
+
+
+def test_srt_has_the_vtt_captions_numbered_with_comma_millis() -> None:
+    srt, vtt = _blocks(render_srt(CUES)), _blocks(render_vtt(CUES))[1:]
+    assert [b[0] for b in srt] == [str(n) for n in range(1, len(vtt) + 1)]
+    assert [b[1].replace(",", ".") for b in srt] == [b[1] for b in vtt]
+    assert srt[1][1].startswith("00:00:13,000 --> ")
+    assert all(len(b) - 2 <= 2 and all(len(line) <= 42 for line in b[2:]) for b in srt)
+
+
+def test_srt_keeps_the_writers_characters_but_not_as_markup() -> None:
+    written = "3 < 5 & 5 > 3, <tricky> and <i>not italic</i> {\\an8}"
+    srt = render_srt([Cue(0, 1, written)])
+    text = srt.split("\n", 2)[2]
+    assert "3 < 5 & 5 > 3," in text  # no entities: SRT has none
+    # players would render (or drop) these as markup
+    assert "<i>" not in text and "<tricky>" not in text and "{\\" not in text
+    assert text.replace(WORD_JOINER, "").split() == written.split()
 
 
 def test_an_arrow_in_the_text_cannot_end_the_timing_line() -> None:
-    assert "-->" not in render_vtt([Cue(0, 1, "a --> b")]).split("\n", 3)[3]
+    vtt = render_vtt([Cue(0, 1, "a --> b")])
+    assert vtt.split("\n")[4] == "a --&gt; b"  # escaped: shown as written
     assert render_srt([Cue(0, 1, "a --> b")]).count("-->") == 1
 
 

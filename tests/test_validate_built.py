@@ -32,7 +32,8 @@ def test_a_built_show_has_its_cover_and_page(built_tiny_show: Path) -> None:
     (cover,) = output.glob("cover-*.jpg")
     page = (output / "index.html").read_text(encoding="utf-8")
     assert f'src="{cover.name}"' in page
-    assert page.count("<audio ") == 2 and page.count("<details") == 2
+    assert page.count("<audio ") == 2 and page.count('<details class="transcript"') == 2
+    assert page.count("<summary>Chapters</summary>") == 2  # Intro and the essay
     feed = (output / "feed.xml").read_text(encoding="utf-8")
     assert f'<itunes:image href="http://127.0.0.1:8000/tiny/{cover.name}"/>' in feed
 
