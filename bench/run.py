@@ -267,10 +267,10 @@ def _top_imports(stderr: str, n: int = 6) -> list[tuple[str, float]]:
 # -- (d): one edited sentence ------------------------------------------------------------
 
 
-def figure_d(work: Path, quick: bool, repeats: int) -> dict:
+def figure_d(work: Path, quick: bool, repeats: int, lengths: tuple[int, ...] = ()) -> dict:
     """Full render of a long and a very long essay, then one edited sentence each (real
     Piper voice): the edit re-synthesises one sentence and re-encodes one piece."""
-    lengths = (400, 1600) if quick else (5000, 20000)
+    lengths = lengths or ((400, 1600) if quick else (5000, 20000))
     # the long one once: its full render alone takes minutes
     return {"rows": [_edit_row(work, words, repeats if n == 0 else 1)
                      for n, words in enumerate(lengths)]}
@@ -371,6 +371,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=None, help="repeats per side")
     parser.add_argument("--out", type=Path, default=h.ROOT / "bench" / "results.json")
     parser.add_argument("--keep", action="store_true", help="keep the temporary shows")
+    parser.add_argument("--d-words", default="",
+                        help="essay lengths for (d), e.g. 5000 (default 5000,20000)")
     parser.add_argument("--report", action="store_true",
                         help="only regenerate RESULTS.md from the results JSON")
     args = parser.parse_args(argv)
@@ -405,7 +407,10 @@ def main(argv: list[str] | None = None) -> int:
         if "c" in chosen:
             figures["c"] = figure_c(work, args.quick, 3 if args.quick else 5)
         if "d" in chosen:
-            figures["d"] = figure_d(work, args.quick, repeats)
+            lengths = tuple(int(w) for w in args.d_words.split(",") if w)
+            figures["d"] = figure_d(work, args.quick, repeats, lengths)
+            # saved as soon as it is known: the long renders after it take a while
+            args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
         if "e" in chosen:
             figures["e"] = figure_e(work, args.quick)
     finally:
