@@ -274,9 +274,28 @@ def level_piece(
         f"ametadata=mode=print:key=lavfi.r128.M:file={blocks_log.name},anullsink"
     )
     cmd = [
-        ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", "error", "-y",
-        "-f", sample_format, "-ar", str(rate), "-ac", "1", "-i", "pipe:0",
-        "-filter_complex", graph, "-map", "[out]", "-f", "s16le", str(out_raw),
+        ffmpeg_exe(),
+        "-hide_banner",
+        "-nostdin",
+        "-nostats",
+        "-loglevel",
+        "error",
+        "-y",
+        "-f",
+        sample_format,
+        "-ar",
+        str(rate),
+        "-ac",
+        "1",
+        "-i",
+        "pipe:0",
+        "-filter_complex",
+        graph,
+        "-map",
+        "[out]",
+        "-f",
+        "s16le",
+        str(out_raw),
     ]
     marks: list[tuple[int, int]] = []
     written = 0  # samples at `rate`
@@ -326,12 +345,36 @@ def _at_rate(samples: int, rate: int) -> int:
 def encode_piece(raw: Path, samples: int, gain: str, kbps: int, chain: Chain, out: Path) -> None:
     """Master and encode a levelled piece into bare MP3 frames (no tag, no Xing frame)."""
     cmd = [
-        ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-        "-f", "s16le", "-ar", str(RATE), "-ac", "1", "-i", str(raw),
+        ffmpeg_exe(),
+        "-hide_banner",
+        "-nostdin",
+        "-loglevel",
+        "error",
+        "-y",
+        "-f",
+        "s16le",
+        "-ar",
+        str(RATE),
+        "-ac",
+        "1",
+        "-i",
+        str(raw),
         # apad+atrim: exactly `samples` reach LAME, whatever the limiter does at the end
-        "-af", f"{chain.master(gain)},apad=whole_len={samples},atrim=end_sample={samples}",
-        "-c:a", "libmp3lame", "-b:a", f"{kbps}k",
-        "-map_metadata", "-1", "-write_xing", "0", "-id3v2_version", "0", "-f", "mp3", str(out),
+        "-af",
+        f"{chain.master(gain)},apad=whole_len={samples},atrim=end_sample={samples}",
+        "-c:a",
+        "libmp3lame",
+        "-b:a",
+        f"{kbps}k",
+        "-map_metadata",
+        "-1",
+        "-write_xing",
+        "0",
+        "-id3v2_version",
+        "0",
+        "-f",
+        "mp3",
+        str(out),
     ]
     proc = subprocess.run(cmd, capture_output=True)
     if proc.returncode != 0:
@@ -752,6 +795,7 @@ def splice_episode(
             moved.append(source)  # levelled before, but the gain has moved a step
     moved = list({s.key: s for s in moved}.values())
     level(moved)
+
     def encode(source: Source) -> tuple[Path, Encoded]:
         record, raw = records[source.key], raws[source.key]
         tmp = work_dir / f"{source.key}.mp3"
@@ -791,7 +835,13 @@ def splice_episode(
             at += record.samples
         splicer.finish(at)
     return SplicedEpisode(
-        at, tuple(marks), tuple(chapters), loudness, gain, len(sources), len(fresh) + len(moved),
+        at,
+        tuple(marks),
+        tuple(chapters),
+        loudness,
+        gain,
+        len(sources),
+        len(fresh) + len(moved),
         encoded_now,
     )
 
@@ -868,8 +918,14 @@ def render_mp3(
 
     sources: list[Source] = []
     if intro is not None and intro.size:
-        sources.append(Source(music_key("intro", intro, pacing.after_intro), samples=intro,
-                              trailing=pacing.after_intro, title="Intro"))
+        sources.append(
+            Source(
+                music_key("intro", intro, pacing.after_intro),
+                samples=intro,
+                trailing=pacing.after_intro,
+                title="Intro",
+            )
+        )
     chapters = []
     flat = iter(keys)
     for chapter in speech.chapters:
@@ -880,26 +936,28 @@ def render_mp3(
     final = pacing.chapter if has_outro else pacing.paragraph  # let the last word ring out
     for piece in plan_pieces(chapters, (pacing.sentence, pacing.paragraph, pacing.chapter), final):
         items = [keys[i] if isinstance(i, int) else i for i in piece.items]
-        sources.append(Source(piece_key("body", rate, chain.level, items), piece=piece,
-                              title=piece.chapter))
+        sources.append(
+            Source(piece_key("body", rate, chain.level, items), piece=piece, title=piece.chapter)
+        )
     if has_outro:
         assert outro is not None
         # the outro answers the voice it follows, at the intro's balance
         voice = pcm_to_float(shape.trim(first.pcm, rate))
         level = shape.level_db(voice, rate) if voice.size else -20.0
         levelled = shape.match_level(outro, level, pacing)
-        sources.append(Source(music_key("outro", levelled, 0.0), samples=levelled,
-                              title="Outro"))
+        sources.append(Source(music_key("outro", levelled, 0.0), samples=levelled, title="Outro"))
 
-    spliced = splice_episode(sources, audio, rate, chain, gain_for, kbps, cache, work_dir,
-                             out_mp3, force=force)
+    spliced = splice_episode(
+        sources, audio, rate, chain, gain_for, kbps, cache, work_dir, out_mp3, force=force
+    )
     written = [s.written for s in speech.sentences()]
     cues = tuple(
         Cue(a / RATE, b / RATE, text) for (a, b), text in zip(spliced.marks, written, strict=True)
     )
     marks = [ChapterMark(at / RATE, 0.0, title) for at, title in spliced.chapters]
-    return RenderedEpisode(out_mp3, spliced.duration, cues,
-                           shape._close_chapters(marks, spliced.duration), spliced)
+    return RenderedEpisode(
+        out_mp3, spliced.duration, cues, shape._close_chapters(marks, spliced.duration), spliced
+    )
 
 
 @dataclass(frozen=True)

@@ -58,8 +58,9 @@ def _chapters(keys: list[str], per_paragraph: int = 4) -> list[tuple[str, list[l
 
 def _piece_keys(chapters) -> list[tuple[str, ...]]:
     flat = [k for _, paragraphs in chapters for para in paragraphs for k in para]
-    return [tuple(flat[i] for i in p.sentences)
-            for p in plan_pieces(chapters, (0.45, 0.95, 1.8), 0.95)]
+    return [
+        tuple(flat[i] for i in p.sentences) for p in plan_pieces(chapters, (0.45, 0.95, 1.8), 0.95)
+    ]
 
 
 def test_pieces_cover_every_sentence_once_and_end_in_a_pause() -> None:
@@ -109,11 +110,24 @@ def _tone_bursts(seconds: list[float], level: float, seed: int) -> np.ndarray:
 
 def _ebur128(path: Path, fmt: list[str] | None = None) -> float:
     log = subprocess.run(
-        [ffmpeg_exe(), "-hide_banner", "-nostats", *(fmt or []), "-i", str(path),
-         "-af", "ebur128=framelog=verbose", "-f", "null", "-"],
-        capture_output=True, text=True, check=True,
+        [
+            ffmpeg_exe(),
+            "-hide_banner",
+            "-nostats",
+            *(fmt or []),
+            "-i",
+            str(path),
+            "-af",
+            "ebur128=framelog=verbose",
+            "-f",
+            "null",
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stderr
-    return float(re.search(r"I:\s*(-?[\d.]+) LUFS", log[log.rindex("Summary:"):]).group(1))
+    return float(re.search(r"I:\s*(-?[\d.]+) LUFS", log[log.rindex("Summary:") :]).group(1))
 
 
 def test_loudness_of_pieces_combines_like_one_measurement(tmp_path: Path) -> None:
@@ -123,8 +137,9 @@ def test_loudness_of_pieces_combines_like_one_measurement(tmp_path: Path) -> Non
     for n, samples in enumerate([loud, quiet, loud[: RATE * 2]]):
         pcm = samples.astype("<f4").tobytes()
         records.append(
-            pipeline.pieces.level_piece([pcm, RATE // 2], RATE, PLAIN, tmp_path / f"{n}.raw",
-                                        "f32le")
+            pipeline.pieces.level_piece(
+                [pcm, RATE // 2], RATE, PLAIN, tmp_path / f"{n}.raw", "f32le"
+            )
         )
     whole = b"".join((tmp_path / f"{n}.raw").read_bytes() for n in range(3))
     combined = integrated_loudness(r.blocks for r in records)
@@ -167,10 +182,34 @@ def _encode(pcm: np.ndarray, out: Path, xing: bool, kbps: int = 96) -> bytes:
     raw = out.with_suffix(".pcm")
     raw.write_bytes((np.clip(pcm, -1, 1) * 32767).astype("<i2").tobytes())
     subprocess.run(
-        [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", "-f", "s16le", "-ar",
-         str(RATE), "-ac", "1", "-i", str(raw), "-c:a", "libmp3lame", "-b:a", f"{kbps}k",
-         "-map_metadata", "-1", "-id3v2_version", "0", "-write_xing", str(int(xing)),
-         "-f", "mp3", str(out)],
+        [
+            ffmpeg_exe(),
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "s16le",
+            "-ar",
+            str(RATE),
+            "-ac",
+            "1",
+            "-i",
+            str(raw),
+            "-c:a",
+            "libmp3lame",
+            "-b:a",
+            f"{kbps}k",
+            "-map_metadata",
+            "-1",
+            "-id3v2_version",
+            "0",
+            "-write_xing",
+            str(int(xing)),
+            "-f",
+            "mp3",
+            str(out),
+        ],
         check=True,
     )
     return out.read_bytes()
@@ -200,7 +239,8 @@ def _decode(path: Path) -> np.ndarray:
     """Decoded samples, the encoder delay skipped as the Info frame says (ffmpeg)."""
     pcm = subprocess.run(
         [ffmpeg_exe(), "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1", "-"],
-        capture_output=True, check=True,
+        capture_output=True,
+        check=True,
     ).stdout
     return np.frombuffer(pcm, "<i2").astype(np.float64) / 32768
 
@@ -210,8 +250,7 @@ def _tone_sources(count: int = 4) -> list[Source]:
     for n in range(count):
         samples = _tone_bursts([0.6 + 0.13 * n, 0.35], 0.25, seed=10 + n)[: -RATE // 4]
         # each piece starts with sound at once and ends in 0.25 s + 0.2 s of silence
-        sources.append(Source(key=f"{n:064x}", samples=samples, trailing=0.2,
-                              title=f"Piece {n}"))
+        sources.append(Source(key=f"{n:064x}", samples=samples, trailing=0.2, title=f"Piece {n}"))
     return sources
 
 
@@ -220,8 +259,16 @@ def _splice(tmp_path: Path, sources, gain: float = 0.0, force: bool = False, nam
     work.mkdir(exist_ok=True)
     out = tmp_path / f"{name}.mp3"
     result = splice_episode(
-        sources, lambda indices: iter(()), RATE, PLAIN, lambda loudness: gain, 96,
-        PieceCache(tmp_path / "cache"), work, out, force=force,
+        sources,
+        lambda indices: iter(()),
+        RATE,
+        PLAIN,
+        lambda loudness: gain,
+        96,
+        PieceCache(tmp_path / "cache"),
+        work,
+        out,
+        force=force,
     )
     return result, out
 
@@ -290,8 +337,11 @@ def test_reuse_rebuild_and_force_give_the_same_bytes(tmp_path: Path) -> None:
     assert (forced.levelled, forced.encoded) == (3, 3)
     assert out3.read_bytes() == out.read_bytes()
     # one piece changes: only it is levelled and encoded
-    changed = [sources[0], Source("f" * 64, samples=sources[1].samples * 0.9, trailing=0.2),
-               sources[2]]
+    changed = [
+        sources[0],
+        Source("f" * 64, samples=sources[1].samples * 0.9, trailing=0.2),
+        sources[2],
+    ]
     edit, _ = _splice(tmp_path, changed, gain=0.5, name="edit")
     assert (edit.levelled, edit.encoded) == (1, 1)
     # the gain moves a step: every piece is encoded again, none re-measured from scratch
@@ -315,14 +365,37 @@ def test_the_spliced_file_passes_mp3val_and_ffprobe(tmp_path: Path) -> None:
     ffprobe = shutil.which("ffprobe")
     if ffprobe:
         probe = subprocess.run(
-            [ffprobe, "-v", "error", "-show_entries", "stream=codec_name,sample_rate,channels",
-             "-of", "csv=p=0", str(out)], capture_output=True, text=True, check=True,
+            [
+                ffprobe,
+                "-v",
+                "error",
+                "-show_entries",
+                "stream=codec_name,sample_rate,channels",
+                "-of",
+                "csv=p=0",
+                str(out),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         )
         assert probe.stdout.strip() == "mp3,44100,1" and not probe.stderr
         # every frame decodes without a complaint
         decode = subprocess.run(
-            [ffprobe, "-v", "error", "-count_frames", "-show_entries", "stream=nb_read_frames",
-             "-of", "csv=p=0", str(out)], capture_output=True, text=True, check=True,
+            [
+                ffprobe,
+                "-v",
+                "error",
+                "-count_frames",
+                "-show_entries",
+                "stream=nb_read_frames",
+                "-of",
+                "csv=p=0",
+                str(out),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         )
         assert not decode.stderr
         assert int(decode.stdout) * FRAME >= result.samples
@@ -359,8 +432,10 @@ def test_cache_is_bounded_and_keeps_what_this_build_used(tmp_path: Path) -> None
 
 def test_a_piece_that_ends_without_silence_is_refused(tmp_path: Path) -> None:
     sources = _tone_sources(2)
-    clipped = [Source(sources[0].key, samples=sources[0].samples[: RATE // 2], trailing=0.0),
-               sources[1]]
+    clipped = [
+        Source(sources[0].key, samples=sources[0].samples[: RATE // 2], trailing=0.0),
+        sources[1],
+    ]
     with pytest.raises(pipeline.pieces.EssaycastError, match="silence"):
         _splice(tmp_path, clipped)
 

@@ -21,8 +21,18 @@ from pipeline.model import SentenceAudio
 from pipeline.speech import ENGINES, EngineInfo, VoiceInfo
 from tests.conftest import make_show
 
-WORDS = ["camera", "corridor", "window", "silence", "ending", "actor", "frame", "light",
-         "city", "river"]
+WORDS = [
+    "camera",
+    "corridor",
+    "window",
+    "silence",
+    "ending",
+    "actor",
+    "frame",
+    "light",
+    "city",
+    "river",
+]
 
 
 class Tones:
@@ -41,11 +51,20 @@ class Tones:
 
 @pytest.fixture
 def tones(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
-    monkeypatch.setitem(ENGINES, "tones", EngineInfo(
-        name="tones", summary="test tones", default_voice="a4",
-        voices=lambda: [VoiceInfo("a4")], unavailable_reason=lambda spec: None,
-        create=Tones, check_voice=lambda voice: None, revision=lambda spec: "tones 1",
-    ))
+    monkeypatch.setitem(
+        ENGINES,
+        "tones",
+        EngineInfo(
+            name="tones",
+            summary="test tones",
+            default_voice="a4",
+            voices=lambda: [VoiceInfo("a4")],
+            unavailable_reason=lambda spec: None,
+            create=Tones,
+            check_voice=lambda voice: None,
+            revision=lambda spec: "tones 1",
+        ),
+    )
     counts = {"levelled": 0, "encoded": 0}
     level, encode = pieces.level_piece, pieces.encode_piece
 
@@ -116,7 +135,8 @@ def test_cues_and_duration_are_where_the_samples_are(tmp_path: Path, tones) -> N
     mp3 = root / "output" / episode["audio"]
     pcm = subprocess.run(
         [ffmpeg_exe(), "-v", "error", "-i", str(mp3), "-f", "s16le", "-ac", "1", "-"],
-        capture_output=True, check=True,
+        capture_output=True,
+        check=True,
     ).stdout
     decoded = np.abs(np.frombuffer(pcm, "<i2").astype(np.float64))
     # ffmpeg skips the encoder delay; it may keep the last frame's padding
