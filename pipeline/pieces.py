@@ -776,9 +776,9 @@ def splice_episode(
             records[source.key], raws[source.key] = record, raw
 
     for source in sources:
-        found = None if force else cache.record(source.key)
-        if found is not None:
-            records[source.key] = found
+        kept = None if force else cache.record(source.key)
+        if kept is not None:
+            records[source.key] = kept
     # a piece said twice (a refrain) is rendered once
     fresh = list({s.key: s for s in sources if s.key not in records}.values())
     level(fresh)
@@ -810,8 +810,8 @@ def splice_episode(
     todo = list({s.key: s for s in sources if s.key not in framed}.values())
     # LAME is single-threaded and synthesis is over by now: one encoder per core
     with ThreadPoolExecutor(max_workers=ENCODERS) as pool:
-        for source, path in zip(todo, pool.map(encode, todo), strict=True):
-            framed[source.key] = path
+        for source, done in zip(todo, pool.map(encode, todo), strict=True):
+            framed[source.key] = done
     encoded_now = len(todo)
 
     marks: list[tuple[int, int]] = []
