@@ -1,33 +1,47 @@
-"""Sentences + pauses + a ducked music intro -> one episode WAV, streamed to disk.
+"""Sentences + pauses + a composed intro -> one episode WAV, streamed to disk.
 
-The intro is short, so numpy mixes it in memory. The body can be hours long,
-so each sentence is trimmed and piped straight into ffmpeg at the voice's own
-rate. ffmpeg resamples it, appends it to the intro, brings it near the target
-loudness (a gain estimated from the first sentence, a gentle compressor, a
-limiter), measures the integrated loudness (ITU-R BS.1770) on the way through
-and writes the episode WAV; mastering then only trims the last decibel. Memory
-stays flat in the essay's length, the measurement costs no extra pass, and each
-sentence's start time falls out of the sample count, which is exactly what the
-transcript needs.
+Two tools, each for what it is made for. pydub composes the intro and the
+outro: a few seconds of music and speech as AudioSegments (gain, ducking,
+overlay, fades), from PCM that ffmpeg decoded. The body can be hours long, so
+it never becomes one object: `layout` says, from the SpeechText alone, which
+sentence comes next and how long a pause goes before it, and `assemble` pipes
+each sentence, trimmed, into one ffmpeg at the voice's own rate. ffmpeg
+resamples it, puts intro + body + outro in a row, brings it near the target
+loudness (a pre-gain estimated from the first sentence, a gentle compressor, a
+limiter; the numbers are in mastering.py), measures the integrated loudness
+(ITU-R BS.1770) on the way through and writes the episode WAV; mastering then
+only trims the last decibel. Memory stays flat in the essay's length, the
+measurement costs no extra pass, and each sentence's start time falls out of
+the sample count, which is exactly what the transcript needs.
 """
 
 from __future__ import annotations
 
-import contextlib
-import re
-import subprocess
-import tempfile
-import wave
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .errors import EssaycastError
-from .ffmpeg import ffmpeg_exe
-from .model import ChapterMark, Cue, EpisodeAudio, SentenceAudio, SpeechText
-from .music import pcm_to_float
+from .ffmpeg import FfmpegStream, resample_pcm
+from .mastering import (
+    COMPRESSOR,
+    ENCODER_LOSS_LU,
+    MONO_OFFSET_LU,
+    SPEECH_K_OFFSET,
+    Figures,
+    limiter,
+    measure,
+    parse_summary,
+    plausible,
+)
+from .model import ChapterMark, Cue, EpisodeAudio, Sentence, SentenceAudio, SpeechText
+from .pcm import samples, segment, to_float
+
+if TYPE_CHECKING:
+    from pydub import AudioSegment
 
 EPISODE_RATE = 44100
 # Piper pads each sentence with ~40 ms before and 70-160 ms after; anything quieter
@@ -35,26 +49,10 @@ EPISODE_RATE = 44100
 TRIM_THRESHOLD = 64  # of 32768
 TRIM_LEAD = 0.02  # seconds kept before the first audible sample (a soft onset)
 TRIM_TAIL = 0.06  # seconds kept after the last one (the decay of the last phoneme)
-# A mono file is heard on two ears: it sounds 3 LU louder than it measures.
-MONO_OFFSET_LU = 3.0
-# Sample-peak ceilings of the limiter, dBFS: once in assemble, once in mastering.
-# Mastering adds a small residual gain; its ceiling sits higher so it rarely has
-# work left. Inter-sample peaks and the MP3 encoder add at most ~0.3 dB on speech
-# and this music, so the final file stays at or under -1 dBTP.
-LIMITER_CEILING = -2.0
-MASTER_CEILING = -1.6
-# The MP3 round trip reads quieter than the WAV: a steady 1 kHz sine measures 0.4 dB
-# lower in ffmpeg's ebur128 after libmp3lame at 64-192 kbps; pink noise 0.3, speech 0.5.
-ENCODER_LOSS_LU = 0.4
-# Evens out the loud syllables before the limiter, so the limiter only catches
-# transients (Piper's peaks stand ~23 dB over its loudness). It runs after the
-# pre-gain, so its threshold sits at a known place, ~7 dB over the speech's
-# loudness; makeup (x1.28, +2.1 dB) gives back what it and the limiter take
-# from the loudness of Piper speech at the target, measured.
-COMPRESSOR = "acompressor=threshold=-12dB:ratio=2:attack=10:release=200:makeup=1.28"
-# BS.1770 loudness of a Piper sentence minus its gated RMS (level_db): K-weighting
-# lifts the highs and cuts the lows; measured -0.2 to -1.9 dB, typically -0.7.
-SPEECH_K_OFFSET = -0.7
+# Music quieter than this, relative to the voice's level, is silence to a listener
+# (about -60 dBFS once mastered): the intro ends where its music falls below it.
+AUDIBLE_DB = -40.0
+AUDIBLE_WINDOW = 0.01  # seconds per level reading when looking for the last audible sound
 
 
 @dataclass(frozen=True)
@@ -70,8 +68,25 @@ class Pacing:
     duck_ramp: float = 0.5  # the duck lands as the voice comes in
     swell_db: float = -6.0  # after the spoken intro the music comes back up a little...
     swell: float = 0.6
-    music_fade: float = 2.5  # ...and fades out
-    after_intro: float = 0.6  # silence between the intro and the essay
+    music_fade: float = 1.4  # ...eases down by fade_ease_db...
+    fade_ease_db: float = -3.0
+    music_drop: float = 0.6  # ...and drops to silence: heard almost to its end, no long tail
+    after_intro: float = 0.3  # from the intro's last audible sound to the essay...
+    # ...but never sooner after the intro's last word than a paragraph's pause, nor
+    # later after its last sound than this: the essay begins within 1.0 s of it
+    after_intro_max: float = 0.8
+
+
+@dataclass(frozen=True)
+class Intro:
+    """The composed intro: audio that ends where the essay begins, and its spoken lines."""
+
+    audio: AudioSegment  # 16-bit mono at EPISODE_RATE
+    cues: tuple[Cue, ...]  # the spoken lines, timed from the intro's start
+
+    @property
+    def seconds(self) -> float:
+        return self.audio.frame_count() / EPISODE_RATE
 
 
 @dataclass(frozen=True)
@@ -81,53 +96,27 @@ class AssembledAudio(EpisodeAudio):
     loudness: float  # integrated loudness in LUFS, measured plainly (mono, not dual-mono)
 
 
-def float_to_pcm(samples: np.ndarray) -> bytes:
-    """Float samples as 16-bit little-endian PCM, clipped to full scale."""
-    return (np.clip(samples, -1.0, 32767 / 32768) * 32768).astype("<i2").tobytes()
-
-
 def trim(pcm: bytes, sample_rate: int) -> bytes:
     """Drop the engine's leading and trailing silence, keeping a short soft edge."""
-    samples = np.frombuffer(pcm, dtype="<i2")
-    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > TRIM_THRESHOLD)
+    values = np.frombuffer(pcm, dtype="<i2")
+    loud = np.flatnonzero(np.abs(values.astype(np.int32)) > TRIM_THRESHOLD)
     if loud.size == 0:
         return b""
     start = max(0, int(loud[0]) - round(TRIM_LEAD * sample_rate))
-    end = min(samples.size, int(loud[-1]) + 1 + round(TRIM_TAIL * sample_rate))
+    end = min(values.size, int(loud[-1]) + 1 + round(TRIM_TAIL * sample_rate))
     return pcm[2 * start : 2 * end]
 
 
-def to_episode_rate(audio: SentenceAudio) -> np.ndarray:
-    """A sentence trimmed and as float samples at EPISODE_RATE (for the short intro)."""
-    pcm = trim(audio.pcm, audio.sample_rate)
-    if audio.sample_rate == EPISODE_RATE or not pcm:
-        return pcm_to_float(pcm)
-    # ffmpeg's resampler, the same one the body goes through: no scipy import
-    # (seconds at start-up) for a few seconds of speech.
-    proc = subprocess.run(
-        [
-            ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error",
-            "-f", "s16le", "-ar", str(audio.sample_rate), "-ac", "1", "-i", "pipe:0",
-            "-ar", str(EPISODE_RATE), "-f", "f32le", "pipe:1",
-        ],
-        input=pcm,
-        capture_output=True,
-    )
-    if proc.returncode != 0:
-        raise EssaycastError(f"resampling speech failed: {proc.stderr.decode(errors='replace')}")
-    return np.frombuffer(proc.stdout, dtype="<f4").copy()
-
-
-def level_db(samples: np.ndarray, rate: int = EPISODE_RATE) -> float:
+def level_db(values: np.ndarray, rate: int = EPISODE_RATE) -> float:
     """Gated RMS level in dBFS over 400 ms blocks (BS.1770's gating, without K-weighting).
 
     >>> round(level_db(np.full(44100, 0.1, dtype=np.float32)), 1)
     -20.0
     """
     block = int(0.4 * rate)
-    usable = samples[: len(samples) // block * block].astype(np.float64)
+    usable = values[: len(values) // block * block].astype(np.float64)
     if usable.size == 0:
-        usable = samples.astype(np.float64)
+        usable = values.astype(np.float64)
         block = max(1, usable.size)
     power = (usable.reshape(-1, block) ** 2).mean(axis=1)
     power = power[power > 1e-7]  # absolute gate, -70 dB
@@ -138,73 +127,162 @@ def level_db(samples: np.ndarray, rate: int = EPISODE_RATE) -> float:
     return float(10 * np.log10(power.mean()))
 
 
-def _envelope(points: list[tuple[float, float]], length: int) -> np.ndarray:
-    """A gain curve through (seconds, dB) points, flat after the last.
-
-    Interpolated in amplitude, not in dB: a fade linear in dB is inaudible for
-    its second half, one linear in amplitude is heard to the end.
-    """
-    times = np.array([t for t, _ in points]) * EPISODE_RATE
-    gains = 10 ** (np.array([g for _, g in points]) / 20)
-    return np.interp(np.arange(length), times, gains).astype(np.float32)
+def speech_segment(audio: SentenceAudio) -> AudioSegment:
+    """A sentence, trimmed, as an AudioSegment at EPISODE_RATE (for the short intro)."""
+    # ffmpeg's resampler, the same one the body goes through
+    pcm = resample_pcm(trim(audio.pcm, audio.sample_rate), audio.sample_rate, EPISODE_RATE)
+    return segment(pcm, EPISODE_RATE)
 
 
-def match_level(music: np.ndarray, voice_level: float, pacing: Pacing = Pacing()) -> np.ndarray:
-    """`music` scaled to sit `pacing.music_level` dB from a voice at `voice_level` dBFS."""
+def match_level(music: AudioSegment, voice_level: float, pacing: Pacing = Pacing()) -> AudioSegment:
+    """`music` with the gain that sets it `pacing.music_level` dB from a voice at `voice_level`."""
     # any music file, loud master or quiet one, sits at the same place against this voice
-    return music * np.float32(10 ** ((voice_level + pacing.music_level - level_db(music)) / 20))
+    own = level_db(samples(music))
+    if own <= -100.0:  # digital silence: nothing to bring up but noise
+        return music
+    return music.apply_gain(voice_level + pacing.music_level - own)
 
 
-def mix_intro(
-    music: np.ndarray | None, voice: list[np.ndarray], pacing: Pacing = Pacing()
-) -> np.ndarray:
-    """Music alone, then ducked under the spoken intro, a small swell, then faded out."""
-    gap = np.zeros(int(pacing.sentence * EPISODE_RATE), dtype=np.float32)
-    parts: list[np.ndarray] = []
-    for n, line in enumerate(voice):
-        parts += [gap, line] if n else [line]
-    spoken = np.concatenate(parts) if parts else gap[:0]
-    if music is None or not music.size:
-        return spoken
+def _from_first_sound(music: AudioSegment) -> AudioSegment:
+    """`music` without a silent lead-in (a file that starts with two quiet seconds)."""
+    from pydub.silence import detect_leading_silence
 
-    lead = pacing.music_lead
-    voice_end = lead + len(spoken) / EPISODE_RATE
-    total = voice_end + pacing.swell + pacing.music_fade
-    length = int(round(total * EPISODE_RATE))
-    bed = np.zeros(length, dtype=np.float32)
-    bed[: min(length, music.size)] = music[:length]
-    bed = match_level(bed, level_db(spoken) if spoken.size else -20.0, pacing)
-    duck = pacing.duck_db
-    bed *= _envelope(
-        [
-            (0.0, 0.0),
-            (lead - pacing.duck_ramp, 0.0),
-            (lead, duck),  # fully ducked as the first word lands
-            (voice_end, duck),
-            (voice_end + pacing.swell, pacing.swell_db),
-            (total, -90.0),
-        ],
-        length,
+    return music[detect_leading_silence(music, silence_threshold=-50.0, chunk_size=10) :]
+
+
+def last_audible(audio: AudioSegment, voice_level: float) -> float:
+    """Seconds from the start of `audio` to the end of its last audible moment."""
+    values = samples(audio)
+    window = int(AUDIBLE_WINDOW * EPISODE_RATE)
+    count = len(values) // window
+    if count == 0:
+        return 0.0
+    power = (values[: count * window].astype(np.float64).reshape(count, window) ** 2).mean(axis=1)
+    loud = np.flatnonzero(power > 10 ** ((voice_level + AUDIBLE_DB) / 10))
+    return (int(loud[-1]) + 1) * window / EPISODE_RATE if loud.size else 0.0
+
+
+def compose_intro(
+    music: AudioSegment | None, voice: Sequence[SentenceAudio], pacing: Pacing = Pacing()
+) -> Intro:
+    """Music alone, then ducked under the spoken lines, a small swell, a fade; then the essay.
+
+    The intro ends where the essay begins: `pacing.after_intro` to
+    `pacing.after_intro_max` after its last audible sound, and, within that, no
+    sooner than a paragraph's pause after its last word.
+    """
+    gap = segment(b"", EPISODE_RATE)
+    spoken = gap
+    offsets: list[tuple[int, int, str]] = []  # (first frame, end frame, text) in `spoken`
+    for n, audio in enumerate(voice):
+        if n:
+            spoken += gap._spawn(bytes(2 * round(pacing.sentence * EPISODE_RATE)))
+        line = speech_segment(audio)
+        start = spoken.frame_count()
+        spoken += line
+        offsets.append((int(start), int(spoken.frame_count()), audio.text))
+    voice_level = level_db(samples(spoken)) if offsets else -20.0
+    if not offsets and (music is None or not len(music)):
+        return Intro(spoken, ())
+
+    lead_ms = 0
+    mixed = spoken
+    if music is not None and len(music):
+        lead_ms = round(pacing.music_lead * 1000)
+        mixed = _bed(_from_first_sound(music), voice_level, lead_ms, len(spoken), pacing)
+        mixed = mixed.overlay(spoken, position=lead_ms)
+    voice_end = lead_ms / 1000 + spoken.frame_count() / EPISODE_RATE
+    heard = min(last_audible(mixed, voice_level), mixed.frame_count() / EPISODE_RATE)
+    # a paragraph's pause after the last word, the music's tail permitting; and never
+    # more than after_intro_max after the last sound (the word's own decay counts)
+    essay_start = max(heard + pacing.after_intro, voice_end + pacing.paragraph)
+    essay_start = min(essay_start, heard + pacing.after_intro_max)
+    frames = round(essay_start * EPISODE_RATE)
+    body = mixed.get_sample_slice(0, min(frames, int(mixed.frame_count())))
+    body = body.fade_out(min(20, len(body)))  # the cut, if any, is below hearing; no click
+    silence = bytes(2 * max(0, frames - int(body.frame_count())))
+    cues = tuple(
+        Cue(lead_ms / 1000 + a / EPISODE_RATE, lead_ms / 1000 + b / EPISODE_RATE, text)
+        for a, b, text in offsets
     )
-    start = int(round(lead * EPISODE_RATE))
-    bed[start : start + spoken.size] += spoken
-    return bed
+    return Intro(body + body._spawn(silence), cues)
 
 
-def limiter(ceiling_db: float = LIMITER_CEILING) -> str:
-    """ffmpeg's lookahead limiter at `ceiling_db` dBFS, without delay or auto-gain."""
-    # level=0: alimiter would otherwise scale the output up to the ceiling;
-    # latency=1 removes its lookahead delay, so transcript times stay exact.
-    ceiling = 10 ** (ceiling_db / 20)
-    return f"alimiter=limit={ceiling:.4f}:attack=5:release=80:level=0:latency=1"
+def _bed(
+    music: AudioSegment, voice_level: float, lead_ms: int, spoken_ms: int, pacing: Pacing
+) -> AudioSegment:
+    """The music under the spoken intro: level-matched, ducked, swelled, faded out.
+
+    The fade eases down a few dB, then drops: a fade that is linear all the way
+    spends its last second under hearing, which is dead air before the essay.
+    """
+    voice_end = lead_ms + spoken_ms
+    swell_end = voice_end + round(pacing.swell * 1000)
+    eased = swell_end + round(pacing.music_fade * 1000)
+    total = eased + round(pacing.music_drop * 1000)
+    bed = match_level(music[:total], voice_level, pacing)
+    if len(bed) < total:  # music that ends before its fade: end it softly, then silence
+        bed = bed.fade_out(min(200, len(bed)))
+        bed += segment(bytes(2 * round((total - len(bed)) * EPISODE_RATE / 1000)), EPISODE_RATE)
+    duck_at = max(0, lead_ms - round(pacing.duck_ramp * 1000))
+    duck, swell = pacing.duck_db, pacing.swell_db
+    return (
+        bed[:duck_at]
+        + _ramp(bed[duck_at:lead_ms], 0.0, duck)
+        + bed[lead_ms:voice_end].apply_gain(duck)
+        + _ramp(bed[voice_end:swell_end], duck, swell)
+        + _ramp(bed[swell_end:eased], swell, swell + pacing.fade_ease_db)
+        + _ramp(bed[eased:total], swell + pacing.fade_ease_db, -120.0)
+    )
 
 
-def _write_wav(path: Path, samples: np.ndarray) -> None:
-    with wave.open(str(path), "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(EPISODE_RATE)
-        wav.writeframes(float_to_pcm(samples))
+def _ramp(part: AudioSegment, from_db: float, to_db: float) -> AudioSegment:
+    """`part` with its gain going from `from_db` to `to_db`, linear in amplitude.
+
+    Linear in amplitude (pydub's fade), not in dB: a fade linear in dB is
+    inaudible for its second half, one linear in amplitude is heard to the end.
+    """
+    if not len(part):
+        return part
+    return part.fade(from_gain=from_db, to_gain=to_db, start=0, end=len(part))
+
+
+def compose_outro(
+    music: AudioSegment, voice_level: float, pacing: Pacing = Pacing()
+) -> AudioSegment:
+    """The outro music at the intro's balance against the voice, with click-free edges."""
+    music = match_level(_from_first_sound(music), voice_level, pacing)
+    return music.fade_in(min(20, len(music))).fade_out(min(20, len(music)))
+
+
+@dataclass(frozen=True)
+class Step:
+    """One sentence of the body: the pause before it, and the chapter it opens, if any."""
+
+    pause: float
+    sentence: Sentence
+    chapter: str | None = None  # the chapter's title ("" for an untitled first part)
+
+
+def layout(speech: SpeechText, pacing: Pacing = Pacing()) -> Iterator[Step]:
+    """The body in order, from the text alone: each sentence and the pause before it.
+
+    Pure: the same SpeechText and Pacing give the same steps, so a piece of the
+    body (a chapter, a paragraph) can be found, and rendered, without the rest.
+    """
+    first = True
+    for chapter in speech.chapters:
+        opens: str | None = chapter.title
+        for paragraph in chapter.paragraphs:
+            for s, sentence in enumerate(paragraph.sentences):
+                if first:
+                    pause = 0.0  # the intro's end already holds the pause before the essay
+                elif opens is not None:
+                    pause = pacing.chapter
+                else:
+                    pause = pacing.sentence if s else pacing.paragraph
+                yield Step(pause, sentence, opens)
+                first, opens = False, None
 
 
 def _filtergraph(has_intro: bool, has_outro: bool, body_rate: int, gain: float) -> str:
@@ -226,87 +304,55 @@ def _filtergraph(has_intro: bool, has_outro: bool, body_rate: int, gain: float) 
     return ";".join(parts)
 
 
-_INTEGRATED = re.compile(r"Summary:.*?I:\s*(-?[\d.]+|-inf)\s*LUFS", re.S)
-
-
-def parse_integrated(log: str) -> float:
-    """The integrated loudness from ffmpeg ebur128's summary.
-
-    >>> parse_integrated("Summary:\\n  Integrated loudness:\\n    I:         -19.3 LUFS\\n")
-    -19.3
-    """
-    found = _INTEGRATED.search(log)
-    if not found:
-        raise EssaycastError(f"ffmpeg gave no loudness summary: {log[-300:]}")
-    return float(found.group(1))
+def _raw_input(path: Path, rate: int) -> list[str]:
+    return ["-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", str(path)]
 
 
 class _Writer:
-    """The ffmpeg process that turns the streamed body into the episode WAV."""
+    """The episode's one ffmpeg: intro file, the body from our pipe, outro file -> WAV."""
 
     def __init__(
         self, out_wav: Path, intro: Path | None, outro: Path | None, rate: int, gain: float
     ) -> None:
         self.rate = rate
-        inputs: list[str] = []
-        if intro:
-            inputs += ["-i", str(intro)]
-        inputs += ["-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0"]
-        if outro:
-            inputs += ["-i", str(outro)]
-        cmd = [
-            ffmpeg_exe(), "-hide_banner", "-nostats", "-loglevel", "info", "-y", *inputs,
-            "-filter_complex", _filtergraph(intro is not None, outro is not None, rate, gain),
-            "-map", "[out]", "-c:a", "pcm_s16le", "-f", "wav", str(out_wav),
-        ]
-        # stderr goes to a file, not a pipe: a pipe nobody reads would fill and stall ffmpeg
-        self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in finish() or abort()
-        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=self.log)
+        inputs = _raw_input(intro, EPISODE_RATE) if intro else []
+        inputs += _raw_input(Path("pipe:0"), rate)
+        inputs += _raw_input(outro, EPISODE_RATE) if outro else []
+        graph = _filtergraph(intro is not None, outro is not None, rate, gain)
+        self.stream = FfmpegStream(
+            [*inputs, "-filter_complex", graph, "-map", "[out]", "-c:a", "pcm_s16le",
+             "-f", "wav", str(out_wav)],
+            what="assembling the episode",
+        )
         self.frames = 0
 
     def write(self, pcm: bytes) -> None:
-        assert self.proc.stdin is not None
-        try:
-            self.proc.stdin.write(pcm)
-        except BrokenPipeError:
-            raise EssaycastError(f"assembling the episode failed: {self._log()}") from None
+        self.stream.write(pcm)
         self.frames += len(pcm) // 2
 
     def silence(self, seconds: float) -> None:
-        self.write(bytes(2 * int(round(seconds * self.rate))))
+        if seconds > 0:
+            self.write(bytes(2 * int(round(seconds * self.rate))))
 
     @property
     def seconds(self) -> float:
         return self.frames / self.rate
 
-    def finish(self) -> float:
-        """Close the stream, wait for ffmpeg; return the integrated loudness."""
-        assert self.proc.stdin is not None
-        # ffmpeg may have exited already; its return code says why
-        with contextlib.suppress(BrokenPipeError):
-            self.proc.stdin.close()
-        if self.proc.wait() != 0:
-            raise EssaycastError(f"assembling the episode failed: {self._log()}")
-        log = self._log()
-        self.log.close()
-        return parse_integrated(log)
+    def finish(self) -> Figures | None:
+        """Close the stream, wait for ffmpeg; the loudness it measured, if it can be right."""
+        figures = parse_summary(self.stream.finish())
+        return figures if plausible(figures) else None
 
     def abort(self) -> None:
-        self.proc.kill()
-        self.proc.wait()
-        self.log.close()
-
-    def _log(self) -> str:
-        self.log.seek(0)
-        return self.log.read().decode("utf-8", "replace")
+        self.stream.abort()
 
 
 def assemble(
     speech: SpeechText,
     sentences: Iterable[SentenceAudio],
     out_wav: Path,
-    intro: np.ndarray | None = None,
-    outro: np.ndarray | None = None,
+    intro: Intro | None = None,
+    outro: AudioSegment | None = None,
     pacing: Pacing = Pacing(),
     loudness: float | None = None,
 ) -> AssembledAudio:
@@ -336,58 +382,52 @@ def assemble(
         return audio
 
     work = out_wav.parent
-    intro_seconds = 0.0
-    intro_wav = outro_wav = None
-    if intro is not None and intro.size:
-        intro_wav = work / f"{out_wav.stem}.intro.wav"
-        _write_wav(intro_wav, intro)
-        intro_seconds = intro.size / EPISODE_RATE
+    intro_seconds = intro.seconds if intro is not None and len(intro.audio) else 0.0
+    intro_file = outro_file = None
+    if intro_seconds:
+        assert intro is not None
+        intro_file = work / f"{out_wav.stem}.intro.pcm"
+        intro_file.write_bytes(intro.audio.raw_data)
     outro_seconds = 0.0
-    if outro is not None and outro.size:
-        outro_wav = work / f"{out_wav.stem}.outro.wav"
-        if pending:  # the outro answers the voice it follows, at the intro's balance
-            voice = pcm_to_float(trim(pending[0].pcm, rate))
-            outro = match_level(outro, level_db(voice, rate) if voice.size else -20.0, pacing)
-        _write_wav(outro_wav, outro)
-        outro_seconds = outro.size / EPISODE_RATE
+    if outro is not None and len(outro):
+        # the outro answers the voice it follows, at the intro's balance
+        voice = to_float(trim(pending[0].pcm, rate)) if pending else np.zeros(0, np.float32)
+        outro = compose_outro(outro, level_db(voice, rate) if voice.size else -20.0, pacing)
+        outro_file = work / f"{out_wav.stem}.outro.pcm"
+        outro_file.write_bytes(outro.raw_data)
+        outro_seconds = outro.frame_count() / EPISODE_RATE
 
-    cues: list[Cue] = []
-    marks: list[ChapterMark] = []
-    writer = _Writer(out_wav, intro_wav, outro_wav, rate, gain)
+    cues: list[Cue] = list(intro.cues) if intro_seconds and intro else []
+    marks: list[ChapterMark] = [ChapterMark(0.0, 0.0, "Intro")] if intro_seconds else []
+    writer = _Writer(out_wav, intro_file, outro_file, rate, gain)
     try:
-        if intro_wav:
-            marks.append(ChapterMark(0.0, 0.0, "Intro"))
-            writer.silence(pacing.after_intro)
-        for c, chapter in enumerate(speech.chapters):
-            if c > 0:
-                writer.silence(pacing.chapter)
-            marks.append(ChapterMark(intro_seconds + writer.seconds, 0.0, chapter.title))
-            for p, paragraph in enumerate(chapter.paragraphs):
-                if p > 0:
-                    writer.silence(pacing.paragraph)
-                for s, sentence in enumerate(paragraph.sentences):
-                    if s > 0:
-                        writer.silence(pacing.sentence)
-                    start = intro_seconds + writer.seconds
-                    writer.write(trim(next_audio().pcm, rate))
-                    cues.append(Cue(start, intro_seconds + writer.seconds, sentence.written))
-        if outro_wav:
+        for step in layout(speech, pacing):
+            writer.silence(step.pause)
+            start = intro_seconds + writer.seconds
+            if step.chapter is not None:
+                marks.append(ChapterMark(start, 0.0, step.chapter))
+            writer.write(trim(next_audio().pcm, rate))
+            cues.append(Cue(start, intro_seconds + writer.seconds, step.sentence.written))
+        if outro_file:
             writer.silence(pacing.chapter)
             marks.append(ChapterMark(intro_seconds + writer.seconds, 0.0, "Outro"))
         else:
             writer.silence(pacing.paragraph)  # let the last word ring out
         body_seconds = writer.seconds
-        loudness = writer.finish()
+        figures = writer.finish()
     except BaseException:
         writer.abort()
         raise
     finally:
-        for path in (intro_wav, outro_wav):
+        for path in (intro_file, outro_file):
             if path:
                 path.unlink(missing_ok=True)
+    if figures is None:
+        # the in-graph figure cannot be right (none, or -70 LUFS): measure the WAV on its own
+        figures = measure(out_wav)
     duration = intro_seconds + body_seconds + outro_seconds
     return AssembledAudio(
-        out_wav, duration, tuple(cues), _close_chapters(marks, duration), loudness
+        out_wav, duration, tuple(cues), _close_chapters(marks, duration), figures.integrated
     )
 
 
@@ -400,10 +440,10 @@ def _pre_gain(first: SentenceAudio | None, loudness: float | None) -> float:
     """
     if loudness is None or first is None:
         return 0.0
-    samples = pcm_to_float(trim(first.pcm, first.sample_rate))
-    if samples.size == 0:
+    values = to_float(trim(first.pcm, first.sample_rate))
+    if values.size == 0:
         return 0.0
-    estimate = level_db(samples, first.sample_rate) + SPEECH_K_OFFSET
+    estimate = level_db(values, first.sample_rate) + SPEECH_K_OFFSET
     # aim the WAV at what the MP3 should measure plus what encoding will take
     target = loudness - MONO_OFFSET_LU + ENCODER_LOSS_LU
     return float(np.clip(target - estimate, -20.0, 30.0))

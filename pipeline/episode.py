@@ -8,14 +8,14 @@ memory: a fixed gain (the integrated loudness was measured while the WAV was
 written, see audio.assemble) brings the episode to its target, a lookahead
 limiter keeps the peaks under the true-peak ceiling, and LAME encodes CBR mono.
 One linear gain keeps the voice's dynamics and costs nothing; loudnorm's
-dynamic mode would resample to 192 kHz and pump.
+dynamic mode would resample to 192 kHz and pump. The MP3 is then measured as a
+listener hears it before it may be published. The numbers live in mastering.py.
 """
 
 from __future__ import annotations
 
 import hashlib
 import shutil
-import subprocess
 import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -24,15 +24,26 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .audio import ENCODER_LOSS_LU, MASTER_CEILING, MONO_OFFSET_LU, limiter, parse_integrated
 from .cover import cover_for_tag
 from .errors import EssaycastError, EssayError
-from .ffmpeg import ffmpeg_exe, run_ffmpeg
+from .ffmpeg import run_ffmpeg
 from .fsutil import atomic_path, write_atomic
+from .mastering import (
+    MASTER_CEILING,
+    RETRY_LU,
+    TOLERANCE_LU,
+    TRUE_PEAK_MAX,
+    Figures,
+    master_gain,
+    mastering_filter,
+    measure,
+    off_target,
+    plausible,
+)
 from .model import EPISODES_DIR, ChapterMark, Episode, Essay, Identity, SentenceAudio, VoiceSpec
 
 if TYPE_CHECKING:
-    import numpy as np
+    from pydub import AudioSegment
 
     from .config import Show
     from .speech import Engine
@@ -49,49 +60,45 @@ class Tags:
     track: int | None = None
 
 
-def measure_loudness(wav: Path) -> float:
-    """Integrated loudness of a file in LUFS (plain, mono as mono), by ffmpeg's ebur128."""
-    cmd = [
-        ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-i", str(wav),
-        "-af", "ebur128=framelog=verbose", "-f", "null", "-",
-    ]
-    proc = subprocess.run(cmd, capture_output=True, text=True)
-    if proc.returncode != 0:
-        raise EssaycastError(f"{wav}: loudness measurement failed: {proc.stderr[-300:]}")
-    return parse_integrated(proc.stderr)
-
-
-def mastering_filter(measured: float, loudness: float) -> str:
-    """The ffmpeg filter that takes an episode measured at `measured` LUFS to `loudness`.
-
-    >>> mastering_filter(-19.6, -16.0)
-    'volume=1.00dB,alimiter=limit=0.8318:attack=5:release=80:level=0:latency=1'
-    """
-    gain = loudness - MONO_OFFSET_LU - measured + ENCODER_LOSS_LU
-    return f"volume={gain:.2f}dB,{limiter(MASTER_CEILING)}"
-
-
 def master_to_mp3(
     wav: Path, mp3: Path, loudness: float, kbps: int, measured: float | None = None
-) -> None:
+) -> Figures:
     """Bring the episode to `loudness` LUFS as heard, limit its peaks, encode CBR mono.
 
     `measured` is the WAV's integrated loudness if it is known already (assemble
-    measures it while writing); otherwise it is measured here.
+    measures it while writing); otherwise, or if it cannot be right, it is
+    measured here in a separate pass. The MP3 is then measured as a listener
+    hears it; a miss gets one more pass with the gain and ceiling corrected by
+    what was measured, and a second miss is an error: the file is not published.
+    Returns the MP3's figures (LUFS as heard, dBTP).
     """
-    if measured is None:
-        measured = measure_loudness(wav)
+    if measured is None or not plausible(Figures(measured)):
+        measured = measure(wav).integrated
+    gain, ceiling = master_gain(measured, loudness), MASTER_CEILING
+    for attempt in range(2):
+        _encode(wav, mp3, mastering_filter(gain, ceiling), kbps)
+        heard = measure(mp3, heard=True, true_peak=True)
+        problem = off_target(heard, loudness, RETRY_LU if attempt == 0 else TOLERANCE_LU)
+        if problem is None:
+            return heard
+        assert heard.true_peak is not None
+        gain += loudness - heard.integrated
+        ceiling -= max(0.0, heard.true_peak - (TRUE_PEAK_MAX - 0.3))
+    raise EssaycastError(f"the mastered episode measures {problem}; not published")
+
+
+def _encode(wav: Path, mp3: Path, mastering: str, kbps: int) -> None:
     run_ffmpeg(
         [
             "-i", str(wav),
-            "-af", mastering_filter(measured, loudness),
+            "-af", mastering,
             "-ar", "44100", "-ac", "1",
             "-c:a", "libmp3lame", "-b:a", f"{kbps}k",
             # no Xing/encoder tag noise beyond what players need; tags come from mutagen
             "-map_metadata", "-1", "-write_xing", "1", "-id3v2_version", "0",
             "-f", "mp3", str(mp3),
         ],
-        what=str(mp3),
+        what=mp3.name,
     )
 
 
@@ -230,12 +237,15 @@ class RenderKit:
         self._cover_lock = threading.Lock()
         self.engines: dict[VoiceSpec, Engine] = {}
         self._engines_lock = threading.Lock()
-        self.music: np.ndarray | None = None
-        self.outro: np.ndarray | None = None
+        self.music: AudioSegment | None = None
+        self.outro: AudioSegment | None = None
 
     def load_music(self) -> None:
         """Decode the intro and outro once per build; a bad file is a ConfigError."""
+        from .ffmpeg import ffmpeg
         from .music import load_music
+
+        ffmpeg()  # a bad ESSAYCAST_FFMPEG is the machine's error (exit 2), before any essay
 
         self.music = load_music(self.show.music.intro, self.show.root, key="music.intro")
         self.outro = load_music(self.show.music.outro, self.show.root, key="music.outro")
@@ -272,7 +282,7 @@ def render_episode(
     Every file is written by atomic rename, the MP3 last; `on_sentence(done, total)`
     is called after each newly synthesised sentence.
     """
-    from .audio import mix_intro, to_episode_rate
+    from .audio import compose_intro
     from .pieces import PieceCache, render_mp3
     from .speech.cache import SentenceCache, synthesize_cached
     from .text import spoken_intro, to_speech_text
@@ -294,7 +304,7 @@ def render_episode(
                                  on_sentence)
 
     intro_lines = spoken_intro(show.podcast.title, essay.title, author)
-    intro_voice = [to_episode_rate(a) for a in synthesize_cached(intro_lines, spec, cache, engine)]
+    intro_voice = list(synthesize_cached(intro_lines, spec, cache, engine))
     (kit.output_dir / EPISODES_DIR).mkdir(parents=True, exist_ok=True)
     kit.work_root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=kit.work_root, prefix="render-") as work:
@@ -306,7 +316,7 @@ def render_episode(
             [cache.key(spec, s) for s in sentences],
             voice,
             next(voice([0])),
-            intro=mix_intro(kit.music, intro_voice),
+            intro=compose_intro(kit.music, intro_voice),
             outro=kit.outro,
             loudness=show.audio.loudness,
             kbps=show.audio.kbps,

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .pcm import from_float
+
 SEED = 1957  # any fixed number: noise (reverb, shaker, phases) must be the same every render
 TEMPO_BPM = 96
 BEAT_S = 60.0 / TEMPO_BPM
@@ -232,19 +234,13 @@ def compose_jingle(sample_rate: int = 44100) -> np.ndarray:
     return mix.astype(np.float32)
 
 
-def to_pcm16(samples: np.ndarray) -> bytes:
-    """Float samples in [-1, 1] as little-endian 16-bit PCM, rounded to the nearest step."""
-    clipped = np.clip(np.round(samples.astype(np.float64) * 32767.0), -32768, 32767)
-    return clipped.astype("<i2").tobytes()
-
-
 def write_wav(path: Path, samples: np.ndarray, sample_rate: int = 44100) -> None:
     """Write mono float samples as a 16-bit WAV file."""
     with wave.open(str(path), "wb") as out:
         out.setnchannels(1)
         out.setsampwidth(2)
         out.setframerate(sample_rate)
-        out.writeframes(to_pcm16(samples))
+        out.writeframes(from_float(samples))
 
 
 def main(argv: list[str] | None = None) -> int:

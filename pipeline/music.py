@@ -3,6 +3,9 @@
 `[music] intro` / `outro` in podcast.toml is "default" (the jingle that
 pipeline/jingle.py composed, shipped as pipeline/data/jingle.wav), "none", or a
 path inside the show folder to any file ffmpeg decodes (mp3, wav, ogg, flac, m4a...).
+Music arrives as a pydub AudioSegment made from the PCM that ffmpeg decoded, so
+pydub never needs ffprobe (which imageio-ffmpeg does not ship); audio.py composes
+the intro and outro from it.
 """
 
 from __future__ import annotations
@@ -12,11 +15,14 @@ import os
 import wave
 from importlib import resources
 from pathlib import Path
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from .errors import ConfigError, EssaycastError
 from .ffmpeg import decode_to_pcm
+from .pcm import segment
+
+if TYPE_CHECKING:
+    from pydub import AudioSegment
 
 MUSIC_RATE = 44100
 JINGLE_RESOURCE = "data/jingle.wav"
@@ -40,14 +46,9 @@ def _jingle_pcm() -> bytes:
         return wav.readframes(wav.getnframes())
 
 
-def pcm_to_float(pcm: bytes) -> np.ndarray:
-    """Little-endian 16-bit PCM as float32 samples in [-1, 1)."""
-    return np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
-
-
-def default_jingle() -> np.ndarray:
-    """The bundled intro jingle as float32 mono at MUSIC_RATE (a fresh copy each call)."""
-    return pcm_to_float(_jingle_pcm())
+def default_jingle() -> AudioSegment:
+    """The bundled intro jingle, mono at MUSIC_RATE."""
+    return segment(_jingle_pcm(), MUSIC_RATE)
 
 
 def _show_path(choice: str, show_root: Path, key: str) -> Path:
@@ -65,8 +66,8 @@ def _show_path(choice: str, show_root: Path, key: str) -> Path:
     return path
 
 
-def load_music(choice: str, show_root: Path, key: str = "music.intro") -> np.ndarray | None:
-    """The music that `choice` names, as float32 mono at MUSIC_RATE, or None for "none"."""
+def load_music(choice: str, show_root: Path, key: str = "music.intro") -> AudioSegment | None:
+    """The music that `choice` names, mono at MUSIC_RATE, or None for "none"."""
     if choice == "none":
         return None
     if choice == "default":
@@ -80,6 +81,8 @@ def load_music(choice: str, show_root: Path, key: str = "music.intro") -> np.nda
         )
     try:
         pcm = decode_to_pcm(path, MUSIC_RATE)
+    except ConfigError:  # the ffmpeg itself (ESSAYCAST_FFMPEG), not the file
+        raise
     except EssaycastError as exc:
         # ffmpeg's last line says why (bad header, unknown codec); keep it, drop its prefix.
         reason = exc.message.rpartition("ffmpeg failed: ")[2]
@@ -87,9 +90,8 @@ def load_music(choice: str, show_root: Path, key: str = "music.intro") -> np.nda
             f"{key}: {choice} is not audio that ffmpeg can decode ({reason}); "
             f'use an mp3, wav, ogg, flac or m4a file or set {name} = "default"'
         ) from None
-    samples = pcm_to_float(pcm)
-    if samples.size == 0:
+    if not pcm:
         raise ConfigError(
             f'{key}: {choice} contains no audio; use a file with sound in it or set {name} = "none"'
         )
-    return samples
+    return segment(pcm, MUSIC_RATE)

@@ -49,15 +49,19 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 
 from . import audio as shape
+from . import mastering
 from .errors import EssaycastError
 from .ffmpeg import ffmpeg_exe
 from .model import ChapterMark, Cue, SentenceAudio, SpeechText
-from .music import pcm_to_float
+from .pcm import to_float
+
+if TYPE_CHECKING:
+    from pydub import AudioSegment
 
 # Bump when a piece's audio for the same inputs changes (the chain, the splice).
 PIECES_VERSION = 1
@@ -112,45 +116,40 @@ class Piece:
         return [i for i in self.items if isinstance(i, int)]
 
 
-def plan_pieces(
-    chapters: Sequence[tuple[str, Sequence[Sequence[str]]]],
-    pauses: tuple[float, float, float],
-    final_pause: float,
-) -> list[Piece]:
-    """Cut the essay into pieces; `chapters` holds each sentence's cache key.
+def plan_pieces(steps: Sequence[tuple[float, str | None, str]], final_pause: float) -> list[Piece]:
+    """Cut the essay into pieces.
 
-    `chapters` is (title, paragraphs of sentence keys) per chapter; `pauses` are
-    the (sentence, paragraph, chapter) silences; `final_pause` follows the last
-    sentence. Whether a boundary falls after a sentence depends only on that
-    sentence and how far back the last boundary is.
+    `steps` gives, for each sentence in order, the pause before it, the title of
+    the chapter it opens (or None) and its cache key, as audio.layout lays the
+    body out; `final_pause` follows the last sentence. A piece ends before every
+    chapter, and otherwise after a sentence whose key picks it (MIN_SENTENCES to
+    MAX_SENTENCES apart): a boundary depends only on the sentences just before it.
 
-    >>> keys = [("", [["a0", "b0"], ["c0"]]), ("Two", [["d0"]])]
-    >>> [(p.items, p.chapter) for p in plan_pieces(keys, (0.5, 1.0, 2.0), 1.0)]
+    >>> steps = [(0.0, "", "a0"), (0.5, None, "b0"), (1.0, None, "c0"), (2.0, "Two", "d0")]
+    >>> [(p.items, p.chapter) for p in plan_pieces(steps, 1.0)]
     [((0, 0.5, 1, 1.0, 2, 2.0), ''), ((3, 1.0), 'Two')]
     """
-    sentence_pause, paragraph_pause, chapter_pause = pauses
     pieces: list[Piece] = []
-    index = 0
-    for c, (title, paragraphs) in enumerate(chapters):
-        flat = [(s, key) for para in paragraphs for s, key in enumerate(para)]
-        items: list[int | float] = []
-        opens: str | None = title
-        for n, (s, key) in enumerate(flat):
-            if items:
-                items.append(paragraph_pause if s == 0 else sentence_pause)
-            items.append(index)
-            index += 1
+    items: list[int | float] = []
+    opens: str | None = None
+    for index, (pause, chapter, _) in enumerate(steps):
+        if items:
             count = len(items) // 2 + 1
-            if n == len(flat) - 1:  # a chapter's end always cuts
-                items.append(final_pause if c == len(chapters) - 1 else chapter_pause)
-            elif count >= MAX_SENTENCES or (
-                count >= MIN_SENTENCES and int(key[-8:], 16) % CUT_ONE_IN == 0
+            key = steps[index - 1][2]
+            if (
+                chapter is not None
+                or count >= MAX_SENTENCES
+                or (count >= MIN_SENTENCES and int(key[-8:], 16) % CUT_ONE_IN == 0)
             ):
-                items.append(paragraph_pause if flat[n + 1][0] == 0 else sentence_pause)
+                pieces.append(Piece((*items, pause), opens))
+                items, opens = [], None
             else:
-                continue
-            pieces.append(Piece(tuple(items), opens))
-            items, opens = [], None
+                items.append(pause)
+        if not items:
+            opens = chapter
+        items.append(index)
+    if items:
+        pieces.append(Piece((*items, final_pause), opens))
     return pieces
 
 
@@ -254,19 +253,26 @@ def level_piece(
     rate: int,
     chain: Chain,
     out_raw: Path,
-    sample_format: str = "s16le",
+    head: bytes = b"",
 ) -> PieceRecord:
     """Stream a piece through the levelling chain into `out_raw`; return its record.
 
-    `chunks` yields PCM bytes (a sentence, in `sample_format` at `rate`) or an
-    int (that many samples of silence at `rate`). Each sentence's place is
-    counted from what was written, so the transcript's times are the audio's.
+    `chunks` yields 16-bit PCM at `rate` (a sentence) or an int (that many
+    samples of silence at `rate`); `head` is 16-bit PCM at RATE played before
+    them (the intro). Each sentence's place is counted from what was written, so
+    the transcript's times are the audio's.
     """
-    width = 4 if sample_format == "f32le" else 2
-    resample = f"aresample={RATE}," if rate != RATE else ""
+    resample = f"aresample={RATE}" if rate != RATE else "anull"
     blocks_log = out_raw.with_suffix(".blocks")
+    inputs = ["-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0"]
+    body = f"[0:a]{resample}"
+    head_file = out_raw.with_suffix(".head")
+    if head:
+        head_file.write_bytes(head)
+        inputs = ["-f", "s16le", "-ar", str(RATE), "-ac", "1", "-i", head_file.name, *inputs]
+        body = f"[1:a]{resample}[body];[0:a][body]concat=n=2:v=0:a=1"
     graph = (
-        f"[0:a]{resample}{chain.level},asplit=2[out][m];"
+        f"{body},{chain.level},asplit=2[out][m];"
         # the measurement starts 300 ms early, in silence, so that the blocks that
         # straddle the start are measured as they would be after the previous
         # piece's silent end (ebur128 reports nothing before 400 ms)
@@ -281,60 +287,57 @@ def level_piece(
         "-loglevel",
         "error",
         "-y",
-        "-f",
-        sample_format,
-        "-ar",
-        str(rate),
-        "-ac",
-        "1",
-        "-i",
-        "pipe:0",
+        *inputs,
         "-filter_complex",
         graph,
         "-map",
         "[out]",
         "-f",
         "s16le",
-        str(out_raw),
+        out_raw.name,
     ]
+    offset = len(head) // 2
     marks: list[tuple[int, int]] = []
     written = 0  # samples at `rate`
     with tempfile.TemporaryFile() as log:
-        # cwd: ametadata's file= is a filtergraph string, and a bare name needs no escaping
+        # cwd: file names in a filtergraph string need no escaping when they are bare
         proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=log, cwd=out_raw.parent)
         assert proc.stdin is not None
         try:
             for chunk in chunks:
-                if isinstance(chunk, int):
-                    data = bytes(width * chunk)
-                else:
-                    data = chunk
-                    start = written
+                data = bytes(2 * chunk) if isinstance(chunk, int) else chunk
+                start = written
                 try:
                     proc.stdin.write(data)
                 except BrokenPipeError:
                     break  # ffmpeg's exit code and log say why
-                written += len(data) // width
+                written += len(data) // 2
                 if not isinstance(chunk, int):
-                    marks.append((_at_rate(start, rate), _at_rate(written, rate)))
-            proc.stdin.close()
+                    marks.append((offset + _at_rate(start, rate), offset + _at_rate(written, rate)))
+            with contextlib.suppress(BrokenPipeError):
+                proc.stdin.close()
         except BaseException:
             proc.kill()
             proc.wait()
             raise
+        finally:
+            head_file.unlink(missing_ok=True)
         if proc.wait() != 0:
             log.seek(0)
             raise EssaycastError(f"levelling a piece failed: {log.read().decode()[-300:]}")
-    samples = padded(_at_rate(written, rate))
+    samples = padded(offset + _at_rate(written, rate))
     # the resampler's output may differ from the exact ratio by a sample or two,
     # all in the trailing silence: cut or pad it to the frame grid (zeros)
     os.truncate(out_raw, 2 * samples)
-    found = _BLOCK_LINE.findall(blocks_log.read_bytes())
-    blocks_log.unlink()
-    # one line per 100 ms; the block ending at the piece's 100 ms mark n is line n + 2
+    return PieceRecord(samples, tuple(marks), _read_blocks(blocks_log, samples))
+
+
+def _read_blocks(path: Path, samples: int) -> tuple[float, ...]:
+    """The block loudness ametadata logged: one line per 100 ms, LEAD_BLOCKS early."""
+    found = _BLOCK_LINE.findall(path.read_bytes())
+    path.unlink()
     found = found[LEAD_BLOCKS : LEAD_BLOCKS + samples // BLOCK]
-    loudness = [max(float(x), -120.0) if x != b"nan" else -120.0 for x in found]
-    return PieceRecord(samples, tuple(marks), tuple(loudness))
+    return tuple(max(float(x), -120.0) if x != b"nan" else -120.0 for x in found)
 
 
 def _at_rate(samples: int, rate: int) -> int:
@@ -382,6 +385,54 @@ def encode_piece(raw: Path, samples: int, gain: str, kbps: int, chain: Chain, ou
     frames = list(iter_frames(out.read_bytes()))
     if len(frames) < samples // FRAME + 1 or frames[0].main_data_begin != 0:
         raise EssaycastError(f"encoding a piece gave unexpected frames ({len(frames)})")
+
+
+@dataclass(frozen=True)
+class Heard:
+    """An encoded piece decoded and measured as a listener hears it (dual-mono)."""
+
+    blocks: tuple[float, ...]  # LUFS of each 400 ms block, 100 ms apart, as level_piece's
+    true_peak: float  # dBTP
+
+
+def measure_piece(mp3: Path, samples: int) -> Heard:
+    """Decode a piece's frames and measure its `samples`: block loudness and true peak."""
+    blocks_log = mp3.with_suffix(".heard")
+    graph = (
+        f"atrim=start_sample={FIRST_SAMPLE}:end_sample={FIRST_SAMPLE + samples},"
+        f"adelay={LEAD_BLOCKS * BLOCK}S,asetnsamples=n={BLOCK}:p=0,"
+        "ebur128=metadata=1:dualmono=true:peak=true:framelog=verbose,"
+        f"ametadata=mode=print:key=lavfi.r128.M:file={blocks_log.name}"
+    )
+    cmd = [
+        ffmpeg_exe(),
+        "-hide_banner",
+        "-nostdin",
+        "-nostats",
+        "-loglevel",
+        "info",
+        "-y",
+        "-f",
+        "mp3",
+        "-i",
+        mp3.name,
+        "-af",
+        graph,
+        "-f",
+        "null",
+        "-",
+    ]
+    proc = subprocess.run(cmd, capture_output=True, cwd=mp3.parent)
+    log = proc.stderr.decode("utf-8", "replace")
+    peaks = _PEAK_LINE.findall(log)
+    if proc.returncode != 0 or not peaks:
+        raise EssaycastError(f"measuring a piece failed: {log[-300:]}")
+    # the last summary: Debian's ffmpeg 5.1 prints one of nothing first
+    peak = float(peaks[-1]) if peaks[-1] not in ("-inf", "nan") else -120.0
+    return Heard(_read_blocks(blocks_log, samples), peak)
+
+
+_PEAK_LINE = re.compile(r"Peak:\s*(-?[\d.]+|-inf|nan)\s*dBFS")
 
 
 # -- MP3 frames ------------------------------------------------------------------
@@ -605,6 +656,8 @@ class Encoded:
     cut: int  # bytes kept unless the piece is the episode's last
     head: int  # CRC of data[:cut]
     tail: int  # CRC of data[cut:]
+    heard: tuple[float, ...] = ()  # block loudness as heard (Heard.blocks), if measured
+    true_peak: float | None = None  # dBTP, if measured
 
 
 class PieceCache:
@@ -637,7 +690,8 @@ class PieceCache:
         """The encoded frames for `key` (a piece key with its gain) and what they hold."""
         path = self._path(key, ".mp3")
         try:
-            encoded = Encoded(**json.loads(self._path(key, ".frames").read_text()))
+            data = json.loads(self._path(key, ".frames").read_text())
+            encoded = Encoded(**{**data, "heard": tuple(data.get("heard", ()))})
         except (FileNotFoundError, ValueError, TypeError):
             return None
         if not path.is_file():
@@ -711,9 +765,14 @@ class Source:
 
     key: str
     piece: Piece | None = None  # body pieces: sentences and pauses
-    samples: np.ndarray | None = None  # intro/outro: float samples at RATE
-    trailing: float = 0.0  # silence after `samples`, in seconds
-    title: str | None = None  # the chapter mark it opens
+    pcm: bytes = b""  # music pieces (the outro): 16-bit PCM at RATE
+    head: bytes = b""  # 16-bit PCM at RATE before a body piece's sentences (the intro)
+    title: str | None = None  # the chapter mark it opens, at its first sentence
+
+    @property
+    def trailing(self) -> float:
+        """The silence it ends with, seconds (music pieces: none known)."""
+        return float(self.piece.items[-1]) if self.piece is not None else 0.0
 
 
 @dataclass(frozen=True)
@@ -725,6 +784,8 @@ class SplicedEpisode:
     chapters: tuple[tuple[int, str], ...]  # (start sample, title) of each mark
     loudness: float  # integrated loudness of the levelled pieces, LUFS, plain
     gain: str  # the mastering gain every piece was encoded with, dB
+    heard: float  # integrated loudness of the MP3 as heard (dual-mono), LUFS
+    true_peak: float  # of the MP3, dBTP
     pieces: int
     levelled: int  # pieces levelled by this build
     encoded: int  # pieces encoded by this build
@@ -751,11 +812,15 @@ def splice_episode(
     `sentence_audio(indices)` yields the trimmed PCM (16-bit at `rate`) of those
     sentences, in order, one at a time; it is asked only for pieces that must
     be levelled. With `force`, nothing cached is used (and all is stored anew).
+    Every piece encoded is also decoded and measured as heard, once; the
+    episode's figures combine those, so the published file is measured without
+    a pass over all of it.
     """
     for source in sources[:-1]:
-        pause = source.trailing if source.piece is None else float(source.piece.items[-1])
-        if round(pause * RATE) < JOIN_SILENCE:
-            raise EssaycastError(f"a piece ends in {pause:.3f} s of silence; joins need more")
+        if round(source.trailing * RATE) < JOIN_SILENCE:
+            raise EssaycastError(
+                f"a piece ends in {source.trailing:.3f} s of silence; joins need more"
+            )
     records: dict[str, PieceRecord] = {}
     raws: dict[str, Path] = {}
 
@@ -766,12 +831,9 @@ def splice_episode(
             raw = work_dir / f"{source.key}.raw"
             if source.piece is not None:
                 chunks = _body_chunks(source.piece, stream, rate)
-                record = level_piece(chunks, rate, chain, raw)
+                record = level_piece(chunks, rate, chain, raw, head=source.head)
             else:
-                assert source.samples is not None
-                tail = [round(source.trailing * RATE)] if source.trailing else []
-                pcm = source.samples.astype("<f4").tobytes()
-                record = level_piece([pcm, *tail], RATE, chain, raw, "f32le")
+                record = level_piece([], RATE, chain, raw, head=source.pcm)
             cache.put_record(source.key, record)
             records[source.key], raws[source.key] = record, raw
 
@@ -801,9 +863,10 @@ def splice_episode(
         tmp = work_dir / f"{source.key}.mp3"
         encode_piece(raw, record.samples, gain, kbps, chain, tmp)
         raw.unlink()
+        heard = measure_piece(tmp, record.samples)
         data = tmp.read_bytes()
         cut = frames_to_keep(data, record.samples, last=False)
-        encoded = Encoded(cut, crc16(data[:cut]), crc16(data[cut:]))
+        encoded = Encoded(cut, crc16(data[:cut]), crc16(data[cut:]), heard.blocks, heard.true_peak)
         key = _frames_key(source.key, gain, kbps, chain)
         return cache.put_frames(key, tmp, encoded), encoded
 
@@ -812,7 +875,6 @@ def splice_episode(
     with ThreadPoolExecutor(max_workers=ENCODERS) as pool:
         for source, done in zip(todo, pool.map(encode, todo), strict=True):
             framed[source.key] = done
-    encoded_now = len(todo)
 
     marks: list[tuple[int, int]] = []
     chapters: list[tuple[int, str]] = []
@@ -821,9 +883,9 @@ def splice_episode(
         splicer = Splicer(out, kbps)
         for n, source in enumerate(sources):
             record = records[source.key]
-            if source.title is not None:
-                chapters.append((at, source.title))
-            if source.piece is not None:  # the intro's and outro's voices have no cues
+            if source.title is not None:  # a chapter starts with its first sentence
+                chapters.append((at + (record.marks[0][0] if source.piece else 0), source.title))
+            if source.piece is not None:  # the outro's music has no cues
                 marks.extend((at + a, at + b) for a, b in record.marks)
             path, encoded = framed[source.key]
             data = path.read_bytes()
@@ -834,15 +896,19 @@ def splice_episode(
                 splicer.add(data, whole)
             at += record.samples
         splicer.finish(at)
+    heard = integrated_loudness(framed[s.key][1].heard for s in sources)
+    peak = max(framed[s.key][1].true_peak or -120.0 for s in sources)
     return SplicedEpisode(
         at,
         tuple(marks),
         tuple(chapters),
         loudness,
         gain,
+        heard,
+        peak,
         len(sources),
         len(fresh) + len(moved),
-        encoded_now,
+        len(todo),
     )
 
 
@@ -867,13 +933,24 @@ def _body_chunks(piece: Piece, stream: Iterator[bytes], rate: int) -> Iterator[b
 PRE_GAIN_STEP_DB = 0.5  # coarse: the pre-gain is in every piece's key
 
 
+@dataclass(frozen=True)
+class RenderedEpisode:
+    """The spliced episode MP3 and its timings."""
+
+    mp3: Path
+    duration: float  # exact, in seconds: samples / RATE
+    cues: tuple[Cue, ...]
+    chapters: tuple[ChapterMark, ...]
+    spliced: SplicedEpisode
+
+
 def render_mp3(
     speech: SpeechText,
     keys: Sequence[str],
     sentence_audio: Callable[[list[int]], Iterator[SentenceAudio]],
     first: SentenceAudio,
-    intro: np.ndarray | None,
-    outro: np.ndarray | None,
+    intro: shape.Intro | None,
+    outro: AudioSegment | None,
     loudness: float,
     kbps: int,
     cache: PieceCache,
@@ -888,20 +965,16 @@ def render_mp3(
     `keys` are the sentences' cache keys, in order; `sentence_audio(indices)`
     yields those sentences' audio in order (synthesising what is missing);
     `first` is the first sentence's, which sets the pre-gain and the outro's level.
+    As master_to_mp3 does for a whole file, the MP3's figures (as heard) are
+    checked, a miss gets one more pass with the gain and ceiling corrected, and
+    a second miss is an error: nothing is published.
     """
     pacing = pacing or shape.Pacing()
     rate = first.sample_rate
     # the pre-gain sets where the compressor bites; on a coarse grid, so that an
     # edit of the first sentence seldom moves it (and with it every piece)
     pre = round(shape._pre_gain(first, loudness) / PRE_GAIN_STEP_DB) * PRE_GAIN_STEP_DB
-    chain = Chain(
-        level=f"volume={pre:.2f}dB,{shape.COMPRESSOR},{shape.limiter()}",
-        master=lambda gain: f"volume={gain}dB,{shape.limiter(shape.MASTER_CEILING)}",
-    )
-
-    def gain_for(measured: float) -> float:
-        # the levelled pieces measure `measured`; the MP3 should be heard at `loudness`
-        return loudness - shape.MONO_OFFSET_LU - measured + shape.ENCODER_LOSS_LU
+    level = f"volume={pre:.2f}dB,{mastering.COMPRESSOR},{mastering.limiter()}"
 
     def audio(indices: list[int]) -> Iterator[bytes]:
         for sentence in sentence_audio(indices):
@@ -912,60 +985,80 @@ def render_mp3(
                 )
             yield shape.trim(sentence.pcm, rate)
 
-    def music_key(kind: str, samples: np.ndarray, trailing: float) -> str:
-        digest = hashlib.sha256(samples.astype("<f4").tobytes()).hexdigest()
-        return piece_key(kind, digest, trailing, chain.level)
-
+    head = intro.audio.raw_data if intro is not None and len(intro.audio) else b""
+    steps = [
+        (step.pause, step.chapter, key)
+        for step, key in zip(shape.layout(speech, pacing), keys, strict=True)
+    ]
+    final = pacing.chapter if outro is not None and len(outro) else pacing.paragraph
     sources: list[Source] = []
-    if intro is not None and intro.size:
+    for n, piece in enumerate(plan_pieces(steps, final)):
+        items = [keys[i] if isinstance(i, int) else i for i in piece.items]
+        # the intro ends in the music's faint tail, not in silence: it is the first
+        # piece's head, not a piece of its own
+        lead = hashlib.sha256(head).hexdigest() if head and n == 0 else None
         sources.append(
             Source(
-                music_key("intro", intro, pacing.after_intro),
-                samples=intro,
-                trailing=pacing.after_intro,
-                title="Intro",
+                piece_key("body", rate, level, items, lead),
+                piece=piece,
+                head=head if n == 0 else b"",
+                title=piece.chapter,
             )
         )
-    chapters = []
-    flat = iter(keys)
-    for chapter in speech.chapters:
-        chapters.append(
-            (chapter.title, [[next(flat) for _ in para.sentences] for para in chapter.paragraphs])
-        )
-    has_outro = outro is not None and outro.size > 0
-    final = pacing.chapter if has_outro else pacing.paragraph  # let the last word ring out
-    for piece in plan_pieces(chapters, (pacing.sentence, pacing.paragraph, pacing.chapter), final):
-        items = [keys[i] if isinstance(i, int) else i for i in piece.items]
-        sources.append(
-            Source(piece_key("body", rate, chain.level, items), piece=piece, title=piece.chapter)
-        )
-    if has_outro:
-        assert outro is not None
+    if outro is not None and len(outro):
         # the outro answers the voice it follows, at the intro's balance
-        voice = pcm_to_float(shape.trim(first.pcm, rate))
-        level = shape.level_db(voice, rate) if voice.size else -20.0
-        levelled = shape.match_level(outro, level, pacing)
-        sources.append(Source(music_key("outro", levelled, 0.0), samples=levelled, title="Outro"))
+        voice = to_float(shape.trim(first.pcm, rate))
+        composed = shape.compose_outro(
+            outro, shape.level_db(voice, rate) if voice.size else -20.0, pacing
+        ).raw_data
+        digest = hashlib.sha256(composed).hexdigest()
+        sources.append(Source(piece_key("outro", digest, level), pcm=composed, title="Outro"))
 
-    spliced = splice_episode(
-        sources, audio, rate, chain, gain_for, kbps, cache, work_dir, out_mp3, force=force
-    )
+    adjust, ceiling = 0.0, mastering.MASTER_CEILING
+    for attempt in range(2):
+        chain = Chain(level, master=functools.partial(_master, ceiling=ceiling))
+        spliced = splice_episode(
+            sources,
+            audio,
+            rate,
+            chain,
+            functools.partial(_gain, loudness=loudness, adjust=adjust),
+            kbps,
+            cache,
+            work_dir,
+            out_mp3,
+            force=force,
+        )
+        figures = mastering.Figures(spliced.heard, spliced.true_peak)
+        tolerance = mastering.RETRY_LU if attempt == 0 else mastering.TOLERANCE_LU
+        problem = mastering.off_target(figures, loudness, tolerance)
+        if problem is None:
+            break
+        adjust += loudness - spliced.heard
+        ceiling -= max(0.0, spliced.true_peak - (mastering.TRUE_PEAK_MAX - 0.3))
+    else:
+        raise EssaycastError(f"the mastered episode measures {problem}; not published")
+
     written = [s.written for s in speech.sentences()]
-    cues = tuple(
+    cues = [*intro.cues] if head and intro is not None else []
+    cues += [
         Cue(a / RATE, b / RATE, text) for (a, b), text in zip(spliced.marks, written, strict=True)
-    )
-    marks = [ChapterMark(at / RATE, 0.0, title) for at, title in spliced.chapters]
+    ]
+    marks = [ChapterMark(0.0, 0.0, "Intro")] if head else []
+    marks += [ChapterMark(at / RATE, 0.0, title) for at, title in spliced.chapters]
     return RenderedEpisode(
-        out_mp3, spliced.duration, cues, shape._close_chapters(marks, spliced.duration), spliced
+        out_mp3,
+        spliced.duration,
+        tuple(cues),
+        shape._close_chapters(marks, spliced.duration),
+        spliced,
     )
 
 
-@dataclass(frozen=True)
-class RenderedEpisode:
-    """The spliced episode MP3 and its timings."""
+def _gain(measured: float, loudness: float, adjust: float) -> float:
+    # the levelled pieces measure `measured`; the MP3 should be heard at `loudness`
+    return mastering.master_gain(measured, loudness) + adjust
 
-    mp3: Path
-    duration: float  # exact, in seconds: samples / RATE
-    cues: tuple[Cue, ...]
-    chapters: tuple[ChapterMark, ...]
-    spliced: SplicedEpisode
+
+def _master(gain: str, ceiling: float) -> str:
+    return mastering.mastering_filter(float(gain), ceiling)

@@ -1167,11 +1167,10 @@ def check_g1(path: Path, mp3: Any, ctx: Context) -> Iterator[str]:
 
 @rule("G2", MUST, "decodes without errors", per=_each_mp3)
 def check_g2(path: Path, mp3: Any, ctx: Context) -> Iterator[str]:
-    from .ffmpeg import ffmpeg_exe
+    from .ffmpeg import ffmpeg_command
 
     proc = subprocess.run(
-        [ffmpeg_exe(), "-hide_banner", "-nostdin", "-v", "error", "-i", str(path), "-f", "null",
-         "-"], capture_output=True, text=True,
+        ffmpeg_command(["-i", str(path), "-f", "null", "-"]), capture_output=True, text=True
     )
     if proc.returncode != 0 or proc.stderr.strip():
         yield f"ffmpeg reports decoding errors: {proc.stderr.strip().splitlines()[-1:]}"

@@ -1,4 +1,4 @@
-"""audio.py on synthetic sound: trimming, pacing, the intro's shape, streaming."""
+"""audio.py on synthetic sound: trimming, pacing, the intro's shape (pydub), streaming."""
 
 from __future__ import annotations
 
@@ -12,17 +12,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline import audio, episode, transcript
+from pipeline import audio, episode, ffmpeg, mastering, pcm, transcript
 from pipeline.audio import (
     EPISODE_RATE,
     Pacing,
     assemble,
-    float_to_pcm,
+    compose_intro,
+    last_audible,
+    layout,
     level_db,
-    mix_intro,
     trim,
 )
 from pipeline.model import Chapter, Paragraph, Sentence, SentenceAudio, SpeechText
+from pipeline.pcm import from_float, samples, segment
 
 VOICE_RATE = 22050
 
@@ -32,7 +34,7 @@ def tone(seconds: float, rate: int = VOICE_RATE, pad: float = 0.1, amp: float = 
     t = np.arange(int(seconds * rate)) / rate
     body = amp * np.sin(2 * np.pi * 220 * t)
     silence = np.zeros(int(pad * rate))
-    return float_to_pcm(np.concatenate([silence, body, silence]).astype(np.float32))
+    return from_float(np.concatenate([silence, body, silence]).astype(np.float32))
 
 
 def speech_of(shape: list[list[int]], titles: list[str] | None = None) -> SpeechText:
@@ -57,7 +59,7 @@ def read_wav(path: Path) -> np.ndarray:
 
 
 def test_doctests_of_the_audio_modules_pass() -> None:
-    for module in (audio, episode, transcript):
+    for module in (audio, episode, ffmpeg, mastering, pcm, transcript):
         assert doctest.testmod(module).failed == 0
 
 
@@ -89,39 +91,98 @@ def test_cues_follow_the_pacing_sentence_paragraph_chapter(tmp_path: Path) -> No
     assert np.abs(samples[start + 2000 : start + 4000]).max() > 0.05
 
 
-def test_intro_comes_first_as_its_own_chapter_and_the_essay_after_it(tmp_path: Path) -> None:
-    intro = mix_intro(np.full(10 * EPISODE_RATE, 0.1, np.float32), [np.full(EPISODE_RATE, 0.2)])
-    speech = speech_of([[1]])
-    result = assemble(
-        speech, iter([SentenceAudio("x", tone(1.0), VOICE_RATE)]), tmp_path / "e.wav", intro=intro
-    )
+def music_of(seconds: float, amp: float = 0.1, lead_silence: float = 0.0) -> object:
+    """A steady 440 Hz 'music' as pydub gets it from ffmpeg's decoder."""
+    t = np.arange(int(seconds * EPISODE_RATE)) / EPISODE_RATE
+    values = np.concatenate([np.zeros(int(lead_silence * EPISODE_RATE)),
+                             amp * np.sin(2 * np.pi * 440 * t)])
+    return segment(from_float(values), EPISODE_RATE)
+
+
+def line(text: str, seconds: float = 1.0) -> SentenceAudio:
+    return SentenceAudio(text, tone(seconds), VOICE_RATE)
+
+
+def test_intro_comes_first_as_its_own_chapter_and_cues_and_the_essay_after_it(
+    tmp_path: Path,
+) -> None:
+    intro = compose_intro(music_of(12), [line("Tiny Show."), line("A Title, by Jo.")])
+    result = assemble(speech_of([[1]]), iter([line("x")]), tmp_path / "e.wav", intro=intro)
     assert result.chapters[0].title == "Intro" and result.chapters[0].start == 0.0
-    intro_seconds = len(intro) / EPISODE_RATE
-    assert result.chapters[1].start == pytest.approx(intro_seconds + Pacing().after_intro)
-    assert result.cues[0].start == pytest.approx(result.chapters[1].start)
+    assert result.chapters[1].start == pytest.approx(intro.seconds)
+    # the spoken intro is in the transcript, each line where it is heard
+    assert [c.text for c in result.cues] == ["Tiny Show.", "A Title, by Jo.", "Sentence 0.0.0."]
+    assert result.cues[0].start == pytest.approx(Pacing().music_lead)
+    assert result.cues[1].start == pytest.approx(result.cues[0].end + Pacing().sentence, abs=1e-3)
+    assert result.cues[2].start == pytest.approx(result.chapters[1].start)
+    wav = read_wav(result.wav_path)
+    heard = wav[int(result.cues[0].start * EPISODE_RATE) : int(result.cues[0].end * EPISODE_RATE)]
+    assert level_db(heard) > -30
 
 
-def test_mix_intro_plays_music_alone_then_ducks_it_under_the_voice_then_fades() -> None:
+def test_compose_intro_plays_music_alone_then_ducks_it_under_the_voice_then_fades() -> None:
     pacing = Pacing()
     rng = np.random.default_rng(1)
-    music = (rng.standard_normal(20 * EPISODE_RATE) * 0.5).astype(np.float32)  # a loud master
-    voice = [np.sin(np.arange(2 * EPISODE_RATE) * 0.05).astype(np.float32) * 0.1]
-    mixed = mix_intro(music, voice, pacing)
+    loud = segment(from_float(rng.standard_normal(20 * EPISODE_RATE) * 0.3), EPISODE_RATE)
+    intro = compose_intro(loud, [line("Hello.", 2.0)], pacing)
+    mixed = samples(intro.audio)
+    (cue,) = intro.cues
+    voice = samples(segment(trim(tone(2.0), VOICE_RATE), VOICE_RATE))
     lead = int(pacing.music_lead * EPISODE_RATE)
     alone = level_db(mixed[: lead - int(pacing.duck_ramp * EPISODE_RATE)])
     # the music is brought to the voice's level, whatever its own
-    assert alone == pytest.approx(level_db(voice[0]) + pacing.music_level, abs=0.5)
-    under = mixed[lead + 1000 : lead + 2 * EPISODE_RATE] - voice[0][1000:]
-    assert level_db(under) == pytest.approx(alone + pacing.duck_db, abs=0.5)
-    assert np.abs(mixed[-200:]).max() < 0.01  # faded out, no click at the end
-    expected = pacing.music_lead + 2 + pacing.swell + pacing.music_fade
-    assert len(mixed) / EPISODE_RATE == pytest.approx(expected, abs=0.01)
+    assert alone == pytest.approx(level_db(voice) + pacing.music_level, abs=0.5)
+    # ducked under the voice: between the words (this voice is a steady tone, so look
+    # at the music alone by taking the intro with no music away)
+    plain = samples(compose_intro(None, [line("Hello.", 2.0)], pacing).audio)
+    under = mixed[lead + 2000 : int(cue.end * EPISODE_RATE) - 2000]
+    voice_part = plain[2000 : len(under) + 2000]
+    assert level_db(under - voice_part) == pytest.approx(alone + pacing.duck_db, abs=1.0)
+    end = int(cue.end * EPISODE_RATE)
+    swell = mixed[end + int(0.55 * EPISODE_RATE) : end + int(0.65 * EPISODE_RATE)]
+    assert level_db(swell) == pytest.approx(alone + pacing.swell_db, abs=1.0)
+    # faded out by the end, and the essay starts a moment after the last sound
+    assert np.abs(mixed[-int(0.25 * EPISODE_RATE) :]).max() < 0.005
+    heard = last_audible(intro.audio, level_db(voice))
+    assert intro.seconds == pytest.approx(heard + pacing.after_intro, abs=0.011)
+    fade_end = cue.end + pacing.swell + pacing.music_fade + pacing.music_drop
+    assert fade_end - 0.2 < heard <= fade_end
 
 
-def test_mix_intro_without_music_is_the_spoken_lines_with_a_pause() -> None:
-    line = np.ones(100, np.float32)
-    mixed = mix_intro(None, [line, line])
-    assert len(mixed) == 200 + int(Pacing().sentence * EPISODE_RATE)
+def test_compose_intro_without_music_is_the_spoken_lines_then_a_pause() -> None:
+    intro = compose_intro(None, [line("One.", 0.5), line("Two.", 0.5)])
+    one, two = intro.cues
+    assert one.start == 0.0
+    assert two.start == pytest.approx(one.end + Pacing().sentence, abs=1e-3)
+    # the longest pause the intro allows after its last sound (the cue's end keeps the
+    # word's quiet decay)
+    assert two.end + Pacing().after_intro_max - audio.TRIM_TAIL - 0.011 <= intro.seconds
+    assert intro.seconds <= two.end + Pacing().after_intro_max
+
+
+def test_music_that_runs_out_early_leaves_no_dead_air_before_the_essay() -> None:
+    """The tricky show: a long spoken intro over a jingle that has ended under it."""
+    lines = [line("A Very Long Show Name.", 3.0), line("A Long Title, by Someone.", 3.0)]
+    intro = compose_intro(music_of(5.0), lines)
+    voice_end = intro.cues[-1].end
+    heard = last_audible(intro.audio, level_db(samples(intro.audio)[: int(voice_end * 44100)]))
+    assert heard == pytest.approx(voice_end, abs=0.1)  # only the voice is left to hear
+    assert intro.seconds - heard <= 1.0
+    assert intro.seconds == pytest.approx(heard + Pacing().after_intro_max, abs=0.01)
+
+
+def test_music_with_a_silent_lead_in_starts_at_its_first_sound() -> None:
+    intro = compose_intro(music_of(12, lead_silence=2.0), [line("Hi.")])
+    assert level_db(samples(intro.audio)[: int(0.5 * EPISODE_RATE)]) > -40
+
+
+def test_layout_is_the_body_in_order_with_its_pauses() -> None:
+    pacing = Pacing()
+    speech = speech_of([[2, 1], [1]], titles=["", "Second part"])
+    steps = list(layout(speech, pacing))
+    assert [s.sentence.written for s in steps] == [s.written for s in speech.sentences()]
+    assert [s.pause for s in steps] == [0.0, pacing.sentence, pacing.paragraph, pacing.chapter]
+    assert [s.chapter for s in steps] == ["", None, None, "Second part"]
 
 
 def test_assemble_streams_one_sentence_at_a_time(tmp_path: Path) -> None:
@@ -165,7 +226,7 @@ def test_a_sample_rate_change_mid_episode_is_an_error(tmp_path: Path) -> None:
 def test_an_outro_follows_the_essay_as_its_own_chapter_at_the_voices_level(
     tmp_path: Path,
 ) -> None:
-    outro = np.full(2 * EPISODE_RATE, 0.9, np.float32)  # far louder than the voice
+    outro = music_of(2.0, amp=0.9)  # far louder than the voice
     result = assemble(
         speech_of([[1]]), iter([SentenceAudio("x", tone(1.0), VOICE_RATE)]), tmp_path / "e.wav",
         outro=outro,

@@ -11,9 +11,10 @@ import pytest
 from mutagen.id3 import ID3
 from PIL import Image
 
-from pipeline.episode import Tags, cover_for_tag, mastering_filter, tag_mp3
+from pipeline.episode import Tags, cover_for_tag, tag_mp3
 from pipeline.errors import EssaycastError
 from pipeline.ffmpeg import ffmpeg_exe
+from pipeline.mastering import master_gain, mastering_filter
 from pipeline.model import ChapterMark
 
 
@@ -39,7 +40,7 @@ def test_a_small_cover_keeps_its_size_and_a_bad_one_is_a_clear_error() -> None:
 
 def test_mastering_gain_closes_the_gap_to_the_target() -> None:
     # -16 as heard is -19 plain; measured -21 -> +2 dB, plus what encoding takes
-    assert mastering_filter(-21.0, -16.0).startswith("volume=2.40dB,alimiter=")
+    assert mastering_filter(master_gain(-21.0, -16.0)).startswith("volume=2.40dB,alimiter=")
 
 
 def test_tags_are_id3v23_with_front_cover_and_chapters(tmp_path: Path) -> None:

@@ -166,10 +166,13 @@ def test_cues_start_after_the_music_rise_and_stay_inside_the_episode(rendered: P
     cues = vtt_cues(vtt)
     # one per sentence (headings are read aloud too, as their own sentences)
     texts = [text for _, _, text in cues]
-    assert texts[:2] == ["The camera waits.", "Nobody cuts away."]
+    # the spoken intro is in the transcript too, as its own cues (SPEC section 5)
+    assert texts[:4] == ["Tiny Show.", "Long Takes, by Jo Critic.", "The camera waits.",
+                         "Nobody cuts away."]
     assert texts[-1] == "It simply stops."
-    # the intro: music alone, the spoken intro, the fade; then the essay
-    assert cues[0][0] > Pacing().music_lead + Pacing().music_fade
+    # the intro: music alone, then the spoken intro; the essay after the music's fade
+    assert Pacing().music_lead <= cues[0][0] < Pacing().music_lead + 0.3
+    assert cues[2][0] > cues[1][1] + Pacing().swell
     duration = MP3(str(output(rendered, ".mp3"))).info.length
     for (start, end, _), (next_start, _, _) in zip(cues, cues[1:] + [(duration, 0, "")],
                                                    strict=True):
@@ -182,7 +185,8 @@ def test_cues_start_after_the_music_rise_and_stay_inside_the_episode(rendered: P
 def test_each_cue_starts_where_its_sentence_is_heard(rendered: Path) -> None:
     samples = decode(output(rendered, ".mp3"))
     rate = 44100
-    for start, _, text in vtt_cues((output(rendered, ".vtt")).read_text()):
+    cues = vtt_cues((output(rendered, ".vtt")).read_text())
+    for start, _, text in cues[2:]:  # the essay's; the spoken intro's lie over music
         at = int(start * rate)
         before = samples[max(0, at - int(0.3 * rate)) : at - int(0.05 * rate)]
         after = samples[at : at + int(0.25 * rate)]
@@ -207,3 +211,33 @@ def test_the_first_seconds_are_music_then_voice_over_ducked_music(rendered: Path
     frames = spoken_with_bed[: len(spoken_with_bed) // window * window].reshape(-1, window)
     quietest = 10 * np.log10((frames**2).mean(axis=1).min() + 1e-12)
     assert quietest < music_alone - 8
+
+
+def levels_db(samples: np.ndarray, window: float = 0.05) -> np.ndarray:
+    """RMS level in dBFS of each `window` seconds."""
+    size = int(window * 44100)
+    count = len(samples) // size
+    power = (samples[: count * size].astype(np.float64).reshape(count, size) ** 2).mean(axis=1)
+    return 10 * np.log10(power + 1e-12)
+
+
+@pytest.mark.parametrize("silence_db", [-40.0, -50.0, -60.0])
+def test_the_essay_begins_within_a_second_of_the_intros_last_sound(
+    rendered: Path, silence_db: float
+) -> None:
+    """No dead air (SPEC section 5), whatever level one calls silence."""
+    essay_start = vtt_cues(output(rendered, ".vtt").read_text())[2][0]
+    levels = levels_db(decode(output(rendered, ".mp3")))
+    before = levels[: int(essay_start / 0.05)]  # windows wholly before the essay's first word
+    last_sound = (int(np.flatnonzero(before > silence_db)[-1]) + 1) * 0.05
+    assert essay_start - last_sound <= 1.0
+
+
+def test_no_silence_is_longer_than_the_chapter_pause(rendered: Path) -> None:
+    quiet = levels_db(decode(output(rendered, ".mp3"))) < -50.0
+    longest = run = 0
+    for window in quiet[:-40]:  # the last 2 s: the ring-out after the last word
+        run = run + 1 if window else 0
+        longest = max(longest, run)
+    # the pause itself, plus the quiet edges the trim keeps around each sentence
+    assert longest * 0.05 <= Pacing().chapter + 0.1

@@ -10,8 +10,9 @@ import pytest
 
 from pipeline.errors import ConfigError
 from pipeline.ffmpeg import run_ffmpeg
-from pipeline.jingle import compose_jingle, to_pcm16, write_wav
+from pipeline.jingle import compose_jingle, write_wav
 from pipeline.music import MUSIC_RATE, default_jingle, load_music
+from pipeline.pcm import from_float, samples
 
 SR = MUSIC_RATE
 
@@ -58,8 +59,8 @@ def test_jingle_is_deterministic(jingle: np.ndarray) -> None:
 
 
 def test_shipped_jingle_is_what_the_code_renders(jingle: np.ndarray) -> None:
-    shipped = np.frombuffer(to_pcm16(default_jingle()), dtype="<i2").astype(np.int32)
-    rendered = np.frombuffer(to_pcm16(jingle), dtype="<i2").astype(np.int32)
+    shipped = np.frombuffer(default_jingle().raw_data, dtype="<i2").astype(np.int32)
+    rendered = np.frombuffer(from_float(jingle), dtype="<i2").astype(np.int32)
     assert shipped.shape == rendered.shape, (
         "re-render: python -m pipeline.jingle pipeline/data/jingle.wav"
     )
@@ -70,10 +71,10 @@ def test_shipped_jingle_is_what_the_code_renders(jingle: np.ndarray) -> None:
 def test_default_loads_the_shipped_jingle(tmp_path: Path) -> None:
     music = load_music("default", tmp_path)
     assert music is not None
-    assert music.dtype == np.float32
-    assert 6.0 <= len(music) / SR <= 10.0
-    music[:] = 0.0  # callers get their own copy: this must not change the next load
-    assert rms(load_music("default", tmp_path)) > 0.01
+    # pydub from the PCM essaycast decoded: 16-bit mono at the episode's rate
+    assert (music.sample_width, music.channels, music.frame_rate) == (2, 1, SR)
+    assert 6.0 <= len(music) / 1000 <= 10.0
+    assert rms(samples(music)) > 0.01
 
 
 def test_none_means_no_music(tmp_path: Path) -> None:
@@ -116,8 +117,9 @@ def test_show_music_file_is_decoded_to_mono_at_music_rate(
     (tmp_path / "music").mkdir()
     # Stereo on purpose: the loader must fold it down to mono.
     run_ffmpeg(["-i", str(tone_wav), "-ac", "2", *codec, str(tmp_path / "music" / name)], name)
-    music = load_music(f"music/{name}", tmp_path)
-    assert music is not None and music.dtype == np.float32 and music.ndim == 1
+    loaded = load_music(f"music/{name}", tmp_path)
+    assert loaded is not None and (loaded.channels, loaded.frame_rate) == (1, SR)
+    music = samples(loaded)
     # Lossy codecs pad a little at the ends: allow a tenth of a second.
     assert abs(len(music) / SR - 2.0) < 0.1
     middle = music[SR // 2 : 3 * SR // 2]

@@ -21,7 +21,7 @@ from ..model import SentenceAudio, VoiceSpec
 from . import ENGINES, Engine
 
 # Bump when engine output for the same inputs changes (e.g. a new Piper setting).
-CACHE_VERSION = 2
+CACHE_VERSION = 3
 
 
 def normalize_sentence(text: str) -> str:

@@ -12,11 +12,14 @@ Speed scales espeak's 175 words a minute.
 
 from __future__ import annotations
 
+import atexit
 import ctypes
 import functools
+import hashlib
 import shutil
 import struct
 import subprocess
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import metadata
@@ -187,10 +190,20 @@ def _piper_version() -> str:
 
 
 class _Library:
-    """libespeak-ng through ctypes, initialised once per process."""
+    """One fresh instance of libespeak-ng through ctypes, for one sentence.
 
-    def __init__(self, backend: Backend) -> None:
-        lib = ctypes.CDLL(str(backend.path))
+    espeak-ng keeps state from one utterance to the next (its random seed, the
+    phase of its flutter and voicing): the same sentence spoken twice in one
+    process gives different samples, and espeak_ng_SetRandSeed alone does not
+    make them equal (measured). So every sentence gets a library with no past:
+    a private copy of Piper's espeakbridge (its own statics, not shared with
+    Piper's phonemizer), loaded, initialised, seeded, spoken and unloaded again.
+    That costs ~5 ms a sentence; espeak speaks one in about as long.
+    """
+
+    def __init__(self, path: Path, data_dir: Path) -> None:
+        lib = ctypes.CDLL(str(path))
+        self.handle = lib._handle
         lib.espeak_Initialize.restype = ctypes.c_int
         lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p,
                                           ctypes.c_int]
@@ -204,14 +217,16 @@ class _Library:
         lib.espeak_Synth.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint,
                                      ctypes.c_int, ctypes.c_uint, ctypes.c_uint,
                                      ctypes.c_void_p, ctypes.c_void_p]
-        with NATIVE_LOCK:
-            rate = lib.espeak_Initialize(
-                _AUDIO_OUTPUT_SYNCHRONOUS, 0, str(backend.data_dir).encode(),
-                _INITIALIZE_DONT_EXIT,
-            )
-        if rate <= 0:
-            raise EngineUnavailable(f"espeak: espeak-ng cannot read its data in {backend.data_dir}")
+        lib.espeak_Terminate.restype = ctypes.c_int
+        lib.espeak_Terminate.argtypes = []
         self.lib = lib
+        self.sample_rate = 0
+        rate = lib.espeak_Initialize(
+            _AUDIO_OUTPUT_SYNCHRONOUS, 0, str(data_dir).encode(), _INITIALIZE_DONT_EXIT
+        )
+        if rate <= 0:
+            self.close()
+            raise EngineUnavailable(f"espeak: espeak-ng cannot read its data in {data_dir}")
         self.sample_rate = rate
         self._chunks: list[bytes] = []
         self._callback = _SYNTH_CALLBACK(self._collect)  # kept alive as long as the library
@@ -223,26 +238,51 @@ class _Library:
 
     def speak(self, text: str, voice: str, rate: int, pitch: int) -> bytes:
         data = text.encode("utf-8") + b"\0"
-        # Piper's phonemizer shares this library's global voice: set ours, every
-        # time, and let nobody else in until the sentence is done.
-        with NATIVE_LOCK:
-            self.lib.espeak_SetSynthCallback(self._callback)
-            if self.lib.espeak_SetVoiceByName(voice.encode("utf-8")) != 0:
-                raise EngineUnavailable(f"espeak: espeak-ng has no voice {voice!r}")
-            self.lib.espeak_SetParameter(_RATE, rate, 0)
-            self.lib.espeak_SetParameter(_PITCH, pitch, 0)
-            self._chunks = []
-            error = self.lib.espeak_Synth(data, len(data), 0, _POS_CHARACTER, 0, _CHARS_UTF8,
-                                          None, None)
-            chunks, self._chunks = self._chunks, []
+        self.lib.espeak_SetSynthCallback(self._callback)
+        if self.lib.espeak_SetVoiceByName(voice.encode("utf-8")) != 0:
+            raise EngineUnavailable(f"espeak: espeak-ng has no voice {voice!r}")
+        self.lib.espeak_SetParameter(_RATE, rate, 0)
+        self.lib.espeak_SetParameter(_PITCH, pitch, 0)
+        if hasattr(self.lib, "espeak_ng_SetRandSeed"):  # espeak-ng >= 1.52
+            seed = hashlib.sha256(f"{voice}|{rate}|{pitch}|{text}".encode()).digest()
+            self.lib.espeak_ng_SetRandSeed(ctypes.c_long(int.from_bytes(seed[:4], "little")))
+        self._chunks = []
+        error = self.lib.espeak_Synth(data, len(data), 0, _POS_CHARACTER, 0, _CHARS_UTF8,
+                                      None, None)
+        chunks, self._chunks = self._chunks, []
         if error != 0:
             raise EngineUnavailable(f"espeak: espeak-ng failed on {text[:40]!r} (error {error})")
         return b"".join(chunks)
 
+    def close(self) -> None:
+        import _ctypes
+
+        # espeak_Terminate frees the phoneme data and dictionary (~0.9 MB a time)
+        if getattr(self, "sample_rate", 0) > 0:
+            self.lib.espeak_Terminate()
+        _ctypes.dlclose(self.handle)
+
 
 @functools.cache
-def _library(backend: Backend) -> _Library:
-    return _Library(backend)
+def _private_copy(library: Path) -> Path:
+    """A copy of `library` that nothing else in this process has loaded."""
+    folder = Path(tempfile.mkdtemp(prefix="essaycast-espeak-"))
+    atexit.register(shutil.rmtree, folder, True)
+    copy = folder / library.name
+    shutil.copyfile(library, copy)
+    return copy
+
+
+def speak_with_library(backend: Backend, text: str, voice: str, rate: int,
+                       pitch: int) -> tuple[bytes, int]:
+    """PCM and sample rate from a fresh libespeak-ng: the same text, the same samples."""
+    # Piper's phonemizer drives the same C library: nobody else in until we are done
+    with NATIVE_LOCK:
+        library = _Library(_private_copy(backend.path), backend.data_dir)
+        try:
+            return library.speak(text, voice, rate, pitch), library.sample_rate
+        finally:
+            library.close()
 
 
 def speak_with_executable(exe: Path, text: str, voice: str, rate: int,
@@ -293,11 +333,10 @@ class EspeakEngine:
         self.pitch = _pitch(settings["pitch"]) if "pitch" in settings else DEFAULT_PITCH
         self._speak: Callable[[str], tuple[bytes, int]]
         if backend.kind == "piper":
-            library = _library(backend)
-            self._speak = lambda text: (
-                library.speak(text, self.voice, self.rate, self.pitch), library.sample_rate
+            self._speak = lambda text: speak_with_library(
+                backend, text, self.voice, self.rate, self.pitch
             )
-        else:
+        else:  # a new process per sentence: no state carried from one to the next
             self._speak = lambda text: speak_with_executable(
                 backend.path, text, self.voice, self.rate, self.pitch
             )

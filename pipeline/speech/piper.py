@@ -11,6 +11,7 @@ import functools
 import hashlib
 import json
 import os
+import tempfile
 import threading
 from collections.abc import Iterator, Sequence
 from importlib import metadata
@@ -20,6 +21,7 @@ from typing import Any
 from ..errors import EngineUnavailable
 from ..model import SentenceAudio, VoiceSpec
 from . import NATIVE_LOCK, EngineInfo, VoiceInfo, check_options, split_voice
+from .onnx_noise import SeededSession, seeded_pieces
 
 DEFAULT_VOICE = "en_US-joe-medium"
 
@@ -127,11 +129,21 @@ def _load(path: str, identity: str) -> Any:
     # (measured: +5 MB vs +17 MB over 250 sentences; bench/RESULTS.md).
     options.enable_mem_pattern = False
     # Built by hand rather than PiperVoice.load(), which would load the model
-    # a second time with default session options.
-    session = onnxruntime.InferenceSession(
-        path, sess_options=options, providers=["CPUExecutionProvider"]
-    )
-    return PiperVoice(session=session, config=config)
+    # a second time with default session options. The model's random draws
+    # become inputs seeded by each sentence (onnx_noise), so a cold cache
+    # gives the same samples in any process and any order (SPEC section 3).
+    # The edited model goes through a temporary file, not bytes in memory: a
+    # session made from bytes keeps them beside its own copy (+150 MB, measured).
+    with tempfile.TemporaryDirectory(prefix="essaycast-piper-") as scratch:
+        seeded = Path(scratch) / Path(path).name
+        pieces, noise = seeded_pieces(Path(path).read_bytes())
+        with open(seeded, "wb") as out:
+            out.writelines(pieces)
+        del pieces
+        session = onnxruntime.InferenceSession(
+            str(seeded), sess_options=options, providers=["CPUExecutionProvider"]
+        )
+    return PiperVoice(session=SeededSession(session, noise), config=config)
 
 
 class PiperEngine:
