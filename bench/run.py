@@ -408,7 +408,11 @@ def main(argv: list[str] | None = None) -> int:
             figures["c"] = figure_c(work, args.quick, 3 if args.quick else 5)
         if "d" in chosen:
             lengths = tuple(int(w) for w in args.d_words.split(",") if w)
-            figures["d"] = figure_d(work, args.quick, repeats, lengths)
+            rows = figure_d(work, args.quick, repeats, lengths)["rows"]
+            # --d-words measures some lengths: the others keep their last figures
+            kept = [r for r in figures.get("d", {}).get("rows", [])
+                    if r["words"] not in {n["words"] for n in rows}]
+            figures["d"] = {"rows": sorted(kept + rows, key=lambda r: r["words"])}
             # saved as soon as it is known: the long renders after it take a while
             args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
         if "e" in chosen:
