@@ -1,18 +1,24 @@
 """The episode in pieces: an edit re-encodes the piece it touches, not the episode.
 
-An episode is a row of pieces (the intro, runs of sentences, the outro), each
-ending in silence. A piece is rendered on its own, from its sentences alone:
+An episode is a row of pieces: runs of sentences (about a minute each, cut
+where audio.layout puts a pause, at every chapter), the first one led by the
+composed intro, and the outro. Every piece but the last ends in a pause. A
+piece is rendered on its own, from its own sentences:
 
-1. *levelled*: resampled, pre-gain, compressor, limiter (audio.py's chain), to
-   a raw 44.1 kHz PCM file whose length is a whole number of MP3 frames, while
-   ffmpeg's ebur128 logs the loudness of every 400 ms block (100 ms apart);
-2. *encoded*: the episode's one mastering gain, the peak limiter, LAME CBR.
+1. *levelled*: resampled, pre-gain, compressor, limiter (mastering.py's
+   chain), to a raw 44.1 kHz PCM file whose length is a whole number of MP3
+   frames, while ffmpeg's ebur128 logs the loudness of every 400 ms block;
+2. *encoded*: the episode's one mastering gain, the peak limiter, LAME CBR;
+   then decoded once and measured as a listener hears it (blocks, true peak).
 
 What step 1 learnt (length, sentence positions, block loudness) is kept in a
-small record, and step 2's MP3 frames are kept by piece and gain, both in a
-content-addressed cache. The episode's gain comes from all pieces' blocks,
-gated together as BS.1770 gates one programme, so an unchanged piece is never
-measured again, and it is re-encoded only when that gain moves a step.
+small record, and step 2's MP3 frames with their figures by piece and gain,
+both in a content-addressed cache. The episode's gain comes from all pieces'
+blocks, gated together as BS.1770 gates one programme, so an unchanged piece
+is never measured again, and it is re-encoded only when that gain moves a
+step (GAIN_STEP_DB: a cold build must land on the same bytes). The published
+MP3's loudness and true peak come the same way from its pieces' figures, and
+miss the target as master_to_mp3's would: one more pass, then an error.
 
 The splice. A fresh LAME encoder puts input sample n at decoded sample
 n + 1105 (its 576 samples of delay plus the decoder's 529), so the frame j of
