@@ -62,7 +62,7 @@ import numpy as np
 from . import audio as shape
 from . import mastering
 from .errors import EssaycastError
-from .ffmpeg import ffmpeg_exe
+from .ffmpeg import ffmpeg, ffmpeg_exe
 from .model import ChapterMark, Cue, SentenceAudio, SpeechText
 from .pcm import to_float
 
@@ -228,11 +228,10 @@ def padded(samples: int) -> int:
     return -(-samples // FRAME) * FRAME
 
 
-@functools.cache
 def ffmpeg_identity() -> str:
-    """The ffmpeg build in use: part of every piece key, as its filters and LAME are."""
-    proc = subprocess.run([ffmpeg_exe(), "-version"], capture_output=True, text=True)
-    return proc.stdout.splitlines()[0] if proc.stdout else ffmpeg_exe()
+    """The ffmpeg in use: part of every piece key, as its filters and LAME are."""
+    found = ffmpeg()  # checked once per choice; ESSAYCAST_FFMPEG may name another
+    return f"{found.version} {found.path}"
 
 
 def piece_key(*parts: object) -> str:
