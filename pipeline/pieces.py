@@ -50,6 +50,7 @@ import os
 import re
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -98,7 +99,8 @@ LEAD_BLOCKS = 3  # blocks that start before a piece does
 ABSOLUTE_GATE = -70.0
 RELATIVE_GATE = -10.0
 
-ENCODERS = 2  # pieces encoded at once
+ENCODERS = 2  # pieces encoded at once, by all the episodes a build renders together
+_ENCODER_SLOTS = threading.BoundedSemaphore(ENCODERS)
 CACHE_LIMIT_BYTES = 2 << 30  # the piece cache's bound; least recently used go first
 
 
@@ -321,13 +323,15 @@ def level_piece(
                     marks.append((offset + _at_rate(start, rate), offset + _at_rate(written, rate)))
             with contextlib.suppress(BrokenPipeError):
                 proc.stdin.close()
+            failed = proc.wait() != 0
         except BaseException:
             proc.kill()
             proc.wait()
             raise
         finally:
+            # only once ffmpeg has exited: it may open its inputs after our last write
             head_file.unlink(missing_ok=True)
-        if proc.wait() != 0:
+        if failed:
             log.seek(0)
             raise EssaycastError(f"levelling a piece failed: {log.read().decode()[-300:]}")
     samples = padded(offset + _at_rate(written, rate))
@@ -866,9 +870,11 @@ def splice_episode(
     def encode(source: Source) -> tuple[Path, Encoded]:
         record, raw = records[source.key], raws[source.key]
         tmp = work_dir / f"{source.key}.mp3"
-        encode_piece(raw, record.samples, gain, kbps, chain, tmp)
-        raw.unlink()
-        heard = measure_piece(tmp, record.samples)
+        # --jobs 2 renders two episodes at once: still one encoder per core, not per job
+        with _ENCODER_SLOTS:
+            encode_piece(raw, record.samples, gain, kbps, chain, tmp)
+            raw.unlink()
+            heard = measure_piece(tmp, record.samples)
         data = tmp.read_bytes()
         cut = frames_to_keep(data, record.samples, last=False)
         encoded = Encoded(cut, crc16(data[:cut]), crc16(data[cut:]), heard.blocks, heard.true_peak)
