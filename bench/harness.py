@@ -167,17 +167,24 @@ def median(values: list[float]) -> float:
 SAMPLE_ESSAYS = sorted((ROOT / "essays").glob("*.*"))
 
 
+DEFAULT_VOICES = {"piper": "en_US-joe-medium", "espeak": "en-us", "hibari": "heart",
+                  "kokoro": "af_heart"}
+
+
 def make_show(root: Path, essays: dict[str, str] | None = None, copy_sample: bool = False,
-              engine: str = "piper", voice: str = "en-us") -> Path:
-    """A fresh show folder: the sample's podcast.toml, and the given or sample essays."""
+              engine: str = "piper", voice: str | None = None) -> Path:
+    """A fresh show folder: the sample's podcast.toml with this voice, and the essays.
+
+    The figures against the `piper` CLI keep Piper whatever the sample show's default is.
+    """
     if root.exists():
         shutil.rmtree(root)
     (root / "essays").mkdir(parents=True)
     (root / "output").mkdir()
     toml = (ROOT / "podcast.toml").read_text(encoding="utf-8")
-    if engine != "piper":
-        toml = re.sub(r'(?m)^engine = "piper"$', f'engine = "{engine}"', toml)
-        toml = re.sub(r'(?m)^voice = "en_US-joe-medium"$', f'voice = "{voice}"', toml)
+    voice = voice or DEFAULT_VOICES[engine]
+    toml = re.sub(r'(?m)^engine = ".*"$', f'engine = "{engine}"', toml, count=1)
+    toml = re.sub(r'(?m)^voice = ".*"$', f'voice = "{voice}"', toml, count=1)
     (root / "podcast.toml").write_text(toml, encoding="utf-8")
     if copy_sample:
         for path in SAMPLE_ESSAYS:

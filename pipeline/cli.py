@@ -98,9 +98,12 @@ def main(ctx: click.Context) -> None:
               help="Essays rendered at once (their syntheses take turns on all cores).")
 @click.option("--dry-run", is_flag=True, help="Print the plan; render and write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
+@click.option("--check", "then_check", is_flag=True,
+              help="Then run `essaycast check`; exit 1 if an episode is far off.")
 @_verbosity
 @click.pass_context
-def build(ctx, show_dir, base_url, force, only, voice, jobs, dry_run, as_json, verbose, quiet):
+def build(ctx, show_dir, base_url, force, only, voice, jobs, dry_run, as_json, then_check,
+          verbose, quiet):
     """Narrate new and changed essays and publish output/ (MP3s, transcripts, feed).
 
     \b
@@ -128,14 +131,76 @@ def build(ctx, show_dir, base_url, force, only, voice, jobs, dry_run, as_json, v
             click.echo(f"Error: {path}: {reason}", err=True)
         if not quiet:
             click.echo(report.summary())
+    checked = None
+    if then_check and not dry_run:
+        checked = _run_check(show, only, None, as_json, quiet)
+    ctx.exit(0 if report.ok and (checked is None or checked.ok) else 1)
+
+
+@main.command()
+@click.option("--show", "show_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=".", show_default=True, help="The show folder (with podcast.toml).")
+@click.option("--only", multiple=True, metavar="SLUG", help="Check only this episode (repeatable).")
+@click.option("--try", "attempts", multiple=True, metavar="WORD=RESPELLING",
+              help="Speak a sentence with WORD (the one the check doubted) with and "
+                   "without the respelling; say which is heard right.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 32), default=None,
+              help="Sentences heard at once, one core each (default: every core).")
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report.")
+@_verbosity
+@click.pass_context
+def check(ctx, show_dir, only, attempts, jobs, as_json, verbose, quiet):
+    """Hear every built episode: words said wrong, loudness, peaks, silences.
+
+    One line per sentence the recogniser heard differently from the essay
+    (its time in the episode, for ffplay -ss), a summary per episode with its
+    word error rate and audio figures, and lexicon advice for repeated misses.
+    Exits 1 if an episode is far off: its word error rate above [check] max_wer,
+    or its loudness, true peak, silences or clipping off target.
+
+    \b
+    Examples:
+      essaycast check --only never-let-me-go
+      essaycast check --try 'Ishiguro=ish-ee-GOO-roh'
+    """
+    _setup(ctx, verbose, quiet)
+    from .config import load_show
+
+    show = load_show(show_dir)
+    if attempts:
+        from .check import parse_attempt, try_respelling
+
+        for attempt in attempts:
+            for line in try_respelling(show, *parse_attempt(attempt), only=only).lines():
+                click.echo(line)
+        return
+    report = _run_check(show, only, jobs, as_json, quiet)
     ctx.exit(0 if report.ok else 1)
+
+
+def _run_check(show, only, jobs, as_json, quiet):
+    from .check import check_show
+
+    def progress(slug: str, done: int, total: int) -> None:
+        end = "\n" if done == total else ""
+        click.echo(f"\r\033[K{slug}: heard {done}/{total} sentences{end}", err=True, nl=False)
+
+    report = check_show(show, only=only, jobs=jobs,
+                        progress=progress if _interactive() and not as_json else None)
+    if as_json:
+        click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+    else:
+        for line in report.lines():
+            if not quiet or line.startswith(("Checked", "far off")) or " far off: " in line:
+                click.echo(line)
+    return report
 
 
 @main.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path),
               help="The MP3 to write (default: <slug>.mp3 here). Transcripts go beside it.")
-@click.option("--voice", metavar="ENGINE:VOICE", help="The voice (default: the show's, or piper).")
+@click.option("--voice", metavar="ENGINE:VOICE", help="The voice (default: the show's, or hibari).")
 @click.option("--show", "show_dir", type=click.Path(file_okay=False, path_type=Path),
               default=None, help="Use this show's settings (default: the show around FILE).")
 @_verbosity
@@ -169,29 +234,44 @@ def episode(ctx, file, out, voice, show_dir, verbose, quiet):
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--show", "show_dir", type=click.Path(file_okay=False, path_type=Path),
               default=None, help="Use this show's lexicon (default: the show around FILE).")
-def script(file, show_dir):
+@click.option("--voice", metavar="ENGINE:VOICE",
+              help="Show what this voice receives (default: the show's voice).")
+@click.option("--phonemes", is_flag=True,
+              help="hibari/kokoro: under each sentence, the phonemes the voice reads.")
+def script(file, show_dir, voice, phonemes):
     """Print what the voice will say: chapters, sentences and pauses.
+
+    Each line is what the voice receives: a lexicon entry's phonemes
+    "[word](/phonemes/)" go to hibari and kokoro, other voices read the word.
+    --phonemes shows hibari's reading, to copy into [lexicon] and correct.
 
     \b
     Example:
-      essaycast script essays/never-let-me-go.md
+      essaycast script essays/never-let-me-go.md --phonemes
     """
-    from .config import find_show_root, load_show
+    from .config import VoiceSettings, find_show_root, load_show
     from .essays import read_essay
+    from .speech import received, resolve_voice
     from .text import render_script, to_speech_text
 
     lexicon: dict[str, str] = {}
     language = "en"
+    settings = VoiceSettings()
     root = show_dir or find_show_root(file)
     if root is not None:
         show = load_show(root)
-        lexicon, language = show.lexicon, show.podcast.language
-    click.echo(render_script(to_speech_text(read_essay(file), lexicon, language)), nl=False)
+        lexicon, language, settings = show.lexicon, show.podcast.language, show.voice
+    essay = read_essay(file)
+    spec = resolve_voice(settings.engine, settings.voice, settings.speed, voice or essay.voice)
+    say = received(spec, phonemes)
+    click.echo(render_script(to_speech_text(essay, lexicon, language), say), nl=False)
 
 
 @main.command()
 @click.argument("engine", required=False)
-@click.option("--check", is_flag=True, help="Also try the online engines (2 s timeout).")
+@click.option("--check", is_flag=True,
+              help="Speak one sentence with each installed voice (espeak: its default) "
+                   "and try the online engines (2 s timeout).")
 def voices(engine, check):
     """List engines and voices, and whether each can speak here and now.
 
@@ -207,7 +287,8 @@ def voices(engine, check):
 
     from .speech import ENGINES, VoiceRow, voice_table
 
-    rows = [VoiceRow("ENGINE", "VOICE", "STATUS", "NOTE"), *voice_table(engine, check)]
+    rows = [VoiceRow("ENGINE", "VOICE", "STATUS", "NOTE"),
+            *voice_table(engine, check_network=check, speak=check)]
     width = [max(len(getattr(r, f)) for r in rows) for f in ("engine", "voice", "status")]
     for row in rows:
         click.echo(f"{row.engine:{width[0]}}  {row.voice:{width[1]}}  "

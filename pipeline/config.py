@@ -45,8 +45,8 @@ class PodcastSettings:
 
 @dataclass(frozen=True)
 class VoiceSettings:
-    engine: str = "piper"
-    voice: str = "en_US-joe-medium"
+    engine: str = "hibari"  # the best measured voice (bench/RESULTS.md)
+    voice: str = "heart"  # "" means the engine's own default voice
     speed: float = 1.0
 
 
@@ -67,6 +67,11 @@ class AudioSettings:
 
 
 @dataclass(frozen=True)
+class CheckSettings:
+    max_wer: float = 5.0  # percent: `build --check` and `check` exit 1 above it
+
+
+@dataclass(frozen=True)
 class Show:
     """A show folder and its settings."""
 
@@ -75,6 +80,7 @@ class Show:
     voice: VoiceSettings = field(default_factory=VoiceSettings)
     music: MusicSettings = field(default_factory=MusicSettings)
     audio: AudioSettings = field(default_factory=AudioSettings)
+    check: CheckSettings = field(default_factory=CheckSettings)
     lexicon: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -103,6 +109,7 @@ _SECTIONS: dict[str, type] = {
     "voice": VoiceSettings,
     "music": MusicSettings,
     "audio": AudioSettings,
+    "check": CheckSettings,
 }
 
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -205,6 +212,8 @@ def parse_show(
     if podcast.get("base_url") and not podcast["base_url"].endswith("/"):
         podcast["base_url"] += "/"
     voice = sections["voice"]
+    if "engine" in voice and "voice" not in voice:
+        voice["voice"] = ""  # an engine named alone speaks with its own default voice
     if str(voice.get("voice", "")).split(",")[0].endswith(".onnx"):
         # a Piper voice file is relative to the show, like music and images
         name, comma, options = voice["voice"].partition(",")
@@ -216,6 +225,7 @@ def parse_show(
         voice=VoiceSettings(**sections["voice"]),
         music=MusicSettings(**sections["music"]),
         audio=AudioSettings(**sections["audio"]),
+        check=CheckSettings(**sections["check"]),
         lexicon=dict(lexicon),
     )
 
@@ -272,5 +282,10 @@ def _check_values(sections: dict[str, dict[str, Any]]) -> list[str]:
     if not -24.0 <= loudness <= -14.0:
         problems.append(
             f"audio.loudness: {loudness} LUFS is out of range; use -24 to -14 (podcasts: -16)"
+        )
+    max_wer = sections["check"].get("max_wer", 5.0)
+    if not 0.0 <= max_wer <= 100.0:
+        problems.append(
+            f"check.max_wer: {max_wer} is out of range; it is a percentage of words, 0 to 100"
         )
     return problems

@@ -46,6 +46,9 @@ class Sentence:
 
     spoken: str  # what the voice is given (normalised, lexicon applied)
     written: str  # what the essay says, for the transcript
+    # written text the voice cannot speak (another script): in `written`, not in `spoken`;
+    # `essaycast script` marks it so the writer can add a respelling to [lexicon]
+    skipped: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

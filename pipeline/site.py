@@ -21,6 +21,7 @@ from pathlib import Path
 
 from .config import Show
 from .model import Episode
+from .normalize import MONTHS as _MONTHS
 
 # (start in seconds, the sentence as written)
 TranscriptLine = tuple[float, str]
@@ -28,8 +29,6 @@ TranscriptLine = tuple[float, str]
 ChapterLine = tuple[float, str]
 SPEEDS = (0.75, 1.0, 1.25, 1.5, 1.75, 2.0)
 
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
-           "September", "October", "November", "December")
 _TIMING = re.compile(r"^(\d{2,}):(\d{2}):(\d{2})[.,](\d{3}) --> ")
 _TAG = re.compile(r"<[^>]*>")  # WebVTT cue tags: <v Joe>, <i>, <c.x>, timestamps
 _PART = re.compile(r"^(\d+)\.\d+$")  # transcript.cue_id of one part of a split sentence

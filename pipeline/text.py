@@ -4,19 +4,23 @@ The essay's body arrives as `markup.Block`s of plain written text (markdown-it-p
 for Markdown, paragraphs by lines for plain .txt). Sentences
 are found with pysbd, then normalised for the ear (normalize.py) and run through the
 show's pronunciation lexicon. Nothing here reads files or the clock.
+
+Text the voice cannot speak (another script) stays in each sentence's `written` text for
+the transcript and is listed in `skipped`; a sentence that is nothing else is joined to
+its neighbour, so the transcript loses no word and the voice is never given nothing.
 """
 
 from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 
 from .errors import EssayError
 from .markup import Block, blocks
 from .markup import squash as _squash
 from .model import Chapter, Essay, Paragraph, Sentence, SpeechText
-from .normalize import normalize
+from .normalize import continues, read_aloud, split_at_abbreviations
 
 MAX_SENTENCE = 400  # characters; longer sentences make TTS engines drift or stall
 NOTES_TITLE = "Notes"  # the chapter that reads footnotes after the essay
@@ -28,14 +32,6 @@ _per_thread = threading.local()
 
 
 # -- sentences -----------------------------------------------------------------------------------
-
-# pysbd splits after these even though a sentence rarely ends there ("approx. 3 hours")
-_NEVER_FINAL = re.compile(
-    r"(?:\b(?:Dr|Mr|Mrs|Ms|Mx|Prof|St|Mt|Ft|Gen|Capt|Sgt|Lt|Col|Rev|Hon|Fr|Sen|Rep|Gov|vs|v|"
-    r"approx|cf|ca|c|e\.g|i\.e|viz|al|No|Nos|pp|p|vol|Vol|fig|Fig|ch|Ch|ed|Ed|dir|Jan|Feb|Mar|"
-    r"Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.|\b[A-Z]\.)$"
-)
-
 
 def _segmenter(language: str) -> object:
     segmenters = _per_thread.__dict__.setdefault("segmenters", {})
@@ -58,12 +54,16 @@ def split_sentences(text: str, language: str = "en") -> list[str]:
     # pysbd (clean=False) returns pieces that add up to the text; gluing them back by
     # concatenation keeps a URL's "?" or a "...and" exactly as written
     sentences: list[str] = []
-    for piece in segmenter.segment(text):  # type: ignore[attr-defined]
+    pieces = segmenter.segment(text)  # type: ignore[attr-defined]
+    # pysbd keeps "Baker St. The house" whole; normalize knows where such a stop ends one
+    for piece in [p for whole in pieces for p in split_at_abbreviations(whole, language)]:
         head = piece.strip()
         if not head:
             continue
+        # pysbd splits after abbreviations that rarely end a sentence ("approx. 3 hours");
+        # normalize's table of abbreviations says which (one table for both stages)
         if sentences and (
-            _NEVER_FINAL.search(sentences[-1].rstrip())
+            continues(sentences[-1], language)
             or head[0].islower()
             or head[0] in ",;:)]}’”'\""
             or not re.search(r"\w", head)
@@ -102,24 +102,59 @@ def _shorten(sentence: str) -> list[str]:
 def _sentence(
     written: str, lexicon: Mapping[str, str] | None, language: str, final: bool
 ) -> Sentence | None:
-    spoken = normalize(written, language, lexicon=lexicon)
+    """One written sentence -> a Sentence; one with nothing to say has spoken == ""."""
+    reading = read_aloud(written, language, lexicon=lexicon)
+    spoken = reading.spoken
     if not re.search(r"\w", spoken):
-        return None
+        # nothing to say: kept (as silent) only if it holds text for the transcript
+        return Sentence("", written, reading.skipped) if reading.skipped else None
     if final and spoken[-1] not in ".!?:;,":
         spoken += "."  # headings and list items end with a falling tone, like a sentence
-    return Sentence(spoken=spoken, written=written)
+    return Sentence(spoken=spoken, written=written, skipped=reading.skipped)
 
 
-def _paragraph(block: Block, lexicon: Mapping[str, str] | None, language: str) -> Paragraph | None:
+def _join(a: Sentence, b: Sentence) -> Sentence:
+    """Two sentences as one cue: the written words of both, what either says, both skips."""
+    return Sentence(
+        spoken=" ".join(s for s in (a.spoken, b.spoken) if s),
+        written=f"{a.written} {b.written}",
+        skipped=a.skipped + b.skipped,
+    )
+
+
+def _attach_silent(paragraphs: list[list[Sentence]]) -> list[list[Sentence]]:
+    """A sentence wholly in another script joins the one before it (or after it)."""
+    out: list[list[Sentence]] = []
+    pending: Sentence | None = None  # silent text still looking for a sentence to join
+    for sentences in paragraphs:
+        kept: list[Sentence] = []
+        for sentence in sentences:
+            if pending is not None:
+                sentence, pending = _join(pending, sentence), None
+            if sentence.spoken:
+                kept.append(sentence)
+            elif kept:
+                kept[-1] = _join(kept[-1], sentence)
+            elif out:
+                out[-1][-1] = _join(out[-1][-1], sentence)
+            else:
+                pending = sentence
+        if kept:
+            out.append(kept)
+    return out
+
+
+def _paragraph_sentences(
+    block: Block, lexicon: Mapping[str, str] | None, language: str
+) -> list[Sentence]:
     parts = block.items or (block.text,)
     end = block.kind == "heading" or bool(block.items)
-    sentences = [
+    return [
         s
         for part in parts
         for written in split_sentences(part, language)
         if (s := _sentence(written, lexicon, language, end)) is not None
     ]
-    return Paragraph(tuple(sentences)) if sentences else None
 
 
 def _same(a: str, b: str) -> bool:
@@ -149,18 +184,24 @@ def to_speech_text(
     """An essay -> what the narrator says: chapters of paragraphs of normalised sentences."""
     chapters = []
     for title, group in _chapters(essay, blocks(essay.body, essay.markup)):
-        paragraphs = [p for b in group if (p := _paragraph(b, lexicon, language)) is not None]
+        found = [_paragraph_sentences(b, lexicon, language) for b in group]
+        paragraphs = [Paragraph(tuple(p)) for p in _attach_silent([p for p in found if p])]
         if paragraphs:
             chapters.append(Chapter(title=title, paragraphs=tuple(paragraphs)))
     if not chapters:
         raise EssayError(
-            str(essay.path), "has nothing to read aloud (only code, HTML or markup); add some text"
+            str(essay.path),
+            "has nothing to read aloud (only code, HTML, markup or a script the voice cannot "
+            "speak); add some text",
         )
     return SpeechText(chapters=tuple(chapters))
 
 
-def render_script(speech: SpeechText) -> str:
-    """The narration script: one spoken sentence a line, with chapter and pause marks."""
+def render_script(speech: SpeechText, say: Callable[[str], str] | None = None) -> str:
+    """The narration script: one spoken sentence a line, with chapter and pause marks.
+
+    `say` turns a spoken sentence into what a voice receives (speech.ENGINES' prepare).
+    """
     lines: list[str] = []
     for number, chapter in enumerate(speech.chapters, 1):
         if lines:
@@ -170,7 +211,7 @@ def render_script(speech: SpeechText) -> str:
         for index, paragraph in enumerate(chapter.paragraphs):
             if index:
                 lines += ["", "[pause]", ""]
-            lines += [s.spoken for s in paragraph.sentences]
+            lines += [_script_line(s, say) for s in paragraph.sentences]
     return "\n".join(lines) + "\n"
 
 
@@ -187,3 +228,10 @@ def spoken_intro(show_title: str, title: str, author: str | None) -> list[str]:
     lines = [f"{show_title}."] if show_title else []
     lines.append(f"{title}, by {author}." if author else f"{title}.")
     return lines
+
+
+def _script_line(sentence: Sentence, say: Callable[[str], str] | None = None) -> str:
+    """What the voice receives (`say` shows one voice's view of the spoken text); text the
+    voice skips is marked so the writer can add a respelling."""
+    marks = "".join(f" [not spoken: {run}]" for run in sentence.skipped)
+    return (say(sentence.spoken) if say else sentence.spoken) + marks

@@ -95,7 +95,7 @@ def test_a_no_change_rebuild_loads_no_feed_voice_or_image_library(built_tone_sho
         "from pipeline.config import load_show\n"
         f"report = build_show(load_show({str(built_tone_show)!r}))\n"
         "assert not report.built, report.built\n"
-        "heavy = {'feedgen', 'lxml', 'onnxruntime', 'piper', 'PIL', 'mutagen'}\n"
+        "heavy = {'feedgen', 'lxml', 'onnxruntime', 'piper', 'hibari', 'PIL', 'mutagen'}\n"
         "print(sorted(heavy & set(sys.modules)))\n"
     )
     out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)

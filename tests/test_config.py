@@ -14,7 +14,7 @@ from pipeline.errors import ConfigError
 
 def test_defaults_fill_everything_but_the_title() -> None:
     show = parse_show(Path("/show"), {"podcast": {"title": "T"}})
-    assert show.voice.engine == "piper" and show.voice.voice == "en_US-joe-medium"
+    assert show.voice.engine == "hibari" and show.voice.voice == "heart"
     assert show.audio.bitrate == "96k" and show.audio.loudness == -16.0
     assert show.music.intro == "default" and show.music.outro == "none"
 

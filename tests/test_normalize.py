@@ -9,19 +9,32 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.normalize import apply_lexicon, normalize
+from pipeline.normalize import (
+    Reading,
+    Rule,
+    apply_lexicon,
+    continues,
+    normalize,
+    read_aloud,
+    rules,
+    split_at_abbreviations,
+)
 
 DATA = Path(__file__).parent / "data" / "normalize"
 
 
 def _cases() -> list[object]:
+    """Each file is one class of cases; a `# language: fr` line says whose words they are."""
     cases = []
     for table in sorted(DATA.glob("*.tsv")):
+        language = "en"
         for number, line in enumerate(table.read_text(encoding="utf-8").splitlines(), 1):
+            if found := re.match(r"#\s*language:\s*(\S+)", line):
+                language = found.group(1)
             if not line.strip() or line.startswith("#"):
                 continue
             written, spoken = line.split("\t")
-            cases.append(pytest.param(written, spoken, id=f"{table.stem}:{number}"))
+            cases.append(pytest.param(written, spoken, language, id=f"{table.stem}:{number}"))
     return cases
 
 
@@ -29,12 +42,12 @@ CASES = _cases()
 
 
 def test_the_golden_table_is_big_enough() -> None:
-    assert len(CASES) >= 100
+    assert len(CASES) >= 400
 
 
-@pytest.mark.parametrize(("written", "spoken"), CASES)
-def test_golden(written: str, spoken: str) -> None:
-    assert normalize(written) == spoken
+@pytest.mark.parametrize(("written", "spoken", "language"), CASES)
+def test_golden(written: str, spoken: str, language: str) -> None:
+    assert normalize(written, language) == spoken
 
 
 def test_british_english_keeps_and_and_reads_dates_day_first() -> None:
@@ -81,3 +94,80 @@ def test_any_text_is_normalised_without_error_and_without_digits(text: str) -> N
 def test_number_shapes_become_words(text: str) -> None:
     spoken = normalize(f"It was {text} then.")
     assert not re.search(r"[0-9$£€%]", spoken)
+
+
+# -- languages ------------------------------------------------------------------------------
+
+_ENGLISH_WORDS = re.compile(  # English number words no French or German word is spelt like
+    r"\b(?:one|two|three|four|five|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|"
+    r"fifty|hundred|thousand|percent|and|first|third|o'clock|degrees|oh|point)\b"
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    shape=st.from_regex(
+        r"[$£€]?-?[0-9]{1,7}([.,:/-][0-9]{1,4})?( ?%| ?€| ?km| ?°C|e|er|\.| Uhr| h)?",
+        fullmatch=True,
+    ),
+    language=st.sampled_from(["fr", "de", "fr-CA", "de-AT"]),
+)
+def test_never_english_words_in_a_french_or_german_episode(shape: str, language: str) -> None:
+    spoken = normalize(f"Avant {shape} après", language)
+    assert not _ENGLISH_WORDS.search(spoken), spoken
+    assert not re.search(r"[0-9]", spoken), spoken
+
+
+@settings(max_examples=100, deadline=None)
+@given(text=st.text(max_size=40), language=st.sampled_from(["en-GB", "fr", "de", "es", "mi", "he"]))
+def test_any_text_in_any_language_is_read_without_error(text: str, language: str) -> None:
+    reading = read_aloud(text, language)
+    assert reading.spoken == reading.spoken.strip()
+    assert all(run.strip() for run in reading.skipped)
+
+
+def test_a_language_num2words_does_not_know_keeps_its_digits_for_the_engine() -> None:
+    assert normalize("E 12 ngā kiriata i te 1990.", "mi") == "E 12 ngā kiriata i te 1990."
+
+
+# -- text the voice cannot speak --------------------------------------------------------------
+
+
+def test_another_script_is_skipped_and_listed() -> None:
+    reading = read_aloud("The word שָׁלוֹם means peace, and مرحبا means hello.")
+    assert reading.spoken == "The word means peace, and means hello."
+    assert reading.skipped == ("שָׁלוֹם", "مرحبا")
+
+
+def test_a_lexicon_respelling_makes_another_script_speakable() -> None:
+    reading = read_aloud("The word שָׁלוֹם means peace.", lexicon={"שָׁלוֹם": "shalom"})
+    assert reading == Reading("The word shalom means peace.", ())
+
+
+def test_each_language_speaks_its_own_script() -> None:
+    assert read_aloud("Привет, мир.", "ru").skipped == ()
+    assert read_aloud("Hello Привет.", "en").skipped == ("Привет",)
+
+
+# -- rules are named rows ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["en", "fr", "de", "es"])
+def test_every_rule_has_a_unique_name_and_says_what_it_is_for(language: str) -> None:
+    table = rules(language)
+    names = [row.name for row in table]
+    assert table and all(isinstance(row, Rule) for row in table)
+    assert len(names) == len(set(names)), [n for n in names if names.count(n) > 1]
+    assert all(row.purpose.strip() for row in table)
+
+
+def test_sentence_end_abbreviations_come_from_the_one_table() -> None:
+    assert continues("I met Dr.") and continues("It runs approx.") and continues("See No.")
+    assert not continues("I said no.") and not continues("He lives on Baker St.")
+    assert continues("Pray to St.") and not continues("Tea, coffee, etc.")
+    assert continues("Das ist z.", "de") and not continues("Äpfel usw.", "de")
+    assert split_at_abbreviations("He lives on Baker St. The house is red.") == [
+        "He lives on Baker St.",
+        " The house is red.",
+    ]
+    assert split_at_abbreviations("Visit St. Paul today.") == ["Visit St. Paul today."]

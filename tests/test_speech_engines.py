@@ -137,7 +137,8 @@ def test_resolve_voice_accepts_engine_voice_and_settings(override, expected) -> 
 
 
 @pytest.mark.parametrize(("override", "error"), [
-    ("nosuch:x", "voice 'nosuch:x': unknown engine 'nosuch'; the engines are piper, espeak, gtts"),
+    ("nosuch:x", "voice 'nosuch:x': unknown engine 'nosuch'; the engines are hibari, kokoro, "
+                 "piper, espeak, gtts"),
     ("espeak:klingon", "voice 'espeak:klingon': unknown espeak voice 'klingon'; use a language"),
     ("espeak:en+zz9", "unknown espeak variant 'zz9'; use e.g. "),
     ("espeak:en,pitch=101", "espeak voice setting pitch='101': use 0 to 100"),

@@ -26,8 +26,8 @@ def test_voices_lists_every_engine_and_whether_it_works() -> None:
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
     assert re.match(r"ENGINE +VOICE +STATUS +NOTE", lines[0])
-    assert re.search(r"^piper +en_US-joe-medium +ok +bundled \(pip\); default$",
-                     result.output, re.MULTILINE)
+    assert re.search(r"^piper +en_US-joe-medium +ok +American English, male; "
+                     r"bundled \(pip\); default$", result.output, re.MULTILINE)
     assert re.search(r"^espeak +en-us +ok +English \(America\); default$",
                      result.output, re.MULTILINE)
     # gtts is never probed unless asked: no network in a listing
@@ -44,7 +44,7 @@ def test_voices_for_one_engine_and_an_unknown_one() -> None:
     bad = _run("voices", "nosuch")
     assert bad.exit_code == 2
     assert bad.stderr == ("Error: command line: unknown engine 'nosuch'; "
-                          "the engines are piper, espeak, gtts\n")
+                          "the engines are hibari, kokoro, piper, espeak, gtts\n")
 
 
 def test_build_with_an_unknown_engine_is_a_usage_error(tmp_path: Path) -> None:
@@ -52,7 +52,7 @@ def test_build_with_an_unknown_engine_is_a_usage_error(tmp_path: Path) -> None:
     result = _run("build", "--show", str(root), "--voice", "nosuch:x")
     assert result.exit_code == 2
     assert result.stderr == ("Error: command line: voice 'nosuch:x': unknown engine 'nosuch'; "
-                             "the engines are piper, espeak, gtts\n")
+                             "the engines are hibari, kokoro, piper, espeak, gtts\n")
     assert not (root / "output" / "feed.xml").exists()
 
 
@@ -61,7 +61,7 @@ def test_an_unknown_voice_in_podcast_toml_is_a_configuration_error(tmp_path: Pat
     result = _run("build", "--show", str(root))
     assert result.exit_code == 2
     assert result.stderr == ("Error: podcast.toml: voice.engine: unknown engine 'espek'; "
-                             "the engines are piper, espeak, gtts\n")
+                             "the engines are hibari, kokoro, piper, espeak, gtts\n")
 
 
 @pytest.mark.slow
@@ -98,13 +98,13 @@ def test_front_matter_voice_renders_that_essay_with_espeak(tmp_path: Path) -> No
     })
     plan = _run("build", "--show", str(root), "--dry-run")
     assert "new        first-light  (espeak:en-us)" in plan.output
-    assert "new        second-thoughts  (piper:en_US-joe-medium)" in plan.output
+    assert "new        second-thoughts  (hibari:heart)" in plan.output
     result = _run("build", "--show", str(root))
     assert result.exit_code == 0, result.stderr
     cache = SentenceCache(root / ".essaycast" / "cache" / "sentences")
     espeak_key = cache.key(VoiceSpec("espeak", "en-us"), "The film opens at dawn.")
-    piper_key = cache.key(VoiceSpec("piper", "en_US-joe-medium"), "A short review, read aloud.")
-    assert espeak_key in cache and piper_key in cache
+    default_key = cache.key(VoiceSpec("hibari", "heart"), "A short review, read aloud.")
+    assert espeak_key in cache and default_key in cache
 
 
 def test_unknown_voice_in_one_essay_fails_that_essay_only(tmp_path: Path) -> None:

