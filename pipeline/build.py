@@ -1,9 +1,10 @@
 """The orchestrator: the one place that knows the order of the stages.
 
-take the lock -> read every essay -> compare with the manifest (the plan) ->
-give stale essays their identities -> render them -> write the manifest, then
-the feed, last -> collect garbage. Each stage's body lives in its own module
-(manifest.plan, manifest.identities, episode.render_episode, feed, site).
+take the lock -> (restore output/ from the site) -> read every essay -> compare
+with the manifest (the plan) -> give stale essays their identities -> render
+them -> write the manifest, then the feed, last -> collect garbage. Each stage's
+body lives in its own module (restore, manifest.plan, manifest.identities,
+episode.render_episode, shard, feed, site).
 
 It is also the only place that isolates one essay's failure: stages below
 raise, and this module turns an EssayError into a line in the report while
@@ -25,6 +26,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import shard as shards
 from .config import Show
 from .cover import prune_covers, publish_cover
 from .errors import ConfigError, EssaycastError, EssayError
@@ -43,6 +45,7 @@ from .manifest import (
     plan,
 )
 from .model import EPISODES_DIR, BuildReport, Episode, Essay, Identity, PlannedEssay
+from .restore import built_files, record_checksums, restore_output
 
 if TYPE_CHECKING:
     from .episode import RenderKit
@@ -76,30 +79,53 @@ def build_show(
     voice: str | None = None,
     jobs: int = 1,
     progress: Progress | None = None,
+    shard: shards.Shard | None = None,
+    restore: bool = False,
+    render: bool = True,
+    locked: bool = False,
 ) -> BuildReport:
     """Bring output/ up to date with essays/; return what was done.
 
-    `jobs` essays are rendered at once; their syntheses still take turns on
-    the one voice engine (which uses every core), so extra jobs overlap one
-    essay's mastering and encoding with the next one's synthesis.
+    Up to two `jobs` are threads taking turns on the one voice engine (the second
+    overlaps mastering with synthesis); more are shard builds in processes, each on
+    its own cores. `shard` renders one share and leaves a shard record instead of
+    the manifest and feed (pipeline/shard.py); `render=False` (`essaycast publish`)
+    publishes what the records bring; `restore` first fetches what is published at
+    base_url (pipeline/restore.py); `locked`: the caller holds the lock (a child).
     """
     started = time.monotonic()
-    report = BuildReport(dry_run=dry_run)
+    report = BuildReport(dry_run=dry_run, shard=shard)
     if not dry_run:
         _require_base_url(show)  # before any work: a feed is the point of a build
     # a dry run writes nothing, not even the lock, and may run beside a build
-    with contextlib.nullcontext() if dry_run else show_lock(show.state_dir):
-        if not dry_run:
+    with contextlib.nullcontext() if dry_run or locked else show_lock(show.state_dir):
+        if not (dry_run or locked):
             _clear_stale_renders(show)
+        if restore and not dry_run:  # before the manifest is read: catch up with the site
+            report.notes.append(restore_output(show, manifest_only=shard is not None))
+        # --jobs beyond two: shard builds in child processes leave records, folded below
+        workers = 1 if dry_run or shard or not render else shards.worker_count(jobs)
+        if workers > 1:
+            shards.render_in_processes(show, workers, force=force, only=only, voice=voice)
+            force = False  # the children rendered what force asked for
         manifest = Manifest.load(show.output_dir / MANIFEST_NAME)
+        base_manifest = manifest.dumps()  # what a shard planned from, for its record
+        # shard records in output/ join the manifest (a shard never folds)
+        folded = shards.Folded() if shard else shards.fold_records(show.output_dir, manifest)
+        if workers == 1:
+            report.notes += shards.record_summary(folded)
         built_at = build_time()
         essays = _read_essays(show, report)
         report.planned, failed = plan(show, essays, manifest, voice=voice, force=force, only=only)
         report.failed += failed
+        assignment: dict[str, int] = {}
+        if shard:
+            report.planned, assignment = shards.own_share(report.planned, manifest, shard, force)
         report.removed = sorted(set(manifest.entries) - {p.essay.slug for p in report.planned}
                                 - _failed_slugs(manifest, report))
         if dry_run:
-            report.built = [p.essay.slug for p in report.planned if p.action != "unchanged"]
+            report.built = [p.essay.slug for p in report.planned if p.action != "unchanged"
+                            and (not shard or assignment[p.essay.slug] == shard.index)]
             report.unchanged = [p.essay.slug for p in report.planned if p.action == "unchanged"]
             report.seconds = time.monotonic() - started
             return report
@@ -112,11 +138,20 @@ def build_show(
         cover = publish_cover(show)
         work = _identify(show, manifest, manifest.show_guid, report, built_at)
         started_at = time.time()  # what the piece cache must keep
+        if shard:
+            work, stale = shards.take_share(work, shard, assignment)
+        elif not render or workers > 1:
+            work = shards.skip_unrendered(show, work, report, folded, render=render)
         _render_all(show, work, show.output_dir / cover, manifest, report, jobs, progress, force)
+        if shard:
+            shards.leave_record(show, shard, base_manifest, manifest, report, stale)
+            report.seconds = time.monotonic() - started
+            return report
+        shards.count_folded(report, folded)
         for slug in report.removed:
             del manifest.entries[slug]
         report.episodes = manifest.episodes()
-        _publish(show, manifest, manifest.show_guid, cover, report.episodes)
+        _publish(show, manifest, manifest.show_guid, cover, report, folded)
         # only now that the feed no longer names them may old files go
         _collect_garbage(show, manifest)
         prune_covers(show.output_dir, keep=cover)
@@ -187,11 +222,15 @@ def _render_all(
 
 
 def _publish(
-    show: Show, manifest: Manifest, show_guid: str, cover: str, episodes: list[Episode]
+    show: Show, manifest: Manifest, show_guid: str, cover: str, report: BuildReport,
+    folded: shards.Folded,
 ) -> None:
     """The manifest, then the feed and the page, unless nothing they show has changed."""
+    episodes = report.episodes
+    _record_checksums(show, manifest, cover, built_files(manifest, report.built))
     # manifest before feed: the feed must never name an episode the manifest forgot
     manifest.save(show.output_dir / MANIFEST_NAME)
+    shards.remove_records(folded)  # merged into the saved manifest
     feed_key = fingerprint(
         # the installed version, read here and not from the package face (no import cycle)
         version("essaycast"), asdict(show.podcast), show_guid, cover,
@@ -204,7 +243,13 @@ def _publish(
         # recorded only once the feed is written: a build killed in between
         # writes it again next time
         manifest.feed_key = feed_key
+        _record_checksums(show, manifest, cover, [FEED_NAME, PAGE_NAME])
         manifest.save(show.output_dir / MANIFEST_NAME)
+
+
+def _record_checksums(show: Show, manifest: Manifest, cover: str, fresh: list[str]) -> None:
+    """So the site can be restored from the manifest (pipeline/restore.py)."""
+    record_checksums(manifest, show.output_dir, fresh, extra=[cover, FEED_NAME, PAGE_NAME])
 
 
 def _run_jobs(
@@ -274,6 +319,9 @@ def rewrite_feed(show: Show) -> list[Episode]:
         episodes = manifest.episodes()
         cover = publish_cover(show)
         write_feed(show, episodes, show_guid, cover)
+        if manifest.entries:  # keep the checksums a restore checks against true
+            _record_checksums(show, manifest, cover, [FEED_NAME, PAGE_NAME])
+            manifest.save(show.output_dir / MANIFEST_NAME)
         prune_covers(show.output_dir, keep=cover)
     return episodes
 

@@ -95,33 +95,99 @@ def main(ctx: click.Context) -> None:
 @click.option("--only", multiple=True, metavar="SLUG", help="Build only this essay (repeatable).")
 @click.option("--voice", metavar="ENGINE:VOICE", help="Use this voice for every essay.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 32), default=DEFAULT_JOBS, show_default=True,
-              help="Essays rendered at once (their syntheses take turns on all cores).")
+              help="Essays rendered at once: 2 overlap encoding with synthesis; more run "
+                   "one shard process per core.")
+@click.option("--shard", metavar="K/N",
+              help="Render only share K of N and leave a shard record (a CI matrix job).")
+@click.option("--restore/--no-restore", default=None,
+              help="First bring output/ back from base_url (default: on when CI is set).")
 @click.option("--dry-run", is_flag=True, help="Print the plan; render and write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
 @click.option("--check", "then_check", is_flag=True,
               help="Then run `essaycast check`; exit 1 if an episode is far off.")
 @_verbosity
 @click.pass_context
-def build(ctx, show_dir, base_url, force, only, voice, jobs, dry_run, as_json, then_check,
-          verbose, quiet):
+def build(ctx, show_dir, base_url, force, only, voice, jobs, shard, restore, dry_run, as_json,
+          then_check, verbose, quiet):
     """Narrate new and changed essays and publish output/ (MP3s, transcripts, feed).
 
+    With --shard K/N only share K of the stale essays is rendered, and the
+    feed is left for `essaycast publish` once all N output/ folders are merged.
+
     \b
-    Example:
+    Examples:
       essaycast build --show ~/my-show --base-url https://me.github.io/show/
+      essaycast build --shard 2/4      one job of a four-job render matrix
+    """
+    _setup(ctx, verbose, quiet)
+    from .build import build_show
+    from .config import load_show
+    from .shard import parse_shard
+
+    spec = parse_shard(shard) if shard else None
+    show = load_show(show_dir, base_url=base_url)
+    report = build_show(
+        show, force=force, only=only, dry_run=dry_run, voice=voice, jobs=jobs, shard=spec,
+        restore=_wants_restore(restore, show),
+        progress=_progress_printer() if _interactive() and not quiet and not as_json else None,
+    )
+    _print_report(report, dry_run=dry_run, as_json=as_json, quiet=quiet)
+    checked = None
+    if then_check and not dry_run:
+        checked = _run_check(show, only, None, as_json, quiet)
+    ctx.exit(0 if report.ok and (checked is None or checked.ok) else 1)
+
+
+@main.command()
+@click.option("--show", "show_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=".", show_default=True, help="The show folder (with podcast.toml).")
+@click.option("--base-url", help="Publish under this URL instead of podcast.toml's base_url.")
+@click.option("--restore/--no-restore", default=None,
+              help="First bring output/ back from base_url (default: on when CI is set).")
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
+@_verbosity
+@click.pass_context
+def publish(ctx, show_dir, base_url, restore, as_json, verbose, quiet):
+    """Merge the shard records in output/ and write the feed and page; render nothing.
+
+    Run it once the output/ folders of all `build --shard K/N` jobs are copied
+    into one output/. An essay no shard rendered is reported (exit 1); the
+    episodes published before stay in the feed.
+
+    \b
+    Example, after copying shard-1 and shard-2's output/ into output/:
+      essaycast publish --base-url https://me.github.io/show/
     """
     _setup(ctx, verbose, quiet)
     from .build import build_show
     from .config import load_show
 
     show = load_show(show_dir, base_url=base_url)
-    report = build_show(
-        show, force=force, only=only, dry_run=dry_run, voice=voice, jobs=jobs,
-        progress=_progress_printer() if _interactive() and not quiet and not as_json else None,
-    )
+    report = build_show(show, render=False, restore=_wants_restore(restore, show))
+    _print_report(report, dry_run=False, as_json=as_json, quiet=quiet)
+    ctx.exit(0 if report.ok else 1)
+
+
+def _wants_restore(flag: bool | None, show) -> bool:
+    """--restore/--no-restore, else on in CI (ESSAYCAST_RESTORE=off turns that off)."""
+    if flag is not None:
+        return flag
+    if os.environ.get("ESSAYCAST_RESTORE", "").lower() in ("0", "off", "no", "false"):
+        return False
+    from .validate import is_local_address
+
+    # a preview address on the runner itself has nothing published behind it
+    return bool(os.environ.get("CI")) and not is_local_address(show.podcast.base_url or "")
+
+
+def _print_report(report, *, dry_run: bool, as_json: bool, quiet: bool) -> None:
+    """The build's report on stdout (or as JSON); its notes and failures on stderr."""
     if as_json:
         click.echo(json.dumps(_report_json(report), indent=2))
     else:
+        if not quiet:
+            for note in report.notes:
+                click.echo(note, err=True)
         if dry_run:
             for item in report.planned:
                 click.echo(f"{item.action:9}  {item.essay.slug}  ({item.voice.label})")
@@ -131,10 +197,6 @@ def build(ctx, show_dir, base_url, force, only, voice, jobs, dry_run, as_json, t
             click.echo(f"Error: {path}: {reason}", err=True)
         if not quiet:
             click.echo(report.summary())
-    checked = None
-    if then_check and not dry_run:
-        checked = _run_check(show, only, None, as_json, quiet)
-    ctx.exit(0 if report.ok and (checked is None or checked.ok) else 1)
 
 
 @main.command()
@@ -327,24 +389,29 @@ def _report_json(report) -> dict:
             for e in sorted(report.episodes, key=lambda e: e.slug)
         ],
         "seconds": round(report.seconds, 2),
+        "notes": report.notes,
+        "shard": report.shard.label if report.shard else None,
     }
 
 
 @main.command()
 @click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--title", help="The show's title (default: made from the folder's name).")
-def init(directory, title):
+@click.option("--shards", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Render on a matrix of N CI jobs, then publish in one (for long archives).")
+def init(directory, title, shards):
     """Make DIRECTORY (default: here) a show: podcast.toml, essays/, output/, CI workflow.
 
     Existing files are never overwritten; a folder with a podcast.toml is left alone.
 
     \b
-    Example:
+    Examples:
       essaycast init my-show --title "Quiet Reels"
+      essaycast init archive --shards 4    a back catalogue: four render jobs
     """
     from .scaffold import scaffold_show
 
-    report = scaffold_show(directory, title=title)
+    report = scaffold_show(directory, title=title, shards=shards)
     here = directory == Path(".")
     prefix = "" if here else f"{directory}/"
     click.echo("Created a show here:" if here else f"Created a show in {directory}:")

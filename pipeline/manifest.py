@@ -65,6 +65,9 @@ class Manifest:
     show_guid: str | None = None
     entries: dict[str, Entry] = field(default_factory=dict)  # slug -> Entry
     feed_key: str | None = None  # what feed.xml and index.html were last written from
+    # sha256 of every published file under output/ (episodes, cover, feed, page), so a
+    # lost output/ can be fetched back from the site and checked (pipeline/restore.py)
+    checksums: dict[str, str] = field(default_factory=dict)  # "files" in manifest.json
 
     @staticmethod
     def load(path: Path) -> Manifest:
@@ -76,7 +79,8 @@ class Manifest:
             entries = {slug: Entry(**raw) for slug, raw in data.get("episodes", {}).items()}
             for entry in entries.values():
                 entry.to_episode()  # a malformed record fails here, not mid-build
-            return Manifest(data.get("show_guid"), entries, data.get("feed_key"))
+            return Manifest(data.get("show_guid"), entries, data.get("feed_key"),
+                            dict(data.get("files", {})))
         except FileNotFoundError:
             return Manifest()
         except (ValueError, TypeError, AttributeError) as exc:
@@ -89,6 +93,7 @@ class Manifest:
             "show_guid": self.show_guid,
             "feed_key": self.feed_key,
             "episodes": {slug: asdict(entry) for slug, entry in sorted(self.entries.items())},
+            "files": dict(sorted(self.checksums.items())),
         }
         return (json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode()
 

@@ -12,6 +12,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .shard import Shard
 
 # -- essays ------------------------------------------------------------------
 
@@ -190,6 +194,8 @@ class BuildReport:
     episodes: list[Episode] = field(default_factory=list)  # what the feed now lists
     seconds: float = 0.0
     dry_run: bool = False
+    notes: list[str] = field(default_factory=list)  # restore and shard lines for the CLI
+    shard: Shard | None = None  # a `build --shard K/N`
 
     @property
     def ok(self) -> bool:
@@ -204,4 +210,5 @@ class BuildReport:
         if self.failed:
             parts.append(f"{len(self.failed)} failed")
         noun = "episode" if count == 1 else "episodes"
-        return f"{verb} {count} {noun} ({', '.join(parts)}) in {self.seconds:.1f} s"
+        where = f" for shard {self.shard.label}" if self.shard else ""
+        return f"{verb} {count} {noun}{where} ({', '.join(parts)}) in {self.seconds:.1f} s"

@@ -43,7 +43,7 @@ class ScaffoldReport:
 
 
 def scaffold_show(
-    root: Path | str, title: str | None = None, *, today: date | None = None
+    root: Path | str, title: str | None = None, *, today: date | None = None, shards: int = 1
 ) -> ScaffoldReport:
     """Create a show in `root`; raise ConfigError if it already has a podcast.toml."""
     root = Path(root)
@@ -57,7 +57,7 @@ def scaffold_show(
         outside_repo_root=toplevel if toplevel and toplevel != root.resolve() else None,
     )
     show_files = render_show_files(
-        title or title_from_folder(root), today or date.today(), branch
+        title or title_from_folder(root), today or date.today(), branch, shards=shards
     )
     root.mkdir(parents=True, exist_ok=True)
     if _has_essays(root / "essays"):
@@ -78,7 +78,9 @@ def scaffold_show(
     return report
 
 
-def render_show_files(title: str, today: date, branch: str = "main") -> dict[str, str]:
+def render_show_files(
+    title: str, today: date, branch: str = "main", *, shards: int = 1
+) -> dict[str, str]:
     """The new show's files, path -> text, in the order they are written; pure."""
     return {
         # podcast.toml first: if anything below fails, the folder is already recognisably a show
@@ -93,6 +95,7 @@ def render_show_files(title: str, today: date, branch: str = "main") -> dict[str
             pip_cache_path=WORKFLOW_PATH,
             key_files=SHOW_KEY_FILES,
             branch=branch,
+            shards=shards,
         ),
     }
 
@@ -110,17 +113,30 @@ def render_sample_workflow() -> str:
 
 
 def render_workflow(
-    *, origin: str, install: str, pip_cache_path: str, key_files: Sequence[str], branch: str
+    *,
+    origin: str,
+    install: str,
+    pip_cache_path: str,
+    key_files: Sequence[str],
+    branch: str,
+    shards: int = 1,
 ) -> str:
-    """The GitHub Actions workflow that builds a show and publishes it on Pages."""
-    return _render(
-        "podcast.yml",
-        origin=origin,
-        install=install,
-        pip_cache_path=pip_cache_path,
-        key_files=", ".join(f"'{pattern}'" for pattern in key_files),
-        branch=branch,
-    )
+    """The GitHub Actions workflow that builds a show and publishes it on Pages.
+
+    One job; or, with `shards` > 1, a render matrix of that many jobs
+    (`build --shard K/N`) and one publish job that merges their output/.
+    """
+    values = {
+        "origin": origin,
+        "install": install,
+        "pip_cache_path": pip_cache_path,
+        "key_files": ", ".join(f"'{pattern}'" for pattern in key_files),
+        "branch": branch,
+    }
+    if shards <= 1:
+        return _render("podcast.yml", **values)
+    return _render("podcast-sharded.yml", **values, shards=str(shards),
+                   shard_list=", ".join(str(k) for k in range(1, shards + 1)))
 
 
 def title_from_folder(root: Path) -> str:

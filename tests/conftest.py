@@ -44,6 +44,12 @@ TINY_ESSAYS = {
 }
 
 
+@pytest.fixture(autouse=True)
+def _no_automatic_restore(monkeypatch: pytest.MonkeyPatch) -> None:
+    """.ci/run sets CI, which makes every build fetch base_url first: not in tests."""
+    monkeypatch.setenv("ESSAYCAST_RESTORE", "off")
+
+
 def make_show(root: Path, essays: dict[str, str] | None = None, toml: str = TINY_TOML) -> Path:
     """Write a show folder: podcast.toml and essays/ (dedented)."""
     (root / "essays").mkdir(parents=True, exist_ok=True)

@@ -177,7 +177,9 @@ def _session() -> Any:
 
     options = onnxruntime.SessionOptions()
     # one session uses every core; NATIVE_LOCK keeps a second job from running beside it
-    options.intra_op_num_threads = os.cpu_count() or 1
+    # (the cores this process may use: a `build --jobs` child is pinned to its share)
+    options.intra_op_num_threads = len(os.sched_getaffinity(0)) if hasattr(
+        os, "sched_getaffinity") else os.cpu_count() or 1
     options.inter_op_num_threads = 1
     options.enable_mem_pattern = False  # a new shape every sentence (see piper.py)
     options.log_severity_level = 3

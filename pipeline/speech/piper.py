@@ -121,7 +121,9 @@ def _load(path: str, identity: str) -> Any:
     options = onnxruntime.SessionOptions()
     # One session uses every core; NATIVE_LOCK keeps a second essay from
     # running another inference beside it (that would oversubscribe the CPU).
-    options.intra_op_num_threads = os.cpu_count() or 1
+    # The cores this process may use (a `build --jobs` child is pinned to its share).
+    options.intra_op_num_threads = len(os.sched_getaffinity(0)) if hasattr(
+        os, "sched_getaffinity") else os.cpu_count() or 1
     options.inter_op_num_threads = 1
     # Every sentence is a new input shape; the memory-pattern planner keeps a plan
     # per shape, so memory crept up with essay length. Off: flat, and no slower

@@ -1,0 +1,426 @@
+"""Sharded builds: which essays shard K of N renders, its record, and the merge.
+
+`essaycast build --shard K/N` renders only its share of the stale essays and
+leaves, beside the content-addressed episode files, a *shard record*
+(`output/shard-K-of-N.json`) with the manifest entries it made. Copying the
+`output/` folders of all N shards into one and running `essaycast publish` (or
+a plain `essaycast build`) folds the records into the manifest and writes the
+feed and the page, exactly as one build on one machine would have.
+
+Every shard plans the whole show from the same inputs (the essays and the
+published manifest), so each computes the same episode numbers, dates and
+GUIDs for every stale essay and the shards never need to talk to each other.
+
+The assignment (`assign`), and why it is stable and balanced:
+
+1. Each essay's *expected length* is its word count at 165 words a minute
+   (measured: 1,301 words read in 466 s), rounded up to whole minutes, so a
+   small edit does not change it.
+2. Essays are walked in *arrival order*: published episodes by their episode
+   number (given once and kept forever), then new essays by date, then slug.
+   A new essay therefore comes after every published one.
+3. Each essay ranks the shards by sha256(slug, shard) (rendezvous hashing).
+4. Each essay goes to its most-preferred shard whose load so far is within
+   one mean essay length of the least-loaded shard.
+
+Because an essay's place depends only on the essays before it (2), adding an
+essay never moves a published one; it lands where (3) and (4) put it. The
+tolerance in (4) keeps loads within one mean essay (the mean when it was
+placed) plus the longest essay of each other, balanced by length, not count;
+and it lets most essays sit on their own first choice, so an edit that changes
+an essay's length by a minute rarely moves any other. An essay stays on the
+shard that rendered it, which is the shard whose sentence cache holds its
+sentences.
+
+`render_in_processes` is `build --jobs N` beyond two: one process per shard,
+each pinned to its own cores, so N processes never share a core.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import os
+import re
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .errors import ConfigError, EssaycastError
+from .fsutil import write_atomic
+from .manifest import Entry, Manifest
+
+if TYPE_CHECKING:
+    from .build import Job
+    from .config import Show
+    from .model import BuildReport, PlannedEssay
+
+log = logging.getLogger(__name__)
+
+RECORD_VERSION = 1
+RECORD_GLOB = "shard-*-of-*.json"
+WORDS_PER_MINUTE = 165  # bench/results.json figure (a): 1301 words, 465.7 s of audio
+
+_SPEC = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Shard `index` of `count`, both counted from 1 as in a CI matrix."""
+
+    index: int
+    count: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.index}/{self.count}"
+
+    @property
+    def record_name(self) -> str:
+        return f"shard-{self.index}-of-{self.count}.json"
+
+
+def parse_shard(text: str) -> Shard:
+    """'2/4' -> Shard(2, 4); a ConfigError naming --shard otherwise.
+
+    >>> parse_shard("2/4")
+    Shard(index=2, count=4)
+    """
+    match = _SPEC.match(text or "")
+    if not match or not 1 <= int(match[1]) <= int(match[2]):
+        raise ConfigError(
+            f"--shard: {text!r} is not K/N with 1 <= K <= N, e.g. --shard 2/4",
+            source="command line",
+        )
+    return Shard(int(match[1]), int(match[2]))
+
+
+def expected_minutes(body: str) -> int:
+    """Whole minutes of audio an essay is expected to make (at least 1).
+
+    >>> expected_minutes("word " * 400)
+    3
+    """
+    return max(1, math.ceil(len(body.split()) / WORDS_PER_MINUTE))
+
+
+def assign(essays: Sequence[tuple[str, int]], count: int) -> dict[str, int]:
+    """(slug, expected minutes) in arrival order -> slug: shard index (1..count)."""
+    loads = [0] * count
+    placed = total = 0
+    where: dict[str, int] = {}
+    for slug, minutes in essays:
+        tolerance = total / placed if placed else 0
+        floor = min(loads)
+        ranked = sorted(range(count), key=lambda k: _rank(slug, k), reverse=True)
+        chosen = next(k for k in ranked if loads[k] <= floor + tolerance)
+        loads[chosen] += minutes
+        placed, total = placed + 1, total + minutes
+        where[slug] = chosen + 1
+    return where
+
+
+def _rank(slug: str, shard: int) -> bytes:
+    return hashlib.sha256(f"{slug}\0{shard}".encode()).digest()
+
+
+def arrival_order(plan: Sequence[PlannedEssay], manifest: Manifest) -> list[tuple[str, int]]:
+    """The plan's essays as (slug, expected minutes), published ones first by number."""
+
+    def number(slug: str) -> int | None:
+        entry = manifest.entries.get(slug)
+        if entry is None or not entry.episode:
+            return None
+        return entry.number or entry.episode.get("number")
+
+    def key(item: PlannedEssay) -> tuple:
+        n = number(item.essay.slug)
+        if n is not None:
+            return (0, n, 0.0, item.essay.slug)
+        date = item.essay.date.timestamp() if item.essay.date else math.inf
+        return (1, 0, date, item.essay.slug)
+
+    return [(p.essay.slug, expected_minutes(p.essay.body)) for p in sorted(plan, key=key)]
+
+
+def assign_plan(plan: Sequence[PlannedEssay], manifest: Manifest, count: int) -> dict[str, int]:
+    """Every planned essay (stale or not) -> the shard (1..count) that renders it."""
+    return assign(arrival_order(plan, manifest), count)
+
+
+def trust_published(
+    plan: list[PlannedEssay], manifest: Manifest, force: bool
+) -> list[PlannedEssay]:
+    """A shard's output/ may hold only the manifest: an essay whose fingerprint the
+    manifest records is published (the publish step restores its files), not stale."""
+    from dataclasses import replace
+
+    if force:
+        return plan
+    kept = []
+    for item in plan:
+        entry = manifest.entries.get(item.essay.slug)
+        if item.action == "changed" and entry and entry.fingerprint == item.fingerprint \
+                and entry.episode:
+            item = replace(item, action="unchanged")
+        kept.append(item)
+    return kept
+
+
+# --- the record a shard leaves, and the merge ------------------------------------------------
+
+
+@dataclass
+class Folded:
+    """What the shard records in output/ added to the manifest."""
+
+    built: set[str] = field(default_factory=set)  # slugs whose entries came from a record
+    failed: dict[str, tuple[str, str]] = field(default_factory=dict)  # slug -> (file, reason)
+    owner: dict[str, str] = field(default_factory=dict)  # slug -> "K/N" that should render it
+    count: int | None = None  # N, when records were found
+    records: list[Path] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)  # "K/N" labels with no record
+
+
+def write_record(
+    show: Show,
+    shard: Shard,
+    base: bytes,
+    entries: dict[str, Entry],
+    failed: Iterable[tuple[str, str, str]],
+    stale: dict[str, int],
+) -> Path:
+    """Write output/shard-K-of-N.json: the entries this shard built, what failed, and
+    which shard each stale essay of the run belongs to (every shard agrees on it)."""
+    data = {
+        "version": RECORD_VERSION,
+        "shard": shard.label,
+        # the manifest this shard planned from: records of one run all carry the same
+        "base": hashlib.sha256(base).hexdigest(),
+        "stale": {slug: f"{k}/{shard.count}" for slug, k in sorted(stale.items())},
+        "entries": {slug: asdict(e) for slug, e in sorted(entries.items())},
+        "failed": {slug: [path, reason] for slug, path, reason in sorted(failed)},
+    }
+    path = show.output_dir / shard.record_name
+    write_atomic(path, (json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True)
+                        + "\n").encode())
+    return path
+
+
+def fold_records(output_dir: Path, manifest: Manifest) -> Folded:
+    """Take every shard record in output/ into `manifest` (in memory); report what came."""
+    folded = Folded()
+    paths = sorted(output_dir.glob(RECORD_GLOB))
+    if not paths:
+        return folded
+    records = []
+    for path in paths:
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            if data.get("version") != RECORD_VERSION:
+                raise ValueError(f"version {data.get('version')!r}")
+            records.append((path, parse_shard(data["shard"]), data))
+        except (OSError, ValueError, KeyError, TypeError, ConfigError) as exc:
+            raise EssaycastError(
+                f"{path}: not a shard record this essaycast can read ({exc}); "
+                "delete it and run that shard again"
+            ) from exc
+    counts = {shard.count for _, shard, _ in records}
+    bases = {data["base"] for *_, data in records}
+    if len(counts) > 1 or len(bases) > 1:
+        names = ", ".join(p.name for p, _, _ in records)
+        raise EssaycastError(
+            f"{output_dir}: the shard records ({names}) come from different runs; "
+            "keep only one run's records and publish again"
+        )
+    folded.count = counts.pop()
+    folded.records = [p for p, _, _ in records]
+    present = {shard.index for _, shard, _ in records}
+    folded.missing = [f"{k}/{folded.count}" for k in range(1, folded.count + 1)
+                      if k not in present]
+    for _path, shard, data in records:
+        folded.owner.update(data.get("stale", {}))
+        for slug, (source, reason) in data.get("failed", {}).items():
+            folded.failed[slug] = (source, f"{reason} (in shard {shard.label})")
+        for slug, raw in data.get("entries", {}).items():
+            entry = Entry(**raw)
+            episode = entry.to_episode()
+            # only what arrived whole: a record whose MP3 did not come along is not taken
+            if episode is None or not _complete(output_dir, episode):
+                log.warning("%s: %s's files are missing; not taken", _path.name, slug)
+                continue
+            manifest.entries[slug] = entry
+            folded.built.add(slug)
+    return folded
+
+
+def _complete(output_dir: Path, episode) -> bool:
+    mp3 = output_dir / episode.audio
+    others = [*episode.transcripts.values(), *([episode.chapters] if episode.chapters else [])]
+    return (mp3.is_file() and mp3.stat().st_size == episode.size
+            and all((output_dir / name).is_file() for name in others))
+
+
+def remove_records(folded: Folded) -> None:
+    """The records are merged into the manifest (saved): they are not published."""
+    for path in folded.records:
+        path.unlink(missing_ok=True)
+
+
+def unrendered_reason(slug: str, folded: Folded) -> str:
+    """Why `essaycast publish` did not publish an essay that needs rendering."""
+    if slug in folded.failed:
+        return folded.failed[slug][1]
+    if slug in folded.owner:
+        return (f"not rendered: shard {folded.owner[slug]} left no episode for it; "
+                f"run essaycast build --shard {folded.owner[slug]} again, or essaycast build")
+    if folded.count:
+        return ("not rendered: no shard record names it (was it added after the shards ran?); "
+                "run the shards again, or essaycast build")
+    return "not rendered yet: no shard record in output/; run essaycast build"
+
+
+# --- build --jobs N beyond two: one process per shard --------------------------------------
+
+
+def available_cores() -> int:
+    """The cores this process may run on (its affinity), not the machine's count."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def worker_count(jobs: int) -> int:
+    """Processes for `--jobs N`: 1 up to two jobs (threads do), else one per core at most."""
+    return 1 if jobs <= 2 else min(jobs, available_cores())
+
+
+def core_sets(workers: int) -> list[set[int]]:
+    """Split this process's cores into `workers` disjoint sets, as even as they go."""
+    cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    if not cores:
+        return [set() for _ in range(workers)]
+    return [set(cores[i::workers]) for i in range(workers)]
+
+
+# Called first in each child process (tests register their fake engines here).
+CHILD_SETUP: Callable[[], None] | None = None
+
+
+def render_in_processes(
+    show: Show, workers: int, *, force: bool, only: Sequence[str], voice: str | None
+) -> None:
+    """Render the stale essays with `workers` shard builds in child processes.
+
+    Each child is pinned to its own cores (so the voice engine there, which sizes
+    its thread pool by the cores it may use, never oversubscribes), writes its
+    record into output/, and the caller folds them. The caller holds the lock.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # spawn: a fresh interpreter, no copy of the parent's threads or locks
+    context = multiprocessing.get_context("spawn")
+    cores = core_sets(workers)
+    args = [(str(show.root), show.podcast.base_url, Shard(k + 1, workers), sorted(cores[k]),
+             force, list(only), voice) for k in range(workers)]
+    with ProcessPoolExecutor(workers, mp_context=context, max_tasks_per_child=1,
+                             initializer=CHILD_SETUP) as pool:
+        outcomes = list(pool.map(_child_build, *zip(*args, strict=True)))
+    for outcome in outcomes:
+        if outcome is not None:
+            kind, message = outcome
+            raise (ConfigError(message) if kind == "config" else EssaycastError(message))
+
+
+def _child_build(root: str, base_url: str, shard: Shard, cores: list[int], force: bool,
+                 only: list[str], voice: str | None) -> tuple[str, str] | None:
+    """One shard build in a child process; an error comes back as (kind, message)."""
+    from .build import build_show
+    from .config import load_show
+
+    if cores and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, cores)  # before any engine exists: it counts these
+    try:
+        show = load_show(root, base_url=base_url or None)
+        build_show(show, shard=shard, force=force, only=only, voice=voice,
+                   jobs=2 if len(cores) >= 2 else 1, locked=True)
+    except ConfigError as exc:
+        return ("config", exc.format_message())
+    except EssaycastError as exc:
+        return ("error", exc.format_message())
+    return None
+
+
+def record_summary(folded: Folded) -> list[str]:
+    """Lines for the report about the records that were merged."""
+    lines = []
+    if folded.count:
+        got = folded.count - len(folded.missing)
+        lines.append(f"Merged {got} of {folded.count} shard records "
+                     f"({len(folded.built)} episodes rendered by the shards)")
+    if folded.missing:
+        lines.append(f"No record from shard {', '.join(folded.missing)}: "
+                     "its essays are not published this time")
+    return lines
+
+
+
+# --- the hooks build_show calls ----------------------------------------------------------------
+
+
+def own_share(
+    plan: list[PlannedEssay], manifest: Manifest, shard: Shard, force: bool
+) -> tuple[list[PlannedEssay], dict[str, int]]:
+    """A shard's plan (published means published, even if output/ holds no copy) and
+    the shard each planned essay belongs to."""
+    plan = trust_published(plan, manifest, force)
+    return plan, assign_plan(plan, manifest, shard.count)
+
+
+def take_share(
+    work: list[Job], shard: Shard, assignment: dict[str, int]
+) -> tuple[list[Job], dict[str, int]]:
+    """This shard's jobs, and the shard of every stale essay (for its record).
+
+    Identities were given over the whole plan first, so every shard agrees on them."""
+    stale = {job.item.essay.slug: assignment[job.item.essay.slug] for job in work}
+    return [job for job in work if stale[job.item.essay.slug] == shard.index], stale
+
+
+def skip_unrendered(
+    show: Show, work: list[Job], report: BuildReport, folded: Folded, *, render: bool
+) -> list[Job]:
+    """Publishing renders nothing, and after `--jobs` children a failure is not tried
+    again: those essays are reported, with why, and left out."""
+    skipped = {job.item.essay.slug for job in work
+               if not render or job.item.essay.slug in folded.failed}
+    for job in work:
+        if job.item.essay.slug in skipped:
+            report.failed.append((show.relative(job.item.essay.path),
+                                  unrendered_reason(job.item.essay.slug, folded)))
+    return [job for job in work if job.item.essay.slug not in skipped]
+
+
+def leave_record(
+    show: Show, shard: Shard, base: bytes, manifest: Manifest, report: BuildReport,
+    stale: dict[str, int],
+) -> Path:
+    """A shard publishes nothing: its record and files are merged later."""
+    failed_here = [(item.essay.slug, path, reason) for item in report.planned
+                   for path, reason in report.failed
+                   if path == show.relative(item.essay.path)]
+    built = {slug: manifest.entries[slug] for slug in report.built}
+    return write_record(show, shard, base, built, failed_here, stale)
+
+
+def count_folded(report: BuildReport, folded: Folded) -> None:
+    """What the shard records brought counts as built by this build."""
+    if folded.built:
+        report.unchanged = [s for s in report.unchanged if s not in folded.built]
+        report.built = [p.essay.slug for p in report.planned
+                        if p.essay.slug in folded.built or p.essay.slug in report.built]

@@ -1,0 +1,224 @@
+"""Sharded builds: a stable, balanced share per shard; merged shards equal one build."""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import shutil
+import struct
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from pipeline.build import build_show
+from pipeline.cli import main
+from pipeline.config import load_show
+from pipeline.model import SentenceAudio
+from pipeline.shard import Shard, assign, expected_minutes, parse_shard
+from pipeline.speech import ENGINES, EngineInfo, VoiceInfo
+from tests.conftest import make_show
+
+EPOCH = "1767225600"  # 2026-01-01: every build of these tests is stamped with the same time
+
+WORDS = ("the", "film", "opens", "at", "dawn", "and", "nobody", "speaks", "while", "camera",
+         "waits", "for", "light", "to", "come", "over", "hills")
+
+
+def six_essays() -> dict[str, str]:
+    """Six dated essays of different lengths (the longest about four minutes of audio)."""
+    rng = random.Random(6)
+    essays = {}
+    for i, paragraphs in enumerate([1, 9, 2, 5, 3, 14]):
+        body = "\n\n".join(
+            " ".join(rng.choice(WORDS) for _ in range(40)).capitalize() + "." for _ in
+            range(paragraphs)
+        )
+        essays[f"essay-{i}.md"] = f"---\ntitle: Essay {i}\ndate: 2026-0{i + 1}-02\n---\n\n{body}\n"
+    return essays
+
+
+class ToneEngine:
+    """A 'voice' that says every sentence as a short tone, and counts what it said."""
+
+    said: list[str] = []
+
+    def synthesize(self, sentences: Sequence[str]) -> Iterator[SentenceAudio]:
+        for sentence in sentences:
+            ToneEngine.said.append(sentence)
+            samples = [int(8000 * math.sin(i * 0.1)) for i in range(2205 + 10 * len(sentence))]
+            yield SentenceAudio(sentence, struct.pack(f"<{len(samples)}h", *samples), 22050)
+
+
+TONE = EngineInfo(
+    name="tone", summary="test tones", default_voice="a4",
+    voices=lambda: [VoiceInfo("a4")], unavailable_reason=lambda spec: None,
+    create=lambda spec: ToneEngine(), check_voice=lambda voice: None,
+    revision=lambda spec: "tone 1",
+)
+
+
+def register_tone() -> None:
+    """In a `--jobs` child process: the same fake engine as in the test's own process."""
+    ENGINES["tone"] = TONE
+
+
+@pytest.fixture
+def tone(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    monkeypatch.setitem(ENGINES, "tone", TONE)
+    ToneEngine.said = []
+    return ToneEngine.said
+
+
+def tree(output: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(output)): p.read_bytes() for p in sorted(output.rglob("*"))
+            if p.is_file() and p.name != ".gitkeep"}
+
+
+# --- the assignment ------------------------------------------------------------------------
+
+
+def test_parse_shard() -> None:
+    assert parse_shard(" 3/4 ") == Shard(3, 4)
+    for bad in ("0/4", "5/4", "4", "a/b", ""):
+        with pytest.raises(Exception, match="--shard"):
+            parse_shard(bad)
+
+
+def test_adding_essays_never_moves_an_earlier_one() -> None:
+    rng = random.Random(17)
+    essays = [(f"essay-{i}", rng.randint(1, 40)) for i in range(300)]
+    for count in (2, 4, 7):
+        before = assign(essays, count)
+        after = assign([*essays, ("new-one", 12), ("new-two", 3)], count)
+        assert {slug: after[slug] for slug in before} == before
+
+
+def test_shards_are_balanced_by_length_not_count() -> None:
+    rng = random.Random(3)
+    # a few very long essays among many short ones: counting essays would not balance this
+    essays = [(f"e{i}", 60 if i % 25 == 0 else rng.randint(1, 8)) for i in range(300)]
+    lengths = dict(essays)
+    for count in (2, 4, 8):
+        loads = [0] * count
+        for slug, k in assign(essays, count).items():
+            loads[k - 1] += lengths[slug]
+        mean = sum(lengths.values()) / len(lengths)
+        assert max(loads) - min(loads) <= mean + max(lengths.values())
+
+
+def test_expected_minutes_are_whole_and_at_least_one() -> None:
+    assert expected_minutes("") == 1
+    assert expected_minutes("word " * 165) == 1
+    assert expected_minutes("word " * 166) == 2
+
+
+# --- merged shards equal one build -----------------------------------------------------------
+
+
+def test_two_shards_merged_and_published_equal_one_build(tmp_path: Path, tone) -> None:
+    essays = six_essays()
+    single, one, two = (make_show(tmp_path / name, essays) for name in ("single", "one", "two"))
+    assert build_show(load_show(single), voice="tone").ok
+
+    reports = [build_show(load_show(root), voice="tone", shard=Shard(k, 2))
+               for k, root in ((1, one), (2, two))]
+    assert all(r.ok for r in reports)
+    # each rendered its own share, together all six, and neither published anything
+    shares = [set(r.built) for r in reports]
+    assert shares[0] and shares[1] and not shares[0] & shares[1]
+    assert len(shares[0] | shares[1]) == 6
+    for root, k in ((one, 1), (two, 2)):
+        names = set(tree(root / "output"))
+        assert f"shard-{k}-of-2.json" in names
+        assert not names & {"feed.xml", "index.html", "manifest.json"}
+
+    # the publish job: both output/ folders in one, then one publishing step
+    shutil.copytree(two / "output", one / "output", dirs_exist_ok=True)
+    said = len(tone)
+    published = build_show(load_show(one), voice="tone", render=False)
+    assert published.ok, published.failed
+    assert sorted(published.built) == sorted(shares[0] | shares[1])
+    assert len(tone) == said  # nothing was spoken to publish
+    assert tree(one / "output") == tree(single / "output")
+
+    # and the next build of the merged show has nothing to do
+    again = build_show(load_show(one), voice="tone")
+    assert again.built == [] and len(again.unchanged) == 6
+    assert tree(one / "output") == tree(single / "output")
+
+
+def test_a_plain_build_publishes_merged_shards_too(tmp_path: Path, tone) -> None:
+    essays = six_essays()
+    one, two = make_show(tmp_path / "one", essays), make_show(tmp_path / "two", essays)
+    build_show(load_show(one), voice="tone", shard=Shard(1, 2))
+    build_show(load_show(two), voice="tone", shard=Shard(2, 2))
+    shutil.copytree(two / "output", one / "output", dirs_exist_ok=True)
+    said = len(tone)
+    report = build_show(load_show(one), voice="tone")
+    assert report.ok and len(report.built) == 6 and len(tone) == said
+    assert "Merged 2 of 2 shard records (6 episodes rendered by the shards)" in report.notes
+    assert not list((one / "output").glob("shard-*.json"))
+
+
+def test_publish_names_what_a_missing_shard_did_not_render(tmp_path: Path, tone) -> None:
+    essays = six_essays()
+    one = make_show(tmp_path / "one", essays)
+    first = build_show(load_show(one), voice="tone", shard=Shard(1, 2))
+    report = build_show(load_show(one), voice="tone", render=False)
+    assert not report.ok
+    assert sorted(report.built) == sorted(first.built)
+    assert len(report.failed) == 6 - len(first.built)
+    assert all("shard 2/2 left no episode" in reason for _, reason in report.failed)
+    assert "No record from shard 2/2: its essays are not published this time" in report.notes
+    feed = (one / "output" / "feed.xml").read_text()
+    assert feed.count("<item>") == len(first.built)
+
+
+def test_a_shard_that_is_re_run_with_everything_published_renders_nothing(
+    tmp_path: Path, tone
+) -> None:
+    root = make_show(tmp_path / "show", six_essays())
+    assert build_show(load_show(root), voice="tone").ok
+    report = build_show(load_show(root), voice="tone", shard=Shard(2, 3))
+    assert report.built == [] and len(report.unchanged) == 6
+    record = json.loads((root / "output" / "shard-2-of-3.json").read_text())
+    assert record["entries"] == {} and record["shard"] == "2/3"
+
+
+def test_cli_shard_and_publish(tmp_path: Path, tone) -> None:
+    root = make_show(tmp_path / "show", six_essays())
+    runner = CliRunner()
+    for k in (1, 2):
+        result = runner.invoke(main, ["build", "--show", str(root), "--voice", "tone",
+                                      "--shard", f"{k}/2", "--no-restore"])
+        assert result.exit_code == 0, result.output
+        assert f"for shard {k}/2" in result.output
+    result = runner.invoke(main, ["build", "--show", str(root), "--shard", "3/2"])
+    assert result.exit_code == 2 and "--shard: '3/2' is not K/N" in result.output
+    # publish has no --voice: the fingerprints name the tone voice, so it would find them stale
+    result = runner.invoke(main, ["publish", "--show", str(root), "--no-restore"])
+    assert result.exit_code == 1
+
+
+def test_jobs_beyond_two_are_processes_and_give_the_same_bytes(
+    tmp_path: Path, tone, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--jobs 4 here: two shard processes (2 cores), each pinned to its own core."""
+    from pipeline import shard
+
+    assert shard.worker_count(4) == min(4, shard.available_cores())
+    assert shard.worker_count(2) == 1  # two jobs are threads, as before
+    sets = shard.core_sets(2)
+    assert not sets[0] & sets[1]
+    monkeypatch.setattr(shard, "CHILD_SETUP", register_tone)
+    essays = six_essays()
+    serial, parallel = make_show(tmp_path / "serial", essays), make_show(tmp_path / "par", essays)
+    assert build_show(load_show(serial), voice="tone", jobs=1).ok
+    report = build_show(load_show(parallel), voice="tone", jobs=4)
+    assert report.ok, report.failed
+    assert len(report.built) == 6 and report.notes == []
+    assert tree(parallel / "output") == tree(serial / "output")
