@@ -40,6 +40,7 @@ class Run:
     system_busy: float | None = None  # whole machine, cores busy on average during the run
     stats: dict | None = None  # what bench/probe.py recorded
     stderr: str = ""
+    tree_peak_mb: float = 0.0  # largest sum of RSS over the process and all its descendants
 
     def cores_between(self, start: float, end: float) -> float | None:
         """Average cores this process (not its children) kept busy in [start, end]."""
@@ -61,6 +62,32 @@ def _proc_cpu(pid: int) -> tuple[float, int] | None:
         return None
     fields = raw[raw.rindex(")") + 2:].split()
     return (int(fields[11]) + int(fields[12])) / CLK_TCK, int(fields[17])
+
+
+def _tree_rss_kb(root: int) -> int:
+    """RSS of `root` and every process under it, summed, from /proc (sampled, so a
+    child that lives less than a sampling period may be missed)."""
+    parents: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    page_kb = os.sysconf("SC_PAGE_SIZE") // 1024
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            raw = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = raw[raw.rindex(")") + 2:].split()
+        parents[int(entry.name)] = int(fields[1])
+        rss[int(entry.name)] = int(fields[21]) * page_kb
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        for pid, ppid in parents.items():
+            if ppid == parent and pid not in tree:
+                tree.add(pid)
+                frontier.append(pid)
+    return sum(rss.get(pid, 0) for pid in tree)
 
 
 def _machine_cpu() -> tuple[float, float]:
@@ -86,6 +113,7 @@ def measure(
         full_env["BENCH_STATS"] = str(stats_path)
     stdin_file = open(stdin, "rb") if stdin else subprocess.DEVNULL  # noqa: SIM115
     samples: list[tuple[float, float, int]] = []
+    tree_peak = [0]
     busy0, total0 = _machine_cpu()
     started = time.monotonic()
     proc = subprocess.Popen(cmd, stdin=stdin_file, stdout=subprocess.DEVNULL,
@@ -97,6 +125,7 @@ def measure(
             got = _proc_cpu(proc.pid)
             if got is not None:
                 samples.append((time.time(), got[0], got[1]))
+                tree_peak[0] = max(tree_peak[0], _tree_rss_kb(proc.pid))
             done.wait(sample_every)
 
     thread = threading.Thread(target=sampler, daemon=True)
@@ -125,7 +154,7 @@ def measure(
         cmd=cmd, wall=wall, returncode=proc.returncode, user=usage.ru_utime,
         system=usage.ru_stime, maxrss_mb=usage.ru_maxrss / 1024, samples=samples,
         system_busy=(busy1 - busy0) / max(1, total1 - total0) * ncpu,
-        stats=stats, stderr=stderr,
+        stats=stats, stderr=stderr, tree_peak_mb=tree_peak[0] / 1024,
     )
 
 

@@ -13,7 +13,8 @@ BENCH_ENGINE=tone   replace the Piper engine by the tests' tone engine
                     of assembly, mastering and encoding without the model.
 BENCH_FAST_MASTER=1 replace mastering (gain + limiter + encode) by a plain MP3
                     encode; used only to *prime* a show cheaply before a
-                    timed rebuild.
+                    timed rebuild (no effect since episodes are spliced from
+                    cached pieces).
 
 The engine keeps its registry name "piper", so cache keys and manifest
 fingerprints are exactly those a real Piper build writes: a show primed by
@@ -42,6 +43,8 @@ STATS: dict[str, object] = {
     "synth_end": None,
     "synth_seconds": 0.0,
     "ort_threads": None,
+    "pieces_levelled": 0,
+    "pieces_encoded": 0,
 }
 class _Counting:
     """Wraps a real engine: counts sentences and times the synthesis window."""
@@ -80,6 +83,7 @@ def _install() -> None:
         return _Counting(make(spec))
 
     speech.ENGINES["piper"] = dataclasses.replace(info, create=create)
+    _count_pieces()
     if os.environ.get("BENCH_FAST_MASTER"):
         from pipeline import episode
         from pipeline.ffmpeg import run_ffmpeg
@@ -91,6 +95,20 @@ def _install() -> None:
 
         # episode.render_episode looks master_to_mp3 up in its module at every render
         episode.master_to_mp3 = plain_encode
+
+
+def _count_pieces() -> None:
+    """Count the pieces of episodes levelled and encoded (pipeline/pieces.py)."""
+    from pipeline import pieces
+
+    for name, stat in (("level_piece", "pieces_levelled"), ("encode_piece", "pieces_encoded")):
+        inner = getattr(pieces, name)
+
+        def counted(*args: object, _inner=inner, _stat=stat, **kwargs: object) -> object:
+            STATS[_stat] = int(STATS[_stat]) + 1  # type: ignore[call-overload]
+            return _inner(*args, **kwargs)
+
+        setattr(pieces, name, counted)
 
 
 def _peak_rss_kb() -> int | None:

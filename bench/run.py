@@ -267,11 +267,19 @@ def _top_imports(stderr: str, n: int = 6) -> list[tuple[str, float]]:
 # -- (d): one edited sentence ------------------------------------------------------------
 
 
-def figure_d(work: Path, quick: bool, repeats: int) -> dict:
-    """Full render of a long essay, then edit one sentence and rebuild (real Piper voice)."""
-    words = 400 if quick else 5000
+def figure_d(work: Path, quick: bool, repeats: int, lengths: tuple[int, ...] = ()) -> dict:
+    """Full render of a long and a very long essay, then one edited sentence each (real
+    Piper voice): the edit re-synthesises one sentence and re-encodes one piece."""
+    lengths = lengths or ((400, 1600) if quick else (5000, 20000))
+    # the long one once: its full render alone takes minutes
+    return {"rows": [_edit_row(work, words, repeats if n == 0 else 1)
+                     for n, words in enumerate(lengths)]}
+
+
+def _edit_row(work: Path, words: int, repeats: int) -> dict:
     essay_path = Path("long.md")
-    show = h.make_show(work / "d-show", {str(essay_path): h.generated_essay(words, "Long")})
+    show = h.make_show(work / f"d-show-{words}",
+                       {str(essay_path): h.generated_essay(words, "Long")})
     stats = work / "d-stats.json"
     log(f"d: full render of a {words}-word essay (real voice)")
     full = h.measure(probe("build", "--show", str(show), "-q"), stats_path=stats)
@@ -284,29 +292,37 @@ def figure_d(work: Path, quick: bool, repeats: int) -> dict:
         edited = " ".join([*words_in[:-1], "truly", words_in[-1]])
         body = body.replace(target, edited, 1)
         (show / "essays" / essay_path).write_text(body, encoding="utf-8")
-        log(f"d: rebuild after editing one sentence ({rep + 1}/{repeats})")
+        log(f"d: {words} words: rebuild after editing one sentence ({rep + 1}/{repeats})")
         edits.append(h.measure(probe("build", "--show", str(show), "-q"), stats_path=stats))
     edit_wall = h.median([r.wall for r in edits])
     manifest = json.loads((show / "output" / "manifest.json").read_text())
-    return {
+    row = {
         "words": words,
         "audio_seconds": round(manifest["episodes"]["long"]["episode"]["duration"], 1),
         "full_wall": round(full.wall, 2),
         "full_sentences": full.stats["sentences"],
         "full_synth_seconds": round(full.stats["synth_seconds"], 2),
+        "full_pieces": full.stats["pieces_encoded"],
         "full_peak_mb": round(full.maxrss_mb, 1),
+        "full_tree_peak_mb": round(full.tree_peak_mb, 1),
         "edit_wall": [round(r.wall, 2) for r in edits],
         "edit_sentences": [r.stats["sentences"] for r in edits],
         "edit_synth_seconds": [round(r.stats["synth_seconds"], 2) for r in edits],
+        "edit_pieces_levelled": [r.stats["pieces_levelled"] for r in edits],
+        "edit_pieces_encoded": [r.stats["pieces_encoded"] for r in edits],
+        "edit_tree_peak_mb": round(max(r.tree_peak_mb for r in edits), 1),
         "ratio": round(edit_wall / full.wall, 3),
     }
+    shutil.rmtree(show)
+    return row
 
 
 # -- (e): peak memory against essay length -------------------------------------------------
 
 
 def figure_e(work: Path, quick: bool) -> dict:
-    """Peak RSS of a build per essay length, with the tone engine (no model cost)."""
+    """Peak RSS of a build per essay length, with the tone engine (no model cost), and a
+    five-essay show with the real voice built with --jobs 1 and --jobs 2."""
     lengths = (300, 600, 1200) if quick else (1000, 5000, 20000)
     rows = []
     for words in lengths:
@@ -319,11 +335,26 @@ def figure_e(work: Path, quick: bool) -> dict:
             "words": words,
             "audio_seconds": round(manifest["episodes"]["long"]["episode"]["duration"], 1),
             "peak_mb_tree": round(run.maxrss_mb, 1),
+            "peak_mb_tree_sum": round(run.tree_peak_mb, 1),
             "peak_mb_python": round((run.stats.get("peak_rss_kb") or 0) / 1024, 1),
             "wall": round(run.wall, 1),
         })
         shutil.rmtree(show)
-    return {"engine": "tone (bench/probe.py)", "rows": rows}
+    words = 100 if quick else 300
+    show = h.make_show(work / "e-jobs", {f"short-{n}.md": h.generated_essay(
+        words, f"Short {n}", variant=11 * n) for n in range(5)})
+    jobs = []
+    for n in (1, 2):
+        h.clear_cache(show)
+        log(f"e: five {words}-word essays, real voice, --jobs {n}")
+        run = h.measure(probe("build", "--show", str(show), "--force", "--jobs", str(n), "-q"),
+                        stats_path=work / "e-stats.json")
+        jobs.append({"jobs": n, "peak_mb_tree": round(run.maxrss_mb, 1),
+                     "peak_mb_tree_sum": round(run.tree_peak_mb, 1),
+                     "peak_mb_python": round((run.stats.get("peak_rss_kb") or 0) / 1024, 1),
+                     "wall": round(run.wall, 1)})
+    shutil.rmtree(show)
+    return {"engine": "tone (bench/probe.py)", "rows": rows, "jobs": jobs, "jobs_words": words}
 
 
 # -- main -----------------------------------------------------------------------------------
@@ -340,6 +371,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=None, help="repeats per side")
     parser.add_argument("--out", type=Path, default=h.ROOT / "bench" / "results.json")
     parser.add_argument("--keep", action="store_true", help="keep the temporary shows")
+    parser.add_argument("--d-words", default="",
+                        help="essay lengths for (d), e.g. 5000 (default 5000,20000)")
     parser.add_argument("--report", action="store_true",
                         help="only regenerate RESULTS.md from the results JSON")
     args = parser.parse_args(argv)
@@ -374,7 +407,14 @@ def main(argv: list[str] | None = None) -> int:
         if "c" in chosen:
             figures["c"] = figure_c(work, args.quick, 3 if args.quick else 5)
         if "d" in chosen:
-            figures["d"] = figure_d(work, args.quick, repeats)
+            lengths = tuple(int(w) for w in args.d_words.split(",") if w)
+            rows = figure_d(work, args.quick, repeats, lengths)["rows"]
+            # --d-words measures some lengths: the others keep their last figures
+            kept = [r for r in figures.get("d", {}).get("rows", [])
+                    if r["words"] not in {n["words"] for n in rows}]
+            figures["d"] = {"rows": sorted(kept + rows, key=lambda r: r["words"])}
+            # saved as soon as it is known: the long renders after it take a while
+            args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
         if "e" in chosen:
             figures["e"] = figure_e(work, args.quick)
     finally:

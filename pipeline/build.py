@@ -137,11 +137,12 @@ def build_show(
         # before rendering: a bad show image is a config error, and episodes embed the cover
         cover = publish_cover(show)
         work = _identify(show, manifest, manifest.show_guid, report, built_at)
+        started_at = time.time()  # what the piece cache must keep
         if shard:
             work, stale = shards.take_share(work, shard, assignment)
         elif not render or workers > 1:
             work = shards.skip_unrendered(show, work, report, folded, render=render)
-        _render_all(show, work, show.output_dir / cover, manifest, report, jobs, progress)
+        _render_all(show, work, show.output_dir / cover, manifest, report, jobs, progress, force)
         if shard:
             shards.leave_record(show, shard, base_manifest, manifest, report, stale)
             report.seconds = time.monotonic() - started
@@ -154,6 +155,11 @@ def build_show(
         # only now that the feed no longer names them may old files go
         _collect_garbage(show, manifest)
         prune_covers(show.output_dir, keep=cover)
+        if work:
+            from .pieces import PieceCache
+
+            # bounded: what this build used stays, the least recently used goes first
+            PieceCache(show.state_dir / "cache" / "pieces").prune(keep_since=started_at)
     report.seconds = time.monotonic() - started
     return report
 
@@ -191,13 +197,14 @@ def _render_all(
     report: BuildReport,
     jobs: int,
     progress: Progress | None,
+    force: bool = False,
 ) -> None:
     """Render every job; record each episode in the manifest, each failure in the report."""
     if not work:
         return
     from .episode import RenderKit
 
-    kit = RenderKit(show, cover)
+    kit = RenderKit(show, cover, force=force)
     kit.load_music()  # a missing music file is the show's error (exit 2), once
     # Results are taken in plan order, so the report and manifest do not
     # depend on which worker finished first.

@@ -18,7 +18,7 @@ import hashlib
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -40,7 +40,7 @@ from .mastering import (
     off_target,
     plausible,
 )
-from .model import EPISODES_DIR, ChapterMark, Episode, Essay, Identity, VoiceSpec
+from .model import EPISODES_DIR, ChapterMark, Episode, Essay, Identity, SentenceAudio, VoiceSpec
 
 if TYPE_CHECKING:
     from pydub import AudioSegment
@@ -226,8 +226,10 @@ class RenderKit:
         cover: Path | None = None,
         output_dir: Path | None = None,
         work_root: Path | None = None,
+        force: bool = False,
     ) -> None:
         self.show = show
+        self.force = force  # --force: no cached piece of an episode is used
         self.output_dir = output_dir or show.output_dir
         self.work_root = work_root or show.state_dir  # where render-* scratch folders go
         self.cover = cover
@@ -280,7 +282,8 @@ def render_episode(
     Every file is written by atomic rename, the MP3 last; `on_sentence(done, total)`
     is called after each newly synthesised sentence.
     """
-    from .audio import assemble, compose_intro
+    from .audio import compose_intro
+    from .pieces import PieceCache, render_mp3
     from .speech.cache import SentenceCache, synthesize_cached
     from .text import spoken_intro, to_speech_text
     from .transcript import render_chapters, render_srt, render_vtt
@@ -296,24 +299,32 @@ def render_episode(
     def engine() -> Engine:
         return kit.engine(spec)
 
+    def voice(indices: list[int]) -> Iterator[SentenceAudio]:
+        return synthesize_cached([sentences[i] for i in indices], spec, cache, engine,
+                                 on_sentence)
+
     intro_lines = spoken_intro(show.podcast.title, essay.title, author)
     intro_voice = list(synthesize_cached(intro_lines, spec, cache, engine))
     (kit.output_dir / EPISODES_DIR).mkdir(parents=True, exist_ok=True)
     kit.work_root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=kit.work_root, prefix="render-") as work:
         work_dir = Path(work)
-        audio = assemble(
+        mp3 = work_dir / "episode.mp3"
+        # the episode in pieces: only those whose sentences changed are rendered again
+        audio = render_mp3(
             speech,
-            synthesize_cached(sentences, spec, cache, engine, on_sentence),
-            work_dir / "episode.wav",
+            [cache.key(spec, s) for s in sentences],
+            voice,
+            next(voice([0])),
             intro=compose_intro(kit.music, intro_voice),
             outro=kit.outro,
             loudness=show.audio.loudness,
+            kbps=show.audio.kbps,
+            cache=PieceCache(show.state_dir / "cache" / "pieces"),
+            work_dir=work_dir,
+            out_mp3=mp3,
+            force=kit.force,
         )
-        mp3 = work_dir / "episode.mp3"
-        # assemble measured the loudness while writing the WAV: one mastering pass
-        master_to_mp3(audio.wav_path, mp3, show.audio.loudness, show.audio.kbps,
-                      measured=audio.loudness)
         tag_mp3(
             mp3,
             Tags(essay.title, author, show.podcast.title or essay.title, identity.published,
@@ -321,7 +332,7 @@ def render_episode(
             audio.chapters,
             cover=kit.cover_art(),
         )
-        duration = mp3_duration(mp3)
+        duration = audio.duration  # exact: the samples the pieces hold
         size = mp3.stat().st_size
         # Content-addressed names: a changed episode gets new URLs, so the feed
         # on disk never names a file whose bytes changed under it (and apps

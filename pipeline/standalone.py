@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from .config import Show
@@ -68,7 +69,12 @@ def render_alone(
             cover.write_bytes(cover_bytes(show))
         kit = RenderKit(show, cover, output_dir=Path(scratch), work_root=Path(scratch))
         kit.load_music()
+        started_at = time.time()
         episode = render_episode(kit, essay, spec, identity)
+        if not with_cover:  # the per-user cache; a show's is pruned by its builds, locked
+            from .pieces import PieceCache
+
+            PieceCache(show.state_dir / "cache" / "pieces").prune(keep_since=started_at)
         written = []
         # the MP3 last: a reader that sees it also sees its transcripts
         chapters = [episode.chapters] if episode.chapters else []

@@ -50,7 +50,8 @@ def count_cached(root: Path) -> int:
 
 
 def rendering(root: Path) -> bool:
-    return any((root / ".essaycast").glob("render-*/episode.wav"))
+    # the pieces of the episode being levelled or encoded (pipeline/pieces.py)
+    return any((root / ".essaycast").glob("render-*/*.raw"))
 
 
 def new_episode_file(root: Path, before: set[str]) -> bool:

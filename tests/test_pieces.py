@@ -1,0 +1,471 @@
+"""The episode in pieces: boundaries, the loudness of a row, the splice, the cache.
+
+The splice tests use synthetic tones (no voice): bursts of tone and noise that
+end in silence, as sentences do, cut into pieces, encoded one by one, joined,
+and decoded across every join.
+"""
+
+from __future__ import annotations
+
+import doctest
+import os
+import re
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import pipeline.pieces
+from pipeline.ffmpeg import ffmpeg_exe
+from pipeline.pieces import (
+    FIRST_SAMPLE,
+    FRAME,
+    RATE,
+    Chain,
+    Piece,
+    PieceCache,
+    PieceRecord,
+    Source,
+    Splicer,
+    crc16,
+    integrated_loudness,
+    iter_frames,
+    plan_pieces,
+    splice_episode,
+)
+
+PLAIN = Chain(level="anull", master=lambda gain: f"volume={gain}dB")
+
+
+def test_doctests_pass() -> None:
+    assert doctest.testmod(pipeline.pieces).failed == 0
+
+
+# -- boundaries ------------------------------------------------------------------
+
+
+def _keys(n: int, seed: int = 0) -> list[str]:
+    rng = np.random.default_rng(seed)
+    return [f"{int(x):064x}" for x in rng.integers(0, 2**62, n)]
+
+
+def _steps(keys: list[str], per_paragraph: int = 4, chapters: dict[int, str] | None = None):
+    """Layout steps as audio.layout gives them: (pause before, chapter opened, key)."""
+    chapters = {0: "", **(chapters or {})}
+    steps = []
+    for n, key in enumerate(keys):
+        pause = 0.95 if n % per_paragraph == 0 else 0.45
+        if n in chapters:
+            pause = 1.8 if n else 0.0
+        steps.append((pause, chapters.get(n), key))
+    return steps
+
+
+def _piece_keys(steps) -> list[tuple[str, ...]]:
+    return [tuple(steps[i][2] for i in p.sentences) for p in plan_pieces(steps, 0.95)]
+
+
+def test_pieces_cover_every_sentence_once_and_end_in_a_pause() -> None:
+    pieces = plan_pieces(_steps(_keys(400)), 0.95)
+    assert [i for p in pieces for i in p.sentences] == list(range(400))
+    assert 10 <= len(pieces) <= 60
+    for piece in pieces:
+        assert isinstance(piece.items[-1], float) and piece.items[-1] >= 0.45
+        assert len(piece.sentences) <= pipeline.pieces.MAX_SENTENCES
+
+
+def test_an_inserted_sentence_changes_only_its_own_piece() -> None:
+    keys = _keys(400)
+    edited = [*keys[:200], _keys(1, seed=9)[0], *keys[200:]]
+    # one paragraph per sentence, so the insertion shifts no paragraph's shape
+    before = _piece_keys(_steps(keys, per_paragraph=1))
+    after = _piece_keys(_steps(edited, per_paragraph=1))
+    assert 1 <= len(set(after) - set(before)) <= 2  # its piece (and the next, if it cuts)
+    assert len(set(before) - set(after)) <= 2
+
+
+def test_every_chapter_opens_a_piece_with_its_title() -> None:
+    steps = _steps(_keys(40), chapters={3: "Second", 38: "Third"})
+    pieces = plan_pieces(steps, 0.95)
+    titles = [p.chapter for p in pieces if p.chapter is not None]
+    assert titles == ["", "Second", "Third"]
+    assert pieces[0].items[-1] == 1.8 and pieces[-1].items[-1] == 0.95
+
+
+# -- loudness of a row of pieces ---------------------------------------------
+
+
+def _tone_bursts(seconds: list[float], level: float, seed: int) -> np.ndarray:
+    """Bursts of a tone plus noise with soft edges, each followed by half a second of silence."""
+    rng = np.random.default_rng(seed)
+    parts = []
+    for n, length in enumerate(seconds):
+        t = np.arange(int(length * RATE)) / RATE
+        edge = np.minimum(1.0, np.minimum(t, t[::-1]) / 0.01)
+        tone = np.sin(2 * np.pi * (220 + 110 * n) * t) + 0.3 * rng.standard_normal(t.size)
+        parts += [level * edge * tone, np.zeros(RATE // 2)]
+    return np.concatenate(parts).astype(np.float32)
+
+
+def _pcm(samples: np.ndarray) -> bytes:
+    return (np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes()
+
+
+def _ebur128(path: Path, fmt: list[str] | None = None) -> float:
+    log = subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-hide_banner",
+            "-nostats",
+            *(fmt or []),
+            "-i",
+            str(path),
+            "-af",
+            "ebur128=framelog=verbose",
+            "-f",
+            "null",
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stderr
+    return float(re.search(r"I:\s*(-?[\d.]+) LUFS", log[log.rindex("Summary:") :]).group(1))
+
+
+def test_loudness_of_pieces_combines_like_one_measurement(tmp_path: Path) -> None:
+    loud = _tone_bursts([1.5, 2.0, 1.0], 0.3, seed=1)
+    quiet = _tone_bursts([2.5, 1.0], 0.05, seed=2)
+    records = []
+    for n, samples in enumerate([loud, quiet, loud[: RATE * 2]]):
+        records.append(
+            pipeline.pieces.level_piece(
+                [_pcm(samples), RATE // 2], RATE, PLAIN, tmp_path / f"{n}.raw"
+            )
+        )
+    whole = b"".join((tmp_path / f"{n}.raw").read_bytes() for n in range(3))
+    combined = integrated_loudness(r.blocks for r in records)
+    # BS.1770 itself moves with where its 100 ms grid falls (here by ±0.2 LU, a short
+    # signal with hard edges): the pieces' figure must lie among the whole's
+    phases = []
+    for shift in range(0, 4410, 1102):
+        again = pipeline.pieces.level_piece(
+            [bytes(2 * shift), whole], RATE, PLAIN, tmp_path / "whole.raw"
+        )
+        phases.append(integrated_loudness([again.blocks]))
+    assert min(phases) - 0.02 <= combined <= max(phases) + 0.02, (combined, phases)
+    # and one piece's blocks, less those that start before it, give what ffmpeg's own
+    # summary says (to its 0.1 LU print)
+    alone = integrated_loudness([records[0].blocks[pipeline.pieces.LEAD_BLOCKS :]])
+    raw = ["-f", "s16le", "-ar", str(RATE), "-ac", "1"]
+    assert abs(alone - _ebur128(tmp_path / "0.raw", raw)) < 0.06
+    assert all(r.samples % FRAME == 0 for r in records)
+
+
+# -- CRC and the Info frame ------------------------------------------------------
+
+
+def _crc_reference(data: bytes, crc: int = 0) -> int:
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
+    return crc
+
+
+@pytest.mark.parametrize("size", [0, 1, 4095, 4096, 4097, 70_001])
+def test_crc16_matches_the_bitwise_definition(size: int) -> None:
+    data = np.random.default_rng(size).integers(0, 256, size, dtype=np.uint8).tobytes()
+    assert crc16(data) == _crc_reference(data)
+    assert crc16(data[size // 3 :], crc16(data[: size // 3])) == _crc_reference(data)
+
+
+def _encode(pcm: np.ndarray, out: Path, xing: bool, kbps: int = 96) -> bytes:
+    raw = out.with_suffix(".pcm")
+    raw.write_bytes((np.clip(pcm, -1, 1) * 32767).astype("<i2").tobytes())
+    subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "s16le",
+            "-ar",
+            str(RATE),
+            "-ac",
+            "1",
+            "-i",
+            str(raw),
+            "-c:a",
+            "libmp3lame",
+            "-b:a",
+            f"{kbps}k",
+            "-map_metadata",
+            "-1",
+            "-id3v2_version",
+            "0",
+            "-write_xing",
+            str(int(xing)),
+            "-f",
+            "mp3",
+            str(out),
+        ],
+        check=True,
+    )
+    return out.read_bytes()
+
+
+@pytest.mark.parametrize("kbps", [64, 96, 128])
+def test_info_frame_is_the_one_ffmpeg_writes(tmp_path: Path, kbps: int) -> None:
+    pcm = _tone_bursts([1.0, 0.5], 0.2, seed=3)
+    theirs = _encode(pcm, tmp_path / "with.mp3", xing=True, kbps=kbps)
+    bare = _encode(pcm, tmp_path / "bare.mp3", xing=False, kbps=kbps)
+    with open(tmp_path / "ours.mp3", "wb") as out:
+        splicer = Splicer(out, kbps)
+        splicer.add(bare)
+        splicer.finish(pcm.size)
+    ours = (tmp_path / "ours.mp3").read_bytes()
+    assert len(ours) == len(theirs)
+    info = 4 + 17 + 120  # the 9-byte encoder string is the one field that may differ
+    assert ours[:info] == theirs[:info]
+    assert ours[info + 9 : 190] != b"" and ours[info + 9 : 175] == theirs[info + 9 : 175]
+    assert ours[len(splicer.frame) :] == theirs[len(splicer.frame) :]
+
+
+# -- the splice ----------------------------------------------------------------------
+
+
+def _decode(path: Path) -> np.ndarray:
+    """Decoded samples, the encoder delay skipped as the Info frame says (ffmpeg)."""
+    pcm = subprocess.run(
+        [ffmpeg_exe(), "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1", "-"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    return np.frombuffer(pcm, "<i2").astype(np.float64) / 32768
+
+
+def _tone_sources(count: int = 4) -> tuple[list[Source], list[bytes]]:
+    """Pieces of one 'sentence' each: tone bursts that start at once and end in silence."""
+    sources, sentences = [], []
+    for n in range(count):
+        bursts = _tone_bursts([0.6 + 0.13 * n, 0.35], 0.25, seed=10 + n)
+        sentences.append(_pcm(bursts[: -RATE // 2]))
+        sources.append(Source(key=f"{n:064x}", piece=Piece((n, 0.45)), title=f"Piece {n}"))
+    return sources, sentences
+
+
+def _splice(tmp_path: Path, tones, gain: float = 0.0, force: bool = False, name="out"):
+    sources, sentences = tones
+    work = tmp_path / "work"
+    work.mkdir(exist_ok=True)
+    out = tmp_path / f"{name}.mp3"
+    result = splice_episode(
+        sources,
+        lambda indices: (sentences[i] for i in indices),
+        RATE,
+        PLAIN,
+        lambda loudness: gain,
+        96,
+        PieceCache(tmp_path / "cache"),
+        work,
+        out,
+        force=force,
+    )
+    return result, out
+
+
+def _levelled_row(tones) -> np.ndarray:
+    """What the pieces are before the codec, in a row, each padded to whole frames."""
+    row = []
+    for pcm in tones[1]:
+        piece = np.concatenate([np.frombuffer(pcm, "<i2"), np.zeros(round(0.45 * RATE))])
+        row.append(np.pad(piece, (0, pipeline.pieces.padded(piece.size) - piece.size)))
+    return np.concatenate(row) / 32768
+
+
+def test_joins_decode_without_gap_click_or_drift(tmp_path: Path) -> None:
+    tones = _tone_sources()
+    sources = tones[0]
+    result, out = _splice(tmp_path, tones)
+    source = _levelled_row(tones)
+    assert result.samples == source.size
+    decoded = _decode(out)
+    # exact length: the Info frame's padding leaves only what the LAME tag says
+    info = out.read_bytes()[: 4 + 17 + 156]
+    delay_padding = int.from_bytes(info[-15:-12], "big")
+    frames = int.from_bytes(info[4 + 17 + 8 : 4 + 17 + 12], "big")
+    padding = (delay_padding & 0xFFF) - pipeline.pieces.DECODER_DELAY
+    assert delay_padding >> 12 == pipeline.pieces.ENCODER_DELAY
+    assert frames * FRAME - FIRST_SAMPLE - padding == source.size
+    assert decoded.size in (source.size, source.size + padding)  # ffmpeg may keep the tail
+    decoded = decoded[: source.size]
+
+    # the same audio encoded in one go: what an unspliced episode would sound like
+    whole = _encode(source, tmp_path / "whole.mp3", xing=True)
+    assert whole
+    reference = _decode(tmp_path / "whole.mp3")[: source.size]
+    error = np.abs(decoded - source)
+    reference_error = np.abs(reference - source)
+    at = 0
+    for n, pcm in enumerate(tones[1]):
+        at += pipeline.pieces.padded(len(pcm) // 2 + round(0.45 * RATE))
+        if n == len(sources) - 1:
+            break
+        join = slice(at - 3000, at + 3000)
+        # no click: across the join the codec's error is what it is anywhere else
+        assert error[join].max() <= 1.5 * reference_error.max() + 1e-3
+        # no gap or drift: the next piece's onset is where it should be, to the sample
+        onset = at + np.flatnonzero(np.abs(source[at : at + 2000]) > 0.05)[0]
+        window = slice(onset - 200, onset + 800)
+        lags = np.arange(-50, 51)
+        corr = [np.dot(decoded[window], np.roll(source, lag)[window]) for lag in lags]
+        assert lags[int(np.argmax(corr))] == 0
+        # the silence before the join stays silence
+        silent = slice(at - 6000, at - FIRST_SAMPLE - 600)
+        assert np.abs(decoded[silent]).max() < 2e-4
+    assert [title for _, title in result.chapters] == [s.title for s in sources]
+    # the figures of the file as heard, from its pieces, are those of the file itself
+    measured = subprocess.run(
+        [
+            ffmpeg_exe(),
+            "-hide_banner",
+            "-nostats",
+            "-i",
+            str(out),
+            "-af",
+            "ebur128=dualmono=true:peak=true:framelog=verbose",
+            "-f",
+            "null",
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stderr
+    summary = measured[measured.rindex("Summary:") :]
+    heard = float(re.search(r"I:\s*(-?[\d.]+) LUFS", summary).group(1))
+    peak = float(re.search(r"Peak:\s*(-?[\d.]+) dBFS", summary).group(1))
+    assert abs(result.heard - heard) < 0.2 and abs(result.true_peak - peak) < 0.1
+
+
+def test_reuse_rebuild_and_force_give_the_same_bytes(tmp_path: Path) -> None:
+    tones = _tone_sources(3)
+    sources, sentences = tones
+    first, out = _splice(tmp_path, tones, gain=0.5)
+    assert (first.levelled, first.encoded) == (3, 3)
+    again, out2 = _splice(tmp_path, tones, gain=0.51, name="again")  # same 0.05 dB step
+    assert (again.levelled, again.encoded) == (0, 0)
+    assert out2.read_bytes() == out.read_bytes()
+    forced, out3 = _splice(tmp_path, tones, gain=0.5, force=True, name="forced")
+    assert (forced.levelled, forced.encoded) == (3, 3)
+    assert out3.read_bytes() == out.read_bytes()
+    # one piece changes: only it is levelled and encoded
+    changed = [sources[0], Source("f" * 64, piece=Piece((3, 0.45))), sources[2]]
+    quieter = _pcm(np.frombuffer(sentences[1], "<i2") / 32768 * 0.9)
+    edit, _ = _splice(tmp_path, (changed, [*sentences, quieter]), gain=0.5, name="edit")
+    assert (edit.levelled, edit.encoded) == (1, 1)
+    # the gain moves a step: every piece is encoded again, none re-measured from scratch
+    moved, _ = _splice(tmp_path, tones, gain=0.6, name="moved")
+    assert (moved.encoded, moved.gain) == (3, "0.60")
+
+
+def test_the_spliced_file_passes_mp3val_and_ffprobe(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from pipeline.episode import Tags, tag_mp3
+
+    result, out = _splice(tmp_path, _tone_sources(3))
+    tag_mp3(out, Tags("Title", "Author", "Show", datetime(2026, 1, 2, tzinfo=UTC)))
+    mp3val = shutil.which("mp3val")
+    if mp3val is None and os.environ.get("CI"):
+        pytest.fail("mp3val is missing; .ci/run installs it")
+    if mp3val:
+        report = subprocess.run([mp3val, str(out)], capture_output=True, text=True).stdout
+        assert "WARNING" not in report and "ERROR" not in report, report
+    ffprobe = shutil.which("ffprobe")
+    if ffprobe is None and os.environ.get("CI"):
+        pytest.fail("ffprobe is missing; .ci/run installs Debian's ffmpeg, which has it")
+    if ffprobe:
+        probe = subprocess.run(
+            [
+                ffprobe,
+                "-v",
+                "error",
+                "-show_entries",
+                "stream=codec_name,sample_rate,channels",
+                "-of",
+                "csv=p=0",
+                str(out),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert probe.stdout.strip() == "mp3,44100,1" and not probe.stderr
+        # every frame decodes without a complaint
+        decode = subprocess.run(
+            [
+                ffprobe,
+                "-v",
+                "error",
+                "-count_frames",
+                "-show_entries",
+                "stream=nb_read_frames",
+                "-of",
+                "csv=p=0",
+                str(out),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert not decode.stderr
+        assert int(decode.stdout) * FRAME >= result.samples
+    if not (mp3val or ffprobe):
+        pytest.skip("neither mp3val nor ffprobe here")
+
+
+def test_frames_are_constant_bit_rate_and_the_first_borrows_nothing(tmp_path: Path) -> None:
+    _, out = _splice(tmp_path, _tone_sources(2))
+    frames = list(iter_frames(out.read_bytes()))
+    assert {f.size for f in frames} <= {313, 314}
+    piece = next(iter((tmp_path / "cache").glob("*/*.mp3"))).read_bytes()
+    assert next(iter_frames(piece)).main_data_begin == 0
+
+
+# -- the cache -------------------------------------------------------------------
+
+
+def test_cache_is_bounded_and_keeps_what_this_build_used(tmp_path: Path) -> None:
+    cache = PieceCache(tmp_path, limit=3000)
+    record = PieceRecord(FRAME, ((0, 10),), tuple([-20.0] * 100))
+    for n in range(6):
+        cache.put_record(f"{n:02d}" + "0" * 62, record)
+        past = time.time() - 1000 + n
+        os.utime(cache._path(f"{n:02d}" + "0" * 62, ".json"), (past, past))
+    size = len(record.to_json())
+    started = time.time()
+    assert cache.record("05" + "0" * 62) == record  # used by this build
+    cache.prune(keep_since=started)
+    left = sorted(p.name[:2] for p in tmp_path.glob("*/*.json"))
+    assert "05" in left and "00" not in left
+    assert len(left) == max(1, 3000 // size)
+
+
+def test_a_piece_that_ends_without_silence_is_refused(tmp_path: Path) -> None:
+    sources, sentences = _tone_sources(2)
+    clipped = [Source(sources[0].key, piece=Piece((0, 0.01))), sources[1]]
+    with pytest.raises(pipeline.pieces.EssaycastError, match="silence"):
+        _splice(tmp_path, (clipped, sentences))
+
+
+def test_piece_records_round_trip() -> None:
+    record = PieceRecord(2304, ((0, 5), (7, 2000)), (-23.25, -120.0, -0.1))
+    assert PieceRecord.from_json(record.to_json()) == record
+    assert Piece((0, 0.45, 1, 0.95)).sentences == [0, 1]
