@@ -60,7 +60,7 @@ def _proc_cpu(pid: int) -> tuple[float, int] | None:
         raw = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
-    fields = raw[raw.rindex(")") + 2:].split()
+    fields = raw[raw.rindex(")") + 2 :].split()
     return (int(fields[11]) + int(fields[12])) / CLK_TCK, int(fields[17])
 
 
@@ -77,7 +77,7 @@ def _tree_rss_kb(root: int) -> int:
             raw = (entry / "stat").read_text()
         except OSError:
             continue
-        fields = raw[raw.rindex(")") + 2:].split()
+        fields = raw[raw.rindex(")") + 2 :].split()
         parents[int(entry.name)] = int(fields[1])
         rss[int(entry.name)] = int(fields[21]) * page_kb
     tree, frontier = {root}, [root]
@@ -116,8 +116,9 @@ def measure(
     tree_peak = [0]
     busy0, total0 = _machine_cpu()
     started = time.monotonic()
-    proc = subprocess.Popen(cmd, stdin=stdin_file, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, env=full_env)
+    proc = subprocess.Popen(
+        cmd, stdin=stdin_file, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=full_env
+    )
     done = threading.Event()
 
     def sampler() -> None:
@@ -131,8 +132,7 @@ def measure(
     thread = threading.Thread(target=sampler, daemon=True)
     thread.start()
     stderr_chunks: list[bytes] = []
-    reader = threading.Thread(target=lambda: stderr_chunks.append(proc.stderr.read()),
-                              daemon=True)  # type: ignore[union-attr]
+    reader = threading.Thread(target=lambda: stderr_chunks.append(proc.stderr.read()), daemon=True)  # type: ignore[union-attr]
     reader.start()
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.monotonic() - started
@@ -151,10 +151,17 @@ def measure(
         stats = json.loads(stats_path.read_text())
     ncpu = os.cpu_count() or 1
     return Run(
-        cmd=cmd, wall=wall, returncode=proc.returncode, user=usage.ru_utime,
-        system=usage.ru_stime, maxrss_mb=usage.ru_maxrss / 1024, samples=samples,
+        cmd=cmd,
+        wall=wall,
+        returncode=proc.returncode,
+        user=usage.ru_utime,
+        system=usage.ru_stime,
+        maxrss_mb=usage.ru_maxrss / 1024,
+        samples=samples,
         system_busy=(busy1 - busy0) / max(1, total1 - total0) * ncpu,
-        stats=stats, stderr=stderr, tree_peak_mb=tree_peak[0] / 1024,
+        stats=stats,
+        stderr=stderr,
+        tree_peak_mb=tree_peak[0] / 1024,
     )
 
 
@@ -167,12 +174,21 @@ def median(values: list[float]) -> float:
 SAMPLE_ESSAYS = sorted((ROOT / "essays").glob("*.*"))
 
 
-DEFAULT_VOICES = {"piper": "en_US-joe-medium", "espeak": "en-us", "hibari": "heart",
-                  "kokoro": "af_heart"}
+DEFAULT_VOICES = {
+    "piper": "en_US-joe-medium",
+    "espeak": "en-us",
+    "hibari": "heart",
+    "kokoro": "af_heart",
+}
 
 
-def make_show(root: Path, essays: dict[str, str] | None = None, copy_sample: bool = False,
-              engine: str = "piper", voice: str | None = None) -> Path:
+def make_show(
+    root: Path,
+    essays: dict[str, str] | None = None,
+    copy_sample: bool = False,
+    engine: str = "piper",
+    voice: str | None = None,
+) -> Path:
     """A fresh show folder: the sample's podcast.toml with this voice, and the essays.
 
     The figures against the `piper` CLI keep Piper whatever the sample show's default is.
@@ -231,8 +247,20 @@ def strip_markup(text: str) -> str:
 
 # -- generated essays ----------------------------------------------------------
 
-_OPENERS = ("", "Honestly, ", "Even so, ", "In a way, ", "Looking back, ", "Of course, ",
-            "Strangely, ", "For me, ", "At heart, ", "Put simply, ", "Again, ", "Still, ")
+_OPENERS = (
+    "",
+    "Honestly, ",
+    "Even so, ",
+    "In a way, ",
+    "Looking back, ",
+    "Of course, ",
+    "Strangely, ",
+    "For me, ",
+    "At heart, ",
+    "Put simply, ",
+    "Again, ",
+    "Still, ",
+)
 
 
 def _seed_sentences() -> list[str]:
@@ -308,8 +336,9 @@ def machine() -> dict[str, object]:
         "versions": versions,
         "ffmpeg": ff.stdout.split("\n", 1)[0],
         "loadavg_at_start": os.getloadavg(),
-        "git_commit": subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
-                                     capture_output=True, text=True).stdout.strip(),
+        "git_commit": subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+        ).stdout.strip(),
     }
 
 

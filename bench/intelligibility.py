@@ -24,8 +24,16 @@ from pathlib import Path
 ASR_RATE = 16000
 
 _NUMBER_WORDS = {
-    "0": "zero", "1": "one", "2": "two", "3": "three", "4": "four", "5": "five",
-    "6": "six", "7": "seven", "8": "eight", "9": "nine",
+    "0": "zero",
+    "1": "one",
+    "2": "two",
+    "3": "three",
+    "4": "four",
+    "5": "five",
+    "6": "six",
+    "7": "seven",
+    "8": "eight",
+    "9": "nine",
 }
 
 
@@ -72,9 +80,7 @@ def word_error_rate(reference: list[str], hypothesis: list[str]) -> float:
     for i, ref in enumerate(reference, 1):
         current = [i] + [0] * len(hypothesis)
         for j, hyp in enumerate(hypothesis, 1):
-            current[j] = min(
-                previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ref != hyp)
-            )
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ref != hyp))
         previous = current
     return previous[-1] / len(reference)
 
@@ -82,9 +88,23 @@ def word_error_rate(reference: list[str], hypothesis: list[str]) -> float:
 def decode_pcm(audio: Path, ffmpeg: str) -> bytes:
     """Any audio file -> 16 kHz mono 16-bit PCM, the recogniser's input."""
     proc = subprocess.run(
-        [ffmpeg, "-v", "error", "-nostdin", "-i", str(audio), "-ac", "1",
-         "-ar", str(ASR_RATE), "-f", "s16le", "-"],
-        capture_output=True, check=True,
+        [
+            ffmpeg,
+            "-v",
+            "error",
+            "-nostdin",
+            "-i",
+            str(audio),
+            "-ac",
+            "1",
+            "-ar",
+            str(ASR_RATE),
+            "-f",
+            "s16le",
+            "-",
+        ],
+        capture_output=True,
+        check=True,
     )
     return proc.stdout
 

@@ -46,8 +46,7 @@ def make_show(where: Path) -> Path:
     for path in sorted((ROOT / "essays").iterdir()):
         text = path.read_text(encoding="utf-8")
         text = re.sub(r"\A---\n.*?\n---\n", "", text, flags=re.S)
-        paragraphs += [p.strip() for p in text.split("\n\n")
-                       if p.strip() and not p.startswith("#")]
+        paragraphs += [p.strip() for p in text.split("\n\n") if p.strip() and not p.startswith("#")]
     total = sum(len(p.split()) for p in paragraphs)
     essays: list[list[str]] = [[]]
     for paragraph in paragraphs:
@@ -58,8 +57,9 @@ def make_show(where: Path) -> Path:
     shutil.copy(ROOT / "podcast.toml", where / "podcast.toml")
     for i, body in enumerate(essays):
         (where / "essays" / f"part-{i + 1}.md").write_text(
-            f"---\ntitle: Part {i + 1}\ndate: 2026-0{i + 1}-01\n---\n\n" + "\n\n".join(body)
-            + "\n", encoding="utf-8")
+            f"---\ntitle: Part {i + 1}\ndate: 2026-0{i + 1}-01\n---\n\n" + "\n\n".join(body) + "\n",
+            encoding="utf-8",
+        )
     return where
 
 
@@ -69,8 +69,10 @@ def run_side(show: Path, args: list[str], cores: set[int] | None) -> dict:
     env = {**os.environ, "SOURCE_DATE_EPOCH": "1767225600", "ESSAYCAST_RESTORE": "off"}
     started = time.monotonic()
     proc = subprocess.Popen(
-        [str(ESSAYCAST), "build", "--show", str(show), "--json", *args], env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        [str(ESSAYCAST), "build", "--show", str(show), "--json", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         preexec_fn=(lambda: os.sched_setaffinity(0, cores)) if cores else None,
     )
     out, err = proc.communicate()
@@ -103,8 +105,9 @@ def main() -> None:
                 result["cpu"] = round(cpu_of_children() - before, 2)
                 results[side].append(result)
                 print(side, result, flush=True)
-    median = {side: sorted(r["wall"] for r in runs)[len(runs) // 2]
-              for side, runs in results.items()}
+    median = {
+        side: sorted(r["wall"] for r in runs)[len(runs) // 2] for side, runs in results.items()
+    }
     data = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "cores": len(os.sched_getaffinity(0)),

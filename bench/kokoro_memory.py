@@ -37,7 +37,7 @@ def _children() -> dict[int, list[int]]:
             raw = Path(f"/proc/{entry}/stat").read_text()
         except OSError:
             continue
-        ppid = int(raw[raw.rindex(")") + 2:].split()[1])
+        ppid = int(raw[raw.rindex(")") + 2 :].split()[1])
         kids.setdefault(ppid, []).append(int(entry))
     return kids
 
@@ -86,10 +86,20 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--two", action="store_true")
     args = parser.parse_args()
-    show = h.make_show(args.work / "kokoro-mem", essays(args.two), engine="kokoro",
-                       voice=args.voice)
-    cmd = [runtime_python(), "-m", "pipeline", "build", "--show", str(show), "-q",
-           "--jobs", str(args.jobs)]
+    show = h.make_show(
+        args.work / "kokoro-mem", essays(args.two), engine="kokoro", voice=args.voice
+    )
+    cmd = [
+        runtime_python(),
+        "-m",
+        "pipeline",
+        "build",
+        "--show",
+        str(show),
+        "-q",
+        "--jobs",
+        str(args.jobs),
+    ]
     env = {**os.environ, **shipped_ffmpeg_env()}
     started = time.monotonic()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
@@ -118,12 +128,19 @@ def main() -> None:
     if code:
         sys.exit(f"build exited {code}: {stderr.decode(errors='replace')[-800:]}")
     mb = 1024 * 1024
-    print(json.dumps({
-        "voice": args.voice, "jobs": args.jobs, "essays": sorted(essays(args.two)),
-        "wall": round(wall, 2), "tree_peak_mb": round(peak["tree"] / mb, 1),
-        "maxrss_mb": round(usage.ru_maxrss / 1024, 1),
-        "python_hwm_mb": round(peak["hwm"] / mb, 1),
-    }))
+    print(
+        json.dumps(
+            {
+                "voice": args.voice,
+                "jobs": args.jobs,
+                "essays": sorted(essays(args.two)),
+                "wall": round(wall, 2),
+                "tree_peak_mb": round(peak["tree"] / mb, 1),
+                "maxrss_mb": round(usage.ru_maxrss / 1024, 1),
+                "python_hwm_mb": round(peak["hwm"] / mb, 1),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

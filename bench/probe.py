@@ -46,6 +46,8 @@ STATS: dict[str, object] = {
     "pieces_levelled": 0,
     "pieces_encoded": 0,
 }
+
+
 class _Counting:
     """Wraps a real engine: counts sentences and times the synthesis window."""
 
@@ -89,9 +91,24 @@ def _install() -> None:
         from pipeline.ffmpeg import run_ffmpeg
 
         def plain_encode(wav: Path, mp3: Path, loudness: float, kbps: int, **_: object) -> None:
-            run_ffmpeg(["-i", str(wav), "-c:a", "libmp3lame", "-b:a", f"{kbps}k",
-                        "-map_metadata", "-1", "-id3v2_version", "0", "-f", "mp3", str(mp3)],
-                       what=str(mp3))
+            run_ffmpeg(
+                [
+                    "-i",
+                    str(wav),
+                    "-c:a",
+                    "libmp3lame",
+                    "-b:a",
+                    f"{kbps}k",
+                    "-map_metadata",
+                    "-1",
+                    "-id3v2_version",
+                    "0",
+                    "-f",
+                    "mp3",
+                    str(mp3),
+                ],
+                what=str(mp3),
+            )
 
         # episode.render_episode looks master_to_mp3 up in its module at every render
         episode.master_to_mp3 = plain_encode

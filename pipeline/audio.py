@@ -320,8 +320,18 @@ class _Writer:
         inputs += _raw_input(outro, EPISODE_RATE) if outro else []
         graph = _filtergraph(intro is not None, outro is not None, rate, gain)
         self.stream = FfmpegStream(
-            [*inputs, "-filter_complex", graph, "-map", "[out]", "-c:a", "pcm_s16le",
-             "-f", "wav", str(out_wav)],
+            [
+                *inputs,
+                "-filter_complex",
+                graph,
+                "-map",
+                "[out]",
+                "-c:a",
+                "pcm_s16le",
+                "-f",
+                "wav",
+                str(out_wav),
+            ],
             what="assembling the episode",
         )
         self.frames = 0

@@ -121,11 +121,18 @@ def build_show(
         assignment: dict[str, int] = {}
         if shard:
             report.planned, assignment = shards.own_share(report.planned, manifest, shard, force)
-        report.removed = sorted(set(manifest.entries) - {p.essay.slug for p in report.planned}
-                                - _failed_slugs(manifest, report))
+        report.removed = sorted(
+            set(manifest.entries)
+            - {p.essay.slug for p in report.planned}
+            - _failed_slugs(manifest, report)
+        )
         if dry_run:
-            report.built = [p.essay.slug for p in report.planned if p.action != "unchanged"
-                            and (not shard or assignment[p.essay.slug] == shard.index)]
+            report.built = [
+                p.essay.slug
+                for p in report.planned
+                if p.action != "unchanged"
+                and (not shard or assignment[p.essay.slug] == shard.index)
+            ]
             report.unchanged = [p.essay.slug for p in report.planned if p.action == "unchanged"]
             report.seconds = time.monotonic() - started
             return report
@@ -222,7 +229,11 @@ def _render_all(
 
 
 def _publish(
-    show: Show, manifest: Manifest, show_guid: str, cover: str, report: BuildReport,
+    show: Show,
+    manifest: Manifest,
+    show_guid: str,
+    cover: str,
+    report: BuildReport,
     folded: shards.Folded,
 ) -> None:
     """The manifest, then the feed and the page, unless nothing they show has changed."""
@@ -233,7 +244,10 @@ def _publish(
     shards.remove_records(folded)  # merged into the saved manifest
     feed_key = fingerprint(
         # the installed version, read here and not from the package face (no import cycle)
-        version("essaycast"), asdict(show.podcast), show_guid, cover,
+        version("essaycast"),
+        asdict(show.podcast),
+        show_guid,
+        cover,
         sorted((episode_record(e) for e in episodes), key=lambda r: r["slug"]),
     )
     published_files = (show.output_dir / FEED_NAME, show.output_dir / PAGE_NAME)
@@ -303,8 +317,13 @@ def write_feed(
 
     _require_base_url(show)
     write_atomic(show.output_dir / FEED_NAME, render_feed(show, episodes, show_guid, cover))
-    page = render_site(show, episodes, cover, load_transcripts(show.output_dir, episodes),
-                       load_chapters(show.output_dir, episodes))
+    page = render_site(
+        show,
+        episodes,
+        cover,
+        load_transcripts(show.output_dir, episodes),
+        load_chapters(show.output_dir, episodes),
+    )
     write_atomic(show.output_dir / PAGE_NAME, page)
 
 

@@ -1225,8 +1225,18 @@ def try_respelling(show: Show, word: str, respelling: str, only: Sequence[str] =
     start = place[0] if place else 0.0
     in_episode = doubted.get((episode.slug, written))
     (before, after), (before_right, after_right) = heard, right
-    return Trial(word, respelling, episode.slug, start, written, before, after,
-                 before_right, after_right, in_episode)
+    return Trial(
+        word,
+        respelling,
+        episode.slug,
+        start,
+        written,
+        before,
+        after,
+        before_right,
+        after_right,
+        in_episode,
+    )
 
 
 def _heard_word(target: Sequence[str], heard: Sequence[str]) -> bool:

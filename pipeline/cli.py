@@ -88,27 +88,63 @@ def main(ctx: click.Context) -> None:
 
 
 @main.command()
-@click.option("--show", "show_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=".", show_default=True, help="The show folder (with podcast.toml).")
+@click.option(
+    "--show",
+    "show_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="The show folder (with podcast.toml).",
+)
 @click.option("--base-url", help="Publish under this URL instead of podcast.toml's base_url.")
 @click.option("--force", is_flag=True, help="Render every essay again.")
 @click.option("--only", multiple=True, metavar="SLUG", help="Build only this essay (repeatable).")
 @click.option("--voice", metavar="ENGINE:VOICE", help="Use this voice for every essay.")
-@click.option("--jobs", "-j", type=click.IntRange(1, 32), default=DEFAULT_JOBS, show_default=True,
-              help="Essays rendered at once: 2 overlap encoding with synthesis; more run "
-                   "one shard process per core.")
-@click.option("--shard", metavar="K/N",
-              help="Render only share K of N and leave a shard record (a CI matrix job).")
-@click.option("--restore/--no-restore", default=None,
-              help="First bring output/ back from base_url (default: on when CI is set).")
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(1, 32),
+    default=DEFAULT_JOBS,
+    show_default=True,
+    help="Essays rendered at once: 2 overlap encoding with synthesis; more run "
+    "one shard process per core.",
+)
+@click.option(
+    "--shard",
+    metavar="K/N",
+    help="Render only share K of N and leave a shard record (a CI matrix job).",
+)
+@click.option(
+    "--restore/--no-restore",
+    default=None,
+    help="First bring output/ back from base_url (default: on when CI is set).",
+)
 @click.option("--dry-run", is_flag=True, help="Print the plan; render and write nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
-@click.option("--check", "then_check", is_flag=True,
-              help="Then run `essaycast check`; exit 1 if an episode is far off.")
+@click.option(
+    "--check",
+    "then_check",
+    is_flag=True,
+    help="Then run `essaycast check`; exit 1 if an episode is far off.",
+)
 @_verbosity
 @click.pass_context
-def build(ctx, show_dir, base_url, force, only, voice, jobs, shard, restore, dry_run, as_json,
-          then_check, verbose, quiet):
+def build(
+    ctx,
+    show_dir,
+    base_url,
+    force,
+    only,
+    voice,
+    jobs,
+    shard,
+    restore,
+    dry_run,
+    as_json,
+    then_check,
+    verbose,
+    quiet,
+):
     """Narrate new and changed essays and publish output/ (MP3s, transcripts, feed).
 
     With --shard K/N only share K of the stale essays is rendered, and the
@@ -127,7 +163,13 @@ def build(ctx, show_dir, base_url, force, only, voice, jobs, shard, restore, dry
     spec = parse_shard(shard) if shard else None
     show = load_show(show_dir, base_url=base_url)
     report = build_show(
-        show, force=force, only=only, dry_run=dry_run, voice=voice, jobs=jobs, shard=spec,
+        show,
+        force=force,
+        only=only,
+        dry_run=dry_run,
+        voice=voice,
+        jobs=jobs,
+        shard=spec,
         restore=_wants_restore(restore, show),
         progress=_progress_printer() if _interactive() and not quiet and not as_json else None,
     )
@@ -139,11 +181,20 @@ def build(ctx, show_dir, base_url, force, only, voice, jobs, shard, restore, dry
 
 
 @main.command()
-@click.option("--show", "show_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=".", show_default=True, help="The show folder (with podcast.toml).")
+@click.option(
+    "--show",
+    "show_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="The show folder (with podcast.toml).",
+)
 @click.option("--base-url", help="Publish under this URL instead of podcast.toml's base_url.")
-@click.option("--restore/--no-restore", default=None,
-              help="First bring output/ back from base_url (default: on when CI is set).")
+@click.option(
+    "--restore/--no-restore",
+    default=None,
+    help="First bring output/ back from base_url (default: on when CI is set).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
 @_verbosity
 @click.pass_context
@@ -200,14 +251,30 @@ def _print_report(report, *, dry_run: bool, as_json: bool, quiet: bool) -> None:
 
 
 @main.command()
-@click.option("--show", "show_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=".", show_default=True, help="The show folder (with podcast.toml).")
+@click.option(
+    "--show",
+    "show_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="The show folder (with podcast.toml).",
+)
 @click.option("--only", multiple=True, metavar="SLUG", help="Check only this episode (repeatable).")
-@click.option("--try", "attempts", multiple=True, metavar="WORD=RESPELLING",
-              help="Speak a sentence with WORD (the one the check doubted) with and "
-                   "without the respelling; say which is heard right.")
-@click.option("--jobs", "-j", type=click.IntRange(1, 32), default=None,
-              help="Sentences heard at once, one core each (default: every core).")
+@click.option(
+    "--try",
+    "attempts",
+    multiple=True,
+    metavar="WORD=RESPELLING",
+    help="Speak a sentence with WORD (the one the check doubted) with and "
+    "without the respelling; say which is heard right.",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(1, 32),
+    default=None,
+    help="Sentences heard at once, one core each (default: every core).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report.")
 @_verbosity
 @click.pass_context
@@ -247,8 +314,9 @@ def _run_check(show, only, jobs, as_json, quiet):
         end = "\n" if done == total else ""
         click.echo(f"\r\033[K{slug}: heard {done}/{total} sentences{end}", err=True, nl=False)
 
-    report = check_show(show, only=only, jobs=jobs,
-                        progress=progress if _interactive() and not as_json else None)
+    report = check_show(
+        show, only=only, jobs=jobs, progress=progress if _interactive() and not as_json else None
+    )
     if as_json:
         click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     else:
@@ -260,11 +328,21 @@ def _run_check(show, only, jobs, as_json, quiet):
 
 @main.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path),
-              help="The MP3 to write (default: <slug>.mp3 here). Transcripts go beside it.")
+@click.option(
+    "-o",
+    "--output",
+    "out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The MP3 to write (default: <slug>.mp3 here). Transcripts go beside it.",
+)
 @click.option("--voice", metavar="ENGINE:VOICE", help="The voice (default: the show's, or hibari).")
-@click.option("--show", "show_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=None, help="Use this show's settings (default: the show around FILE).")
+@click.option(
+    "--show",
+    "show_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Use this show's settings (default: the show around FILE).",
+)
 @_verbosity
 @click.pass_context
 def episode(ctx, file, out, voice, show_dir, verbose, quiet):
@@ -294,12 +372,23 @@ def episode(ctx, file, out, voice, show_dir, verbose, quiet):
 
 @main.command()
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--show", "show_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=None, help="Use this show's lexicon (default: the show around FILE).")
-@click.option("--voice", metavar="ENGINE:VOICE",
-              help="Show what this voice receives (default: the show's voice).")
-@click.option("--phonemes", is_flag=True,
-              help="hibari/kokoro: under each sentence, the phonemes the voice reads.")
+@click.option(
+    "--show",
+    "show_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Use this show's lexicon (default: the show around FILE).",
+)
+@click.option(
+    "--voice",
+    metavar="ENGINE:VOICE",
+    help="Show what this voice receives (default: the show's voice).",
+)
+@click.option(
+    "--phonemes",
+    is_flag=True,
+    help="hibari/kokoro: under each sentence, the phonemes the voice reads.",
+)
 def script(file, show_dir, voice, phonemes):
     """Print what the voice will say: chapters, sentences and pauses.
 
@@ -331,9 +420,12 @@ def script(file, show_dir, voice, phonemes):
 
 @main.command()
 @click.argument("engine", required=False)
-@click.option("--check", is_flag=True,
-              help="Speak one sentence with each installed voice (espeak: its default) "
-                   "and try the online engines (2 s timeout).")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Speak one sentence with each installed voice (espeak: its default) "
+    "and try the online engines (2 s timeout).",
+)
 def voices(engine, check):
     """List engines and voices, and whether each can speak here and now.
 
@@ -349,12 +441,16 @@ def voices(engine, check):
 
     from .speech import ENGINES, VoiceRow, voice_table
 
-    rows = [VoiceRow("ENGINE", "VOICE", "STATUS", "NOTE"),
-            *voice_table(engine, check_network=check, speak=check)]
+    rows = [
+        VoiceRow("ENGINE", "VOICE", "STATUS", "NOTE"),
+        *voice_table(engine, check_network=check, speak=check),
+    ]
     width = [max(len(getattr(r, f)) for r in rows) for f in ("engine", "voice", "status")]
     for row in rows:
-        click.echo(f"{row.engine:{width[0]}}  {row.voice:{width[1]}}  "
-                   f"{row.status:{width[2]}}  {row.note}".rstrip())
+        click.echo(
+            f"{row.engine:{width[0]}}  {row.voice:{width[1]}}  "
+            f"{row.status:{width[2]}}  {row.note}".rstrip()
+        )
     for name, info in ENGINES.items():
         if engine in (None, name):
             usage = textwrap.fill(info.usage(), 78, initial_indent="  ", subsequent_indent="  ")
@@ -384,8 +480,13 @@ def _report_json(report) -> dict:
         "removed": report.removed,
         "failed": [{"file": f, "reason": r} for f, r in report.failed],
         "episodes": [
-            {"slug": e.slug, "title": e.title, "audio": e.audio, "bytes": e.size,
-             "duration": round(e.duration, 2)}
+            {
+                "slug": e.slug,
+                "title": e.title,
+                "audio": e.audio,
+                "bytes": e.size,
+                "duration": round(e.duration, 2),
+            }
             for e in sorted(report.episodes, key=lambda e: e.slug)
         ],
         "seconds": round(report.seconds, 2),
@@ -397,8 +498,13 @@ def _report_json(report) -> dict:
 @main.command()
 @click.argument("directory", default=".", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--title", help="The show's title (default: made from the folder's name).")
-@click.option("--shards", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="Render on a matrix of N CI jobs, then publish in one (for long archives).")
+@click.option(
+    "--shards",
+    type=click.IntRange(1, 64),
+    default=1,
+    show_default=True,
+    help="Render on a matrix of N CI jobs, then publish in one (for long archives).",
+)
 def init(directory, title, shards):
     """Make DIRECTORY (default: here) a show: podcast.toml, essays/, output/, CI workflow.
 
@@ -420,21 +526,29 @@ def init(directory, title, shards):
     for name, why in report.skipped:
         click.echo(f"  {name}: skipped, {why}")
     if report.outside_repo_root is not None:
-        click.echo(f"Note: {directory} is inside the git repository {report.outside_repo_root}; "
-                   "GitHub runs workflows only from .github/workflows/ at a repository's root.")
+        click.echo(
+            f"Note: {directory} is inside the git repository {report.outside_repo_root}; "
+            "GitHub runs workflows only from .github/workflows/ at a repository's root."
+        )
     show = "" if here else f" --show {directory}"
     click.echo(
         "Next steps:\n"
         f"  1. Edit {prefix}podcast.toml (title, author, email); add essays to {prefix}essays/.\n"
         f"  2. essaycast build{show}   narrates them into output/.\n"
-        "  3. Push to GitHub and set Settings > Pages > Source to \"GitHub Actions\";\n"
+        '  3. Push to GitHub and set Settings > Pages > Source to "GitHub Actions";\n'
         f"     the workflow publishes on every push to {report.branch} and nightly."
     )
 
 
 @main.command()
-@click.option("--show", "show_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=".", show_default=True, help="The show folder (with podcast.toml).")
+@click.option(
+    "--show",
+    "show_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="The show folder (with podcast.toml).",
+)
 @click.option("--base-url", help="Publish under this URL instead of podcast.toml's base_url.")
 def feed(show_dir, base_url):
     """Rewrite output/feed.xml and output/index.html from what is built (no rendering).
@@ -453,12 +567,24 @@ def feed(show_dir, base_url):
 
 
 @main.command()
-@click.argument("feed_file", metavar="[FEED]", required=False,
-                type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--show", "show_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=None, help="Check this show's output/feed.xml (default: the current folder).")
-@click.option("--publish", is_flag=True,
-              help="Hold a local preview feed (127.0.0.1, LAN) to the https rules too.")
+@click.argument(
+    "feed_file",
+    metavar="[FEED]",
+    required=False,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+)
+@click.option(
+    "--show",
+    "show_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Check this show's output/feed.xml (default: the current folder).",
+)
+@click.option(
+    "--publish",
+    is_flag=True,
+    help="Hold a local preview feed (127.0.0.1, LAN) to the https rules too.",
+)
 def validate(feed_file, show_dir, publish):
     """Check the feed and its media against the podcast directories' rules.
 
@@ -483,9 +609,12 @@ def validate(feed_file, show_dir, publish):
         target = show.output_dir / "feed.xml"
         if not target.is_file():
             raise EssaycastError(f"{target}: no feed yet; run essaycast build first")
-        report = validate_feed(target, base_url=show.podcast.base_url or None,
-                               feed_url=show.podcast.feed_url if show.podcast.base_url else None,
-                               publish=publish)
+        report = validate_feed(
+            target,
+            base_url=show.podcast.base_url or None,
+            feed_url=show.podcast.feed_url if show.podcast.base_url else None,
+            publish=publish,
+        )
     for finding in report.findings:
         click.echo(finding.line())
     click.echo(report.summary())
@@ -493,10 +622,20 @@ def validate(feed_file, show_dir, publish):
 
 
 @main.command()
-@click.option("--show", "show_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=".", show_default=True, help="The show folder (with podcast.toml).")
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to listen on; 0.0.0.0 lets phones on your network connect.")
+@click.option(
+    "--show",
+    "show_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="The show folder (with podcast.toml).",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to listen on; 0.0.0.0 lets phones on your network connect.",
+)
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
 @_verbosity
 @click.pass_context

@@ -190,7 +190,8 @@ def parse_show(
         if parts.scheme not in ("http", "https") or not parts.netloc:
             raise ConfigError(
                 f"--base-url: {base_url!r} is not an absolute http(s) URL; "
-                'use e.g. "https://example.org/show/"', source="command line",
+                'use e.g. "https://example.org/show/"',
+                source="command line",
             )
         sections["podcast"]["base_url"] = base_url
     podcast = sections["podcast"]
@@ -277,7 +278,7 @@ def _check_values(sections: dict[str, dict[str, Any]]) -> list[str]:
     bitrate = audio.get("bitrate", "96k")
     match = _BITRATE.match(bitrate)
     if not match or not 64 <= int(match.group(1)) <= 128:
-        problems.append(f"audio.bitrate: {bitrate!r}; use a constant rate from \"64k\" to \"128k\"")
+        problems.append(f'audio.bitrate: {bitrate!r}; use a constant rate from "64k" to "128k"')
     loudness = audio.get("loudness", -16.0)
     if not -24.0 <= loudness <= -14.0:
         problems.append(

@@ -84,8 +84,9 @@ def read_show_image(show: Show) -> tuple[bytes, str]:
     try:
         data = path.read_bytes()
     except OSError:
-        raise _image_error(show, "was not found; put the file there or remove the key "
-                                 "to have a cover generated") from None
+        raise _image_error(
+            show, "was not found; put the file there or remove the key to have a cover generated"
+        ) from None
     check_image(data, lambda problem: _image_error(show, problem))
     return data, ".png" if data.startswith(b"\x89PNG") else ".jpg"
 
@@ -102,8 +103,10 @@ def check_image(data: bytes, error: Callable[[str], Exception]) -> None:
     if fmt not in ("JPEG", "PNG"):
         raise error(f"is a {fmt} image; use a JPEG or PNG")
     if width != height or not MIN_SIDE <= width <= MAX_SIDE:
-        raise error(f"is {width}x{height} px; it must be square, {MIN_SIDE} to {MAX_SIDE} px "
-                    "a side (3000x3000 is best)")
+        raise error(
+            f"is {width}x{height} px; it must be square, {MIN_SIDE} to {MAX_SIDE} px "
+            "a side (3000x3000 is best)"
+        )
     if mode in ("RGBA", "LA", "PA") or (mode == "P" and "transparency" in _info(data)):
         raise error("has transparency (an alpha channel); save it as RGB without alpha")
     if mode != "RGB":
@@ -185,8 +188,9 @@ def _background(top: tuple[int, ...], bottom: tuple[int, ...], glow: tuple[int, 
 
     axis = np.linspace(0.0, 1.0, SIZE, dtype=np.float32)
     t = axis[:, None] ** 1.3  # darker sooner: room for light text at the bottom
-    base = np.asarray(top, np.float32) * (1 - t[..., None]) + np.asarray(bottom, np.float32) * (
-        t[..., None]
+    base = (
+        np.asarray(top, np.float32) * (1 - t[..., None])
+        + np.asarray(bottom, np.float32) * (t[..., None])
     )
     dx = axis[None, :] - 0.78
     dy = axis[:, None] - 0.18
@@ -201,12 +205,14 @@ def _film_strip(draw: Any, top_y: int, accent: tuple[int, int, int]) -> None:
     draw.rectangle((0, top_y, SIZE, top_y + height), fill=(0, 0, 0, 150))
     for x in range(-40, SIZE, pitch):
         for y in (top_y + 34, top_y + height - 34 - hole_h):
-            draw.rounded_rectangle((x, y, x + hole_w, y + hole_h), radius=14,
-                                   fill=(255, 255, 255, 46))
+            draw.rounded_rectangle(
+                (x, y, x + hole_w, y + hole_h), radius=14, fill=(255, 255, 255, 46)
+            )
     frame_top, frame_bottom = top_y + 128, top_y + height - 128
     for x in range(60, SIZE, 560):
-        draw.rounded_rectangle((x, frame_top, x + 500, frame_bottom), radius=18,
-                               outline=(*accent, 70), width=6)
+        draw.rounded_rectangle(
+            (x, frame_top, x + 500, frame_bottom), radius=18, outline=(*accent, 70), width=6
+        )
 
 
 def _waveform(draw: Any, key: str, centre_y: int, accent: tuple[int, int, int]) -> None:
@@ -221,17 +227,21 @@ def _waveform(draw: Any, key: str, centre_y: int, accent: tuple[int, int, int]) 
         x = left + i * (bar + gap)
         u = i / (count - 1)
         envelope = math.sin(math.pi * u) ** 0.6
-        wobble = (0.55 * abs(math.sin(7.1 * u * math.tau / 4 + phases[0]))
-                  + 0.30 * abs(math.sin(17.3 * u + phases[1]))
-                  + 0.15 * abs(math.sin(41.9 * u + phases[2])))
+        wobble = (
+            0.55 * abs(math.sin(7.1 * u * math.tau / 4 + phases[0]))
+            + 0.30 * abs(math.sin(17.3 * u + phases[1]))
+            + 0.15 * abs(math.sin(41.9 * u + phases[2]))
+        )
         half = max(10, round(260 * envelope * (0.25 + 0.75 * wobble)))
         alpha = 150 + round(80 * envelope)
-        draw.rounded_rectangle((x, centre_y - half, x + bar, centre_y + half), radius=bar // 2,
-                               fill=(*accent, alpha))
+        draw.rounded_rectangle(
+            (x, centre_y - half, x + bar, centre_y + half), radius=bar // 2, fill=(*accent, alpha)
+        )
 
 
-def _title_block(draw: Any, title: str, author: str, accent: tuple[int, int, int],
-                 ink: tuple[int, int, int]) -> None:
+def _title_block(
+    draw: Any, title: str, author: str, accent: tuple[int, int, int], ink: tuple[int, int, int]
+) -> None:
     """The title, large and wrapped, above a rule and the author in spaced capitals."""
     margin, width = 240, SIZE - 480
     font_path = _font_for(title)

@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from .config import Show
     from .speech import Engine
 
+
 @dataclass(frozen=True)
 class Tags:
     """What the ID3 frames say."""
@@ -90,13 +91,28 @@ def master_to_mp3(
 def _encode(wav: Path, mp3: Path, mastering: str, kbps: int) -> None:
     run_ffmpeg(
         [
-            "-i", str(wav),
-            "-af", mastering,
-            "-ar", "44100", "-ac", "1",
-            "-c:a", "libmp3lame", "-b:a", f"{kbps}k",
+            "-i",
+            str(wav),
+            "-af",
+            mastering,
+            "-ar",
+            "44100",
+            "-ac",
+            "1",
+            "-c:a",
+            "libmp3lame",
+            "-b:a",
+            f"{kbps}k",
             # no Xing/encoder tag noise beyond what players need; tags come from mutagen
-            "-map_metadata", "-1", "-write_xing", "1", "-id3v2_version", "0",
-            "-f", "mp3", str(mp3),
+            "-map_metadata",
+            "-1",
+            "-write_xing",
+            "1",
+            "-id3v2_version",
+            "0",
+            "-f",
+            "mp3",
+            str(mp3),
         ],
         what=mp3.name,
     )
@@ -140,8 +156,9 @@ def tag_mp3(
         id3.add(COMM(encoding=3, lang="eng", desc="", text=tags.description))
     if cover:
         # type 3 = front cover; pydub's cover= writes type 0 "Other" (FEED-RULES I3)
-        id3.add(APIC(encoding=3, mime="image/jpeg", type=3, desc="Cover",
-                     data=cover_for_tag(cover)))
+        id3.add(
+            APIC(encoding=3, mime="image/jpeg", type=3, desc="Cover", data=cover_for_tag(cover))
+        )
     ids = [f"chp{n}" for n in range(len(chapters))]
     for element_id, mark in zip(ids, chapters, strict=True):
         id3.add(
@@ -300,8 +317,7 @@ def render_episode(
         return kit.engine(spec)
 
     def voice(indices: list[int]) -> Iterator[SentenceAudio]:
-        return synthesize_cached([sentences[i] for i in indices], spec, cache, engine,
-                                 on_sentence)
+        return synthesize_cached([sentences[i] for i in indices], spec, cache, engine, on_sentence)
 
     intro_lines = spoken_intro(show.podcast.title, essay.title, author)
     intro_voice = list(synthesize_cached(intro_lines, spec, cache, engine))
@@ -327,8 +343,14 @@ def render_episode(
         )
         tag_mp3(
             mp3,
-            Tags(essay.title, author, show.podcast.title or essay.title, identity.published,
-                 essay.description, identity.number),
+            Tags(
+                essay.title,
+                author,
+                show.podcast.title or essay.title,
+                identity.published,
+                essay.description,
+                identity.number,
+            ),
             audio.chapters,
             cover=kit.cover_art(),
         )

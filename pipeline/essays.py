@@ -260,11 +260,13 @@ def read_essays(
         if essay.draft:
             continue
         if essay.slug in seen:
-            failed.append((
-                name(path),
-                f"slug {essay.slug!r} is already used by {name(seen[essay.slug])}; "
-                "give one of them a different slug in its front matter",
-            ))
+            failed.append(
+                (
+                    name(path),
+                    f"slug {essay.slug!r} is already used by {name(seen[essay.slug])}; "
+                    "give one of them a different slug in its front matter",
+                )
+            )
             continue
         seen[essay.slug] = path
         essays.append(essay)

@@ -262,8 +262,7 @@ def render_feed(
         # exact bytes of the final, tagged file, as a string: feedgen writes None otherwise
         fe.enclosure(base + episode.audio, str(episode.size), "audio/mpeg")
         fe.podcast.itunes_duration(str(round(episode.duration)))
-        episode_author = (truncate_chars(clean_text(episode.author), TITLE_CHARS)
-                          or author or title)
+        episode_author = truncate_chars(clean_text(episode.author), TITLE_CHARS) or author or title
         fe.podcast.itunes_author(episode_author)
         # the item author the RSS way: "email (Name)"; without an e-mail, dc:creator
         if settings.email:
@@ -282,12 +281,11 @@ def render_feed(
             fe.podcast.itunes_image(base + images[episode.slug])
         fe.pci.explicit = episode.explicit
         fe.pci.transcripts = [
-            (base + path, mime) for mime, path in sorted(episode.transcripts.items(),
-                                                         key=_transcript_order)
+            (base + path, mime)
+            for mime, path in sorted(episode.transcripts.items(), key=_transcript_order)
         ]
         fe.pci.chapters = base + episode.chapters if episode.chapters else None
-    data: bytes = hex_references(
-        fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True))
+    data: bytes = hex_references(fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True))
     if cover and b"<itunes:image " not in data:
         # feedgen drops channel artwork silently on a URL it dislikes (FEED-RULES §1.2)
         raise ValueError(f"feedgen dropped the channel itunes:image for {base + cover!r}")

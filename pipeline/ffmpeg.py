@@ -33,8 +33,7 @@ ENV = "ESSAYCAST_FFMPEG"
 # whose libavfilter is 8.24; its `-version` says so on every build, release or git.
 MIN_FFMPEG = "5.0"
 MIN_LIBAVFILTER = (8, 24)
-FILTERS = ("acompressor", "alimiter", "anull", "aresample", "atempo", "concat", "ebur128",
-           "volume")
+FILTERS = ("acompressor", "alimiter", "anull", "aresample", "atempo", "concat", "ebur128", "volume")
 ENCODERS = ("libmp3lame", "pcm_s16le")
 
 
@@ -81,8 +80,9 @@ def _bundled() -> str:
     try:
         from imageio_ffmpeg import _definitions, binaries
     except ImportError:  # pragma: no cover - imageio-ffmpeg is a hard dependency
-        raise ConfigError("not installed; pip install imageio-ffmpeg",
-                          source="imageio-ffmpeg") from None
+        raise ConfigError(
+            "not installed; pip install imageio-ffmpeg", source="imageio-ffmpeg"
+        ) from None
     name = _definitions.FNAME_PER_PLATFORM.get(_definitions.get_platform(), "")
     path = Path(binaries.__file__).parent / name if name else None
     if path is None or not path.is_file():
@@ -96,8 +96,13 @@ def _bundled() -> str:
 
 def _ask(path: str, *args: str) -> str:
     try:
-        proc = subprocess.run([path, "-hide_banner", *args], capture_output=True, text=True,
-                              errors="replace", timeout=60)
+        proc = subprocess.run(
+            [path, "-hide_banner", *args],
+            capture_output=True,
+            text=True,
+            errors="replace",
+            timeout=60,
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise _problem(path, f"does not run ({reason})") from None
@@ -107,9 +112,11 @@ def _ask(path: str, *args: str) -> str:
 def _problem(path: str, what: str) -> ConfigError:
     if os.environ.get(ENV, "").strip():
         return _setting_error(f"{path} {what}")
-    return ConfigError(f"the bundled ffmpeg {path} {what}; pip install --force-reinstall "
-                       f"imageio-ffmpeg, or set {ENV} to an ffmpeg {MIN_FFMPEG} or newer",
-                       source="ffmpeg")
+    return ConfigError(
+        f"the bundled ffmpeg {path} {what}; pip install --force-reinstall "
+        f"imageio-ffmpeg, or set {ENV} to an ffmpeg {MIN_FFMPEG} or newer",
+        source="ffmpeg",
+    )
 
 
 _VERSION = re.compile(r"ffmpeg version (\S+)")
@@ -123,8 +130,11 @@ def _check(path: str, origin: str) -> Ffmpeg:
     if not version or not lavfi:
         raise _problem(path, "is not ffmpeg (its -version says neither version nor libavfilter)")
     if (int(lavfi.group(1)), int(lavfi.group(2))) < MIN_LIBAVFILTER:
-        raise _problem(path, f"is ffmpeg {version.group(1)} (libavfilter {lavfi.group(1)}."
-                             f"{lavfi.group(2)}), older than {MIN_FFMPEG}")
+        raise _problem(
+            path,
+            f"is ffmpeg {version.group(1)} (libavfilter {lavfi.group(1)}."
+            f"{lavfi.group(2)}), older than {MIN_FFMPEG}",
+        )
     filters = set(re.findall(r"^\s*\S{2,3}\s+(\w+)\s", _ask(path, "-filters"), re.M))
     encoders = set(re.findall(r"^\s*A\S{5}\s+(\w+)\s", _ask(path, "-encoders"), re.M))
     missing = [f"the {name} filter" for name in FILTERS if name not in filters]
@@ -136,8 +146,16 @@ def _check(path: str, origin: str) -> Ffmpeg:
 
 def ffmpeg_command(args: list[str], loglevel: str = "error") -> list[str]:
     """The full command line for ffmpeg `args`: quiet, no prompts, overwrite outputs."""
-    return [ffmpeg_exe(), "-hide_banner", "-nostdin", "-nostats", "-loglevel", loglevel, "-y",
-            *args]
+    return [
+        ffmpeg_exe(),
+        "-hide_banner",
+        "-nostdin",
+        "-nostats",
+        "-loglevel",
+        loglevel,
+        "-y",
+        *args,
+    ]
 
 
 # Lines that say nothing about why: progress, summaries, ffmpeg's own sign-off.
@@ -192,8 +210,12 @@ class FfmpegStream:
         self.what = what
         # stderr goes to a file, not a pipe: a pipe nobody reads would fill and stall ffmpeg
         self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in finish() or abort()
-        self.proc = subprocess.Popen(ffmpeg_command(args, loglevel), stdin=subprocess.PIPE,
-                                     stdout=subprocess.DEVNULL, stderr=self.log)
+        self.proc = subprocess.Popen(
+            ffmpeg_command(args, loglevel),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=self.log,
+        )
 
     def write(self, data: bytes) -> None:
         assert self.proc.stdin is not None
@@ -245,8 +267,22 @@ def resample_pcm(pcm: bytes, rate: int, to_rate: int) -> bytes:
     if rate == to_rate or not pcm:
         return pcm
     proc = run_ffmpeg(
-        ["-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0",
-         "-ar", str(to_rate), "-f", "s16le", "pipe:1"],
-        what="resampling speech", input=pcm,
+        [
+            "-f",
+            "s16le",
+            "-ar",
+            str(rate),
+            "-ac",
+            "1",
+            "-i",
+            "pipe:0",
+            "-ar",
+            str(to_rate),
+            "-f",
+            "s16le",
+            "pipe:1",
+        ],
+        what="resampling speech",
+        input=pcm,
     )
     return proc.stdout

@@ -79,8 +79,9 @@ class Manifest:
             entries = {slug: Entry(**raw) for slug, raw in data.get("episodes", {}).items()}
             for entry in entries.values():
                 entry.to_episode()  # a malformed record fails here, not mid-build
-            return Manifest(data.get("show_guid"), entries, data.get("feed_key"),
-                            dict(data.get("files", {})))
+            return Manifest(
+                data.get("show_guid"), entries, data.get("feed_key"), dict(data.get("files", {}))
+            )
         except FileNotFoundError:
             return Manifest()
         except (ValueError, TypeError, AttributeError) as exc:
@@ -172,8 +173,9 @@ def plan(
     if only:
         unknown = sorted(set(only) - {p.essay.slug for p in items})
         if unknown:
-            raise ConfigError(f"--only: no essay has the slug {', '.join(unknown)}",
-                              source="command line")
+            raise ConfigError(
+                f"--only: no essay has the slug {', '.join(unknown)}", source="command line"
+            )
         items = [p for p in items if p.essay.slug in only or p.action == "unchanged"]
     return items, failed
 
@@ -188,9 +190,17 @@ def show_fingerprint_parts(show: Show) -> tuple[Any, ...]:
     # the cover is embedded in every MP3 (APIC): new artwork means new files
     cover_digest = _file_digest(show.root / show.podcast.image) if show.podcast.image else None
     return (
-        show.lexicon, show.music.intro, show.music.outro, music_digests,
-        show.audio.bitrate, show.audio.loudness, show.podcast.image, cover_digest,
-        show.podcast.title, show.podcast.author, show.podcast.language,
+        show.lexicon,
+        show.music.intro,
+        show.music.outro,
+        music_digests,
+        show.audio.bitrate,
+        show.audio.loudness,
+        show.podcast.image,
+        cover_digest,
+        show.podcast.title,
+        show.podcast.author,
+        show.podcast.language,
     )
 
 
@@ -223,16 +233,16 @@ def build_time() -> datetime:
 
 def new_entry(show_guid: str, slug: str, source: str, built_at: datetime) -> Entry:
     """The record of an essay seen for the first time: its GUID and date of last resort."""
-    return Entry(source=source, guid=episode_guid(show_guid, slug),
-                 first_seen=built_at.isoformat())
+    return Entry(source=source, guid=episode_guid(show_guid, slug), first_seen=built_at.isoformat())
 
 
 def identities(stale: Sequence[tuple[Essay, Entry]], manifest: Manifest) -> list[Identity]:
     """GUID, publication date and itunes:episode for each essay about to render, in order."""
     dated = [(essay, entry, publication_date(essay, entry)) for essay, entry in stale]
     numbers = episode_numbers(dated, manifest)
-    return [Identity(entry.guid, published, numbers[essay.slug])
-            for essay, entry, published in dated]
+    return [
+        Identity(entry.guid, published, numbers[essay.slug]) for essay, entry, published in dated
+    ]
 
 
 def episode_numbers(

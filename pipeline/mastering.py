@@ -115,13 +115,18 @@ def measure(path: Path, *, heard: bool = False, true_peak: bool = False) -> Figu
     options = "framelog=verbose" + (":dualmono=true" if heard else "")
     options += ":peak=true" if true_peak else ""
     # framelog=verbose keeps the 10-per-second lines out of the info log but the summary in
-    proc = run_ffmpeg(["-i", str(path), "-af", f"ebur128={options}", "-f", "null", "-"],
-                      what=f"measuring {path.name}", loglevel="info")
+    proc = run_ffmpeg(
+        ["-i", str(path), "-af", f"ebur128={options}", "-f", "null", "-"],
+        what=f"measuring {path.name}",
+        loglevel="info",
+    )
     figures = parse_summary(proc.stderr.decode("utf-8", "replace"))
     if not plausible(figures):
         said = f"{figures.integrated} LUFS" if figures else "no summary"
-        raise EssaycastError(f"measuring {path.name}: ffmpeg's ebur128 gave {said}, which "
-                             "cannot be right for speech; not published")
+        raise EssaycastError(
+            f"measuring {path.name}: ffmpeg's ebur128 gave {said}, which "
+            "cannot be right for speech; not published"
+        )
     assert figures is not None
     return figures
 
@@ -154,8 +159,9 @@ def off_target(heard: Figures, loudness: float, tolerance: float = TOLERANCE_LU)
     """
     problems = []
     if abs(heard.integrated - loudness) > tolerance:
-        problems.append(f"{heard.integrated:.1f} LUFS as heard (target {loudness:g} "
-                        f"+-{tolerance:g})")
+        problems.append(
+            f"{heard.integrated:.1f} LUFS as heard (target {loudness:g} +-{tolerance:g})"
+        )
     if heard.true_peak is not None and heard.true_peak > TRUE_PEAK_MAX:
         problems.append(f"true peak {heard.true_peak:.1f} dBTP (at most {TRUE_PEAK_MAX:g})")
     return "; ".join(problems) or None

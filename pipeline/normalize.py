@@ -101,8 +101,10 @@ class Say:
         value = int(digits)
         if len(digits) == 3 and value >= 100:
             rest = digits[1:]
-            tail = "hundred" if rest == "00" else (
-                f"oh {self.cardinal(rest[1])}" if rest[0] == "0" else self.cardinal(rest)
+            tail = (
+                "hundred"
+                if rest == "00"
+                else (f"oh {self.cardinal(rest[1])}" if rest[0] == "0" else self.cardinal(rest))
             )
             return f"{self.cardinal(digits[0])} {tail}"
         if len(digits) == 4 and not digits.startswith("0"):
@@ -745,8 +747,10 @@ def _tax_form(m: re.Match[str], say: Say) -> str:
 
 
 def _hours_minutes(m: re.Match[str], say: Say) -> str:
-    return _count(m.group(1), "hour", "hours", say) + " " + _count(
-        m.group(2), "minute", "minutes", say
+    return (
+        _count(m.group(1), "hour", "hours", say)
+        + " "
+        + _count(m.group(2), "minute", "minutes", say)
     )
 
 
@@ -1727,8 +1731,23 @@ def _de_ordinal_rule(m: re.Match[str], say: Say) -> str:
     return _de_ordinal(m.group(1), say, _previous_word(m)) + m.group(2)
 
 
-_DE_YEAR_CUES = {"jahr", "jahre", "jahres", "seit", "von", "um", "bis", "ab", "anno", "im", "in",
-                 "vor", "nach", "und", "zwischen"} | {m.lower() for m in MONTH_NAMES["de"]}
+_DE_YEAR_CUES = {
+    "jahr",
+    "jahre",
+    "jahres",
+    "seit",
+    "von",
+    "um",
+    "bis",
+    "ab",
+    "anno",
+    "im",
+    "in",
+    "vor",
+    "nach",
+    "und",
+    "zwischen",
+} | {m.lower() for m in MONTH_NAMES["de"]}
 
 
 def _de_year(m: re.Match[str], say: Say) -> str:
@@ -1855,8 +1874,10 @@ def _french_rules() -> list[Rule]:
 def _german_rules() -> list[Rule]:
     t = _DE
     months = "|".join(MONTH_NAMES["de"])
-    nouns = ("Jahrhundert|Jahrtausend|Jahrestag|Geburtstag|Mal|Stock|Platz|Klasse|Auflage|Weltkrieg"
-             "|Kapitel|Akt|Satz|Runde|Staffel|Folge|Ausgabe|Band|Spieltag|Etage|Tag|Woche|Monat")
+    nouns = (
+        "Jahrhundert|Jahrtausend|Jahrestag|Geburtstag|Mal|Stock|Platz|Klasse|Auflage|Weltkrieg"
+        "|Kapitel|Akt|Satz|Runde|Staffel|Folge|Ausgabe|Band|Spieltag|Etage|Tag|Woche|Monat"
+    )
     return [
         *_eu_web_and_dates(t),
         rule("abbreviation.dotted", "z. B., d. h., u. a., v. Chr., n. Chr.",
@@ -1887,8 +1908,12 @@ def _german_rules() -> list[Rule]:
 def _num2words_rules() -> list[Rule]:
     """A language num2words knows and we have no table for: whole numbers in its words."""
     return [
-        rule("number", "whole numbers only; decimals and signs are the engine's to read",
-             r"(?<![\w.,])\d+(?![\w]|[.,]\d)", lambda m, s: s.cardinal(m.group(0))),
+        rule(
+            "number",
+            "whole numbers only; decimals and signs are the engine's to read",
+            r"(?<![\w.,])\d+(?![\w]|[.,]\d)",
+            lambda m, s: s.cardinal(m.group(0)),
+        ),
     ]
 
 

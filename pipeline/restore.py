@@ -54,8 +54,11 @@ def entry_files(entry: Entry) -> list[str]:
     episode = entry.to_episode()
     if episode is None:
         return []
-    return [episode.audio, *episode.transcripts.values(),
-            *([episode.chapters] if episode.chapters else [])]
+    return [
+        episode.audio,
+        *episode.transcripts.values(),
+        *([episode.chapters] if episode.chapters else []),
+    ]
 
 
 def record_checksums(
@@ -84,8 +87,12 @@ def record_checksums(
 
 def built_files(manifest: Manifest, slugs: Iterable[str]) -> list[str]:
     """The files of the episodes just built, whose checksums must be read again."""
-    return [name for slug in slugs if slug in manifest.entries
-            for name in entry_files(manifest.entries[slug])]
+    return [
+        name
+        for slug in slugs
+        if slug in manifest.entries
+        for name in entry_files(manifest.entries[slug])
+    ]
 
 
 # --- the restore ----------------------------------------------------------------------------
@@ -107,8 +114,10 @@ def restore_output(show: Show, *, manifest_only: bool = False) -> str:
     if live is None:
         return f"Restore: skipped, {base}{MANIFEST_NAME} is not a manifest this essaycast reads"
     if not live.checksums:
-        return (f"Restore: skipped, {base}{MANIFEST_NAME} carries no checksums (an older "
-                "essaycast published it); the next published build adds them")
+        return (
+            f"Restore: skipped, {base}{MANIFEST_NAME} carries no checksums (an older "
+            "essaycast published it); the next published build adds them"
+        )
     local = Manifest.load(output_dir / MANIFEST_NAME)
     merged = copy.deepcopy(local)
     merged.show_guid = live.show_guid or merged.show_guid
@@ -123,10 +132,17 @@ def restore_output(show: Show, *, manifest_only: bool = False) -> str:
         if same and (manifest_only or _present(output_dir, names)):
             continue
         taken.append(slug)
-    site = [n for n in live.checksums if n not in
-            {f for e in live.entries.values() for f in entry_files(e)} and _SAFE_NAME.match(n)]
-    site_stale = [n for n in site
-                  if local.checksums.get(n) != live.checksums[n] or not (output_dir / n).is_file()]
+    site = [
+        n
+        for n in live.checksums
+        if n not in {f for e in live.entries.values() for f in entry_files(e)}
+        and _SAFE_NAME.match(n)
+    ]
+    site_stale = [
+        n
+        for n in site
+        if local.checksums.get(n) != live.checksums[n] or not (output_dir / n).is_file()
+    ]
     if not taken and not site_stale:
         return f"Restore: output/ already holds what {base} publishes"
 
@@ -175,12 +191,10 @@ def restore_output(show: Show, *, manifest_only: bool = False) -> str:
     except _Unavailable as exc:
         # what came whole is kept (each file by rename); the manifest says only that
         merged.save(output_dir / MANIFEST_NAME)
-        return (f"Restore: stopped after {fetched} episodes, {exc}; "
-                "the rest will be rendered")
+        return f"Restore: stopped after {fetched} episodes, {exc}; the rest will be rendered"
     # the manifest last: it never names a file that is not complete on disk
     merged.save(output_dir / MANIFEST_NAME)
-    line = (f"Restore: brought back {fetched} episodes ({size / 1e6:.1f} MB) "
-            f"from {base}")
+    line = f"Restore: brought back {fetched} episodes ({size / 1e6:.1f} MB) from {base}"
     if failed or bad:
         line += f"; {', '.join(bad)} did not match the manifest's checksum and will be rebuilt"
     return line
@@ -194,6 +208,7 @@ def _present(output_dir: Path, names: list[str]) -> bool:
 def _ensure(base: str, name: str, sha: str, output_dir: Path) -> int | None:
     """Make output/<name> hold the published bytes; their size, or None if they fail."""
     import urllib.error
+
     target = output_dir / name
     if target.is_file() and _sha256_file(target) == sha:
         return 0  # content-addressed names: usually already here from an older cache
@@ -225,6 +240,7 @@ class _Mismatch(Exception):
 
 def _fetch_bytes(base: str, name: str, limit: int) -> bytes:
     import urllib.error  # here: a build that restores nothing never loads http or ssl
+
     try:
         with _open(base, name) as response:
             data = response.read(limit + 1)

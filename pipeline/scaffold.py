@@ -135,8 +135,12 @@ def render_workflow(
     }
     if shards <= 1:
         return _render("podcast.yml", **values)
-    return _render("podcast-sharded.yml", **values, shards=str(shards),
-                   shard_list=", ".join(str(k) for k in range(1, shards + 1)))
+    return _render(
+        "podcast-sharded.yml",
+        **values,
+        shards=str(shards),
+        shard_list=", ".join(str(k) for k in range(1, shards + 1)),
+    )
 
 
 def title_from_folder(root: Path) -> str:
@@ -186,9 +190,7 @@ def _git_context(root: Path) -> tuple[str, Path | None]:
 
 def _git(cwd: Path, *args: str) -> str | None:
     try:
-        proc = subprocess.run(
-            ["git", *args], cwd=cwd, capture_output=True, text=True, timeout=10
-        )
+        proc = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=10)
     except (OSError, subprocess.SubprocessError):
         return None  # no git here: the scaffold does not need it
     return proc.stdout.strip() if proc.returncode == 0 and proc.stdout.strip() else None

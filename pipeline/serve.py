@@ -71,13 +71,15 @@ CHAPTERS_TYPE = "application/json+chapters"  # Podcast Namespace, FEED-RULES E3
 # Text that may name base_url; everything else is sent exactly as built.
 REWRITTEN_SUFFIXES = frozenset({".xml", ".rss", ".html", ".htm", ".json"})
 # Text worth compressing; everything else (audio, images) is sent as it is on disk.
-GZIP_SUFFIXES = frozenset({".xml", ".rss", ".html", ".htm", ".json", ".vtt", ".srt", ".txt",
-                           ".css", ".js"})
+GZIP_SUFFIXES = frozenset(
+    {".xml", ".rss", ".html", ".htm", ".json", ".vtt", ".srt", ".txt", ".css", ".js"}
+)
 ALLOWED_METHODS = "GET, HEAD, OPTIONS"
 # What a browser app may send (Range for players, validators for polling) and read.
 CORS_REQUEST_HEADERS = "Range, If-Range, If-None-Match, If-Modified-Since"
-CORS_EXPOSED_HEADERS = ("Accept-Ranges, Content-Encoding, Content-Length, Content-Range, ETag, "
-                        "Last-Modified")
+CORS_EXPOSED_HEADERS = (
+    "Accept-Ranges, Content-Encoding, Content-Length, Content-Range, ETag, Last-Modified"
+)
 
 CHUNK = 64 * 1024
 # A Host header is echoed into feed URLs, so accept only a host[:port] shape.
@@ -280,8 +282,16 @@ class OutputHandler(BaseHTTPRequestHandler):
         if compressible and self._accepts_gzip() and not self.headers.get("Range"):
             # mtime=0: the same file always gzips to the same bytes (and ETag)
             body = gzip.compress(body if body is not None else file.read(), mtime=0)
-            return _Resource(path, len(body), info.st_mtime, etag[:-1] + '-gzip"', body, varies,
-                             compressible, "gzip")
+            return _Resource(
+                path,
+                len(body),
+                info.st_mtime,
+                etag[:-1] + '-gzip"',
+                body,
+                varies,
+                compressible,
+                "gzip",
+            )
         size = len(body) if body is not None else info.st_size
         return _Resource(path, size, info.st_mtime, etag, body, varies, compressible)
 
@@ -366,8 +376,11 @@ class OutputHandler(BaseHTTPRequestHandler):
         self.send_header("Cache-Control", "no-cache")
         self.send_header("X-Content-Type-Options", "nosniff")
         self._cors_headers()
-        vary = [name for name, on in (("Host", res.varies_by_host),
-                                      ("Accept-Encoding", res.compressible)) if on]
+        vary = [
+            name
+            for name, on in (("Host", res.varies_by_host), ("Accept-Encoding", res.compressible))
+            if on
+        ]
         if vary:
             self.send_header("Vary", ", ".join(vary))
 

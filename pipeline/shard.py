@@ -163,8 +163,12 @@ def trust_published(
     kept = []
     for item in plan:
         entry = manifest.entries.get(item.essay.slug)
-        if item.action == "changed" and entry and entry.fingerprint == item.fingerprint \
-                and entry.episode:
+        if (
+            item.action == "changed"
+            and entry
+            and entry.fingerprint == item.fingerprint
+            and entry.episode
+        ):
             item = replace(item, action="unchanged")
         kept.append(item)
     return kept
@@ -205,8 +209,9 @@ def write_record(
         "failed": {slug: [path, reason] for slug, path, reason in sorted(failed)},
     }
     path = show.output_dir / shard.record_name
-    write_atomic(path, (json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True)
-                        + "\n").encode())
+    write_atomic(
+        path, (json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode()
+    )
     return path
 
 
@@ -239,8 +244,7 @@ def fold_records(output_dir: Path, manifest: Manifest) -> Folded:
     folded.count = counts.pop()
     folded.records = [p for p, _, _ in records]
     present = {shard.index for _, shard, _ in records}
-    folded.missing = [f"{k}/{folded.count}" for k in range(1, folded.count + 1)
-                      if k not in present]
+    folded.missing = [f"{k}/{folded.count}" for k in range(1, folded.count + 1) if k not in present]
     for _path, shard, data in records:
         folded.owner.update(data.get("stale", {}))
         for slug, (source, reason) in data.get("failed", {}).items():
@@ -260,8 +264,11 @@ def fold_records(output_dir: Path, manifest: Manifest) -> Folded:
 def _complete(output_dir: Path, episode) -> bool:
     mp3 = output_dir / episode.audio
     others = [*episode.transcripts.values(), *([episode.chapters] if episode.chapters else [])]
-    return (mp3.is_file() and mp3.stat().st_size == episode.size
-            and all((output_dir / name).is_file() for name in others))
+    return (
+        mp3.is_file()
+        and mp3.stat().st_size == episode.size
+        and all((output_dir / name).is_file() for name in others)
+    )
 
 
 def remove_records(folded: Folded) -> None:
@@ -275,11 +282,15 @@ def unrendered_reason(slug: str, folded: Folded) -> str:
     if slug in folded.failed:
         return folded.failed[slug][1]
     if slug in folded.owner:
-        return (f"not rendered: shard {folded.owner[slug]} left no episode for it; "
-                f"run essaycast build --shard {folded.owner[slug]} again, or essaycast build")
+        return (
+            f"not rendered: shard {folded.owner[slug]} left no episode for it; "
+            f"run essaycast build --shard {folded.owner[slug]} again, or essaycast build"
+        )
     if folded.count:
-        return ("not rendered: no shard record names it (was it added after the shards ran?); "
-                "run the shards again, or essaycast build")
+        return (
+            "not rendered: no shard record names it (was it added after the shards ran?); "
+            "run the shards again, or essaycast build"
+        )
     return "not rendered yet: no shard record in output/; run essaycast build"
 
 
@@ -326,10 +337,21 @@ def render_in_processes(
     # spawn: a fresh interpreter, no copy of the parent's threads or locks
     context = multiprocessing.get_context("spawn")
     cores = core_sets(workers)
-    args = [(str(show.root), show.podcast.base_url, Shard(k + 1, workers), sorted(cores[k]),
-             force, list(only), voice) for k in range(workers)]
-    with ProcessPoolExecutor(workers, mp_context=context, max_tasks_per_child=1,
-                             initializer=CHILD_SETUP) as pool:
+    args = [
+        (
+            str(show.root),
+            show.podcast.base_url,
+            Shard(k + 1, workers),
+            sorted(cores[k]),
+            force,
+            list(only),
+            voice,
+        )
+        for k in range(workers)
+    ]
+    with ProcessPoolExecutor(
+        workers, mp_context=context, max_tasks_per_child=1, initializer=CHILD_SETUP
+    ) as pool:
         outcomes = list(pool.map(_child_build, *zip(*args, strict=True)))
     for outcome in outcomes:
         if outcome is not None:
@@ -337,8 +359,15 @@ def render_in_processes(
             raise (ConfigError(message) if kind == "config" else EssaycastError(message))
 
 
-def _child_build(root: str, base_url: str, shard: Shard, cores: list[int], force: bool,
-                 only: list[str], voice: str | None) -> tuple[str, str] | None:
+def _child_build(
+    root: str,
+    base_url: str,
+    shard: Shard,
+    cores: list[int],
+    force: bool,
+    only: list[str],
+    voice: str | None,
+) -> tuple[str, str] | None:
     """One shard build in a child process; an error comes back as (kind, message)."""
     from .build import build_show
     from .config import load_show
@@ -347,8 +376,15 @@ def _child_build(root: str, base_url: str, shard: Shard, cores: list[int], force
         os.sched_setaffinity(0, cores)  # before any engine exists: it counts these
     try:
         show = load_show(root, base_url=base_url or None)
-        build_show(show, shard=shard, force=force, only=only, voice=voice,
-                   jobs=2 if len(cores) >= 2 else 1, locked=True)
+        build_show(
+            show,
+            shard=shard,
+            force=force,
+            only=only,
+            voice=voice,
+            jobs=2 if len(cores) >= 2 else 1,
+            locked=True,
+        )
     except ConfigError as exc:
         return ("config", exc.format_message())
     except EssaycastError as exc:
@@ -361,13 +397,16 @@ def record_summary(folded: Folded) -> list[str]:
     lines = []
     if folded.count:
         got = folded.count - len(folded.missing)
-        lines.append(f"Merged {got} of {folded.count} shard records "
-                     f"({len(folded.built)} episodes rendered by the shards)")
+        lines.append(
+            f"Merged {got} of {folded.count} shard records "
+            f"({len(folded.built)} episodes rendered by the shards)"
+        )
     if folded.missing:
-        lines.append(f"No record from shard {', '.join(folded.missing)}: "
-                     "its essays are not published this time")
+        lines.append(
+            f"No record from shard {', '.join(folded.missing)}: "
+            "its essays are not published this time"
+        )
     return lines
-
 
 
 # --- the hooks build_show calls ----------------------------------------------------------------
@@ -397,23 +436,32 @@ def skip_unrendered(
 ) -> list[Job]:
     """Publishing renders nothing, and after `--jobs` children a failure is not tried
     again: those essays are reported, with why, and left out."""
-    skipped = {job.item.essay.slug for job in work
-               if not render or job.item.essay.slug in folded.failed}
+    skipped = {
+        job.item.essay.slug for job in work if not render or job.item.essay.slug in folded.failed
+    }
     for job in work:
         if job.item.essay.slug in skipped:
-            report.failed.append((show.relative(job.item.essay.path),
-                                  unrendered_reason(job.item.essay.slug, folded)))
+            report.failed.append(
+                (show.relative(job.item.essay.path), unrendered_reason(job.item.essay.slug, folded))
+            )
     return [job for job in work if job.item.essay.slug not in skipped]
 
 
 def leave_record(
-    show: Show, shard: Shard, base: bytes, manifest: Manifest, report: BuildReport,
+    show: Show,
+    shard: Shard,
+    base: bytes,
+    manifest: Manifest,
+    report: BuildReport,
     stale: dict[str, int],
 ) -> Path:
     """A shard publishes nothing: its record and files are merged later."""
-    failed_here = [(item.essay.slug, path, reason) for item in report.planned
-                   for path, reason in report.failed
-                   if path == show.relative(item.essay.path)]
+    failed_here = [
+        (item.essay.slug, path, reason)
+        for item in report.planned
+        for path, reason in report.failed
+        if path == show.relative(item.essay.path)
+    ]
     built = {slug: manifest.entries[slug] for slug in report.built}
     return write_record(show, shard, base, built, failed_here, stale)
 
@@ -422,5 +470,8 @@ def count_folded(report: BuildReport, folded: Folded) -> None:
     """What the shard records brought counts as built by this build."""
     if folded.built:
         report.unchanged = [s for s in report.unchanged if s not in folded.built]
-        report.built = [p.essay.slug for p in report.planned
-                        if p.essay.slug in folded.built or p.essay.slug in report.built]
+        report.built = [
+            p.essay.slug
+            for p in report.planned
+            if p.essay.slug in folded.built or p.essay.slug in report.built
+        ]

@@ -165,8 +165,7 @@ def render_site(
         '<header class="show">',
     ]
     if cover:
-        parts.append(f'<img src="{escape(cover)}" alt="Cover of {title}" width="192" '
-                     'height="192">')
+        parts.append(f'<img src="{escape(cover)}" alt="Cover of {title}" width="192" height="192">')
     parts.append("<div>")
     parts.append(f'<h1 dir="auto">{title}</h1>')
     if settings.author:
@@ -191,14 +190,15 @@ def render_site(
     lines_by_slug = transcripts or {}
     marks_by_slug = chapters or {}
     for episode in newest_first:
-        parts += _episode_html(episode, lines_by_slug.get(episode.slug, ()),
-                               marks_by_slug.get(episode.slug, ()))
+        parts += _episode_html(
+            episode, lines_by_slug.get(episode.slug, ()), marks_by_slug.get(episode.slug, ())
+        )
     if not newest_first:
         parts.append("<p>No episodes yet.</p>")
     parts += [
         "</main>",
         f'<footer><a href="feed.xml">RSS feed</a> · {len(newest_first)} '
-        f'{"episode" if len(newest_first) == 1 else "episodes"} · made with essaycast</footer>',
+        f"{'episode' if len(newest_first) == 1 else 'episodes'} · made with essaycast</footer>",
         f"<script>{_JS.strip()}</script>",
         "</body>",
         "</html>",
@@ -230,8 +230,7 @@ def _episode_html(
         f'<audio controls preload="metadata" src="{audio}"></audio>',
         f'<p class="files"><a href="{audio}" download>MP3, {format_size(episode.size)}</a>'
         + "".join(
-            f' · <a href="{escape(path)}">{label}</a>'
-            for label, path in _transcript_files(episode)
+            f' · <a href="{escape(path)}">{label}</a>' for label, path in _transcript_files(episode)
         )
         + "</p>",
     ]
@@ -240,9 +239,11 @@ def _episode_html(
         f'<option value="{speed:g}"{" selected" if speed == 1.0 else ""}>{speed:g}×</option>'
         for speed in SPEEDS
     )
-    out.append(f'<div class="controls"><label hidden>Speed <select class="speed" '
-               f'aria-label="Playback speed of {escape(episode.title)}">{options}</select>'
-               "</label></div>")
+    out.append(
+        f'<div class="controls"><label hidden>Speed <select class="speed" '
+        f'aria-label="Playback speed of {escape(episode.title)}">{options}</select>'
+        "</label></div>"
+    )
     if len(chapters) > 1:
         out.append("<details open>")
         out.append("<summary>Chapters</summary>")
@@ -271,8 +272,10 @@ def _episode_html(
 
 def _transcript_files(episode: Episode) -> list[tuple[str, str]]:
     labels = {"text/vtt": "WebVTT", "application/x-subrip": "SRT"}
-    return [(labels.get(mime, mime), path) for mime, path in sorted(episode.transcripts.items(),
-                                                                    key=lambda kv: kv[1])]
+    return [
+        (labels.get(mime, mime), path)
+        for mime, path in sorted(episode.transcripts.items(), key=lambda kv: kv[1])
+    ]
 
 
 def load_transcripts(
@@ -296,8 +299,9 @@ def load_chapters(output_dir: Path, episodes: Sequence[Episode]) -> dict[str, li
             continue
         try:
             body = json.loads(path.read_text(encoding="utf-8"))
-            found[episode.slug] = [(float(c["startTime"]), str(c.get("title") or ""))
-                                   for c in body["chapters"]]
+            found[episode.slug] = [
+                (float(c["startTime"]), str(c.get("title") or "")) for c in body["chapters"]
+            ]
         except (ValueError, KeyError, TypeError):
             continue  # a page without chapters beats no page; validate names the file
     return found
@@ -321,7 +325,7 @@ def parse_vtt(text: str) -> list[TranscriptLine]:
             if not match:
                 continue
             h, m, s, ms = (int(g) for g in match.groups())
-            words = unescape(" ".join(_TAG.sub("", r).strip() for r in rows[i + 1:]).strip())
+            words = unescape(" ".join(_TAG.sub("", r).strip() for r in rows[i + 1 :]).strip())
             part = _PART.match(rows[i - 1].strip()) if i > 0 else None
             sentence = part.group(1) if part else None
             if words and sentence is not None and sentence == last_sentence and lines:

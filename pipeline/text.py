@@ -33,6 +33,7 @@ _per_thread = threading.local()
 
 # -- sentences -----------------------------------------------------------------------------------
 
+
 def _segmenter(language: str) -> object:
     segmenters = _per_thread.__dict__.setdefault("segmenters", {})
     if language not in segmenters:

@@ -28,18 +28,73 @@ _DASHES = frozenset({"—", "–", "-", "--"})
 _INNER_DASH = re.compile(r"(?<=[—–])(?=\w)")  # "that—it": a clause may end at the dash
 # English words that open a clause (break before them) or a phrase; in other
 # languages captions are cut at punctuation only.
-_CLAUSE_WORDS = frozenset({
-    "and", "but", "or", "nor", "so", "yet", "because", "which", "who", "whom", "whose", "that",
-    "when", "whenever", "while", "where", "whereas", "although", "though", "if", "unless",
-    "until", "since", "after", "before", "as", "than",
-})
-_PHRASE_WORDS = frozenset({
-    "of", "in", "on", "at", "to", "for", "with", "from", "by", "about", "into", "onto",
-    "through", "over", "under", "between", "without", "within", "against", "during", "like",
-    "the", "a", "an",
-})
-_BREAK_COST = {"sentence": 0.0, "clause": 1.0, "comma": 2.0, "conjunction": 5.0,
-               "phrase": 12.0, "word": 20.0}
+_CLAUSE_WORDS = frozenset(
+    {
+        "and",
+        "but",
+        "or",
+        "nor",
+        "so",
+        "yet",
+        "because",
+        "which",
+        "who",
+        "whom",
+        "whose",
+        "that",
+        "when",
+        "whenever",
+        "while",
+        "where",
+        "whereas",
+        "although",
+        "though",
+        "if",
+        "unless",
+        "until",
+        "since",
+        "after",
+        "before",
+        "as",
+        "than",
+    }
+)
+_PHRASE_WORDS = frozenset(
+    {
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "for",
+        "with",
+        "from",
+        "by",
+        "about",
+        "into",
+        "onto",
+        "through",
+        "over",
+        "under",
+        "between",
+        "without",
+        "within",
+        "against",
+        "during",
+        "like",
+        "the",
+        "a",
+        "an",
+    }
+)
+_BREAK_COST = {
+    "sentence": 0.0,
+    "clause": 1.0,
+    "comma": 2.0,
+    "conjunction": 5.0,
+    "phrase": 12.0,
+    "word": 20.0,
+}
 _CUE_COST = 8.0  # each extra cue costs this: fewer, fuller captions read better
 _SHORT_CUE = 18  # a caption shorter than this many characters is a flash on screen
 _PAUSE_SOUNDS = {"sentence": 4, "clause": 3, "comma": 2}  # the voice pauses at punctuation
@@ -142,7 +197,7 @@ def _lines(tokens: Sequence[tuple[str, bool]], width: int, lines: int) -> list[s
             best = (cost, cut)
     if best is None:
         return greedy
-    return [_join(tokens[: best[1]]), _join(tokens[best[1]:])]
+    return [_join(tokens[: best[1]]), _join(tokens[best[1] :])]
 
 
 def split_text(
@@ -164,8 +219,7 @@ def split_text(
     if len(wrap(text, width)) <= lines or len(tokens) < 2:
         return [_lines(tokens, width, lines)]
     n = len(tokens)
-    kinds = [_break_kind(tokens[i][0], tokens[i + 1][0] if i + 1 < n else None)
-             for i in range(n)]
+    kinds = [_break_kind(tokens[i][0], tokens[i + 1][0] if i + 1 < n else None) for i in range(n)]
     limit = width * lines
     best: list[float] = [0.0] + [float("inf")] * n
     cut_from: list[int] = [0] * (n + 1)
@@ -271,7 +325,8 @@ def render_srt(cues: Sequence[Cue]) -> str:
     """An SRT transcript with the same captions and times as the VTT, numbered from 1."""
     blocks = [
         f"{n}\n{_clock(c.start, ',')} --> {_clock(c.end, ',')}\n"
-        + "\n".join(_srt_line(line) for line in c.lines) + "\n"
+        + "\n".join(_srt_line(line) for line in c.lines)
+        + "\n"
         for n, c in enumerate(captions(cues), start=1)
     ]
     return "\n".join(blocks)

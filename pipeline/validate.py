@@ -67,16 +67,32 @@ _ITUNES_TAGS = (
 )
 ITUNES_TAGS = frozenset(_ITUNES_TAGS.split())
 TRANSCRIPT_TYPES = frozenset(
-    {"text/plain", "text/html", "text/vtt", "application/json", "application/x-subrip",
-     "application/srt"}
+    {
+        "text/plain",
+        "text/html",
+        "text/vtt",
+        "application/json",
+        "application/x-subrip",
+        "application/srt",
+    }
 )
 MEDIUMS = frozenset(
     {"podcast", "music", "video", "film", "audiobook", "newsletter", "blog", "publisher", "course"}
 )
 PERSON_GROUPS = frozenset(
-    {"creative direction", "cast", "writing", "audio production", "audio post-production",
-     "administration", "visuals", "community", "misc.", "video production",
-     "video post-production"}
+    {
+        "creative direction",
+        "cast",
+        "writing",
+        "audio production",
+        "audio post-production",
+        "administration",
+        "visuals",
+        "community",
+        "misc.",
+        "video production",
+        "video post-production",
+    }
 )
 RFC2822 = re.compile(
     r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d{2} (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
@@ -134,9 +150,11 @@ class Report:
 
     def summary(self) -> str:
         errors, warnings = len(self.errors), len(self.warnings)
-        text = (f"{self.feed}: {errors} {'error' if errors == 1 else 'errors'}, {warnings} "
-                f"{'warning' if warnings == 1 else 'warnings'} ({self.rules} rules, "
-                f"{self.items} {'episode' if self.items == 1 else 'episodes'})")
+        text = (
+            f"{self.feed}: {errors} {'error' if errors == 1 else 'errors'}, {warnings} "
+            f"{'warning' if warnings == 1 else 'warnings'} ({self.rules} rules, "
+            f"{self.items} {'episode' if self.items == 1 else 'episodes'})"
+        )
         return text + "".join(f"; {note}" for note in self.notes)
 
 
@@ -166,7 +184,7 @@ class Context:
         """The file under output/ that `url` serves, if the URL is under the base URL."""
         if not url or not url.startswith(self.base_url):
             return None
-        relative = url[len(self.base_url):].split("?", 1)[0].split("#", 1)[0]
+        relative = url[len(self.base_url) :].split("?", 1)[0].split("#", 1)[0]
         path = (self.output_dir / relative).resolve()
         if not path.is_relative_to(self.output_dir.resolve()):
             return None
@@ -185,8 +203,11 @@ class Context:
     @functools.cached_property
     def mp3s(self) -> list[tuple[str, Path]]:
         """(item title, path) of each local MP3 that exists."""
-        return [(_label(item), path) for item, _, path in self.enclosures
-                if path is not None and path.is_file()]
+        return [
+            (_label(item), path)
+            for item, _, path in self.enclosures
+            if path is not None and path.is_file()
+        ]
 
     _media: dict[tuple[str, Path], Any] = field(default_factory=dict)
 
@@ -333,8 +354,13 @@ def _image_problems(data: bytes, url: str) -> Iterator[tuple[str, str]]:
         return
     width, height = size
     if width != height or not ARTWORK_MIN_PX <= width <= ARTWORK_MAX_PX:
-        yield "F1", (f"{url} is {width}x{height} px; it must be square, "
-                     f"{ARTWORK_MIN_PX} to {ARTWORK_MAX_PX} px a side")
+        yield (
+            "F1",
+            (
+                f"{url} is {width}x{height} px; it must be square, "
+                f"{ARTWORK_MIN_PX} to {ARTWORK_MAX_PX} px a side"
+            ),
+        )
     path = urlsplit(url).path.lower()
     expected = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG"}.get(Path(path).suffix)
     if fmt not in ("JPEG", "PNG") or (expected and fmt != expected):
@@ -345,8 +371,10 @@ def _image_problems(data: bytes, url: str) -> Iterator[tuple[str, str]]:
     if dpi is not None and round(float(dpi[0])) != 72:
         yield "F4", f"{url} is set to {round(float(dpi[0]))} dpi; 72 dpi is expected"
     if len(data) > ARTWORK_MAX_BYTES:
-        yield "F4", (f"{url} is {len(data) // 1024} KB; "
-                     f"keep artwork under {ARTWORK_MAX_BYTES // 1024} KB")
+        yield (
+            "F4",
+            (f"{url} is {len(data) // 1024} KB; keep artwork under {ARTWORK_MAX_BYTES // 1024} KB"),
+        )
 
 
 def _artwork(ctx: Context) -> list[tuple[str, bytes | None]]:
@@ -375,7 +403,6 @@ def _artwork_rule(rule: str) -> Check:
                     yield message
 
     return check
-
 
 
 rule("F1", MUST, f"artwork square, {ARTWORK_MIN_PX} to {ARTWORK_MAX_PX} px")(_artwork_rule("F1"))
@@ -470,8 +497,9 @@ def check_a6(ctx: Context) -> Iterator[str]:
         name = element.tag.split("}")[1]
         if name not in ITUNES_TAGS:
             near = [t for t in ITUNES_TAGS if t.lower() == name.lower()]
-            yield f"itunes:{name} is not an iTunes tag" + (f"; did you mean itunes:{near[0]}?"
-                                                             if near else "")
+            yield f"itunes:{name} is not an iTunes tag" + (
+                f"; did you mean itunes:{near[0]}?" if near else ""
+            )
 
 
 @rule("A7", MUST, "no leading or trailing whitespace in values")
@@ -540,8 +568,10 @@ def check_a12(ctx: Context) -> Iterator[str]:
             yield f"lastBuildDate {built!r} is not an RFC 2822 date"
             return
         if stamp != max(dates):
-            yield ("lastBuildDate is not the newest pubDate: a feed regenerated without "
-                   "changes would change bytes")
+            yield (
+                "lastBuildDate is not the newest pubDate: a feed regenerated without "
+                "changes would change bytes"
+            )
 
 
 # -- B. channel --------------------------------------------------------------
@@ -553,8 +583,7 @@ def check_b1(ctx: Context) -> Iterator[str]:
     if len(titles) != 1 or not (titles[0].text or "").strip():
         yield "the channel needs exactly one non-empty <title>"
     elif len(titles[0].text) > TITLE_CHARS:
-        yield (f"the channel title is {len(titles[0].text)} characters; "
-               f"the limit is {TITLE_CHARS}")
+        yield (f"the channel title is {len(titles[0].text)} characters; the limit is {TITLE_CHARS}")
 
 
 @rule("B2", MUST, f"channel description present, at most {DESCRIPTION_BYTES} bytes")
@@ -563,8 +592,10 @@ def check_b2(ctx: Context) -> Iterator[str]:
     if not text.strip():
         yield "the channel <description> is empty"
     elif len(text.encode("utf-8")) > DESCRIPTION_BYTES:
-        yield (f"the channel description is {len(text.encode('utf-8'))} bytes; "
-               f"the limit is {DESCRIPTION_BYTES}")
+        yield (
+            f"the channel description is {len(text.encode('utf-8'))} bytes; "
+            f"the limit is {DESCRIPTION_BYTES}"
+        )
 
 
 @rule("B3", MUST, "channel link is the website, not the feed")
@@ -729,8 +760,10 @@ def check_c3(ctx: Context) -> Iterator[str]:
         if not path.is_file():
             yield f"item {_label(item)}: {enclosure.get('url')} is missing from the output folder"
         elif path.stat().st_size != int(length):
-            yield (f"item {_label(item)}: enclosure length {length} but the file has "
-                   f"{path.stat().st_size} bytes")
+            yield (
+                f"item {_label(item)}: enclosure length {length} but the file has "
+                f"{path.stat().st_size} bytes"
+            )
 
 
 @rule("C4", MUST, "enclosure type audio/mpeg", per=_each_item)
@@ -792,7 +825,9 @@ def check_c9(item: Any, ctx: Context) -> Iterator[str]:
 
 
 @rule(
-    "C10", SHOULD, f"item description present, at most {DESCRIPTION_BYTES} bytes",
+    "C10",
+    SHOULD,
+    f"item description present, at most {DESCRIPTION_BYTES} bytes",
     per=_each_item,
 )
 def check_c10(item: Any, ctx: Context) -> Iterator[str]:
@@ -813,8 +848,10 @@ def check_c11(ctx: Context) -> Iterator[str]:
         if path is not None and path.is_file() and ctx.mp3_info(path) is not None:
             length = float(ctx.mp3_info(path).info.length)
             if abs(int(value) - length) > 1:
-                yield (f"item {_label(item)}: itunes:duration {value} s but the MP3 lasts "
-                       f"{length:.1f} s")
+                yield (
+                    f"item {_label(item)}: itunes:duration {value} s but the MP3 lasts "
+                    f"{length:.1f} s"
+                )
 
 
 @rule("C12", SHOULD, "itunes:episode a positive integer, unique per season")
@@ -866,8 +903,9 @@ def check_c16(item: Any, ctx: Context) -> Iterator[str]:
 def check_c17(item: Any, ctx: Context) -> Iterator[str]:
     for image in item.findall("itunes:image", NS):
         href = image.get("href", "")
-        if not _absolute(href) or not urlsplit(href).path.lower().endswith((".jpg", ".jpeg",
-                                                                             ".png")):
+        if not _absolute(href) or not urlsplit(href).path.lower().endswith(
+            (".jpg", ".jpeg", ".png")
+        ):
             yield f"itunes:image {href!r} must be an absolute URL ending in .jpg or .png"
 
 
@@ -927,10 +965,11 @@ def check_d4(ctx: Context) -> Iterator[str]:
                 yield f"item {_label(item)}: a podcast:transcript has no url"
             if kind not in TRANSCRIPT_TYPES:
                 yield f"item {_label(item)}: podcast:transcript type {kind!r} is not recognised"
-            if rel is not None and (rel != "captions" or kind not in ("text/vtt",
-                                                                       "application/x-subrip",
-                                                                       "application/srt",
-                                                                       "application/json")):
+            if rel is not None and (
+                rel != "captions"
+                or kind
+                not in ("text/vtt", "application/x-subrip", "application/srt", "application/json")
+            ):
                 yield f"item {_label(item)}: podcast:transcript rel={rel!r} on a {kind} file"
 
 
@@ -941,8 +980,10 @@ def check_d5(ctx: Context) -> Iterator[str]:
             if not element.get("url"):
                 yield f"item {_label(item)}: podcast:chapters has no url"
             if element.get("type") != "application/json+chapters":
-                yield (f"item {_label(item)}: podcast:chapters type {element.get('type')!r}; "
-                       "use application/json+chapters")
+                yield (
+                    f"item {_label(item)}: podcast:chapters type {element.get('type')!r}; "
+                    "use application/json+chapters"
+                )
 
 
 @rule("D6", MUST, "podcast:person name and group from the taxonomy")
@@ -1049,8 +1090,11 @@ def check_e2(ctx: Context) -> Iterator[str]:
         data = _load_chapters(path)
         if not isinstance(data, dict) or not isinstance(data.get("chapters"), list):
             continue
-        chapters = [c for c in data["chapters"] if isinstance(c, dict)
-                    and isinstance(c.get("startTime"), int | float)]
+        chapters = [
+            c
+            for c in data["chapters"]
+            if isinstance(c, dict) and isinstance(c.get("startTime"), int | float)
+        ]
         starts = [c["startTime"] for c in chapters]
         if starts != sorted(starts):
             yield f"{path.name}: chapters are not sorted by startTime"
@@ -1100,7 +1144,7 @@ def _cue_text_rows(text: str) -> list[str]:
         lines = block.strip().splitlines()
         for i, line in enumerate(lines):
             if "-->" in line:
-                rows += lines[i + 1:]
+                rows += lines[i + 1 :]
                 break
     return rows
 
@@ -1112,8 +1156,10 @@ def check_e5(ctx: Context) -> Iterator[str]:
         blocks = [b for b in re.split(r"\n\s*\n", text.strip()) if b.strip()]
         for expected, block in enumerate(blocks, start=1):
             lines = block.splitlines()
-            if len(lines) < 3 or lines[0].strip() != str(expected) or not SRT_TIMING.match(
-                lines[1].strip()
+            if (
+                len(lines) < 3
+                or lines[0].strip() != str(expected)
+                or not SRT_TIMING.match(lines[1].strip())
             ):
                 yield f"{path.name}: cue {expected} is not 'number, HH:MM:SS,mmm --> ..., text'"
                 break
@@ -1134,13 +1180,18 @@ def check_e7(ctx: Context) -> Iterator[str]:
         frames = sorted(ctx.id3(mp3).getall("CHAP"), key=lambda f: f.start_time)
         if not frames:
             continue
-        json_marks = [(round(c.get("startTime", 0) * 1000), c.get("title"))
-                      for c in data.get("chapters", []) if isinstance(c, dict)]
-        id3_marks = [(f.start_time, str(f.sub_frames["TIT2"]) if "TIT2" in f.sub_frames else None)
-                     for f in frames]
+        json_marks = [
+            (round(c.get("startTime", 0) * 1000), c.get("title"))
+            for c in data.get("chapters", [])
+            if isinstance(c, dict)
+        ]
+        id3_marks = [
+            (f.start_time, str(f.sub_frames["TIT2"]) if "TIT2" in f.sub_frames else None)
+            for f in frames
+        ]
         if len(json_marks) != len(id3_marks) or any(
-            abs(a[0] - b[0]) > 2 or a[1] != b[1] for a, b in zip(json_marks, id3_marks,
-                                                                 strict=False)
+            abs(a[0] - b[0]) > 2 or a[1] != b[1]
+            for a, b in zip(json_marks, id3_marks, strict=False)
         ):
             yield f"{path.name} and the CHAP frames in {mp3.name} disagree"
 
@@ -1323,9 +1374,7 @@ def check_i4(path: Path, mp3: Any, ctx: Context) -> Iterator[str]:
 # -- the table ---------------------------------------------------------------------
 
 # Derived from the declarations above, in FEED-RULES.md's order (A1, A2, ..., A10, B1, ...).
-RULES: tuple[Rule, ...] = tuple(
-    sorted(_DECLARED, key=lambda r: (r.id[0], int(r.id[1:])))
-)
+RULES: tuple[Rule, ...] = tuple(sorted(_DECLARED, key=lambda r: (r.id[0], int(r.id[1:]))))
 
 
 def validate_feed(
@@ -1350,8 +1399,15 @@ def validate_feed(
     feed_url = feed_url or (self_link.get("href") if self_link is not None else None) or ""
     base = base_url or (feed_url.rsplit("/", 1)[0] + "/" if feed_url else "")
     preview = bool(base) and not publish and is_local_address(base)
-    ctx = Context(feed_path=feed, data=data, feed_url=feed_url, base_url=base,
-                  output_dir=feed.parent, preview=preview, root=root)
+    ctx = Context(
+        feed_path=feed,
+        data=data,
+        feed_url=feed_url,
+        base_url=base,
+        output_dir=feed.parent,
+        preview=preview,
+        root=root,
+    )
     report.items = len(ctx.items)
     if ctx.channel is None:
         report.findings.append(Finding("A2", MUST, "there is no <channel>"))
@@ -1359,6 +1415,7 @@ def validate_feed(
     for rule in rules:
         report.findings += [Finding(rule.id, rule.level, m) for m in rule.check(ctx)]
     if preview:
-        report.notes.append(f"local preview at {base}: A10 and D9 (https) not applied; "
-                            "--publish applies them")
+        report.notes.append(
+            f"local preview at {base}: A10 and D9 (https) not applied; --publish applies them"
+        )
     return report

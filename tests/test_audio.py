@@ -41,14 +41,20 @@ def speech_of(shape: list[list[int]], titles: list[str] | None = None) -> Speech
     """SpeechText with len(shape) chapters, each a list of paragraph sentence counts."""
     chapters = []
     for c, paragraphs in enumerate(shape):
-        chapters.append(Chapter(
-            titles[c] if titles else "",
-            tuple(
-                Paragraph(tuple(Sentence(f"s{c}.{p}.{i}", f"Sentence {c}.{p}.{i}.")
-                                for i in range(count)))
-                for p, count in enumerate(paragraphs)
-            ),
-        ))
+        chapters.append(
+            Chapter(
+                titles[c] if titles else "",
+                tuple(
+                    Paragraph(
+                        tuple(
+                            Sentence(f"s{c}.{p}.{i}", f"Sentence {c}.{p}.{i}.")
+                            for i in range(count)
+                        )
+                    )
+                    for p, count in enumerate(paragraphs)
+                ),
+            )
+        )
     return SpeechText(tuple(chapters))
 
 
@@ -94,8 +100,9 @@ def test_cues_follow_the_pacing_sentence_paragraph_chapter(tmp_path: Path) -> No
 def music_of(seconds: float, amp: float = 0.1, lead_silence: float = 0.0) -> object:
     """A steady 440 Hz 'music' as pydub gets it from ffmpeg's decoder."""
     t = np.arange(int(seconds * EPISODE_RATE)) / EPISODE_RATE
-    values = np.concatenate([np.zeros(int(lead_silence * EPISODE_RATE)),
-                             amp * np.sin(2 * np.pi * 440 * t)])
+    values = np.concatenate(
+        [np.zeros(int(lead_silence * EPISODE_RATE)), amp * np.sin(2 * np.pi * 440 * t)]
+    )
     return segment(from_float(values), EPISODE_RATE)
 
 
@@ -228,7 +235,9 @@ def test_an_outro_follows_the_essay_as_its_own_chapter_at_the_voices_level(
 ) -> None:
     outro = music_of(2.0, amp=0.9)  # far louder than the voice
     result = assemble(
-        speech_of([[1]]), iter([SentenceAudio("x", tone(1.0), VOICE_RATE)]), tmp_path / "e.wav",
+        speech_of([[1]]),
+        iter([SentenceAudio("x", tone(1.0), VOICE_RATE)]),
+        tmp_path / "e.wav",
         outro=outro,
     )
     last = result.chapters[-1]

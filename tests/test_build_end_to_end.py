@@ -29,7 +29,8 @@ def test_each_mp3_decodes_cleanly_and_is_longer_than_its_intro(built_tiny_show: 
     for mp3 in (built_tiny_show / "output" / "episodes").glob("*.mp3"):
         decoded = subprocess.run(
             [ffmpeg_exe(), "-v", "error", "-i", str(mp3), "-f", "null", "-"],
-            capture_output=True, text=True,
+            capture_output=True,
+            text=True,
         )
         assert decoded.returncode == 0 and decoded.stderr == "", decoded.stderr
         info = MP3(str(mp3)).info

@@ -28,7 +28,10 @@ ESSAYS = {
 def run_build(root: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         tone_cli("build", "--show", str(root)),
-        capture_output=True, text=True, timeout=300, env=tone_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=tone_env(),
     )
 
 
@@ -81,7 +84,9 @@ def test_sigkill_mid_build_keeps_the_old_feed_whole_and_the_next_build_finishes(
     }
     proc = subprocess.Popen(
         tone_cli("build", "--show", str(root)),
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=tone_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=tone_env(),
     )
     deadline = time.monotonic() + 120
     while proc.poll() is None and time.monotonic() < deadline:

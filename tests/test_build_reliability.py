@@ -49,7 +49,8 @@ def test_a_rebuild_with_nothing_changed_does_nothing_and_changes_no_byte(tiny_sh
     assert result.exit_code == 0, result.output
     report = json.loads(result.output)
     assert report["built"] == [] and sorted(report["unchanged"]) == [
-        "first-light", "second-thoughts",
+        "first-light",
+        "second-thoughts",
     ]
     assert snapshot(tiny_show / "output") == before
 
@@ -68,8 +69,9 @@ def test_dry_run_prints_the_plan_and_writes_nothing(tiny_show: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "new" in result.output and "first-light" in result.output
     assert not (tiny_show / "output" / "feed.xml").exists()
-    assert not list((tiny_show / "output").rglob("*.mp3")) if (tiny_show / "output").exists() \
-        else True
+    assert (
+        not list((tiny_show / "output").rglob("*.mp3")) if (tiny_show / "output").exists() else True
+    )
 
 
 def test_a_second_build_is_refused_while_one_holds_the_lock(tiny_show: Path) -> None:
@@ -133,8 +135,9 @@ def test_a_corrupt_manifest_means_a_full_rebuild_not_a_crash(tiny_show: Path) ->
     (tiny_show / "output" / "manifest.json").write_text("{not json")
     result = build(tiny_show, "--json")
     assert result.exit_code == 0, result.output
-    assert sorted(json.loads(result.output[result.output.index("{"):])["built"]) == [
-        "first-light", "second-thoughts",
+    assert sorted(json.loads(result.output[result.output.index("{") :])["built"]) == [
+        "first-light",
+        "second-thoughts",
     ]
 
 
@@ -177,5 +180,6 @@ def test_new_show_artwork_renders_the_episodes_again(tiny_show: Path) -> None:
     assert json.loads(build(tiny_show, "--json").output)["built"] == []
     Image.new("RGB", (1400, 1400), (200, 60, 90)).save(tiny_show / "art.jpg")
     assert sorted(json.loads(build(tiny_show, "--json").output)["built"]) == [
-        "first-light", "second-thoughts",
+        "first-light",
+        "second-thoughts",
     ]

@@ -69,10 +69,13 @@ def test_a_missing_music_file_is_one_configuration_error(tiny_show: Path) -> Non
 
 
 def test_episode_numbers_and_dates_are_kept_when_an_older_essay_arrives(tmp_path: Path) -> None:
-    root = make_show(tmp_path / "show", {
-        "b.md": "---\ntitle: Bee\ndate: 2026-05-01\n---\n\nSecond written.\n",
-        "c.md": "---\ntitle: Sea\n---\n\nNo date in front matter.\n",
-    })
+    root = make_show(
+        tmp_path / "show",
+        {
+            "b.md": "---\ntitle: Bee\ndate: 2026-05-01\n---\n\nSecond written.\n",
+            "c.md": "---\ntitle: Sea\n---\n\nNo date in front matter.\n",
+        },
+    )
     assert build(root).exit_code == 0
     first = json.loads((root / "output" / "manifest.json").read_text())["episodes"]
     # an essay dated before all others arrives later; an undated one is edited

@@ -33,9 +33,14 @@ def test_every_problem_is_reported_together() -> None:
     with pytest.raises(ConfigError) as caught:
         parse_show(Path("/s"), data)
     text = str(caught.value.message)
-    for fragment in ("[extra]: unknown section", "podcast.titel: unknown key",
-                     "podcast.title: required", "podcast.language", "podcast.category",
-                     "audio.bitrate"):
+    for fragment in (
+        "[extra]: unknown section",
+        "podcast.titel: unknown key",
+        "podcast.title: required",
+        "podcast.language",
+        "podcast.category",
+        "audio.bitrate",
+    ):
         assert fragment in text
     assert "\n" not in text
 
@@ -72,8 +77,10 @@ def test_invalid_toml_names_the_file(tmp_path: Path) -> None:
 
 
 def test_a_relative_piper_voice_file_is_relative_to_the_show() -> None:
-    show = parse_show(Path("/show"), {"podcast": {"title": "T"},
-                                      "voice": {"voice": "voices/alba.onnx,volume=0.8"}})
+    show = parse_show(
+        Path("/show"),
+        {"podcast": {"title": "T"}, "voice": {"voice": "voices/alba.onnx,volume=0.8"}},
+    )
     assert show.voice.voice == "/show/voices/alba.onnx,volume=0.8"
 
 

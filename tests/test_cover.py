@@ -54,12 +54,15 @@ def test_generated_cover_is_the_same_bytes_for_the_same_words(quiet_reels: bytes
     assert generate_cover("Loud Reels", "A. Writer") != quiet_reels
 
 
-@pytest.mark.parametrize("title", [
-    "The Extraordinarily Long-Winded Podcast About Absolutely Everything in World Cinema Today",
-    "שלום עולם",
-    "🎬🍿",
-    "Supercalifragilisticexpialidociousandthensomemorelettersforgoodmeasure",
-])
+@pytest.mark.parametrize(
+    "title",
+    [
+        "The Extraordinarily Long-Winded Podcast About Absolutely Everything in World Cinema Today",
+        "שלום עולם",
+        "🎬🍿",
+        "Supercalifragilisticexpialidociousandthensomemorelettersforgoodmeasure",
+    ],
+)
 def test_awkward_titles_still_make_a_valid_cover(title: str) -> None:
     data = generate_cover(title, "")
     with Image.open(io.BytesIO(data)) as image:
@@ -93,15 +96,18 @@ def test_png_show_image_keeps_png(tmp_path: Path) -> None:
     assert publish_cover(show_with(tmp_path, image="cover.png")).endswith(".png")
 
 
-@pytest.mark.parametrize(("size", "mode", "fmt", "message"), [
-    ((1000, 1000), "RGB", "JPEG", "is 1000x1000 px; it must be square, 1400 to 3000 px"),
-    ((1400, 1500), "RGB", "JPEG", "is 1400x1500 px"),
-    ((3200, 3200), "RGB", "JPEG", "is 3200x3200 px"),
-    ((1400, 1400), "RGBA", "PNG", "has transparency"),
-    ((1400, 1400), "CMYK", "JPEG", "is in CMYK colour mode; save it as RGB"),
-    ((1400, 1400), "L", "PNG", "is in L colour mode"),
-    ((1400, 1400), "RGB", "GIF", "is a GIF image; use a JPEG or PNG"),
-])
+@pytest.mark.parametrize(
+    ("size", "mode", "fmt", "message"),
+    [
+        ((1000, 1000), "RGB", "JPEG", "is 1000x1000 px; it must be square, 1400 to 3000 px"),
+        ((1400, 1500), "RGB", "JPEG", "is 1400x1500 px"),
+        ((3200, 3200), "RGB", "JPEG", "is 3200x3200 px"),
+        ((1400, 1400), "RGBA", "PNG", "has transparency"),
+        ((1400, 1400), "CMYK", "JPEG", "is in CMYK colour mode; save it as RGB"),
+        ((1400, 1400), "L", "PNG", "is in L colour mode"),
+        ((1400, 1400), "RGB", "GIF", "is a GIF image; use a JPEG or PNG"),
+    ],
+)
 def test_bad_show_images_get_one_line_naming_the_key_and_file(
     tmp_path: Path, size: tuple[int, int], mode: str, fmt: str, message: str
 ) -> None:

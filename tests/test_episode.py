@@ -46,18 +46,36 @@ def test_mastering_gain_closes_the_gap_to_the_target() -> None:
 def test_tags_are_id3v23_with_front_cover_and_chapters(tmp_path: Path) -> None:
     mp3 = tmp_path / "t.mp3"
     subprocess.run(
-        [ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i", "sine=d=3:r=44100", "-ac", "1",
-         "-c:a", "libmp3lame", "-b:a", "96k", str(mp3)],
+        [
+            ffmpeg_exe(),
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=d=3:r=44100",
+            "-ac",
+            "1",
+            "-c:a",
+            "libmp3lame",
+            "-b:a",
+            "96k",
+            str(mp3),
+        ],
         check=True,
     )
     chapters = [ChapterMark(0.0, 1.0, "Intro"), ChapterMark(1.0, 3.0, "")]
-    tags = Tags("Title & <Co>", "Au Thor", "Show", datetime(2026, 1, 5, tzinfo=UTC),
-                "About it.", 7)
+    tags = Tags("Title & <Co>", "Au Thor", "Show", datetime(2026, 1, 5, tzinfo=UTC), "About it.", 7)
     tag_mp3(mp3, tags, chapters, cover=png((1400, 1400)))
     id3 = ID3(str(mp3))
     assert id3.version == (2, 3, 0)
     assert [str(id3[k]) for k in ("TIT2", "TPE1", "TALB", "TCON", "TRCK")] == [
-        "Title & <Co>", "Au Thor", "Show", "Podcast", "7"]
+        "Title & <Co>",
+        "Au Thor",
+        "Show",
+        "Podcast",
+        "7",
+    ]
     assert str(id3["TDRC"]).startswith("2026")  # mutagen stores TYER for v2.3
     (apic,) = id3.getall("APIC")
     assert (apic.type, apic.mime) == (3, "image/jpeg")

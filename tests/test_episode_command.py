@@ -52,7 +52,7 @@ def test_an_essay_inside_a_show_uses_its_settings_and_writes_nothing_in_output(
     assert result.exit_code == 0, result.output
     assert str(MP3(str(out)).tags["TALB"]) == "Tiny Show"
     assert not (root / "output").exists() or not any((root / "output").iterdir())
-    assert (MP3(str(out)).tags.getall("APIC")[0].type == 3)  # the show's cover, embedded
+    assert MP3(str(out)).tags.getall("APIC")[0].type == 3  # the show's cover, embedded
     assert any((root / ".essaycast" / "cache").rglob("*.wav"))  # the show's own cache
 
 

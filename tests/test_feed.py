@@ -20,8 +20,11 @@ from pipeline.feed import PODCAST_NS, podcast_guid, render_feed, truncate_bytes
 from pipeline.model import Episode
 
 GOLDEN = Path(__file__).parent / "golden" / "feed"
-NS = {"itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd", "podcast": PODCAST_NS,
-      "atom": "http://www.w3.org/2005/Atom"}
+NS = {
+    "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
+    "podcast": PODCAST_NS,
+    "atom": "http://www.w3.org/2005/Atom",
+}
 BASE = "https://example.org/tiny/"
 FEED_URL = BASE + "feed.xml"
 # Everything XML and RSS readers trip over: markup characters, quotes, emoji, Hebrew, Arabic
@@ -30,9 +33,14 @@ NASTY = "Tom & Jerry <3 \"quoted\" 'single' > 🎬🍿 שלום עולם مرح�
 
 def tiny_show(**podcast: object):
     settings = {
-        "title": "Tiny Show", "description": "A show made by the tests.",
-        "author": "Test Writer", "email": "tests@example.org", "language": "en",
-        "base_url": BASE, "category": "Arts > Books", "copyright": "© 2026 Test Writer",
+        "title": "Tiny Show",
+        "description": "A show made by the tests.",
+        "author": "Test Writer",
+        "email": "tests@example.org",
+        "language": "en",
+        "base_url": BASE,
+        "category": "Arts > Books",
+        "copyright": "© 2026 Test Writer",
     }
     settings.update(podcast)
     return parse_show(Path("/show"), {"podcast": settings})
@@ -51,8 +59,10 @@ def episode(slug: str, day: int, number: int, **fields: object) -> Episode:
         "author": "Test Writer",
         "explicit": False,
         "number": number,
-        "transcripts": {"text/vtt": f"episodes/{slug}.vtt",
-                        "application/x-subrip": f"episodes/{slug}.srt"},
+        "transcripts": {
+            "text/vtt": f"episodes/{slug}.vtt",
+            "application/x-subrip": f"episodes/{slug}.srt",
+        },
         "chapters": f"episodes/{slug}.chapters.json",
     }
     values.update(fields)
@@ -64,8 +74,13 @@ EPISODES = [episode("first-light", 5, 1), episode("second-thoughts", 10, 2, expl
 
 def render(episodes=EPISODES, show=None, **kwargs) -> bytes:
     show = show or tiny_show()
-    return render_feed(show, episodes, podcast_guid(show.podcast.feed_url),
-                       cover=kwargs.pop("cover", "cover-12345678.jpg"), **kwargs)
+    return render_feed(
+        show,
+        episodes,
+        podcast_guid(show.podcast.feed_url),
+        cover=kwargs.pop("cover", "cover-12345678.jpg"),
+        **kwargs,
+    )
 
 
 def test_golden_feed_byte_for_byte() -> None:
@@ -110,24 +125,31 @@ def test_items_have_every_element_of_the_spec_newest_first() -> None:
     assert (guid.text, guid.get("isPermaLink")) == (EPISODES[1].guid, "false")
     assert newest.findtext("pubDate") == "Sat, 10 Jan 2026 00:00:00 +0000"
     enclosure = newest.find("enclosure")
-    assert enclosure.attrib == {"url": BASE + "episodes/second-thoughts.mp3",
-                                "length": "100002", "type": "audio/mpeg"}
+    assert enclosure.attrib == {
+        "url": BASE + "episodes/second-thoughts.mp3",
+        "length": "100002",
+        "type": "audio/mpeg",
+    }
     assert newest.findtext("link") == BASE + "#second-thoughts"
     assert newest.findtext("itunes:duration", namespaces=NS) == "63"
     assert newest.findtext("itunes:episode", namespaces=NS) == "2"
     assert newest.findtext("itunes:episodeType", namespaces=NS) == "full"
     assert newest.findtext("itunes:explicit", namespaces=NS) == "true"
     transcripts = [(t.get("url"), t.get("type")) for t in newest.findall("podcast:transcript", NS)]
-    assert transcripts == [(BASE + "episodes/second-thoughts.vtt", "text/vtt"),
-                           (BASE + "episodes/second-thoughts.srt", "application/x-subrip")]
+    assert transcripts == [
+        (BASE + "episodes/second-thoughts.vtt", "text/vtt"),
+        (BASE + "episodes/second-thoughts.srt", "application/x-subrip"),
+    ]
     chapters = newest.find("podcast:chapters", NS)
     assert chapters.get("type") == "application/json+chapters"
 
 
 def test_podcast_guid_matches_the_namespace_test_vectors() -> None:
     assert podcast_guid("https://podnews.net/rss") == "9b024349-ccf0-5f69-a609-6b82873eab3c"
-    assert (podcast_guid("http://mp3s.nashownotes.com/pc20rss.xml/")
-            == "917393e3-1b1e-5cef-ace4-edaa54e1f810")
+    assert (
+        podcast_guid("http://mp3s.nashownotes.com/pc20rss.xml/")
+        == "917393e3-1b1e-5cef-ace4-edaa54e1f810"
+    )
 
 
 def test_nasty_text_stays_valid_xml_and_reads_back_unchanged() -> None:
@@ -155,8 +177,11 @@ def test_long_descriptions_are_cut_to_4000_bytes_at_a_word() -> None:
     show = tiny_show(description=long)
     data = render([episode("long", 5, 1, description=long)], show)
     channel = etree.fromstring(data).find("channel")
-    for text in (channel.findtext("description"), channel.findtext("item/description"),
-                 channel.findtext("itunes:summary", namespaces=NS)):
+    for text in (
+        channel.findtext("description"),
+        channel.findtext("item/description"),
+        channel.findtext("itunes:summary", namespaces=NS),
+    ):
         assert len(text.encode("utf-8")) <= 4000
         assert text.endswith("…") and not text.endswith(" …")
     assert truncate_bytes("short") == "short"
@@ -215,11 +240,20 @@ def test_gpodder_subscribes_to_the_feed(tmp_path: Path) -> None:
         pytest.skip("gpo (Debian package gpodder) is not installed")
     feed = tmp_path / "feed.xml"
     feed.write_bytes(render())
-    env = {**os.environ, "GPODDER_HOME": str(tmp_path / "home"),
-           "GPODDER_DOWNLOAD_DIR": str(tmp_path / "downloads")}
+    env = {
+        **os.environ,
+        "GPODDER_HOME": str(tmp_path / "home"),
+        "GPODDER_DOWNLOAD_DIR": str(tmp_path / "downloads"),
+    }
     url = feed.as_uri()
     subprocess.run([gpo, "subscribe", url], env=env, check=True, capture_output=True, timeout=60)
-    listed = subprocess.run([gpo, "episodes", "--guid", url], env=env, check=True,
-                            capture_output=True, text=True, timeout=60).stdout
+    listed = subprocess.run(
+        [gpo, "episodes", "--guid", url],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
     for source in EPISODES:
         assert source.guid in listed

@@ -36,8 +36,10 @@ def test_without_an_email_the_author_is_dc_creator() -> None:
 
 
 def test_descriptions_are_html_of_the_text_and_titles_stay_text() -> None:
-    data = render([episode("one", 5, 1, title=NASTY, description=NASTY)],
-                  tiny_show(title=NASTY, description=NASTY))
+    data = render(
+        [episode("one", 5, 1, title=NASTY, description=NASTY)],
+        tiny_show(title=NASTY, description=NASTY),
+    )
     channel = etree.fromstring(data).find("channel")
     for path in ("title", "item/title"):
         assert channel.findtext(path) == NASTY
@@ -53,7 +55,8 @@ def test_hex_references_keep_the_document_the_same() -> None:
     data = render([episode("one", 5, 1, title="a &amp; b", description="x < y & z")])
     assert etree.tostring(etree.fromstring(data), encoding="unicode") == etree.tostring(
         etree.fromstring(data.replace(b"&#x26;", b"&amp;").replace(b"&#x3C;", b"&lt;")),
-        encoding="unicode")
+        encoding="unicode",
+    )
     assert item(data).findtext("title") == "a &amp; b"  # the writer's text, even this
     assert hex_references(b"&gt;") == b"&gt;"
 

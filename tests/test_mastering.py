@@ -41,11 +41,23 @@ def ebur128(path: Path, dualmono: bool) -> tuple[float, float]:
     """(integrated LUFS, true peak dBTP) from ffmpeg's ebur128 summary."""
     options = "peak=true:framelog=verbose" + (":dualmono=true" if dualmono else "")
     log = subprocess.run(
-        [ffmpeg_exe(), "-hide_banner", "-nostats", "-i", str(path), "-af",
-         f"ebur128={options}", "-f", "null", "-"],
-        capture_output=True, text=True, check=True,
+        [
+            ffmpeg_exe(),
+            "-hide_banner",
+            "-nostats",
+            "-i",
+            str(path),
+            "-af",
+            f"ebur128={options}",
+            "-f",
+            "null",
+            "-",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stderr
-    summary = log[log.rindex("Summary:"):]
+    summary = log[log.rindex("Summary:") :]
     integrated = float(re.search(r"I:\s*(-?[\d.]+) LUFS", summary).group(1))
     peak = float(re.search(r"Peak:\s*(-?[\d.]+|-inf) dBFS", summary).group(1))
     return integrated, peak
@@ -54,7 +66,8 @@ def ebur128(path: Path, dualmono: bool) -> tuple[float, float]:
 def decode(path: Path) -> np.ndarray:
     pcm = subprocess.run(
         [ffmpeg_exe(), "-v", "error", "-i", str(path), "-f", "s16le", "-ac", "1", "-"],
-        capture_output=True, check=True,
+        capture_output=True,
+        check=True,
     ).stdout
     return np.frombuffer(pcm, "<i2").astype(np.float32) / 32768
 
@@ -90,15 +103,21 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from pipeline.cli import main
 
     toml = TINY_TOML + 'image = "cover.png"\n\n[music]\nintro = "music/chord.wav"\n'
-    root = make_show(tmp_path_factory.mktemp("mastering") / "show", {"long-takes.md": ESSAY},
-                     toml)
+    root = make_show(tmp_path_factory.mktemp("mastering") / "show", {"long-takes.md": ESSAY}, toml)
     (root / "music").mkdir()
     # an A major chord with a slow tremolo, 8 s: music enough to duck
     subprocess.run(
-        [ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i",
-         "aevalsrc=0.3*(sin(2*PI*220*t)+sin(2*PI*277.2*t)+sin(2*PI*329.6*t))"
-         "*(0.8+0.2*sin(2*PI*0.5*t)):s=44100:d=8",
-         str(root / "music" / "chord.wav")],
+        [
+            ffmpeg_exe(),
+            "-v",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            "aevalsrc=0.3*(sin(2*PI*220*t)+sin(2*PI*277.2*t)+sin(2*PI*329.6*t))"
+            "*(0.8+0.2*sin(2*PI*0.5*t)):s=44100:d=8",
+            str(root / "music" / "chord.wav"),
+        ],
         check=True,
     )
     Image.new("RGB", (1400, 1400), (180, 40, 60)).save(root / "cover.png")
@@ -167,15 +186,20 @@ def test_cues_start_after_the_music_rise_and_stay_inside_the_episode(rendered: P
     # one per sentence (headings are read aloud too, as their own sentences)
     texts = [text for _, _, text in cues]
     # the spoken intro is in the transcript too, as its own cues (SPEC section 5)
-    assert texts[:4] == ["Tiny Show.", "Long Takes, by Jo Critic.", "The camera waits.",
-                         "Nobody cuts away."]
+    assert texts[:4] == [
+        "Tiny Show.",
+        "Long Takes, by Jo Critic.",
+        "The camera waits.",
+        "Nobody cuts away.",
+    ]
     assert texts[-1] == "It simply stops."
     # the intro: music alone, then the spoken intro; the essay after the music's fade
     assert Pacing().music_lead <= cues[0][0] < Pacing().music_lead + 0.3
     assert cues[2][0] > cues[1][1] + Pacing().swell
     duration = MP3(str(output(rendered, ".mp3"))).info.length
-    for (start, end, _), (next_start, _, _) in zip(cues, cues[1:] + [(duration, 0, "")],
-                                                   strict=True):
+    for (start, end, _), (next_start, _, _) in zip(
+        cues, cues[1:] + [(duration, 0, "")], strict=True
+    ):
         assert start < end <= next_start <= duration
     srt = (output(rendered, ".srt")).read_text()
     assert srt.count(" --> ") == len(cues)

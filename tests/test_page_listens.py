@@ -25,14 +25,27 @@ from pipeline.site import render_site
 
 from .test_site import episode, show, tone_mp3
 
-LINES = [(0.0, "The film opens at dawn."), (1.5, "Nobody speaks & the <light> moves."),
-         (3.0, "Then a door opens."), (4.5, "And the film ends.")]
+LINES = [
+    (0.0, "The film opens at dawn."),
+    (1.5, "Nobody speaks & the <light> moves."),
+    (3.0, "Then a door opens."),
+    (4.5, "And the film ends."),
+]
 CHAPTERS = [(0.0, "Opening"), (3.0, "The door")]
 SECONDS = 7.0
 
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--mute-audio",
-         "--disable-quic", "--autoplay-policy=no-user-gesture-required"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--mute-audio",
+    "--disable-quic",
+    "--autoplay-policy=no-user-gesture-required",
+]
 
 
 def _tool(name: str, package: str) -> str:
@@ -53,28 +66,38 @@ class WebDriver:
 
     def call(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
         data = json.dumps(body).encode() if body is not None else None
-        request = urllib.request.Request(self.url + path, data=data, method=method,
-                                         headers={"Content-Type": "application/json"})
+        request = urllib.request.Request(
+            self.url + path, data=data, method=method, headers={"Content-Type": "application/json"}
+        )
         with urllib.request.urlopen(request, timeout=60) as response:  # loopback only
             return json.loads(response.read() or b"null")["value"]
 
     def start(self, chromium: str, profile: Path) -> None:
         options = {"binary": chromium, "args": [*FLAGS, f"--user-data-dir={profile}"]}
-        value = self.call("POST", "/session", {"capabilities": {"alwaysMatch": {
-            "browserName": "chrome", "goog:chromeOptions": options}}})
+        value = self.call(
+            "POST",
+            "/session",
+            {
+                "capabilities": {
+                    "alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": options}
+                }
+            },
+        )
         self.session = f"/session/{value['sessionId']}"
 
     def go(self, url: str) -> None:
         self.call("POST", f"{self.session}/url", {"url": url})
 
     def run(self, script: str, *args: Any) -> Any:
-        return self.call("POST", f"{self.session}/execute/sync",
-                         {"script": script, "args": list(args)})
+        return self.call(
+            "POST", f"{self.session}/execute/sync", {"script": script, "args": list(args)}
+        )
 
     def click(self, css: str) -> None:
         """A real pointer click on the element, as a listener would do it."""
-        found = self.call("POST", f"{self.session}/element", {"using": "css selector",
-                                                              "value": css})
+        found = self.call(
+            "POST", f"{self.session}/element", {"using": "css selector", "value": css}
+        )
         element = next(iter(found.values()))
         self.call("POST", f"{self.session}/element/{element}/click", {})
 
@@ -103,8 +126,11 @@ def browser(tmp_path: Path) -> Iterator[WebDriver]:
     chromium = _tool("chromium", "chromium")
     chromedriver = _tool("chromedriver", "chromium-driver")
     port = _free_port()
-    process = subprocess.Popen([chromedriver, f"--port={port}", "--allowed-ips=127.0.0.1"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [chromedriver, f"--port={port}", "--allowed-ips=127.0.0.1"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     driver = WebDriver(f"http://127.0.0.1:{port}")
     try:
         deadline = time.monotonic() + 30
@@ -155,44 +181,52 @@ def test_play_click_a_sentence_and_the_highlight_follows(browser: WebDriver, pag
     browser.go(page)
     assert browser.wait_for("return document.querySelector('audio').readyState >= 1")
     # the writer's characters, as written
-    texts = browser.run("return Array.prototype.map.call("
-                        "document.querySelectorAll('.transcript p'), p => p.textContent)")
+    texts = browser.run(
+        "return Array.prototype.map.call("
+        "document.querySelectorAll('.transcript p'), p => p.textContent)"
+    )
     assert texts[1] == "0:01Nobody speaks & the <light> moves."
 
     browser.click('.transcript p[data-start="3.000"]')  # seeks there and plays
     state = browser.wait_for(
-        f"var s = (function(){{{STATE}}})(); return s.time >= 3 && !s.paused ? s : null")
+        f"var s = (function(){{{STATE}}})(); return s.time >= 3 && !s.paused ? s : null"
+    )
     assert state, browser.run(STATE)
     assert state["now"] == ["3.000"] and state["current"] == "true"
     assert state["mark"] == "3.000"  # the chapter it is in is marked too
 
     # playing on, the highlight moves to the next sentence by itself
     moved = browser.wait_for(
-        f"var s = (function(){{{STATE}}})(); return s.now[0] === '4.500' ? s : null")
+        f"var s = (function(){{{STATE}}})(); return s.now[0] === '4.500' ? s : null"
+    )
     assert moved, browser.run(STATE)
     assert moved["time"] >= 4.5 and len(moved["now"]) == 1
 
 
-def test_chapters_seek_and_the_speed_control_sets_the_rate(
-    browser: WebDriver, page: str
-) -> None:
+def test_chapters_seek_and_the_speed_control_sets_the_rate(browser: WebDriver, page: str) -> None:
     browser.go(page)
     assert browser.wait_for("return document.querySelector('audio').readyState >= 1")
-    titles = browser.run("return Array.prototype.map.call("
-                         "document.querySelectorAll('.chapters button'), b => b.textContent)")
+    titles = browser.run(
+        "return Array.prototype.map.call("
+        "document.querySelectorAll('.chapters button'), b => b.textContent)"
+    )
     assert titles == ["0:00Opening", "0:03The door"]
     browser.click('.chapters button[data-start="3.000"]')
-    state = browser.wait_for(
-        f"var s = (function(){{{STATE}}})(); return s.time >= 3 ? s : null")
+    state = browser.wait_for(f"var s = (function(){{{STATE}}})(); return s.time >= 3 ? s : null")
     assert state and state["now"] == ["3.000"] and state["mark"] == "3.000"
 
-    assert browser.run("return document.querySelector('select.speed').closest('label').hidden"
-                       ) is False  # shown once the script runs
-    browser.run("var s = document.querySelector('select.speed'); s.value = '1.5';"
-                "s.dispatchEvent(new Event('change'));")
+    assert (
+        browser.run("return document.querySelector('select.speed').closest('label').hidden")
+        is False
+    )  # shown once the script runs
+    browser.run(
+        "var s = document.querySelector('select.speed'); s.value = '1.5';"
+        "s.dispatchEvent(new Event('change'));"
+    )
     assert browser.run(STATE)["rate"] == 1.5
 
     browser.click('.chapters button[data-start="0.000"]')
     back = browser.wait_for(
-        f"var s = (function(){{{STATE}}})(); return s.time < 1.5 && s.mark === '0.000' ? s : null")
+        f"var s = (function(){{{STATE}}})(); return s.time < 1.5 && s.mark === '0.000' ? s : null"
+    )
     assert back and back["now"] == ["0.000"]

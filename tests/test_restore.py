@@ -68,13 +68,21 @@ def fresh_copy(root: Path, where: Path) -> Path:
 
 def identities(output: Path) -> list[tuple[str, str, str, str]]:
     feed = etree.parse(str(output / "feed.xml"))
-    return [(item.findtext("guid"), item.findtext("pubDate"), item.find("enclosure").get("url"),
-             item.findtext("{http://www.itunes.com/dtds/podcast-1.0.dtd}episode"))
-            for item in feed.iterfind("channel/item")]
+    return [
+        (
+            item.findtext("guid"),
+            item.findtext("pubDate"),
+            item.find("enclosure").get("url"),
+            item.findtext("{http://www.itunes.com/dtds/podcast-1.0.dtd}episode"),
+        )
+        for item in feed.iterfind("channel/item")
+    ]
 
 
 def test_a_lost_output_comes_back_from_the_site_and_nothing_is_rendered(
-    tmp_path: Path, published, tone  # noqa: F811
+    tmp_path: Path,
+    published,
+    tone,  # noqa: F811
 ) -> None:
     root, base = published
     ci = fresh_copy(root, tmp_path / "ci")
@@ -89,12 +97,16 @@ def test_a_lost_output_comes_back_from_the_site_and_nothing_is_rendered(
     # the next build has nothing to fetch and nothing to render
     again = build_show(load_show(ci, base_url=base), voice="tone", restore=True)
     assert again.built == [] and again.notes == [
-        f"Restore: output/ already holds what {base} publishes"]
+        f"Restore: output/ already holds what {base} publishes"
+    ]
     assert tree(ci / "output") == tree(root / "output")
 
 
 def test_the_cli_restores_in_ci_and_the_manifest_carries_every_checksum(
-    tmp_path: Path, published, tone, monkeypatch: pytest.MonkeyPatch  # noqa: F811
+    tmp_path: Path,
+    published,
+    tone,  # noqa: F811 - the fixture imported from test_shard
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     root, base = published
     manifest = json.loads((root / "output" / "manifest.json").read_text())
@@ -104,29 +116,34 @@ def test_the_cli_restores_in_ci_and_the_manifest_carries_every_checksum(
     monkeypatch.setenv("CI", "true")
     monkeypatch.delenv("ESSAYCAST_RESTORE", raising=False)
     # a loopback base_url is a preview: CI's automatic restore leaves it alone...
-    result = CliRunner().invoke(main, ["build", "--show", str(ci), "--base-url", base,
-                                       "--voice", "tone", "--json"])
+    result = CliRunner().invoke(
+        main, ["build", "--show", str(ci), "--base-url", base, "--voice", "tone", "--json"]
+    )
     assert json.loads(result.output)["notes"] == []
     shutil.rmtree(ci / "output")
     shutil.rmtree(ci / ".essaycast")
     # ...and --restore asks for it
     tone.clear()
-    result = CliRunner().invoke(main, ["build", "--show", str(ci), "--base-url", base,
-                                       "--voice", "tone", "--restore"])
+    result = CliRunner().invoke(
+        main, ["build", "--show", str(ci), "--base-url", base, "--voice", "tone", "--restore"]
+    )
     assert result.exit_code == 0, result.output
     assert "Restore: brought back 6 episodes" in result.output
     assert "Built 0 episodes (6 unchanged)" in result.output and tone == []
     # a published (not local) base_url in CI restores without being asked
     shutil.rmtree(ci / "output")
     monkeypatch.setattr("pipeline.validate.is_local_address", lambda url: False)
-    result = CliRunner().invoke(main, ["build", "--show", str(ci), "--base-url", base,
-                                       "--voice", "tone"])
+    result = CliRunner().invoke(
+        main, ["build", "--show", str(ci), "--base-url", base, "--voice", "tone"]
+    )
     assert "Restore: brought back 6 episodes" in result.output, result.output
     assert tree(ci / "output") == tree(root / "output") and tone == []
 
 
 def test_a_file_that_fails_its_checksum_is_rendered_again_not_published(
-    tmp_path: Path, published, tone  # noqa: F811
+    tmp_path: Path,
+    published,
+    tone,  # noqa: F811
 ) -> None:
     root, base = published
     manifest = json.loads((root / "output" / "manifest.json").read_text())
@@ -143,20 +160,25 @@ def test_a_file_that_fails_its_checksum_is_rendered_again_not_published(
 
 
 def test_a_shard_takes_only_the_manifest_and_renders_nothing_published(
-    tmp_path: Path, published, tone  # noqa: F811
+    tmp_path: Path,
+    published,
+    tone,  # noqa: F811
 ) -> None:
     root, base = published
     ci = fresh_copy(root, tmp_path / "ci")
     tone.clear()
-    report = build_show(load_show(ci, base_url=base), voice="tone", shard=Shard(1, 2),
-                        restore=True)
+    report = build_show(load_show(ci, base_url=base), voice="tone", shard=Shard(1, 2), restore=True)
     assert report.notes == [f"Restore: took 6 published episodes from {base}manifest.json"]
     assert report.built == [] and tone == []
-    assert not list((ci / "output" / "episodes").glob("*.mp3")) if (
-        ci / "output" / "episodes").exists() else True
+    assert (
+        not list((ci / "output" / "episodes").glob("*.mp3"))
+        if (ci / "output" / "episodes").exists()
+        else True
+    )
     # the publish job: restores the media the shards did not carry, renders nothing
-    published_report = build_show(load_show(ci, base_url=base), voice="tone", render=False,
-                                  restore=True)
+    published_report = build_show(
+        load_show(ci, base_url=base), voice="tone", render=False, restore=True
+    )
     assert published_report.ok and tone == []
     assert tree(ci / "output") == tree(root / "output")
 
@@ -225,4 +247,5 @@ def test_a_redirect_away_from_base_url_is_not_followed(tmp_path: Path, tone) -> 
     assert asked == ["/manifest.json"]
     assert report.ok and report.notes == [
         f"Restore: skipped, {base} is not reachable (redirected away from base_url, to "
-        "http://localhost:9/manifest.json)"]
+        "http://localhost:9/manifest.json)"
+    ]

@@ -30,8 +30,12 @@ from pipeline.scaffold import (
 REPO = Path(__file__).resolve().parent.parent
 REPO_WORKFLOW = REPO / WORKFLOW_PATH
 SHOW_FILES = ["podcast.toml", "essays/example.md", "output/.gitkeep", ".gitignore", WORKFLOW_PATH]
-SECTIONS = {"podcast": PodcastSettings, "voice": VoiceSettings, "music": MusicSettings,
-            "audio": AudioSettings}
+SECTIONS = {
+    "podcast": PodcastSettings,
+    "voice": VoiceSettings,
+    "music": MusicSettings,
+    "audio": AudioSettings,
+}
 
 
 def _init(*args: str) -> Any:
@@ -189,8 +193,14 @@ def _actionlint() -> tuple[str, dict[str, str]]:
 def test_actionlint_passes(tmp_path: Path, which: str) -> None:
     path = _scaffolded_workflow(tmp_path) if which == "scaffolded" else REPO_WORKFLOW
     binary, env = _actionlint()
-    proc = subprocess.run([binary, "-no-color", str(path)], capture_output=True, text=True,
-                          env=env, cwd=path.parent.parent.parent, timeout=60)
+    proc = subprocess.run(
+        [binary, "-no-color", str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=path.parent.parent.parent,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -252,11 +262,18 @@ def test_the_build_step_publishes_partial_builds_and_stops_on_config_errors(
     fake.write_text(f'#!/bin/sh\necho "$@" > "{tmp_path}/args"\nexit {exit_code}\n')
     fake.chmod(0o755)
     outputs = tmp_path / "github_output"
-    env = {"PATH": f"{fake.parent}{os.pathsep}{os.environ['PATH']}",
-           "GITHUB_OUTPUT": str(outputs), "BASE_URL": "https://me.github.io/show"}
+    env = {
+        "PATH": f"{fake.parent}{os.pathsep}{os.environ['PATH']}",
+        "GITHUB_OUTPUT": str(outputs),
+        "BASE_URL": "https://me.github.io/show",
+    }
     # GitHub runs `run:` with bash --noprofile --norc -eo pipefail
-    proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c",
-                           _named(wf, "build")["run"]], env=env, capture_output=True, timeout=30)
+    proc = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", _named(wf, "build")["run"]],
+        env=env,
+        capture_output=True,
+        timeout=30,
+    )
     assert proc.returncode == step_code
     assert outputs.read_text() == f"status={exit_code}\n"
     assert (tmp_path / "args").read_text() == "build --base-url https://me.github.io/show/\n"

@@ -36,8 +36,14 @@ def _by_id(steps: list[dict[str, Any]], step_id: str) -> dict[str, Any]:
 def test_actionlint_accepts_the_plain_and_the_sharded_workflow(tmp_path: Path, args) -> None:
     path, _ = _workflow(tmp_path, *args)
     binary, env = _actionlint()
-    proc = subprocess.run([binary, "-no-color", str(path)], capture_output=True, text=True,
-                          env=env, cwd=path.parent.parent.parent, timeout=60)
+    proc = subprocess.run(
+        [binary, "-no-color", str(path)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=path.parent.parent.parent,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
@@ -74,8 +80,9 @@ def test_shards_4_is_a_render_matrix_and_a_publish_job(tmp_path: Path) -> None:
     assert download == {"pattern": "output-shard-*", "merge-multiple": True, "path": "output/"}
     names = [s.get("uses", s.get("name")) for s in steps]
     # the artifacts are merged before publishing, and the site deployed after it
-    assert names.index(next(n for n in names if n.startswith("actions/download-artifact"))) \
-        < names.index("Publish the feed and the page")
+    assert names.index(
+        next(n for n in names if n.startswith("actions/download-artifact"))
+    ) < names.index("Publish the feed and the page")
     assert 'essaycast publish --base-url "$BASE_URL/"' in _by_id(steps, "build")["run"]
     assert _uses(steps, "actions/upload-pages-artifact")["with"]["path"] == "output/"
     assert _uses(steps, "actions/deploy-pages")["id"] == "deployment"
@@ -91,12 +98,21 @@ def test_the_render_step_runs_its_shard(tmp_path: Path) -> None:
     fake.write_text(f'#!/bin/sh\necho "$@" > "{tmp_path}/args"\nexit 1\n')
     fake.chmod(0o755)
     outputs = tmp_path / "github_output"
-    env = {"PATH": f"{fake.parent}{os.pathsep}{os.environ['PATH']}", "SHARD": "2",
-           "GITHUB_OUTPUT": str(outputs), "BASE_URL": "https://me.github.io/show"}
+    env = {
+        "PATH": f"{fake.parent}{os.pathsep}{os.environ['PATH']}",
+        "SHARD": "2",
+        "GITHUB_OUTPUT": str(outputs),
+        "BASE_URL": "https://me.github.io/show",
+    }
     script = _by_id(wf["jobs"]["render"]["steps"], "build")["run"]
-    proc = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
-                          env=env, capture_output=True, timeout=30)
+    proc = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+        env=env,
+        capture_output=True,
+        timeout=30,
+    )
     assert proc.returncode == 0  # exit 1: some essays failed; the rest are uploaded
     assert outputs.read_text() == "status=1\n"
     assert (tmp_path / "args").read_text() == (
-        "build --shard 2/3 --base-url https://me.github.io/show/\n")
+        "build --shard 2/3 --base-url https://me.github.io/show/\n"
+    )

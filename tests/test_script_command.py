@@ -30,6 +30,4 @@ def test_script_marks_what_the_voice_will_not_say(tmp_path: Path) -> None:
     essay = _show(tmp_path, "en-GB", "He said שלום on 03/07/2016.\n")
     result = CliRunner().invoke(main, ["script", str(essay)])
     assert result.exit_code == 0, result.output
-    assert result.output == (
-        "He said on the third of July, twenty sixteen. [not spoken: שלום]\n"
-    )
+    assert result.output == ("He said on the third of July, twenty sixteen. [not spoken: שלום]\n")

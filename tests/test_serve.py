@@ -504,9 +504,10 @@ def test_the_serve_command_prints_the_feed_url_serves_it_and_stops_cleanly(
     import urllib.request
 
     proc = subprocess.Popen(
-        [sys.executable, "-m", "pipeline", "serve", "--show", str(built_tone_show),
-         "--port", "0"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        [sys.executable, "-m", "pipeline", "serve", "--show", str(built_tone_show), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         feed_url = ""

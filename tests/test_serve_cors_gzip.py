@@ -18,8 +18,12 @@ def served(served_output: Path, served_start: Callable[..., str]) -> str:
 
 def test_a_cors_preflight_is_answered(served: str) -> None:
     status, headers, body = fetch(
-        served, "/feed.xml", "OPTIONS", Origin="https://app.example",
-        Access_Control_Request_Method="GET", Access_Control_Request_Headers="range",
+        served,
+        "/feed.xml",
+        "OPTIONS",
+        Origin="https://app.example",
+        Access_Control_Request_Method="GET",
+        Access_Control_Request_Headers="range",
     )
     assert (status, body) == (204, b"")
     assert headers["Access-Control-Allow-Origin"] == "*"

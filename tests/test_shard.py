@@ -23,8 +23,25 @@ from tests.conftest import make_show
 
 EPOCH = "1767225600"  # 2026-01-01: every build of these tests is stamped with the same time
 
-WORDS = ("the", "film", "opens", "at", "dawn", "and", "nobody", "speaks", "while", "camera",
-         "waits", "for", "light", "to", "come", "over", "hills")
+WORDS = (
+    "the",
+    "film",
+    "opens",
+    "at",
+    "dawn",
+    "and",
+    "nobody",
+    "speaks",
+    "while",
+    "camera",
+    "waits",
+    "for",
+    "light",
+    "to",
+    "come",
+    "over",
+    "hills",
+)
 
 
 def six_essays() -> dict[str, str]:
@@ -33,8 +50,8 @@ def six_essays() -> dict[str, str]:
     essays = {}
     for i, paragraphs in enumerate([1, 9, 2, 5, 3, 14]):
         body = "\n\n".join(
-            " ".join(rng.choice(WORDS) for _ in range(40)).capitalize() + "." for _ in
-            range(paragraphs)
+            " ".join(rng.choice(WORDS) for _ in range(40)).capitalize() + "."
+            for _ in range(paragraphs)
         )
         essays[f"essay-{i}.md"] = f"---\ntitle: Essay {i}\ndate: 2026-0{i + 1}-02\n---\n\n{body}\n"
     return essays
@@ -53,9 +70,13 @@ class ToneEngine:
 
 
 TONE = EngineInfo(
-    name="tone", summary="test tones", default_voice="a4",
-    voices=lambda: [VoiceInfo("a4")], unavailable_reason=lambda spec: None,
-    create=lambda spec: ToneEngine(), check_voice=lambda voice: None,
+    name="tone",
+    summary="test tones",
+    default_voice="a4",
+    voices=lambda: [VoiceInfo("a4")],
+    unavailable_reason=lambda spec: None,
+    create=lambda spec: ToneEngine(),
+    check_voice=lambda voice: None,
     revision=lambda spec: "tone 1",
 )
 
@@ -74,8 +95,11 @@ def tone(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 def tree(output: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(output)): p.read_bytes() for p in sorted(output.rglob("*"))
-            if p.is_file() and p.name != ".gitkeep"}
+    return {
+        str(p.relative_to(output)): p.read_bytes()
+        for p in sorted(output.rglob("*"))
+        if p.is_file() and p.name != ".gitkeep"
+    }
 
 
 # --- the assignment ------------------------------------------------------------------------
@@ -124,8 +148,10 @@ def test_two_shards_merged_and_published_equal_one_build(tmp_path: Path, tone) -
     single, one, two = (make_show(tmp_path / name, essays) for name in ("single", "one", "two"))
     assert build_show(load_show(single), voice="tone").ok
 
-    reports = [build_show(load_show(root), voice="tone", shard=Shard(k, 2))
-               for k, root in ((1, one), (2, two))]
+    reports = [
+        build_show(load_show(root), voice="tone", shard=Shard(k, 2))
+        for k, root in ((1, one), (2, two))
+    ]
     assert all(r.ok for r in reports)
     # each rendered its own share, together all six, and neither published anything
     shares = [set(r.built) for r in reports]
@@ -193,8 +219,10 @@ def test_cli_shard_and_publish(tmp_path: Path, tone) -> None:
     root = make_show(tmp_path / "show", six_essays())
     runner = CliRunner()
     for k in (1, 2):
-        result = runner.invoke(main, ["build", "--show", str(root), "--voice", "tone",
-                                      "--shard", f"{k}/2", "--no-restore"])
+        result = runner.invoke(
+            main,
+            ["build", "--show", str(root), "--voice", "tone", "--shard", f"{k}/2", "--no-restore"],
+        )
         assert result.exit_code == 0, result.output
         assert f"for shard {k}/2" in result.output
     result = runner.invoke(main, ["build", "--show", str(root), "--shard", "3/2"])

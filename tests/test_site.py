@@ -24,23 +24,47 @@ from pipeline.model import Episode
 from pipeline.site import parse_vtt, render_site
 
 NASTY = "Tom & Jerry <script>alert(1)</script> \"q\" 'q' 🎬 שלום עולם"
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-        "track", "wbr"}
+VOID = {
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "source",
+    "track",
+    "wbr",
+}
 
 
 def show(**podcast: object):
-    settings = {"title": "Tiny Show", "description": "A show made by the tests.",
-                "author": "Test Writer", "base_url": "https://example.org/tiny/"}
+    settings = {
+        "title": "Tiny Show",
+        "description": "A show made by the tests.",
+        "author": "Test Writer",
+        "base_url": "https://example.org/tiny/",
+    }
     settings.update(podcast)
     return parse_show(Path("/show"), {"podcast": settings})
 
 
 def episode(slug: str, day: int, **fields: object) -> Episode:
     values: dict = {
-        "slug": slug, "guid": f"urn:uuid:{slug}", "title": slug.title(),
-        "description": f"About {slug}.", "published": datetime(2026, 1, day, tzinfo=UTC),
-        "audio": f"episodes/{slug}.mp3", "size": 123_456, "duration": 2.0,
-        "author": "Test Writer", "explicit": False, "number": day,
+        "slug": slug,
+        "guid": f"urn:uuid:{slug}",
+        "title": slug.title(),
+        "description": f"About {slug}.",
+        "published": datetime(2026, 1, day, tzinfo=UTC),
+        "audio": f"episodes/{slug}.mp3",
+        "size": 123_456,
+        "duration": 2.0,
+        "author": "Test Writer",
+        "explicit": False,
+        "number": day,
         "transcripts": {"text/vtt": f"episodes/{slug}.vtt"},
     }
     values.update(fields)
@@ -94,13 +118,16 @@ def check(html: str) -> StrictChecker:
 
 
 def test_page_is_valid_self_contained_html_with_every_part() -> None:
-    html = render_site(show(), [episode("one", 5), episode("two", 9)], "cover-1.jpg",
-                       TRANSCRIPT).decode()
-    assert html.startswith("<!DOCTYPE html>\n<html lang=\"en\">")
+    html = render_site(
+        show(), [episode("one", 5), episode("two", 9)], "cover-1.jpg", TRANSCRIPT
+    ).decode()
+    assert html.startswith('<!DOCTYPE html>\n<html lang="en">')
     checker = check(html)
     tags = checker.tags
-    assert ("img", {"src": "cover-1.jpg", "alt": "Cover of Tiny Show", "width": "192",
-                    "height": "192"}) in tags
+    assert (
+        "img",
+        {"src": "cover-1.jpg", "alt": "Cover of Tiny Show", "width": "192", "height": "192"},
+    ) in tags
     audios = [attrs["src"] for tag, attrs in tags if tag == "audio"]
     assert audios == ["episodes/two.mp3", "episodes/one.mp3"]  # newest first, relative
     assert 'value="https://example.org/tiny/feed.xml"' in html
@@ -113,8 +140,10 @@ def test_page_is_valid_self_contained_html_with_every_part() -> None:
 
 
 def test_nasty_text_is_escaped_everywhere() -> None:
-    html = render_site(show(title=NASTY, description=NASTY, author=NASTY),
-                       [episode("one", 5, title=NASTY, description=NASTY)]).decode()
+    html = render_site(
+        show(title=NASTY, description=NASTY, author=NASTY),
+        [episode("one", 5, title=NASTY, description=NASTY)],
+    ).decode()
     check(html)
     assert "<script>alert" not in html
     assert html.count("<script>") == 1  # ours only
@@ -128,16 +157,27 @@ def test_page_without_episodes_or_cover_still_renders() -> None:
 
 
 def test_vtt_is_read_back_as_plain_lines() -> None:
-    vtt = ("WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v Joe>Hello\nworld.\n\n"
-           "01:02:03.500 --> 01:02:04.000\nLater.\n")
+    vtt = (
+        "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v Joe>Hello\nworld.\n\n"
+        "01:02:03.500 --> 01:02:04.000\nLater.\n"
+    )
     assert parse_vtt(vtt) == [(1.0, "Hello world."), (3723.5, "Later.")]
 
 
 # -- in a real browser --------------------------------------------------------------------
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--hide-scrollbars", "--mute-audio"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+    "--mute-audio",
+]
 
 # A test page (not part of the product) that loads index.html in a frame and reports
 # what each <audio> says once it has its metadata, or its error.
@@ -175,9 +215,24 @@ def tone_mp3(seconds: float = 2.0) -> bytes:
     with tempfile.TemporaryDirectory() as work:
         path = Path(work) / "tone.mp3"
         subprocess.run(
-            [ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i",
-             f"sine=frequency=440:duration={seconds}", "-ar", "44100", "-ac", "1",
-             "-c:a", "libmp3lame", "-b:a", "96k", str(path)],
+            [
+                ffmpeg_exe(),
+                "-v",
+                "error",
+                "-f",
+                "lavfi",
+                "-i",
+                f"sine=frequency=440:duration={seconds}",
+                "-ar",
+                "44100",
+                "-ac",
+                "1",
+                "-c:a",
+                "libmp3lame",
+                "-b:a",
+                "96k",
+                str(path),
+            ],
             check=True,
         )
         return path.read_bytes()
@@ -215,14 +270,17 @@ def served_page(tmp_path: Path) -> Iterator[tuple[str, Path]]:
 def run_chromium(args: list[str], profile: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
 def test_chromium_loads_every_player(served_page: tuple[str, Path]) -> None:
     url, tmp = served_page
-    proc = run_chromium(["--virtual-time-budget=15000", "--dump-dom", url + "probe.html"],
-                        tmp / "profile")
+    proc = run_chromium(
+        ["--virtual-time-budget=15000", "--dump-dom", url + "probe.html"], tmp / "profile"
+    )
     found = re.search(r'<pre id="out">(.*?)</pre>', proc.stdout, re.DOTALL)
     assert found, proc.stdout[-2000:] + proc.stderr[-2000:]
     results = json.loads(found.group(1))
@@ -240,8 +298,7 @@ def test_chromium_screenshots_the_page_on_a_phone_and_a_desktop(
 
     url, tmp = served_page
     shot = tmp / f"page-{size.replace(',', 'x')}.png"
-    proc = run_chromium([f"--window-size={size}", f"--screenshot={shot}", url],
-                        tmp / "profile")
+    proc = run_chromium([f"--window-size={size}", f"--screenshot={shot}", url], tmp / "profile")
     assert shot.is_file(), proc.stderr[-2000:]
     with Image.open(shot) as image:
         assert image.size == tuple(int(n) for n in size.split(","))
@@ -253,8 +310,10 @@ def test_vtt_captions_are_joined_back_into_sentences_with_their_characters() -> 
     from pipeline.model import Cue
     from pipeline.transcript import render_vtt
 
-    long = ("She wrote 1 < 2 on the board, & then she left the room without a word, "
-            "because <nobody> there would have understood what the numbers meant to her.")
+    long = (
+        "She wrote 1 < 2 on the board, & then she left the room without a word, "
+        "because <nobody> there would have understood what the numbers meant to her."
+    )
     cues = [Cue(0.5, 2.0, "Tom & Jerry."), Cue(2.5, 12.0, long), Cue(12.5, 13.0, "3 > 2.")]
     vtt = render_vtt(cues)
     assert vtt.count(" --> ") > 3  # the long sentence became several captions
@@ -266,9 +325,17 @@ def test_chapters_and_the_speed_control_are_on_the_page(tmp_path: Path) -> None:
 
     one = episode("one", 5, chapters="episodes/one.chapters.json")
     (tmp_path / "episodes").mkdir()
-    (tmp_path / "episodes" / "one.chapters.json").write_text(json.dumps({
-        "version": "1.2.0", "chapters": [{"startTime": 0, "title": "Intro"},
-                                         {"startTime": 75.5, "title": NASTY}]}))
+    (tmp_path / "episodes" / "one.chapters.json").write_text(
+        json.dumps(
+            {
+                "version": "1.2.0",
+                "chapters": [
+                    {"startTime": 0, "title": "Intro"},
+                    {"startTime": 75.5, "title": NASTY},
+                ],
+            }
+        )
+    )
     chapters = load_chapters(tmp_path, [one, episode("two", 9)])
     assert chapters == {"one": [(0.0, "Intro"), (75.5, NASTY)]}
     html = render_site(show(), [one], None, TRANSCRIPT, chapters).decode()

@@ -21,12 +21,20 @@ from tests.fakes import Counter, ToneEngine
 @pytest.fixture
 def counter(monkeypatch: pytest.MonkeyPatch) -> Counter:
     seen = Counter()
-    monkeypatch.setitem(ENGINES, "tone", EngineInfo(
-        name="tone", summary="test tones", default_voice="a4",
-        voices=lambda: [VoiceInfo("a4")], unavailable_reason=lambda spec: None,
-        create=lambda spec: ToneEngine(spec, seen), check_voice=lambda voice: None,
-        revision=lambda spec: "tone 1",
-    ))
+    monkeypatch.setitem(
+        ENGINES,
+        "tone",
+        EngineInfo(
+            name="tone",
+            summary="test tones",
+            default_voice="a4",
+            voices=lambda: [VoiceInfo("a4")],
+            unavailable_reason=lambda spec: None,
+            create=lambda spec: ToneEngine(spec, seen),
+            check_voice=lambda voice: None,
+            revision=lambda spec: "tone 1",
+        ),
+    )
     return seen
 
 
@@ -52,8 +60,9 @@ def test_rebuild_synthesises_nothing_and_an_edit_only_the_changed_sentence(
     assert counter.sentences == ["Somebody sings."]
 
 
-def _key(cache: SentenceCache, text: str, voice: str = "a4", speed: float = 1.0,
-         engine: str = "tone") -> str:
+def _key(
+    cache: SentenceCache, text: str, voice: str = "a4", speed: float = 1.0, engine: str = "tone"
+) -> str:
     return cache.key(VoiceSpec(engine, voice, speed), text)
 
 
@@ -66,8 +75,9 @@ def test_cache_key_follows_everything_that_changes_the_sound(tmp_path, counter, 
     assert _key(cache, "Nobody speaks.", speed=1.25) != base
     assert _key(cache, "Nobody speaks.", engine="espeak", voice="en-us") != base
     info = ENGINES["tone"]
-    monkeypatch.setitem(ENGINES, "tone", EngineInfo(**{**info.__dict__,
-                                                       "revision": lambda spec: "tone 2"}))
+    monkeypatch.setitem(
+        ENGINES, "tone", EngineInfo(**{**info.__dict__, "revision": lambda spec: "tone 2"})
+    )
     assert _key(SentenceCache(tmp_path), "Nobody speaks.") != base  # an engine upgrade
 
 
@@ -84,5 +94,7 @@ def test_engine_is_built_only_on_a_miss_and_duplicates_are_spoken_once(tmp_path,
     assert said == ["Yes.", "No.", "Yes."]
     assert counter.sentences == ["Yes.", "No."]
     assert [a.text for a in synthesize_cached(["No.", "Yes."], spec, cache, factory)] == [
-        "No.", "Yes."]
+        "No.",
+        "Yes.",
+    ]
     assert len(built) == 1

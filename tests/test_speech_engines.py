@@ -66,10 +66,17 @@ def test_espeak_variant_pitch_and_speed_change_the_sound() -> None:
     assert _rms(again) == pytest.approx(_rms(plain), rel=0.05)
 
 
-@pytest.mark.parametrize(("voice", "file"), [
-    ("en-gb", "en"), ("en-gb+m3", "en+m3"), ("EN-US", "en-US"), ("pt-br", "pt-BR"),
-    ("zh", "cmn"), ("de+f2", "de+f2"),
-])
+@pytest.mark.parametrize(
+    ("voice", "file"),
+    [
+        ("en-gb", "en"),
+        ("en-gb+m3", "en+m3"),
+        ("EN-US", "en-US"),
+        ("pt-br", "pt-BR"),
+        ("zh", "cmn"),
+        ("de+f2", "de+f2"),
+    ],
+)
 def test_espeak_language_codes_reach_the_voice_file_that_claims_them(voice, file) -> None:
     # espeak_SetVoiceByName knows file names, not every code ("en-gb") a file declares
     engine = ENGINES["espeak"].create(VoiceSpec("espeak", voice))
@@ -90,7 +97,8 @@ def test_espeak_falls_back_to_a_system_executable(tmp_path: Path) -> None:
     # data size is the bogus 0x7ffff000 the real one writes to a pipe.
     log = tmp_path / "args.txt"
     fake = tmp_path / "espeak-ng"
-    fake.write_text(textwrap.dedent(f"""\
+    fake.write_text(
+        textwrap.dedent(f"""\
         #!{sys.executable}
         import struct, sys
         open({str(log)!r}, "w").write(" ".join(sys.argv[1:]) + "|" + sys.stdin.read())
@@ -99,7 +107,8 @@ def test_espeak_falls_back_to_a_system_executable(tmp_path: Path) -> None:
         sys.stdout.buffer.write(b"RIFF" + struct.pack("<I", 0x7ffff024) + b"WAVE"
             + b"fmt " + struct.pack("<I", 16) + fmt + b"data" + struct.pack("<I", 0x7ffff000)
             + pcm)
-        """))
+        """)
+    )
     fake.chmod(0o755)
     pcm, rate = espeak_module.speak_with_executable(fake, "Hello there.", "en-us+f3", 175, 50)
     assert (rate, struct.unpack("<4h", pcm)) == (22050, (0, 1000, -1000, 0))
@@ -124,29 +133,41 @@ def test_piper_without_its_voice_file_is_unavailable(tmp_path: Path) -> None:
         ENGINES["piper"].create(VoiceSpec("piper", missing))
 
 
-@pytest.mark.parametrize(("override", "expected"), [
-    (None, VoiceSpec("piper", "en_US-joe-medium", 1.0)),
-    ("espeak", VoiceSpec("espeak", "en-us", 1.0)),
-    ("espeak:de+m3,pitch=40", VoiceSpec("espeak", "de+m3,pitch=40", 1.0)),
-    ("gtts:en,tld=co.uk", VoiceSpec("gtts", "en,tld=co.uk", 1.0)),
-    ("gtts:", VoiceSpec("gtts", "en", 1.0)),
-    ("en_US-joe-medium,volume=0.8", VoiceSpec("piper", "en_US-joe-medium,volume=0.8", 1.0)),
-])
+@pytest.mark.parametrize(
+    ("override", "expected"),
+    [
+        (None, VoiceSpec("piper", "en_US-joe-medium", 1.0)),
+        ("espeak", VoiceSpec("espeak", "en-us", 1.0)),
+        ("espeak:de+m3,pitch=40", VoiceSpec("espeak", "de+m3,pitch=40", 1.0)),
+        ("gtts:en,tld=co.uk", VoiceSpec("gtts", "en,tld=co.uk", 1.0)),
+        ("gtts:", VoiceSpec("gtts", "en", 1.0)),
+        ("en_US-joe-medium,volume=0.8", VoiceSpec("piper", "en_US-joe-medium,volume=0.8", 1.0)),
+    ],
+)
 def test_resolve_voice_accepts_engine_voice_and_settings(override, expected) -> None:
     assert resolve_voice("piper", "en_US-joe-medium", 1.0, override) == expected
 
 
-@pytest.mark.parametrize(("override", "error"), [
-    ("nosuch:x", "voice 'nosuch:x': unknown engine 'nosuch'; the engines are hibari, kokoro, "
-                 "piper, espeak, gtts"),
-    ("espeak:klingon", "voice 'espeak:klingon': unknown espeak voice 'klingon'; use a language"),
-    ("espeak:en+zz9", "unknown espeak variant 'zz9'; use e.g. "),
-    ("espeak:en,pitch=101", "espeak voice setting pitch='101': use 0 to 100"),
-    ("gtts:xx", "unknown gTTS language 'xx'; use e.g. en, fr"),
-    ("gtts:en,tld=google", "gtts voice setting tld='google': use a Google domain ending"),
-    ("gtts:en,speed=2", "gtts has no voice setting 'speed'; its settings are tld, slow"),
-    ("bogus", "unknown Piper voice 'bogus'; use en_US-joe-medium or a path to a Piper .onnx"),
-])
+@pytest.mark.parametrize(
+    ("override", "error"),
+    [
+        (
+            "nosuch:x",
+            "voice 'nosuch:x': unknown engine 'nosuch'; the engines are hibari, kokoro, "
+            "piper, espeak, gtts",
+        ),
+        (
+            "espeak:klingon",
+            "voice 'espeak:klingon': unknown espeak voice 'klingon'; use a language",
+        ),
+        ("espeak:en+zz9", "unknown espeak variant 'zz9'; use e.g. "),
+        ("espeak:en,pitch=101", "espeak voice setting pitch='101': use 0 to 100"),
+        ("gtts:xx", "unknown gTTS language 'xx'; use e.g. en, fr"),
+        ("gtts:en,tld=google", "gtts voice setting tld='google': use a Google domain ending"),
+        ("gtts:en,speed=2", "gtts has no voice setting 'speed'; its settings are tld, slow"),
+        ("bogus", "unknown Piper voice 'bogus'; use en_US-joe-medium or a path to a Piper .onnx"),
+    ],
+)
 def test_resolve_voice_errors_name_the_choices(override: str, error: str) -> None:
     with pytest.raises(ConfigError) as caught:
         resolve_voice("piper", "en_US-joe-medium", 1.0, override)
@@ -170,8 +191,10 @@ def test_espeak_in_two_threads_keeps_each_voice() -> None:
     fast = ENGINES["espeak"].create(VoiceSpec("espeak", "de+f2", 2.0))
     alone = (next(slow.synthesize([SENTENCE])).duration, next(fast.synthesize([SENTENCE])).duration)
     with ThreadPoolExecutor(2) as pool:
-        runs = [pool.submit(lambda e=e: [a.duration for a in e.synthesize([SENTENCE] * 6)])
-                for e in (slow, fast)]
+        runs = [
+            pool.submit(lambda e=e: [a.duration for a in e.synthesize([SENTENCE] * 6)])
+            for e in (slow, fast)
+        ]
         together = [run.result() for run in runs]
     for durations, single in zip(together, alone, strict=True):
         assert all(d == pytest.approx(single, rel=0.05) for d in durations)

@@ -283,8 +283,10 @@ def test_any_body_is_speech_or_an_essay_error(body: str, markup: str) -> None:
     for sentence in speech.sentences():
         assert sentence.spoken.strip() and sentence.written.strip()
         # text the voice skips (another script) joins a neighbour and may lengthen `written`
-        assert len(sentence.written) <= MAX_SENTENCE or " " not in sentence.written or (
-            sentence.skipped
+        assert (
+            len(sentence.written) <= MAX_SENTENCE
+            or " " not in sentence.written
+            or (sentence.skipped)
         )
         assert not re.search(r"[0-9]", re.sub(r"\[\[.*?\]\]", "", sentence.spoken))  # phonemes pass
     render_script(speech)

@@ -44,7 +44,9 @@ def test_vtt_splits_a_long_sentence_into_captions_of_two_lines_of_42() -> None:
 def test_a_split_falls_at_clause_boundaries() -> None:
     lines = [b[2:] for b in _blocks(render_vtt(CUES[1:]))[1:]]
     assert [parts[-1] for parts in lines[:-1]] == [
-        "of bleak movies:", "to curl up with a bucket of ice cream,"]
+        "of bleak movies:",
+        "to curl up with a bucket of ice cream,",
+    ]
 
 
 def test_parts_are_timed_by_their_speech_sounds() -> None:
@@ -59,7 +61,9 @@ def test_splitting_works_on_any_cue_list() -> None:
     assert captions([]) == []
     intro = [Cue(0.0, 2.0, "Quiet Reels."), Cue(2.5, 4.0, "Never Let Me Go, by A. Writer.")]
     assert [(c.start, c.end, c.lines) for c in captions(intro)] == [
-        (0.0, 2.0, ("Quiet Reels.",)), (2.5, 4.0, ("Never Let Me Go, by A. Writer.",))]
+        (0.0, 2.0, ("Quiet Reels.",)),
+        (2.5, 4.0, ("Never Let Me Go, by A. Writer.",)),
+    ]
     # one word longer than a line stays whole rather than being broken
     url = "https://example.org/" + "x" * 60
     assert captions([Cue(0, 1, url)])[0].lines == (url,)
@@ -101,8 +105,11 @@ def test_an_arrow_in_the_text_cannot_end_the_timing_line() -> None:
 
 
 def test_chapters_json_has_the_podcast_namespace_shape() -> None:
-    marks = [ChapterMark(0.0, 9.7, "Intro"), ChapterMark(9.7, 80.2, ""),
-             ChapterMark(80.2, 120.0, "The ending")]
+    marks = [
+        ChapterMark(0.0, 9.7, "Intro"),
+        ChapterMark(9.7, 80.2, ""),
+        ChapterMark(80.2, 120.0, "The ending"),
+    ]
     body = json.loads(render_chapters(marks, "Long Takes"))
     assert body["version"] == "1.2.0"
     assert body["chapters"] == [

@@ -43,10 +43,28 @@ def tone(seconds: float) -> bytes:
     with tempfile.TemporaryDirectory() as work:
         path = Path(work) / "tone.mp3"
         subprocess.run(
-            [ffmpeg_exe(), "-v", "error", "-f", "lavfi", "-i",
-             f"sine=frequency=330:duration={seconds}", "-ar", "44100", "-ac", "1",
-             "-c:a", "libmp3lame", "-b:a", "96k", "-write_xing", "1", "-id3v2_version", "0",
-             str(path)],
+            [
+                ffmpeg_exe(),
+                "-v",
+                "error",
+                "-f",
+                "lavfi",
+                "-i",
+                f"sine=frequency=330:duration={seconds}",
+                "-ar",
+                "44100",
+                "-ac",
+                "1",
+                "-c:a",
+                "libmp3lame",
+                "-b:a",
+                "96k",
+                "-write_xing",
+                "1",
+                "-id3v2_version",
+                "0",
+                str(path),
+            ],
             check=True,
         )
         return path.read_bytes()
@@ -78,19 +96,33 @@ def make_show(root: Path, base: str = "https://example.org/show/") -> Path:
         mp3.write_bytes(tone(seconds))
         marks = (ChapterMark(0.0, 1.5, "Intro"), ChapterMark(1.5, seconds - 0.1, slug.title()))
         published = datetime(2026, 1, number * 5, tzinfo=UTC)
-        tag_mp3(mp3, Tags(slug.title(), "Test Writer", "Tiny Show", published), marks,
-                cover=apic_bytes(out / cover))
+        tag_mp3(
+            mp3,
+            Tags(slug.title(), "Test Writer", "Tiny Show", published),
+            marks,
+            cover=apic_bytes(out / cover),
+        )
         cues = (Cue(0.2, 1.4, "Hello there."), Cue(1.6, 2.5, "A short one."))
         (out / f"{stem}.vtt").write_text(render_vtt(cues))
         (out / f"{stem}.srt").write_text(render_srt(cues))
         (out / f"{stem}.chapters.json").write_text(render_chapters(marks, slug.title()))
-        episodes.append(Episode(
-            slug=slug, guid=f"urn:uuid:{slug}", title=slug.title(), description=f"About {slug}.",
-            published=published, audio=f"{stem}.mp3", size=mp3.stat().st_size,
-            duration=mp3_duration(mp3), author="Test Writer", explicit=False, number=number,
-            transcripts={"text/vtt": f"{stem}.vtt", "application/x-subrip": f"{stem}.srt"},
-            chapters=f"{stem}.chapters.json",
-        ))
+        episodes.append(
+            Episode(
+                slug=slug,
+                guid=f"urn:uuid:{slug}",
+                title=slug.title(),
+                description=f"About {slug}.",
+                published=published,
+                audio=f"{stem}.mp3",
+                size=mp3.stat().st_size,
+                duration=mp3_duration(mp3),
+                author="Test Writer",
+                explicit=False,
+                number=number,
+                transcripts={"text/vtt": f"{stem}.vtt", "application/x-subrip": f"{stem}.srt"},
+                chapters=f"{stem}.chapters.json",
+            )
+        )
     write_feed(show, episodes, podcast_guid(show.podcast.feed_url), cover)
     return root
 
@@ -102,8 +134,12 @@ def good(tmp_path: Path) -> Path:
 
 def ids(root: Path, **kwargs: object) -> list[str]:
     show = load_show(root)
-    report = validate_feed(root / "output" / "feed.xml", base_url=show.podcast.base_url,
-                           feed_url=show.podcast.feed_url, **kwargs)
+    report = validate_feed(
+        root / "output" / "feed.xml",
+        base_url=show.podcast.base_url,
+        feed_url=show.podcast.feed_url,
+        **kwargs,
+    )
     return [f.rule for f in report.findings]
 
 
@@ -146,8 +182,10 @@ def test_a_local_preview_is_exempt_from_https_until_publish(tmp_path: Path) -> N
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
     assert all(LINE.match(line) for line in lines[:-1]), lines
-    assert any(line.startswith("D9: error: podcast:transcript @url http://127.0.0.1:8000/")
-               for line in lines)
+    assert any(
+        line.startswith("D9: error: podcast:transcript @url http://127.0.0.1:8000/")
+        for line in lines
+    )
     assert any(line.startswith("A10: warning:") for line in lines)
 
 
@@ -158,8 +196,13 @@ def test_a_public_http_show_is_held_to_d9(tmp_path: Path) -> None:
 
 
 def test_loopback_and_lan_addresses_are_previews() -> None:
-    for url in ("http://127.0.0.1:8000/", "http://localhost/", "http://[::1]:8000/",
-                "http://192.168.1.20:8000/", "http://studio.local/"):
+    for url in (
+        "http://127.0.0.1:8000/",
+        "http://localhost/",
+        "http://[::1]:8000/",
+        "http://192.168.1.20:8000/",
+        "http://studio.local/",
+    ):
         assert is_local_address(url), url
     for url in ("https://example.org/", "http://8.8.8.8/"):
         assert not is_local_address(url), url
@@ -181,24 +224,36 @@ def test_missing_mp3_fails_c3(good: Path) -> None:
     assert ids(good) == ["C3"]
 
 
-@pytest.mark.parametrize(("old", "new", "rule"), [
-    ("<itunes:explicit>false</itunes:explicit>", "<itunes:explicit>no</itunes:explicit>", "B6"),
-    ("<language>en</language>", "<language>english</language>", "B4"),
-    ('text="Books"', 'text="Cats"', "B5"),
-    ("<itunes:duration>4</itunes:duration>", "<itunes:duration>9</itunes:duration>", "C11"),
-    ("<itunes:duration>4</itunes:duration>", "<itunes:duration>4.2</itunes:duration>", "C11"),
-    ("Mon, 05 Jan 2026", "Tue, 05 Jan 2026", "C8"),
-    ("<guid isPermaLink=\"false\">urn:uuid:second</guid>",
-     "<guid isPermaLink=\"false\">urn:uuid:first</guid>", "C7"),
-    ('type="application/json+chapters"', 'type="application/json"', "D5"),
-    ("<itunes:type>episodic</itunes:type>", "<itunes:type>Episodic</itunes:type>", "B10"),
-    ("<itunes:episodeType>full</itunes:episodeType>",
-     "<itunes:episodeType>Full</itunes:episodeType>", "C14"),
-    ("<title>Tiny Show</title>", "<title> Tiny Show</title>", "A7"),
-    ('type="audio/mpeg"', 'type="audio/mp3"', "C4"),
-    ("<itunes:author>Test Writer</itunes:author>", "<itunes:Author>Test Writer</itunes:Author>",
-     "A6 B8"),  # a mis-cased itunes:author is also no channel author
-])
+@pytest.mark.parametrize(
+    ("old", "new", "rule"),
+    [
+        ("<itunes:explicit>false</itunes:explicit>", "<itunes:explicit>no</itunes:explicit>", "B6"),
+        ("<language>en</language>", "<language>english</language>", "B4"),
+        ('text="Books"', 'text="Cats"', "B5"),
+        ("<itunes:duration>4</itunes:duration>", "<itunes:duration>9</itunes:duration>", "C11"),
+        ("<itunes:duration>4</itunes:duration>", "<itunes:duration>4.2</itunes:duration>", "C11"),
+        ("Mon, 05 Jan 2026", "Tue, 05 Jan 2026", "C8"),
+        (
+            '<guid isPermaLink="false">urn:uuid:second</guid>',
+            '<guid isPermaLink="false">urn:uuid:first</guid>',
+            "C7",
+        ),
+        ('type="application/json+chapters"', 'type="application/json"', "D5"),
+        ("<itunes:type>episodic</itunes:type>", "<itunes:type>Episodic</itunes:type>", "B10"),
+        (
+            "<itunes:episodeType>full</itunes:episodeType>",
+            "<itunes:episodeType>Full</itunes:episodeType>",
+            "C14",
+        ),
+        ("<title>Tiny Show</title>", "<title> Tiny Show</title>", "A7"),
+        ('type="audio/mpeg"', 'type="audio/mp3"', "C4"),
+        (
+            "<itunes:author>Test Writer</itunes:author>",
+            "<itunes:Author>Test Writer</itunes:Author>",
+            "A6 B8",
+        ),  # a mis-cased itunes:author is also no channel author
+    ],
+)
 def test_each_breakage_names_its_rule(good: Path, old: str, new: str, rule: str) -> None:
     edit_feed(good, old, new)
     assert ids(good) == rule.split()
@@ -269,16 +324,28 @@ def test_feed_command_rewrites_feed_and_page_from_the_manifest(tmp_path: Path) -
         mp3 = out / "episodes" / f"{slug}.mp3"
         number = 1 if slug == "first" else 2
         stem = f"episodes/{slug}"
-        manifest.entries[slug] = Entry(source=f"essays/{slug}.md", guid=f"urn:uuid:{slug}",
-                                       first_seen="2026-01-01T00:00:00+00:00")
-        manifest.entries[slug].episode = episode_record(Episode(
-            slug=slug, guid=f"urn:uuid:{slug}", title=slug.title(), description=f"About {slug}.",
-            published=datetime(2026, 1, number * 5, tzinfo=UTC), audio=f"{stem}.mp3",
-            size=mp3.stat().st_size, duration=mp3_duration(mp3), author="Test Writer",
-            explicit=False, number=number,
-            transcripts={"text/vtt": f"{stem}.vtt", "application/x-subrip": f"{stem}.srt"},
-            chapters=f"{stem}.chapters.json",
-        ))
+        manifest.entries[slug] = Entry(
+            source=f"essays/{slug}.md",
+            guid=f"urn:uuid:{slug}",
+            first_seen="2026-01-01T00:00:00+00:00",
+        )
+        manifest.entries[slug].episode = episode_record(
+            Episode(
+                slug=slug,
+                guid=f"urn:uuid:{slug}",
+                title=slug.title(),
+                description=f"About {slug}.",
+                published=datetime(2026, 1, number * 5, tzinfo=UTC),
+                audio=f"{stem}.mp3",
+                size=mp3.stat().st_size,
+                duration=mp3_duration(mp3),
+                author="Test Writer",
+                explicit=False,
+                number=number,
+                transcripts={"text/vtt": f"{stem}.vtt", "application/x-subrip": f"{stem}.srt"},
+                chapters=f"{stem}.chapters.json",
+            )
+        )
     manifest.save(out / MANIFEST_NAME)
     (out / "feed.xml").unlink()
     (out / "index.html").unlink()
@@ -287,7 +354,8 @@ def test_feed_command_rewrites_feed_and_page_from_the_manifest(tmp_path: Path) -
     assert result.output.startswith("Wrote feed.xml and index.html with 2 episodes")
     # the generated cover replaced the test's stand-in; otherwise the feed is as it was
     cover = next(out.glob("cover-*.jpg")).name
-    assert (out / "feed.xml").read_bytes() == feed_before.replace(b"cover-test0001.jpg",
-                                                                 cover.encode())
+    assert (out / "feed.xml").read_bytes() == feed_before.replace(
+        b"cover-test0001.jpg", cover.encode()
+    )
     assert (out / "index.html").is_file()
     assert CliRunner().invoke(main, ["validate", "--show", str(root)]).exit_code == 0

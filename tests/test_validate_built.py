@@ -14,8 +14,11 @@ pytestmark = pytest.mark.slow
 
 
 def tree(root: Path) -> dict[str, str]:
-    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(root.rglob("*")) if p.is_file() and p.name != ".gitkeep"}
+    return {
+        str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.name != ".gitkeep"
+    }
 
 
 def test_a_built_show_passes_validate_with_no_warnings(built_tiny_show: Path) -> None:

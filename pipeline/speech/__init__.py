@@ -229,8 +229,11 @@ def voice_table(
             spec = VoiceSpec(info.name, voice.name)
             reason = info.unavailable_reason(spec)
             status = f"unavailable: {reason}" if reason else online_status or "ok"
-            if speak and status == "ok" and (info.name != "espeak" or
-                                             voice.name == info.default_voice):
+            if (
+                speak
+                and status == "ok"
+                and (info.name != "espeak" or voice.name == info.default_voice)
+            ):
                 status = _speak_once(info, spec)
             note = voice.note
             if voice.name == info.default_voice:

@@ -50,8 +50,14 @@ class SentenceCache:
             info = ENGINES.get(spec.engine)
             self._revisions[spec] = info.revision(spec) if info else ""
         payload = json.dumps(
-            [CACHE_VERSION, spec.engine, self._revisions[spec], spec.voice, spec.speed,
-             normalize_sentence(text)],
+            [
+                CACHE_VERSION,
+                spec.engine,
+                self._revisions[spec],
+                spec.voice,
+                spec.speed,
+                normalize_sentence(text),
+            ],
             ensure_ascii=False,
         )
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()

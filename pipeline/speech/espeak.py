@@ -125,8 +125,12 @@ def languages(data_dir: Path) -> dict[str, Language]:
                 title = value.strip()
             elif key == "language" and value.split():
                 code, *priority = value.split()
-                codes.append((code.lower(), int(priority[0]) if priority[0:1] and
-                              priority[0].isdigit() else 5))
+                codes.append(
+                    (
+                        code.lower(),
+                        int(priority[0]) if priority[0:1] and priority[0].isdigit() else 5,
+                    )
+                )
         language = Language(path.name, title)
         files[path.name.lower()] = language
         for code, rank in codes:
@@ -205,8 +209,7 @@ class _Library:
         lib = ctypes.CDLL(str(path))
         self.handle = lib._handle
         lib.espeak_Initialize.restype = ctypes.c_int
-        lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p,
-                                          ctypes.c_int]
+        lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
         lib.espeak_SetSynthCallback.restype = None
         lib.espeak_SetSynthCallback.argtypes = [_SYNTH_CALLBACK]
         lib.espeak_SetVoiceByName.restype = ctypes.c_int
@@ -214,9 +217,16 @@ class _Library:
         lib.espeak_SetParameter.restype = ctypes.c_int
         lib.espeak_SetParameter.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int]
         lib.espeak_Synth.restype = ctypes.c_int
-        lib.espeak_Synth.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_uint,
-                                     ctypes.c_int, ctypes.c_uint, ctypes.c_uint,
-                                     ctypes.c_void_p, ctypes.c_void_p]
+        lib.espeak_Synth.argtypes = [
+            ctypes.c_char_p,
+            ctypes.c_size_t,
+            ctypes.c_uint,
+            ctypes.c_int,
+            ctypes.c_uint,
+            ctypes.c_uint,
+            ctypes.c_void_p,
+            ctypes.c_void_p,
+        ]
         lib.espeak_Terminate.restype = ctypes.c_int
         lib.espeak_Terminate.argtypes = []
         self.lib = lib
@@ -247,8 +257,9 @@ class _Library:
             seed = hashlib.sha256(f"{voice}|{rate}|{pitch}|{text}".encode()).digest()
             self.lib.espeak_ng_SetRandSeed(ctypes.c_long(int.from_bytes(seed[:4], "little")))
         self._chunks = []
-        error = self.lib.espeak_Synth(data, len(data), 0, _POS_CHARACTER, 0, _CHARS_UTF8,
-                                      None, None)
+        error = self.lib.espeak_Synth(
+            data, len(data), 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None
+        )
         chunks, self._chunks = self._chunks, []
         if error != 0:
             raise EngineUnavailable(f"espeak: espeak-ng failed on {text[:40]!r} (error {error})")
@@ -273,8 +284,9 @@ def _private_copy(library: Path) -> Path:
     return copy
 
 
-def speak_with_library(backend: Backend, text: str, voice: str, rate: int,
-                       pitch: int) -> tuple[bytes, int]:
+def speak_with_library(
+    backend: Backend, text: str, voice: str, rate: int, pitch: int
+) -> tuple[bytes, int]:
     """PCM and sample rate from a fresh libespeak-ng: the same text, the same samples."""
     # Piper's phonemizer drives the same C library: nobody else in until we are done
     with NATIVE_LOCK:
@@ -285,13 +297,26 @@ def speak_with_library(backend: Backend, text: str, voice: str, rate: int,
             library.close()
 
 
-def speak_with_executable(exe: Path, text: str, voice: str, rate: int,
-                          pitch: int) -> tuple[bytes, int]:
+def speak_with_executable(
+    exe: Path, text: str, voice: str, rate: int, pitch: int
+) -> tuple[bytes, int]:
     """PCM and sample rate from `espeak-ng --stdout`, the text given on stdin."""
     proc = subprocess.run(
-        [str(exe), "--stdout", "--stdin", "-b", "1", "-v", voice, "-s", str(rate),
-         "-p", str(pitch)],
-        input=text.encode("utf-8"), capture_output=True,
+        [
+            str(exe),
+            "--stdout",
+            "--stdin",
+            "-b",
+            "1",
+            "-v",
+            voice,
+            "-s",
+            str(rate),
+            "-p",
+            str(pitch),
+        ],
+        input=text.encode("utf-8"),
+        capture_output=True,
     )
     if proc.returncode != 0:
         last = proc.stderr.decode("utf-8", "replace").strip().splitlines()
@@ -305,11 +330,11 @@ def wav_pcm(data: bytes) -> tuple[bytes, int]:
         raise EngineUnavailable("espeak: espeak-ng did not write a WAV")
     pos, rate = 12, 0
     while pos + 8 <= len(data):
-        chunk, size = data[pos:pos + 4], struct.unpack("<I", data[pos + 4:pos + 8])[0]
+        chunk, size = data[pos : pos + 4], struct.unpack("<I", data[pos + 4 : pos + 8])[0]
         if chunk == b"fmt ":
-            rate = struct.unpack("<I", data[pos + 12:pos + 16])[0]
+            rate = struct.unpack("<I", data[pos + 12 : pos + 16])[0]
         elif chunk == b"data":
-            pcm = data[pos + 8:pos + 8 + size]  # a streamed WAV's size runs past the end
+            pcm = data[pos + 8 : pos + 8 + size]  # a streamed WAV's size runs past the end
             return pcm[: len(pcm) // 2 * 2], rate
         pos += 8 + size + (size & 1)
     raise EngineUnavailable("espeak: espeak-ng wrote a WAV without audio")
@@ -366,7 +391,7 @@ def _usage() -> str:
         where = f"espeak-ng {backend.version} from {origin}"
     some = " ".join(variants(backend.data_dir)) if backend else ""
     return (
-        f"{where}. Settings: speed; pitch=0..100, e.g. \"en-us+f3,pitch=60\". "
+        f'{where}. Settings: speed; pitch=0..100, e.g. "en-us+f3,pitch=60". '
         + (f"Variants (+NAME): {some}" if some else "")
     ).strip()
 

@@ -35,7 +35,7 @@ _TLD = re.compile(r"^[a-z]{2,3}(\.[a-z]{2,3})?$")
 
 def _tld(value: str) -> str:
     if not _TLD.match(value):
-        raise ValueError('use a Google domain ending such as com, co.uk, com.au, ca, co.in')
+        raise ValueError("use a Google domain ending such as com, co.uk, com.au, ca, co.in")
     return value
 
 
@@ -95,7 +95,9 @@ def probe(timeout: float) -> str | None:
     """Can Google Translate (or ESSAYCAST_GTTS_URL) be reached? An error line or None."""
     import requests
 
-    url = os.environ.get(ENDPOINT_ENV, "").replace("{tld}", "com") or "https://translate.google.com/"
+    url = (
+        os.environ.get(ENDPOINT_ENV, "").replace("{tld}", "com") or "https://translate.google.com/"
+    )
     try:
         requests.head(url, timeout=timeout)
     except requests.RequestException:
@@ -153,16 +155,20 @@ class GttsEngine:
                 return prepared
 
         factory = _Redirected if endpoint else gTTS
-        return factory(text, tld=self.tld, lang=self.lang, slow=self.slow, lang_check=False,
-                       timeout=TIMEOUT)
+        return factory(
+            text, tld=self.tld, lang=self.lang, slow=self.slow, lang_check=False, timeout=TIMEOUT
+        )
 
     def _fetch(self, text: str) -> bytes:
         """The sentence's MP3 bytes (b"" if nothing in it can be spoken)."""
         import requests
         from gtts import gTTSError
 
-        host = _host(self.endpoint.replace("{tld}", self.tld)) if self.endpoint \
+        host = (
+            _host(self.endpoint.replace("{tld}", self.tld))
+            if self.endpoint
             else f"translate.google.{self.tld}"
+        )
         tts = self._request(text)
         for attempt in range(len(self.delays) + 1):
             try:

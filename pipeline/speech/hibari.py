@@ -85,8 +85,10 @@ def unavailable_reason(spec: VoiceSpec) -> str | None:
     if path is None or find_spec("onnxruntime") is None:
         return f"hibari-tts is not installed; pip install {DISTRIBUTION}=={PIN}"
     if not path.is_file():
-        return f"hibari's voice file {path} is missing; pip install --force-reinstall " \
-               f"{DISTRIBUTION}=={PIN}"
+        return (
+            f"hibari's voice file {path} is missing; pip install --force-reinstall "
+            f"{DISTRIBUTION}=={PIN}"
+        )
     return None
 
 

