@@ -42,7 +42,7 @@ import numpy as np
 
 from .config import Show
 from .errors import ConfigError, EssaycastError
-from .ffmpeg import ffmpeg_exe
+from .ffmpeg import ffmpeg_exe, resample_pcm
 from .fsutil import write_atomic
 from .manifest import MANIFEST_NAME, Manifest
 from .normalize import apply_lexicon, normalize
@@ -1258,31 +1258,8 @@ def _cues_of(show: Show, episode: Episode) -> list[tuple[float, float, str]]:
 
 def _to_16k(pcm: bytes, rate: int) -> np.ndarray:
     """A voice's PCM at its own rate -> 16 kHz float samples, resampled by ffmpeg."""
-    proc = subprocess.run(
-        [
-            ffmpeg_exe(),
-            "-hide_banner",
-            "-nostdin",
-            "-loglevel",
-            "error",
-            "-f",
-            "s16le",
-            "-ar",
-            str(rate),
-            "-ac",
-            "1",
-            "-i",
-            "pipe:0",
-            "-ar",
-            str(RATE),
-            "-f",
-            "s16le",
-            "pipe:1",
-        ],
-        input=pcm,
-        capture_output=True,
-        check=False,
-    )
-    if proc.returncode != 0:
-        raise EssaycastError("--try: ffmpeg could not resample the voice")
-    return np.frombuffer(proc.stdout, dtype="<i2").astype(np.float32) / 32768.0
+    try:
+        pcm = resample_pcm(pcm, rate, RATE)
+    except EssaycastError as exc:
+        raise EssaycastError(f"--try: {exc}") from exc
+    return np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0
