@@ -42,7 +42,7 @@ import numpy as np
 
 from .config import Show
 from .errors import ConfigError, EssaycastError
-from .ffmpeg import ffmpeg_exe
+from .ffmpeg import ffmpeg_command, resample_pcm
 from .fsutil import write_atomic
 from .manifest import MANIFEST_NAME, Manifest
 from .normalize import apply_lexicon, normalize
@@ -685,33 +685,29 @@ def measure(mp3: Path, pcm16k: Path | None, first_sentence: float | None) -> Aud
     """Decode the MP3 once: loudness and true peak (ebur128), silences and clipping
     (numpy, streamed), and, if `pcm16k` is given, a 16 kHz copy for the recogniser."""
     graph = "[0:a]asplit=2[m][p];[m]ebur128=dualmono=true:peak=true:framelog=verbose[e]"
-    cmd = [
-        ffmpeg_exe(),
-        "-hide_banner",
-        "-nostdin",
-        "-nostats",
-        "-loglevel",
+    cmd = ffmpeg_command(
+        [
+            "-i",
+            str(mp3),
+            "-filter_complex",
+            graph,
+            "-map",
+            "[e]",
+            "-f",
+            "null",
+            "-",
+            "-map",
+            "[p]",
+            "-ac",
+            "1",
+            "-ar",
+            "44100",
+            "-f",
+            "s16le",
+            "pipe:1",
+        ],
         "info",
-        "-y",
-        "-i",
-        str(mp3),
-        "-filter_complex",
-        graph,
-        "-map",
-        "[e]",
-        "-f",
-        "null",
-        "-",
-        "-map",
-        "[p]",
-        "-ac",
-        "1",
-        "-ar",
-        "44100",
-        "-f",
-        "s16le",
-        "pipe:1",
-    ]
+    )
     if pcm16k is not None:
         cmd[cmd.index("-filter_complex") + 1] = graph.replace("asplit=2[m][p]", "asplit=3[m][p][w]")
         cmd += ["-map", "[w]", "-ac", "1", "-ar", str(RATE), "-f", "s16le", str(pcm16k)]
@@ -1258,31 +1254,8 @@ def _cues_of(show: Show, episode: Episode) -> list[tuple[float, float, str]]:
 
 def _to_16k(pcm: bytes, rate: int) -> np.ndarray:
     """A voice's PCM at its own rate -> 16 kHz float samples, resampled by ffmpeg."""
-    proc = subprocess.run(
-        [
-            ffmpeg_exe(),
-            "-hide_banner",
-            "-nostdin",
-            "-loglevel",
-            "error",
-            "-f",
-            "s16le",
-            "-ar",
-            str(rate),
-            "-ac",
-            "1",
-            "-i",
-            "pipe:0",
-            "-ar",
-            str(RATE),
-            "-f",
-            "s16le",
-            "pipe:1",
-        ],
-        input=pcm,
-        capture_output=True,
-        check=False,
-    )
-    if proc.returncode != 0:
-        raise EssaycastError("--try: ffmpeg could not resample the voice")
-    return np.frombuffer(proc.stdout, dtype="<i2").astype(np.float32) / 32768.0
+    try:
+        pcm = resample_pcm(pcm, rate, RATE)
+    except EssaycastError as exc:
+        raise EssaycastError(f"--try: {exc}") from exc
+    return np.frombuffer(pcm, dtype="<i2").astype(np.float32) / 32768.0

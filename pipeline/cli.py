@@ -56,6 +56,29 @@ def _verbosity(func):
     return click.option("-q", "--quiet", is_flag=True, help="Print errors only.")(func)
 
 
+# Options several commands share, each made once (a click.option decorator
+# builds a fresh Option every time it is applied).
+_show_option = click.option(
+    "--show",
+    "show_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    help="The show folder (with podcast.toml).",
+)
+_base_url_option = click.option(
+    "--base-url", help="Publish under this URL instead of podcast.toml's base_url."
+)
+_restore_option = click.option(
+    "--restore/--no-restore",
+    default=None,
+    help="First bring output/ back from base_url (default: on when CI is set).",
+)
+_json_summary_option = click.option(
+    "--json", "as_json", is_flag=True, help="Print a machine-readable summary."
+)
+
+
 def _setup(ctx: click.Context, verbose: bool, quiet: bool) -> None:
     ctx.ensure_object(dict)  # the group made it: the group's error handler sees -v too
     ctx.obj["verbose"] = verbose
@@ -88,15 +111,8 @@ def main(ctx: click.Context) -> None:
 
 
 @main.command()
-@click.option(
-    "--show",
-    "show_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=".",
-    show_default=True,
-    help="The show folder (with podcast.toml).",
-)
-@click.option("--base-url", help="Publish under this URL instead of podcast.toml's base_url.")
+@_show_option
+@_base_url_option
 @click.option("--force", is_flag=True, help="Render every essay again.")
 @click.option("--only", multiple=True, metavar="SLUG", help="Build only this essay (repeatable).")
 @click.option("--voice", metavar="ENGINE:VOICE", help="Use this voice for every essay.")
@@ -114,13 +130,9 @@ def main(ctx: click.Context) -> None:
     metavar="K/N",
     help="Render only share K of N and leave a shard record (a CI matrix job).",
 )
-@click.option(
-    "--restore/--no-restore",
-    default=None,
-    help="First bring output/ back from base_url (default: on when CI is set).",
-)
+@_restore_option
 @click.option("--dry-run", is_flag=True, help="Print the plan; render and write nothing.")
-@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
+@_json_summary_option
 @click.option(
     "--check",
     "then_check",
@@ -181,21 +193,10 @@ def build(
 
 
 @main.command()
-@click.option(
-    "--show",
-    "show_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=".",
-    show_default=True,
-    help="The show folder (with podcast.toml).",
-)
-@click.option("--base-url", help="Publish under this URL instead of podcast.toml's base_url.")
-@click.option(
-    "--restore/--no-restore",
-    default=None,
-    help="First bring output/ back from base_url (default: on when CI is set).",
-)
-@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable summary.")
+@_show_option
+@_base_url_option
+@_restore_option
+@_json_summary_option
 @_verbosity
 @click.pass_context
 def publish(ctx, show_dir, base_url, restore, as_json, verbose, quiet):
@@ -251,14 +252,7 @@ def _print_report(report, *, dry_run: bool, as_json: bool, quiet: bool) -> None:
 
 
 @main.command()
-@click.option(
-    "--show",
-    "show_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=".",
-    show_default=True,
-    help="The show folder (with podcast.toml).",
-)
+@_show_option
 @click.option("--only", multiple=True, metavar="SLUG", help="Check only this episode (repeatable).")
 @click.option(
     "--try",
@@ -541,15 +535,8 @@ def init(directory, title, shards):
 
 
 @main.command()
-@click.option(
-    "--show",
-    "show_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=".",
-    show_default=True,
-    help="The show folder (with podcast.toml).",
-)
-@click.option("--base-url", help="Publish under this URL instead of podcast.toml's base_url.")
+@_show_option
+@_base_url_option
 def feed(show_dir, base_url):
     """Rewrite output/feed.xml and output/index.html from what is built (no rendering).
 
@@ -622,14 +609,7 @@ def validate(feed_file, show_dir, publish):
 
 
 @main.command()
-@click.option(
-    "--show",
-    "show_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=".",
-    show_default=True,
-    help="The show folder (with podcast.toml).",
-)
+@_show_option
 @click.option(
     "--host",
     default="127.0.0.1",

@@ -63,7 +63,7 @@ import numpy as np
 from . import audio as shape
 from . import mastering
 from .errors import EssaycastError
-from .ffmpeg import ffmpeg, ffmpeg_exe
+from .ffmpeg import ffmpeg, ffmpeg_command, ffmpeg_exe
 from .model import ChapterMark, Cue, SentenceAudio, SpeechText
 from .pcm import to_float
 
@@ -286,23 +286,18 @@ def level_piece(
         f"[m]adelay={LEAD_BLOCKS * BLOCK}S,asetnsamples=n={BLOCK}:p=0,ebur128=metadata=1,"
         f"ametadata=mode=print:key=lavfi.r128.M:file={blocks_log.name},anullsink"
     )
-    cmd = [
-        ffmpeg_exe(),
-        "-hide_banner",
-        "-nostdin",
-        "-nostats",
-        "-loglevel",
-        "error",
-        "-y",
-        *inputs,
-        "-filter_complex",
-        graph,
-        "-map",
-        "[out]",
-        "-f",
-        "s16le",
-        out_raw.name,
-    ]
+    cmd = ffmpeg_command(
+        [
+            *inputs,
+            "-filter_complex",
+            graph,
+            "-map",
+            "[out]",
+            "-f",
+            "s16le",
+            out_raw.name,
+        ]
+    )
     offset = len(head) // 2
     marks: list[tuple[int, int]] = []
     written = 0  # samples at `rate`
@@ -413,24 +408,20 @@ def measure_piece(mp3: Path, samples: int) -> Heard:
         "ebur128=metadata=1:dualmono=true:peak=true:framelog=verbose,"
         f"ametadata=mode=print:key=lavfi.r128.M:file={blocks_log.name}"
     )
-    cmd = [
-        ffmpeg_exe(),
-        "-hide_banner",
-        "-nostdin",
-        "-nostats",
-        "-loglevel",
+    cmd = ffmpeg_command(
+        [
+            "-f",
+            "mp3",
+            "-i",
+            mp3.name,
+            "-af",
+            graph,
+            "-f",
+            "null",
+            "-",
+        ],
         "info",
-        "-y",
-        "-f",
-        "mp3",
-        "-i",
-        mp3.name,
-        "-af",
-        graph,
-        "-f",
-        "null",
-        "-",
-    ]
+    )
     proc = subprocess.run(cmd, capture_output=True, cwd=mp3.parent)
     log = proc.stderr.decode("utf-8", "replace")
     peaks = _PEAK_LINE.findall(log)

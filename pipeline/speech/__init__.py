@@ -16,11 +16,14 @@ other engine reads the word in the brackets.
 
 from __future__ import annotations
 
+import functools
+import os
 import re
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from importlib import metadata
+from typing import Any, Protocol
 
 from ..errors import ConfigError
 from ..model import SentenceAudio, VoiceSpec
@@ -126,6 +129,36 @@ def check_options(
         except ValueError as exc:
             return f"{engine} voice setting {key}={value!r}: {exc}"
     return None
+
+
+@functools.cache
+def distribution_version(distribution: str) -> str:
+    """An installed distribution's version, or "?" (for the sentence cache key)."""
+    try:
+        return metadata.version(distribution)
+    except metadata.PackageNotFoundError:
+        return "?"
+
+
+def cpu_session_options() -> Any:
+    """onnxruntime SessionOptions for one session per process that uses every core.
+
+    NATIVE_LOCK keeps a second essay from running another inference beside it (that
+    would oversubscribe the CPU); "every core" is the cores this process may use (a
+    `build --jobs` child is pinned to its share). Every sentence is a new input shape;
+    the memory-pattern planner keeps a plan per shape, so memory crept up with essay
+    length. Off: flat, and no slower (measured: +5 MB vs +17 MB over 250 sentences;
+    bench/RESULTS.md).
+    """
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = (
+        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    )
+    options.inter_op_num_threads = 1
+    options.enable_mem_pattern = False
+    return options
 
 
 def resolve_voice(engine: str, voice: str, speed: float, override: str | None = None) -> VoiceSpec:

@@ -23,14 +23,13 @@ import logging
 import re
 import threading
 from collections.abc import Iterator, Sequence
-from importlib import metadata
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
 from ..errors import EngineUnavailable
 from ..model import SentenceAudio, VoiceSpec
-from . import EngineInfo, VoiceInfo, check_options, split_voice
+from . import EngineInfo, VoiceInfo, check_options, distribution_version, split_voice
 
 log = logging.getLogger(__name__)
 
@@ -92,18 +91,10 @@ def unavailable_reason(spec: VoiceSpec) -> str | None:
     return None
 
 
-@functools.cache
-def _version(distribution: str) -> str:
-    try:
-        return metadata.version(distribution)
-    except metadata.PackageNotFoundError:
-        return "?"
-
-
 def revision(spec: VoiceSpec) -> str:
     """hibari's version and its FFT backend (scipy's and numpy's round differently)."""
     fft = "scipy" if find_spec("scipy") is not None else "numpy"
-    return f"{DISTRIBUTION} {_version(DISTRIBUTION)}; fft {fft}"
+    return f"{DISTRIBUTION} {distribution_version(DISTRIBUTION)}; fft {fft}"
 
 
 def seed_for(text: str, speed: float) -> int:
@@ -197,7 +188,8 @@ def _voices() -> list[VoiceInfo]:
 
 def _usage() -> str:
     return (
-        f"{DISTRIBUTION} {_version(DISTRIBUTION)} (Apache-2.0). Settings: speed (0.5..2.0). "
+        f"{DISTRIBUTION} {distribution_version(DISTRIBUTION)} (Apache-2.0). "
+        "Settings: speed (0.5..2.0). "
         'Lexicon phonemes in its own notation: word = "[word](/phonemes/)"; '
         "`essaycast script --phonemes` shows what it reads"
     )

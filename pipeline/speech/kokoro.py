@@ -18,19 +18,25 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import os
 import re
 import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from importlib import metadata
 from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
 from ..errors import EngineUnavailable
 from ..model import SentenceAudio, VoiceSpec
-from . import NATIVE_LOCK, EngineInfo, VoiceInfo, check_options, split_voice
+from . import (
+    NATIVE_LOCK,
+    EngineInfo,
+    VoiceInfo,
+    check_options,
+    cpu_session_options,
+    distribution_version,
+    split_voice,
+)
 from . import hibari as _hibari
 
 DEFAULT_VOICE = "af_heart"
@@ -150,14 +156,6 @@ def unavailable_reason(spec: VoiceSpec) -> str | None:
     return missing_part()
 
 
-@functools.cache
-def _version(distribution: str) -> str:
-    try:
-        return metadata.version(distribution)
-    except metadata.PackageNotFoundError:
-        return "?"
-
-
 def revision(spec: VoiceSpec) -> str:
     """The model, the G2P and the voice file, for the sentence cache key."""
     path = voice_file(split_voice(spec.voice)[0])
@@ -167,7 +165,7 @@ def revision(spec: VoiceSpec) -> str:
         voice = "missing"
     return (
         f"{MODEL} {MODEL_SHA256[:16]}; {_hibari.DISTRIBUTION} "
-        f"{_version(_hibari.DISTRIBUTION)}; voice {voice}"
+        f"{distribution_version(_hibari.DISTRIBUTION)}; voice {voice}"
     )
 
 
@@ -179,14 +177,7 @@ def _session() -> Any:
     """One InferenceSession per process, shared by every voice (the style is an input)."""
     import onnxruntime
 
-    options = onnxruntime.SessionOptions()
-    # one session uses every core; NATIVE_LOCK keeps a second job from running beside it
-    # (the cores this process may use: a `build --jobs` child is pinned to its share)
-    options.intra_op_num_threads = (
-        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    )
-    options.inter_op_num_threads = 1
-    options.enable_mem_pattern = False  # a new shape every sentence (see piper.py)
+    options = cpu_session_options()  # every core, memory-pattern planner off
     # The CPU arena stays on: without it each run mallocs its tensors afresh and peaked at
     # 1.9 GB on a long sentence (VmHWM); with it ~535 MB. The graph level changes nothing
     # resident here (ENABLE_ALL, BASIC and DISABLE_ALL all hold 238 MB once loaded).

@@ -10,17 +10,23 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-import os
 import tempfile
 import threading
 from collections.abc import Iterator, Sequence
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from ..errors import EngineUnavailable
 from ..model import SentenceAudio, VoiceSpec
-from . import NATIVE_LOCK, EngineInfo, VoiceInfo, check_options, split_voice
+from . import (
+    NATIVE_LOCK,
+    EngineInfo,
+    VoiceInfo,
+    check_options,
+    cpu_session_options,
+    distribution_version,
+    split_voice,
+)
 
 DEFAULT_VOICE = "en_US-joe-medium"
 
@@ -85,15 +91,9 @@ def unavailable_reason(spec: VoiceSpec) -> str | None:
 def revision(spec: VoiceSpec) -> str:
     """piper-tts's version and the voice file's identity, for the sentence cache key."""
     path = model_path(spec.voice)
-    return f"piper-tts {_version('piper-tts')}; {_model_identity(path) if path else '?'}"
-
-
-@functools.cache
-def _version(distribution: str) -> str:
-    try:
-        return metadata.version(distribution)
-    except metadata.PackageNotFoundError:
-        return "?"
+    return (
+        f"piper-tts {distribution_version('piper-tts')}; {_model_identity(path) if path else '?'}"
+    )
 
 
 def _model_identity(path: Path) -> str:
@@ -118,18 +118,7 @@ def _load(path: str, identity: str) -> Any:
 
     with open(f"{path}.json", encoding="utf-8") as handle:
         config = PiperConfig.from_dict(json.load(handle))
-    options = onnxruntime.SessionOptions()
-    # One session uses every core; NATIVE_LOCK keeps a second essay from
-    # running another inference beside it (that would oversubscribe the CPU).
-    # The cores this process may use (a `build --jobs` child is pinned to its share).
-    options.intra_op_num_threads = (
-        len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
-    )
-    options.inter_op_num_threads = 1
-    # Every sentence is a new input shape; the memory-pattern planner keeps a plan
-    # per shape, so memory crept up with essay length. Off: flat, and no slower
-    # (measured: +5 MB vs +17 MB over 250 sentences; bench/RESULTS.md).
-    options.enable_mem_pattern = False
+    options = cpu_session_options()  # every core, memory-pattern planner off
     # Built by hand rather than PiperVoice.load(), which would load the model
     # a second time with default session options. The model's random draws
     # become inputs seeded by each sentence (onnx_noise), so a cold cache
@@ -187,7 +176,7 @@ def _voices() -> list[VoiceInfo]:
 
 def _usage() -> str:
     return (
-        f"piper-tts {_version('piper-tts')}. Settings: speed; volume=0.1..4.0, e.g. "
+        f"piper-tts {distribution_version('piper-tts')}. Settings: speed; volume=0.1..4.0, e.g. "
         '"en_US-joe-medium,volume=0.8". Any Piper voice by path: "/path/to/voice.onnx" '
         "with its .onnx.json beside it"
     )
