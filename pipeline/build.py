@@ -4,7 +4,7 @@ take the lock -> (restore output/ from the site) -> read every essay -> compare
 with the manifest (the plan) -> give stale essays their identities -> render
 them -> write the manifest, then the feed, last -> collect garbage. Each stage's
 body lives in its own module (restore, manifest.plan, manifest.identities,
-episode.render_episode, shard, feed, site).
+episode.render_episode, shard, publish).
 
 It is also the only place that isolates one essay's failure: stages below
 raise, and this module turns an EssayError into a line in the report while
@@ -20,18 +20,16 @@ import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import datetime
-from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import shard as shards
 from .config import Show
 from .cover import prune_covers, publish_cover
-from .errors import ConfigError, EssaycastError, EssayError
+from .errors import EssaycastError, EssayError
 from .essays import read_essays
-from .fsutil import write_atomic
 from .lock import show_lock
 from .manifest import (
     MANIFEST_NAME,
@@ -39,21 +37,18 @@ from .manifest import (
     Manifest,
     build_time,
     episode_record,
-    fingerprint,
     identities,
     new_entry,
     plan,
 )
-from .model import EPISODES_DIR, BuildReport, Episode, Essay, Identity, PlannedEssay
-from .restore import built_files, record_checksums, restore_output
+from .model import BuildReport, Episode, Essay, Identity, PlannedEssay
+from .publish import collect_garbage, publish, require_base_url
+from .restore import restore_output
 
 if TYPE_CHECKING:
     from .episode import RenderKit
 
 log = logging.getLogger(__name__)
-
-FEED_NAME = "feed.xml"
-PAGE_NAME = "index.html"
 
 
 @dataclass(frozen=True)
@@ -96,7 +91,7 @@ def build_show(
     started = time.monotonic()
     report = BuildReport(dry_run=dry_run, shard=shard)
     if not dry_run:
-        _require_base_url(show)  # before any work: a feed is the point of a build
+        require_base_url(show)  # before any work: a feed is the point of a build
     # a dry run writes nothing, not even the lock, and may run beside a build
     with contextlib.nullcontext() if dry_run or locked else show_lock(show.state_dir):
         if not (dry_run or locked):
@@ -158,9 +153,9 @@ def build_show(
         for slug in report.removed:
             del manifest.entries[slug]
         report.episodes = manifest.episodes()
-        _publish(show, manifest, manifest.show_guid, cover, report, folded)
+        publish(show, manifest, manifest.show_guid, cover, report, folded)
         # only now that the feed no longer names them may old files go
-        _collect_garbage(show, manifest)
+        collect_garbage(show, manifest)
         prune_covers(show.output_dir, keep=cover)
         if work:
             from .pieces import PieceCache
@@ -228,44 +223,6 @@ def _render_all(
         report.built.append(item.essay.slug)
 
 
-def _publish(
-    show: Show,
-    manifest: Manifest,
-    show_guid: str,
-    cover: str,
-    report: BuildReport,
-    folded: shards.Folded,
-) -> None:
-    """The manifest, then the feed and the page, unless nothing they show has changed."""
-    episodes = report.episodes
-    _record_checksums(show, manifest, cover, built_files(manifest, report.built))
-    # manifest before feed: the feed must never name an episode the manifest forgot
-    manifest.save(show.output_dir / MANIFEST_NAME)
-    shards.remove_records(folded)  # merged into the saved manifest
-    feed_key = fingerprint(
-        # the installed version, read here and not from the package face (no import cycle)
-        version("essaycast"),
-        asdict(show.podcast),
-        show_guid,
-        cover,
-        sorted((episode_record(e) for e in episodes), key=lambda r: r["slug"]),
-    )
-    published_files = (show.output_dir / FEED_NAME, show.output_dir / PAGE_NAME)
-    # a no-change rebuild leaves the feed alone (and never imports feedgen)
-    if feed_key != manifest.feed_key or not all(p.is_file() for p in published_files):
-        write_feed(show, episodes, show_guid, cover)
-        # recorded only once the feed is written: a build killed in between
-        # writes it again next time
-        manifest.feed_key = feed_key
-        _record_checksums(show, manifest, cover, [FEED_NAME, PAGE_NAME])
-        manifest.save(show.output_dir / MANIFEST_NAME)
-
-
-def _record_checksums(show: Show, manifest: Manifest, cover: str, fresh: list[str]) -> None:
-    """So the site can be restored from the manifest (pipeline/restore.py)."""
-    record_checksums(manifest, show.output_dir, fresh, extra=[cover, FEED_NAME, PAGE_NAME])
-
-
 def _run_jobs(
     kit: RenderKit, work: list[Job], jobs: int, progress: Progress | None
 ) -> Iterator[Episode | EssaycastError]:
@@ -308,51 +265,6 @@ def _run_jobs(
             raise
 
 
-def write_feed(
-    show: Show, episodes: Sequence[Episode], show_guid: str, cover: str | None = None
-) -> None:
-    """Write feed.xml, then index.html, from the complete episode list, by atomic rename."""
-    from .feed import render_feed
-    from .site import load_chapters, load_transcripts, render_site
-
-    _require_base_url(show)
-    write_atomic(show.output_dir / FEED_NAME, render_feed(show, episodes, show_guid, cover))
-    page = render_site(
-        show,
-        episodes,
-        cover,
-        load_transcripts(show.output_dir, episodes),
-        load_chapters(show.output_dir, episodes),
-    )
-    write_atomic(show.output_dir / PAGE_NAME, page)
-
-
-def rewrite_feed(show: Show) -> list[Episode]:
-    """`essaycast feed`: feed.xml and index.html again from the manifest; nothing rendered."""
-    from .feed import podcast_guid
-
-    _require_base_url(show)
-    with show_lock(show.state_dir):
-        manifest = Manifest.load(show.output_dir / MANIFEST_NAME)
-        show_guid = manifest.show_guid or podcast_guid(show.podcast.feed_url)
-        episodes = manifest.episodes()
-        cover = publish_cover(show)
-        write_feed(show, episodes, show_guid, cover)
-        if manifest.entries:  # keep the checksums a restore checks against true
-            _record_checksums(show, manifest, cover, [FEED_NAME, PAGE_NAME])
-            manifest.save(show.output_dir / MANIFEST_NAME)
-        prune_covers(show.output_dir, keep=cover)
-    return episodes
-
-
-def _require_base_url(show: Show) -> None:
-    if not show.podcast.base_url:
-        raise ConfigError(
-            "podcast.base_url: required to publish a feed; set it to where output/ is served, "
-            'e.g. "https://you.github.io/show/", or pass --base-url'
-        )
-
-
 def _read_essays(show: Show, report: BuildReport) -> list[Essay]:
     essays, failed = read_essays(show.essays_dir, show.relative)
     report.failed += failed
@@ -363,18 +275,6 @@ def _failed_slugs(manifest: Manifest, report: BuildReport) -> set[str]:
     """Slugs whose essay failed this time: their published episode stays."""
     failed_sources = {path for path, _ in report.failed}
     return {slug for slug, e in manifest.entries.items() if e.source in failed_sources}
-
-
-def _collect_garbage(show: Show, manifest: Manifest) -> None:
-    """Delete episode files no manifest entry names: old versions, removed essays,
-    and temporary files a killed build left behind."""
-    keep = manifest.files()
-    episodes_dir = show.output_dir / EPISODES_DIR
-    if not episodes_dir.is_dir():
-        return
-    for path in episodes_dir.iterdir():
-        if path.is_file() and f"{EPISODES_DIR}/{path.name}" not in keep:
-            path.unlink(missing_ok=True)
 
 
 def _quiet(event: str, slug: str, done: int, total: int) -> None:

@@ -544,8 +544,8 @@ def feed(show_dir, base_url):
     Example, after editing the show's description or moving it to a new address:
       essaycast feed --show ~/my-show
     """
-    from .build import rewrite_feed
     from .config import load_show
+    from .publish import rewrite_feed
 
     show = load_show(show_dir, base_url=base_url)
     episodes = rewrite_feed(show)

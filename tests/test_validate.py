@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pipeline.build import write_feed
 from pipeline.cli import main
 from pipeline.config import load_show
 from pipeline.cover import embedded_cover, generate_cover
@@ -21,6 +20,7 @@ from pipeline.episode import Tags, mp3_duration, tag_mp3
 from pipeline.feed import podcast_guid
 from pipeline.ffmpeg import ffmpeg_exe
 from pipeline.model import ChapterMark, Cue, Episode
+from pipeline.publish import write_feed
 from pipeline.transcript import render_chapters, render_srt, render_vtt
 from pipeline.validate import MUST, RULES, SHOULD, is_local_address, validate_feed
 
