@@ -219,8 +219,8 @@ def spoken_paragraphs(show: Path, only: list[str] | None = None) -> list[str]:
     """The show's essays as the voice reads them: one paragraph per line, markup removed."""
     sys.path.insert(0, str(ROOT))
     from pipeline.config import load_show
-    from pipeline.essays import discover_essays, read_essay
-    from pipeline.text import to_speech_text
+    from pipeline.text.essays import discover_essays, read_essay
+    from pipeline.text.sentences import to_speech_text
 
     loaded = load_show(show)
     lines: list[str] = []

@@ -87,7 +87,7 @@ def _install() -> None:
     speech.ENGINES["piper"] = dataclasses.replace(info, create=create)
     _count_pieces()
     if os.environ.get("BENCH_FAST_MASTER"):
-        from pipeline import episode
+        from pipeline import render as episode
         from pipeline.ffmpeg import run_ffmpeg
 
         def plain_encode(wav: Path, mp3: Path, loudness: float, kbps: int, **_: object) -> None:
@@ -115,8 +115,8 @@ def _install() -> None:
 
 
 def _count_pieces() -> None:
-    """Count the pieces of episodes levelled and encoded (pipeline/pieces.py)."""
-    from pipeline import pieces
+    """Count the pieces of episodes levelled and encoded (pipeline/audio/pieces.py)."""
+    from pipeline.audio import pieces
 
     for name, stat in (("level_piece", "pieces_levelled"), ("encode_piece", "pieces_encoded")):
         inner = getattr(pieces, name)

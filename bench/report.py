@@ -254,7 +254,7 @@ def render(results: dict[str, Any]) -> str:
         "- **(d)** a generated essay of distinct sentences from the sample review (5,000 and",
         "  20,000 words); full render (cold cache, real voice), then one word inserted in one",
         "  sentence and `essaycast build` again; the probe counts the sentences synthesised",
-        "  and the pieces of the episode levelled and encoded (pipeline/pieces.py).",
+        "  and the pieces of the episode levelled and encoded (pipeline/audio/pieces.py).",
         "- **(e)** peak RSS from `wait4()` (`ru_maxrss`: the largest of the build process and",
         "  the ffmpeg children it waited for) with the probe's *tone engine* (speech-length PCM",
         "  at 22,050 Hz, 16.5 characters a second, no model), so the figure is the memory of",

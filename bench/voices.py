@@ -93,8 +93,8 @@ def paragraphs(count: int) -> list[list[str]]:
     """The sample review's first `count` paragraphs, as sentences the voice is given."""
     sys.path.insert(0, str(h.ROOT))
     from pipeline.config import load_show
-    from pipeline.essays import read_essay
-    from pipeline.text import to_speech_text
+    from pipeline.text.essays import read_essay
+    from pipeline.text.sentences import to_speech_text
 
     show = load_show(h.ROOT)
     speech = to_speech_text(read_essay(h.ROOT / "essays" / ESSAY), show.lexicon, "en")
@@ -152,10 +152,10 @@ def alone(show: Path) -> None:
     """hibari alone: the sentences a build of `show` synthesises (intros too), one process."""
     sys.path.insert(0, str(h.ROOT))
     from pipeline.config import load_show
-    from pipeline.essays import discover_essays, read_essay
     from pipeline.model import VoiceSpec
     from pipeline.speech.hibari import HibariEngine
-    from pipeline.text import to_speech_text
+    from pipeline.text.essays import discover_essays, read_essay
+    from pipeline.text.sentences import to_speech_text
 
     loaded = load_show(show)
     sentences: list[str] = []

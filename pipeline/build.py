@@ -25,13 +25,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from . import shard as shards
 from .config import Show
-from .cover import prune_covers, publish_cover
 from .errors import EssaycastError, EssayError
-from .essays import read_essays
 from .lock import show_lock
-from .manifest import (
+from .model import BuildReport, Episode, Essay, Identity, PlannedEssay
+from .publish.cover import prune_covers, publish_cover
+from .publish.manifest import (
     MANIFEST_NAME,
     Entry,
     Manifest,
@@ -41,12 +40,13 @@ from .manifest import (
     new_entry,
     plan,
 )
-from .model import BuildReport, Episode, Essay, Identity, PlannedEssay
-from .publish import collect_garbage, publish, require_base_url
-from .restore import restore_output
+from .publish.writer import collect_garbage, publish, require_base_url
+from .scale import shard as shards
+from .scale.restore import restore_output
+from .text.essays import read_essays
 
 if TYPE_CHECKING:
-    from .episode import RenderKit
+    from .render import RenderKit
 
 log = logging.getLogger(__name__)
 
@@ -84,9 +84,9 @@ def build_show(
     Up to two `jobs` are threads taking turns on the one voice engine (the second
     overlaps mastering with synthesis); more are shard builds in processes, each on
     its own cores. `shard` renders one share and leaves a shard record instead of
-    the manifest and feed (pipeline/shard.py); `render=False` (`essaycast publish`)
+    the manifest and feed (pipeline/scale/shard.py); `render=False` (`essaycast publish`)
     publishes what the records bring; `restore` first fetches what is published at
-    base_url (pipeline/restore.py); `locked`: the caller holds the lock (a child).
+    base_url (pipeline/scale/restore.py); `locked`: the caller holds the lock (a child).
     """
     started = time.monotonic()
     report = BuildReport(dry_run=dry_run, shard=shard)
@@ -133,7 +133,7 @@ def build_show(
             return report
 
         if manifest.show_guid is None:
-            from .feed import podcast_guid  # computed once at first publication, then kept
+            from .publish.feed import podcast_guid  # computed once at first publication, then kept
 
             manifest.show_guid = podcast_guid(show.podcast.feed_url)
         # before rendering: a bad show image is a config error, and episodes embed the cover
@@ -158,7 +158,7 @@ def build_show(
         collect_garbage(show, manifest)
         prune_covers(show.output_dir, keep=cover)
         if work:
-            from .pieces import PieceCache
+            from .audio.pieces import PieceCache
 
             # bounded: what this build used stays, the least recently used goes first
             PieceCache(show.state_dir / "cache" / "pieces").prune(keep_since=started_at)
@@ -204,7 +204,7 @@ def _render_all(
     """Render every job; record each episode in the manifest, each failure in the report."""
     if not work:
         return
-    from .episode import RenderKit
+    from .render import RenderKit
 
     kit = RenderKit(show, cover, force=force)
     kit.load_music()  # a missing music file is the show's error (exit 2), once
@@ -227,7 +227,7 @@ def _run_jobs(
     kit: RenderKit, work: list[Job], jobs: int, progress: Progress | None
 ) -> Iterator[Episode | EssaycastError]:
     """Render each job; yield its Episode or the essay's error, in order."""
-    from .episode import render_episode
+    from .render import render_episode
 
     progress = progress or _quiet
 

@@ -170,7 +170,7 @@ def build(
     _setup(ctx, verbose, quiet)
     from .build import build_show
     from .config import load_show
-    from .shard import parse_shard
+    from .scale.shard import parse_shard
 
     spec = parse_shard(shard) if shard else None
     show = load_show(show_dir, base_url=base_url)
@@ -395,9 +395,9 @@ def script(file, show_dir, voice, phonemes):
       essaycast script essays/never-let-me-go.md --phonemes
     """
     from .config import VoiceSettings, find_show_root, load_show
-    from .essays import read_essay
     from .speech import received, resolve_voice
-    from .text import render_script, to_speech_text
+    from .text.essays import read_essay
+    from .text.sentences import render_script, to_speech_text
 
     lexicon: dict[str, str] = {}
     language = "en"
@@ -545,7 +545,7 @@ def feed(show_dir, base_url):
       essaycast feed --show ~/my-show
     """
     from .config import load_show
-    from .publish import rewrite_feed
+    from .publish.writer import rewrite_feed
 
     show = load_show(show_dir, base_url=base_url)
     episodes = rewrite_feed(show)

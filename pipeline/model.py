@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .shard import Shard
+    from .scale.shard import Shard
 
 # -- essays ------------------------------------------------------------------
 

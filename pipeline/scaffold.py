@@ -154,7 +154,7 @@ def title_from_folder(root: Path) -> str:
 
 
 def _has_essays(essays_dir: Path) -> bool:
-    from .essays import discover_essays  # local: init needs it only when essays/ exists
+    from .text.essays import discover_essays  # local: init needs it only when essays/ exists
 
     return essays_dir.is_dir() and bool(discover_essays(essays_dir))
 

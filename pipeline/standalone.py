@@ -13,12 +13,12 @@ import time
 from pathlib import Path
 
 from .config import Show
-from .cover import cover_bytes
 from .errors import ConfigError
-from .essays import git_first_added, read_essay
 from .fsutil import atomic_path
-from .manifest import build_time
 from .model import Episode, Essay, Identity, VoiceSpec
+from .publish.cover import cover_bytes
+from .publish.manifest import build_time
+from .text.essays import git_first_added, read_essay
 
 
 def build_episode(
@@ -57,7 +57,7 @@ def render_alone(
 
     Returns the episode and the files written (the MP3 first).
     """
-    from .episode import RenderKit, render_episode
+    from .render import RenderKit, render_episode
 
     # Everything happens in a scratch folder: the show's output/ stays untouched,
     # and a build starting beside us (which clears stale render folders) cannot
@@ -72,7 +72,7 @@ def render_alone(
         started_at = time.time()
         episode = render_episode(kit, essay, spec, identity)
         if not with_cover:  # the per-user cache; a show's is pruned by its builds, locked
-            from .pieces import PieceCache
+            from .audio.pieces import PieceCache
 
             PieceCache(show.state_dir / "cache" / "pieces").prune(keep_since=started_at)
         written = []

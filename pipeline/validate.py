@@ -932,7 +932,7 @@ def check_d1(ctx: Context) -> Iterator[str]:
 
 @rule("D2", SHOULD, "podcast:guid a UUIDv5 of the feed URL")
 def check_d2(ctx: Context) -> Iterator[str]:
-    from .feed import podcast_guid
+    from .publish.feed import podcast_guid
 
     guid = (_text(ctx.channel, "podcast:guid") or "").strip()
     if not guid:

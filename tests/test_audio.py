@@ -12,8 +12,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from pipeline import audio, episode, ffmpeg, mastering, pcm, transcript
-from pipeline.audio import (
+from pipeline import ffmpeg
+from pipeline import render as episode
+from pipeline.audio import layout as audio
+from pipeline.audio import loudness as mastering
+from pipeline.audio import pcm
+from pipeline.audio.layout import (
     EPISODE_RATE,
     Pacing,
     assemble,
@@ -23,8 +27,9 @@ from pipeline.audio import (
     level_db,
     trim,
 )
+from pipeline.audio.pcm import from_float, samples, segment
 from pipeline.model import Chapter, Paragraph, Sentence, SentenceAudio, SpeechText
-from pipeline.pcm import from_float, samples, segment
+from pipeline.publish import transcript
 
 VOICE_RATE = 22050
 

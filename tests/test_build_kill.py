@@ -53,7 +53,7 @@ def count_cached(root: Path) -> int:
 
 
 def rendering(root: Path) -> bool:
-    # the pieces of the episode being levelled or encoded (pipeline/pieces.py)
+    # the pieces of the episode being levelled or encoded (pipeline/audio/pieces.py)
     return any((root / ".essaycast").glob("render-*/*.raw"))
 
 

@@ -25,7 +25,7 @@ def build(root: Path, *args: str):
 def test_an_unexpected_error_in_one_essay_fails_that_essay_only(
     tiny_show: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from pipeline import episode
+    from pipeline import render as episode
 
     real_render = episode.render_episode
 

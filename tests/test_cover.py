@@ -11,7 +11,8 @@ from PIL import Image
 
 from pipeline.cli import main
 from pipeline.config import parse_show
-from pipeline.cover import (
+from pipeline.errors import ConfigError
+from pipeline.publish.cover import (
     MAX_BYTES,
     cover_name,
     embedded_cover,
@@ -19,7 +20,6 @@ from pipeline.cover import (
     prune_covers,
     publish_cover,
 )
-from pipeline.errors import ConfigError
 
 
 @pytest.fixture(scope="module")

@@ -11,11 +11,12 @@ import pytest
 from mutagen.id3 import ID3
 from PIL import Image
 
-from pipeline.episode import Tags, cover_for_tag, tag_mp3
+from pipeline.audio.loudness import master_gain, mastering_filter
+from pipeline.audio.tags import Tags, tag_mp3
 from pipeline.errors import EssaycastError
 from pipeline.ffmpeg import ffmpeg_exe
-from pipeline.mastering import master_gain, mastering_filter
 from pipeline.model import ChapterMark
+from pipeline.publish.cover import cover_for_tag
 
 
 def png(size: tuple[int, int]) -> bytes:
@@ -66,7 +67,7 @@ def test_tags_are_id3v23_with_front_cover_and_chapters(tmp_path: Path) -> None:
     )
     chapters = [ChapterMark(0.0, 1.0, "Intro"), ChapterMark(1.0, 3.0, "")]
     tags = Tags("Title & <Co>", "Au Thor", "Show", datetime(2026, 1, 5, tzinfo=UTC), "About it.", 7)
-    tag_mp3(mp3, tags, chapters, cover=png((1400, 1400)))
+    tag_mp3(mp3, tags, chapters, cover=cover_for_tag(png((1400, 1400))))
     id3 = ID3(str(mp3))
     assert id3.version == (2, 3, 0)
     assert [str(id3[k]) for k in ("TIT2", "TPE1", "TALB", "TCON", "TRCK")] == [

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.errors import EssayError
-from pipeline.essays import discover_essays, git_first_added, read_essay, slugify
+from pipeline.text.essays import discover_essays, git_first_added, read_essay, slugify
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "essays"

@@ -16,8 +16,8 @@ import pytest
 from lxml import etree
 
 from pipeline.config import parse_show
-from pipeline.feed import PODCAST_NS, podcast_guid, render_feed, truncate_bytes
 from pipeline.model import Episode
+from pipeline.publish.feed import PODCAST_NS, podcast_guid, render_feed, truncate_bytes
 
 GOLDEN = Path(__file__).parent / "golden" / "feed"
 NS = {

@@ -8,7 +8,7 @@ import re
 import feedparser
 from lxml import etree
 
-from pipeline.feed import description_html, hex_references, html_text
+from pipeline.publish.feed import description_html, hex_references, html_text
 
 from .test_feed import NASTY, episode, render, tiny_show
 

@@ -12,7 +12,7 @@ import pytest
 from mutagen.id3 import ID3
 from mutagen.mp3 import MP3, BitrateMode
 
-from pipeline.audio import Pacing
+from pipeline.audio.layout import Pacing
 from pipeline.ffmpeg import ffmpeg_exe
 from tests.conftest import TINY_TOML, make_show
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from pipeline.audio.jingle import compose_jingle, write_wav
+from pipeline.audio.music import MUSIC_RATE, default_jingle, load_music
+from pipeline.audio.pcm import from_float, samples
 from pipeline.errors import ConfigError
 from pipeline.ffmpeg import run_ffmpeg
-from pipeline.jingle import compose_jingle, write_wav
-from pipeline.music import MUSIC_RATE, default_jingle, load_music
-from pipeline.pcm import from_float, samples
 
 SR = MUSIC_RATE
 
@@ -62,7 +62,7 @@ def test_shipped_jingle_is_what_the_code_renders(jingle: np.ndarray) -> None:
     shipped = np.frombuffer(default_jingle().raw_data, dtype="<i2").astype(np.int32)
     rendered = np.frombuffer(from_float(jingle), dtype="<i2").astype(np.int32)
     assert shipped.shape == rendered.shape, (
-        "re-render: python -m pipeline.jingle pipeline/data/jingle.wav"
+        "re-render: python -m pipeline.audio.jingle pipeline/data/jingle.wav"
     )
     # One step of slack: FFT rounding may differ between numpy builds.
     assert int(np.max(np.abs(shipped - rendered))) <= 1
@@ -181,7 +181,7 @@ def test_file_without_samples_is_a_config_error(tmp_path: Path) -> None:
 
 
 def test_jingle_entry_point_wants_one_output_path(capsys: pytest.CaptureFixture[str]) -> None:
-    from pipeline.jingle import main
+    from pipeline.audio.jingle import main
 
     assert main([]) == 2
-    assert "usage: python -m pipeline.jingle OUT.wav" in capsys.readouterr().err
+    assert "usage: python -m pipeline.audio.jingle OUT.wav" in capsys.readouterr().err

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.normalize import (
+from pipeline.text.normalize import (
     Reading,
     Rule,
     apply_lexicon,

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from pipeline.site import render_site
+from pipeline.publish.site import render_site
 
 from .test_site import episode, show, tone_mp3
 

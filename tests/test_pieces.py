@@ -18,9 +18,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import pipeline.pieces
-from pipeline.ffmpeg import ffmpeg_exe
-from pipeline.pieces import (
+import pipeline.audio.pieces
+from pipeline.audio.pieces import (
     FIRST_SAMPLE,
     FRAME,
     RATE,
@@ -36,12 +35,13 @@ from pipeline.pieces import (
     plan_pieces,
     splice_episode,
 )
+from pipeline.ffmpeg import ffmpeg_exe
 
 PLAIN = Chain(level="anull", master=lambda gain: f"volume={gain}dB")
 
 
 def test_doctests_pass() -> None:
-    assert doctest.testmod(pipeline.pieces).failed == 0
+    assert doctest.testmod(pipeline.audio.pieces).failed == 0
 
 
 # -- boundaries ------------------------------------------------------------------
@@ -74,7 +74,7 @@ def test_pieces_cover_every_sentence_once_and_end_in_a_pause() -> None:
     assert 10 <= len(pieces) <= 60
     for piece in pieces:
         assert isinstance(piece.items[-1], float) and piece.items[-1] >= 0.45
-        assert len(piece.sentences) <= pipeline.pieces.MAX_SENTENCES
+        assert len(piece.sentences) <= pipeline.audio.pieces.MAX_SENTENCES
 
 
 def test_an_inserted_sentence_changes_only_its_own_piece() -> None:
@@ -142,7 +142,7 @@ def test_loudness_of_pieces_combines_like_one_measurement(tmp_path: Path) -> Non
     records = []
     for n, samples in enumerate([loud, quiet, loud[: RATE * 2]]):
         records.append(
-            pipeline.pieces.level_piece(
+            pipeline.audio.pieces.level_piece(
                 [_pcm(samples), RATE // 2], RATE, PLAIN, tmp_path / f"{n}.raw"
             )
         )
@@ -152,14 +152,14 @@ def test_loudness_of_pieces_combines_like_one_measurement(tmp_path: Path) -> Non
     # signal with hard edges): the pieces' figure must lie among the whole's
     phases = []
     for shift in range(0, 4410, 1102):
-        again = pipeline.pieces.level_piece(
+        again = pipeline.audio.pieces.level_piece(
             [bytes(2 * shift), whole], RATE, PLAIN, tmp_path / "whole.raw"
         )
         phases.append(integrated_loudness([again.blocks]))
     assert min(phases) - 0.02 <= combined <= max(phases) + 0.02, (combined, phases)
     # and one piece's blocks, less those that start before it, give what ffmpeg's own
     # summary says (to its 0.1 LU print)
-    alone = integrated_loudness([records[0].blocks[pipeline.pieces.LEAD_BLOCKS :]])
+    alone = integrated_loudness([records[0].blocks[pipeline.audio.pieces.LEAD_BLOCKS :]])
     raw = ["-f", "s16le", "-ar", str(RATE), "-ac", "1"]
     assert abs(alone - _ebur128(tmp_path / "0.raw", raw)) < 0.06
     assert all(r.samples % FRAME == 0 for r in records)
@@ -285,7 +285,7 @@ def _levelled_row(tones) -> np.ndarray:
     row = []
     for pcm in tones[1]:
         piece = np.concatenate([np.frombuffer(pcm, "<i2"), np.zeros(round(0.45 * RATE))])
-        row.append(np.pad(piece, (0, pipeline.pieces.padded(piece.size) - piece.size)))
+        row.append(np.pad(piece, (0, pipeline.audio.pieces.padded(piece.size) - piece.size)))
     return np.concatenate(row) / 32768
 
 
@@ -300,8 +300,8 @@ def test_joins_decode_without_gap_click_or_drift(tmp_path: Path) -> None:
     info = out.read_bytes()[: 4 + 17 + 156]
     delay_padding = int.from_bytes(info[-15:-12], "big")
     frames = int.from_bytes(info[4 + 17 + 8 : 4 + 17 + 12], "big")
-    padding = (delay_padding & 0xFFF) - pipeline.pieces.DECODER_DELAY
-    assert delay_padding >> 12 == pipeline.pieces.ENCODER_DELAY
+    padding = (delay_padding & 0xFFF) - pipeline.audio.pieces.DECODER_DELAY
+    assert delay_padding >> 12 == pipeline.audio.pieces.ENCODER_DELAY
     assert frames * FRAME - FIRST_SAMPLE - padding == source.size
     assert decoded.size in (source.size, source.size + padding)  # ffmpeg may keep the tail
     decoded = decoded[: source.size]
@@ -314,7 +314,7 @@ def test_joins_decode_without_gap_click_or_drift(tmp_path: Path) -> None:
     reference_error = np.abs(reference - source)
     at = 0
     for n, pcm in enumerate(tones[1]):
-        at += pipeline.pieces.padded(len(pcm) // 2 + round(0.45 * RATE))
+        at += pipeline.audio.pieces.padded(len(pcm) // 2 + round(0.45 * RATE))
         if n == len(sources) - 1:
             break
         join = slice(at - 3000, at + 3000)
@@ -378,7 +378,7 @@ def test_reuse_rebuild_and_force_give_the_same_bytes(tmp_path: Path) -> None:
 def test_the_spliced_file_passes_mp3val_and_ffprobe(tmp_path: Path) -> None:
     from datetime import UTC, datetime
 
-    from pipeline.episode import Tags, tag_mp3
+    from pipeline.audio.tags import Tags, tag_mp3
 
     result, out = _splice(tmp_path, _tone_sources(3))
     tag_mp3(out, Tags("Title", "Author", "Show", datetime(2026, 1, 2, tzinfo=UTC)))
@@ -461,7 +461,7 @@ def test_cache_is_bounded_and_keeps_what_this_build_used(tmp_path: Path) -> None
 def test_a_piece_that_ends_without_silence_is_refused(tmp_path: Path) -> None:
     sources, sentences = _tone_sources(2)
     clipped = [Source(sources[0].key, piece=Piece((0, 0.01))), sources[1]]
-    with pytest.raises(pipeline.pieces.EssaycastError, match="silence"):
+    with pytest.raises(pipeline.audio.pieces.EssaycastError, match="silence"):
         _splice(tmp_path, (clipped, sentences))
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import pipeline.pieces as pieces
+import pipeline.audio.pieces as pieces
 from pipeline.build import build_show
 from pipeline.config import load_show
 from pipeline.ffmpeg import ffmpeg_exe

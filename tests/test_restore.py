@@ -20,7 +20,7 @@ from lxml import etree
 from pipeline.build import build_show
 from pipeline.cli import main
 from pipeline.config import load_show
-from pipeline.shard import Shard
+from pipeline.scale.shard import Shard
 from pipeline.speech import ENGINES
 from tests.conftest import make_show
 from tests.test_shard import EPOCH, TONE, six_essays, tone, tree  # noqa: F401 - tone: fixture

@@ -18,7 +18,6 @@ from click.testing import CliRunner
 
 from pipeline.cli import main
 from pipeline.config import AudioSettings, MusicSettings, PodcastSettings, VoiceSettings, load_show
-from pipeline.essays import read_essay
 from pipeline.scaffold import (
     WORKFLOW_PATH,
     render_sample_workflow,
@@ -26,6 +25,7 @@ from pipeline.scaffold import (
     scaffold_show,
     title_from_folder,
 )
+from pipeline.text.essays import read_essay
 
 REPO = Path(__file__).resolve().parent.parent
 REPO_WORKFLOW = REPO / WORKFLOW_PATH

@@ -17,7 +17,7 @@ from pipeline.build import build_show
 from pipeline.cli import main
 from pipeline.config import load_show
 from pipeline.model import SentenceAudio
-from pipeline.shard import Shard, assign, expected_minutes, parse_shard
+from pipeline.scale.shard import Shard, assign, expected_minutes, parse_shard
 from pipeline.speech import ENGINES, EngineInfo, VoiceInfo
 from tests.conftest import make_show
 
@@ -236,7 +236,7 @@ def test_jobs_beyond_two_are_processes_and_give_the_same_bytes(
     tmp_path: Path, tone, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """--jobs 4 here: two shard processes (2 cores), each pinned to its own core."""
-    from pipeline import shard
+    from pipeline.scale import shard
 
     assert shard.worker_count(4) == min(4, shard.available_cores())
     assert shard.worker_count(2) == 1  # two jobs are threads, as before

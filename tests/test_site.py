@@ -21,7 +21,7 @@ import pytest
 from pipeline.config import parse_show
 from pipeline.ffmpeg import ffmpeg_exe
 from pipeline.model import Episode
-from pipeline.site import parse_vtt, render_site
+from pipeline.publish.site import parse_vtt, render_site
 
 NASTY = "Tom & Jerry <script>alert(1)</script> \"q\" 'q' 🎬 שלום עולם"
 VOID = {
@@ -246,7 +246,7 @@ class QuietHandler(SimpleHTTPRequestHandler):
 @pytest.fixture
 def served_page(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     """A page with two episodes and its files, served on 127.0.0.1 by a throwaway server."""
-    from pipeline.cover import generate_cover
+    from pipeline.publish.cover import generate_cover
 
     root = tmp_path / "output"
     (root / "episodes").mkdir(parents=True)
@@ -308,7 +308,7 @@ def test_chromium_screenshots_the_page_on_a_phone_and_a_desktop(
 
 def test_vtt_captions_are_joined_back_into_sentences_with_their_characters() -> None:
     from pipeline.model import Cue
-    from pipeline.transcript import render_vtt
+    from pipeline.publish.transcript import render_vtt
 
     long = (
         "She wrote 1 < 2 on the board, & then she left the room without a word, "
@@ -321,7 +321,7 @@ def test_vtt_captions_are_joined_back_into_sentences_with_their_characters() -> 
 
 
 def test_chapters_and_the_speed_control_are_on_the_page(tmp_path: Path) -> None:
-    from pipeline.site import load_chapters
+    from pipeline.publish.site import load_chapters
 
     one = episode("one", 5, chapters="episodes/one.chapters.json")
     (tmp_path / "episodes").mkdir()
@@ -349,7 +349,7 @@ def test_chapters_and_the_speed_control_are_on_the_page(tmp_path: Path) -> None:
 
 
 def test_a_broken_chapters_file_leaves_the_page_without_chapters(tmp_path: Path) -> None:
-    from pipeline.site import load_chapters
+    from pipeline.publish.site import load_chapters
 
     (tmp_path / "bad.json").write_text("{not json")
     assert load_chapters(tmp_path, [episode("one", 5, chapters="bad.json")]) == {}

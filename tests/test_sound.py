@@ -19,12 +19,12 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline import ffmpeg as ff
-from pipeline.audio import assemble
-from pipeline.episode import master_to_mp3
+from pipeline.audio.layout import assemble
+from pipeline.audio.loudness import measure, parse_summary
+from pipeline.audio.pcm import from_float
 from pipeline.errors import ConfigError, EssaycastError
-from pipeline.mastering import measure, parse_summary
 from pipeline.model import Chapter, Paragraph, Sentence, SentenceAudio, SpeechText
-from pipeline.pcm import from_float
+from pipeline.render import master_to_mp3
 from tests.conftest import TINY_ESSAYS, TINY_TOML, make_show
 
 HAS_DEV_FULL = Path("/dev/full").exists()

@@ -10,9 +10,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.errors import EssayError
-from pipeline.essays import read_essay
 from pipeline.model import Essay, SpeechText
-from pipeline.text import MAX_SENTENCE, blocks, render_script, split_sentences, to_speech_text
+from pipeline.text.essays import read_essay
+from pipeline.text.sentences import (
+    MAX_SENTENCE,
+    blocks,
+    render_script,
+    split_sentences,
+    to_speech_text,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).parent / "golden"
@@ -296,7 +302,7 @@ def test_to_speech_text_gives_the_same_script_from_many_threads_at_once() -> Non
     """Parallel builds (--jobs) narrate essays in several threads; none may lose a word."""
     from concurrent.futures import ThreadPoolExecutor
 
-    from pipeline.essays import read_essay
+    from pipeline.text.essays import read_essay
 
     root = Path(__file__).resolve().parent.parent / "essays"
     essays = [read_essay(p) for p in sorted(root.iterdir())]

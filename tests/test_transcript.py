@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from pipeline.model import ChapterMark, Cue
-from pipeline.transcript import (
+from pipeline.publish.transcript import (
     WORD_JOINER,
     captions,
     escape_vtt,

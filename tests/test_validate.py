@@ -12,16 +12,17 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from mutagen.mp3 import MP3
 
+from pipeline.audio.tags import Tags, tag_mp3
 from pipeline.cli import main
 from pipeline.config import load_show
-from pipeline.cover import embedded_cover, generate_cover
-from pipeline.episode import Tags, mp3_duration, tag_mp3
-from pipeline.feed import podcast_guid
 from pipeline.ffmpeg import ffmpeg_exe
 from pipeline.model import ChapterMark, Cue, Episode
-from pipeline.publish import write_feed
-from pipeline.transcript import render_chapters, render_srt, render_vtt
+from pipeline.publish.cover import embedded_cover, generate_cover
+from pipeline.publish.feed import podcast_guid
+from pipeline.publish.transcript import render_chapters, render_srt, render_vtt
+from pipeline.publish.writer import write_feed
 from pipeline.validate import MUST, RULES, SHOULD, is_local_address, validate_feed
 
 TOML = """\
@@ -115,7 +116,7 @@ def make_show(root: Path, base: str = "https://example.org/show/") -> Path:
                 published=published,
                 audio=f"{stem}.mp3",
                 size=mp3.stat().st_size,
-                duration=mp3_duration(mp3),
+                duration=MP3(str(mp3)).info.length,
                 author="Test Writer",
                 explicit=False,
                 number=number,
@@ -312,7 +313,7 @@ def test_no_feed_yet_is_one_line(tmp_path: Path) -> None:
 
 
 def test_feed_command_rewrites_feed_and_page_from_the_manifest(tmp_path: Path) -> None:
-    from pipeline.manifest import MANIFEST_NAME, Entry, Manifest, episode_record
+    from pipeline.publish.manifest import MANIFEST_NAME, Entry, Manifest, episode_record
 
     root = make_show(tmp_path / "show")
     out = root / "output"
@@ -338,7 +339,7 @@ def test_feed_command_rewrites_feed_and_page_from_the_manifest(tmp_path: Path) -
                 published=datetime(2026, 1, number * 5, tzinfo=UTC),
                 audio=f"{stem}.mp3",
                 size=mp3.stat().st_size,
-                duration=mp3_duration(mp3),
+                duration=MP3(str(mp3)).info.length,
                 author="Test Writer",
                 explicit=False,
                 number=number,

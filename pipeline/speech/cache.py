@@ -18,7 +18,8 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from ..model import SentenceAudio, VoiceSpec
-from . import ENGINES, Engine
+from . import ENGINES
+from .base import Engine
 
 # Bump when engine output for the same inputs changes (e.g. a new Piper setting).
 CACHE_VERSION = 3

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from ..errors import EngineUnavailable
 from ..model import SentenceAudio, VoiceSpec
-from . import NATIVE_LOCK, EngineInfo, VoiceInfo, check_options, split_voice
+from .base import NATIVE_LOCK, EngineInfo, VoiceInfo, check_options, split_voice
 
 DEFAULT_VOICE = "en-us"
 BASE_RATE = 175  # espeak-ng's default words per minute

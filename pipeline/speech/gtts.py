@@ -22,7 +22,7 @@ from typing import Any
 
 from ..errors import EngineUnavailable
 from ..model import SentenceAudio, VoiceSpec
-from . import OFFLINE_ENGINES, EngineInfo, VoiceInfo, check_options, split_voice
+from .base import OFFLINE_ENGINES, EngineInfo, VoiceInfo, check_options, split_voice
 
 DEFAULT_VOICE = "en"
 SAMPLE_RATE = 24000  # what gTTS's MP3s carry

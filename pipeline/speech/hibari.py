@@ -29,7 +29,7 @@ from typing import Any
 
 from ..errors import EngineUnavailable
 from ..model import SentenceAudio, VoiceSpec
-from . import EngineInfo, VoiceInfo, check_options, distribution_version, split_voice
+from .base import EngineInfo, VoiceInfo, check_options, distribution_version, split_voice
 
 log = logging.getLogger(__name__)
 

@@ -28,7 +28,8 @@ from typing import Any
 
 from ..errors import EngineUnavailable
 from ..model import SentenceAudio, VoiceSpec
-from . import (
+from . import hibari as _hibari
+from .base import (
     NATIVE_LOCK,
     EngineInfo,
     VoiceInfo,
@@ -37,7 +38,6 @@ from . import (
     distribution_version,
     split_voice,
 )
-from . import hibari as _hibari
 
 DEFAULT_VOICE = "af_heart"
 SAMPLE_RATE = 24_000

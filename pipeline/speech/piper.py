@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import EngineUnavailable
 from ..model import SentenceAudio, VoiceSpec
-from . import (
+from .base import (
     NATIVE_LOCK,
     EngineInfo,
     VoiceInfo,

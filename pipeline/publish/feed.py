@@ -22,10 +22,10 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from .categories import parse_category
-from .config import Show
-from .model import Episode
-from .standards import DC_NS, DESCRIPTION_BYTES, ITUNES_NS, PODCAST_NS, TITLE_CHARS
+from ..categories import parse_category
+from ..config import Show
+from ..model import Episode
+from ..standards import DC_NS, DESCRIPTION_BYTES, ITUNES_NS, PODCAST_NS, TITLE_CHARS
 
 # The Podcast Namespace's own UUIDv5 namespace for podcast:guid (guid.md)
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")

@@ -11,15 +11,15 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from importlib.metadata import version
 
-from . import shard as shards
-from .config import Show
+from ..config import Show
+from ..errors import ConfigError
+from ..fsutil import write_atomic
+from ..lock import show_lock
+from ..model import EPISODES_DIR, BuildReport, Episode
+from ..scale import shard as shards
+from ..scale.restore import built_files, record_checksums
 from .cover import prune_covers, publish_cover
-from .errors import ConfigError
-from .fsutil import write_atomic
-from .lock import show_lock
 from .manifest import MANIFEST_NAME, Manifest, episode_record, fingerprint
-from .model import EPISODES_DIR, BuildReport, Episode
-from .restore import built_files, record_checksums
 
 FEED_NAME = "feed.xml"
 PAGE_NAME = "index.html"
@@ -59,7 +59,7 @@ def publish(
 
 
 def record_site_checksums(show: Show, manifest: Manifest, cover: str, fresh: list[str]) -> None:
-    """So the site can be restored from the manifest (pipeline/restore.py)."""
+    """So the site can be restored from the manifest (pipeline/scale/restore.py)."""
     record_checksums(manifest, show.output_dir, fresh, extra=[cover, FEED_NAME, PAGE_NAME])
 
 

@@ -60,11 +60,11 @@ from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 
-from . import audio as shape
-from . import mastering
-from .errors import EssaycastError
-from .ffmpeg import ffmpeg, ffmpeg_command, ffmpeg_exe
-from .model import ChapterMark, Cue, SentenceAudio, SpeechText
+from ..errors import EssaycastError
+from ..ffmpeg import ffmpeg, ffmpeg_command, ffmpeg_exe
+from ..model import ChapterMark, Cue, SentenceAudio, SpeechText
+from . import layout as shape
+from . import loudness as mastering
 from .pcm import to_float
 
 if TYPE_CHECKING:

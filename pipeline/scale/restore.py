@@ -27,11 +27,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .fsutil import atomic_path, write_atomic
-from .manifest import MANIFEST_NAME, MANIFEST_VERSION, Entry, Manifest
+from ..fsutil import atomic_path, write_atomic
+from ..publish.manifest import MANIFEST_NAME, MANIFEST_VERSION, Entry, Manifest
 
 if TYPE_CHECKING:
-    from .config import Show
+    from ..config import Show
 
 log = logging.getLogger(__name__)
 

@@ -17,9 +17,9 @@ from typing import Any
 
 import yaml
 
-from .errors import EssayError
+from ..errors import EssayError
+from ..model import Essay
 from .markup import blocks
-from .model import Essay
 
 READERS: dict[str, str] = {".md": "markdown", ".markdown": "markdown", ".txt": "text"}
 FRONT_MATTER_KEYS = (

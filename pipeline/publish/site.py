@@ -19,9 +19,9 @@ from datetime import datetime
 from html import escape, unescape
 from pathlib import Path
 
-from .config import Show
-from .model import Episode
-from .normalize import MONTHS as _MONTHS
+from ..config import Show
+from ..model import Episode
+from ..text.normalize import MONTHS as _MONTHS
 
 # (start in seconds, the sentence as written)
 TranscriptLine = tuple[float, str]

@@ -15,7 +15,7 @@ import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .model import ChapterMark, Cue
+from ..model import ChapterMark, Cue
 
 CAPTION_WIDTH = 42  # SPEC §5: at most 2 lines of 42 characters, the broadcast caption size
 CAPTION_LINES = 2  # Podcast Namespace transcripts guidance: at most two lines a caption

@@ -19,13 +19,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .errors import ConfigError
-from .essays import git_first_added
-from .fsutil import write_atomic
-from .model import Episode, Essay, Identity, PlannedEssay
+from ..errors import ConfigError
+from ..fsutil import write_atomic
+from ..model import Episode, Essay, Identity, PlannedEssay
+from ..text.essays import git_first_added
 
 if TYPE_CHECKING:
-    from .config import Show
+    from ..config import Show
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,7 @@ class Manifest:
     entries: dict[str, Entry] = field(default_factory=dict)  # slug -> Entry
     feed_key: str | None = None  # what feed.xml and index.html were last written from
     # sha256 of every published file under output/ (episodes, cover, feed, page), so a
-    # lost output/ can be fetched back from the site and checked (pipeline/restore.py)
+    # lost output/ can be fetched back from the site and checked (pipeline/scale/restore.py)
     checksums: dict[str, str] = field(default_factory=dict)  # "files" in manifest.json
 
     @staticmethod
@@ -140,7 +140,7 @@ def plan(
 
     Returns the plan and the essays that cannot be planned, as (file, reason).
     """
-    from .speech import resolve_voice
+    from ..speech import resolve_voice
 
     shared = show_fingerprint_parts(show)
     # podcast.toml's voice (or --voice) is the show's, not an essay's: a bad one is exit 2

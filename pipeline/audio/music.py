@@ -1,7 +1,7 @@
 """Intro and outro music: the bundled jingle, a file from the show, or none.
 
 `[music] intro` / `outro` in podcast.toml is "default" (the jingle that
-pipeline/jingle.py composed, shipped as pipeline/data/jingle.wav), "none", or a
+pipeline/audio/jingle.py composed, shipped as pipeline/data/jingle.wav), "none", or a
 path inside the show folder to any file ffmpeg decodes (mp3, wav, ogg, flac, m4a...).
 Music arrives as a pydub AudioSegment made from the PCM that ffmpeg decoded, so
 pydub never needs ffprobe (which imageio-ffmpeg does not ship); audio.py composes
@@ -17,8 +17,8 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import ConfigError, EssaycastError
-from .ffmpeg import decode_to_pcm
+from ..errors import ConfigError, EssaycastError
+from ..ffmpeg import decode_to_pcm
 from .pcm import segment
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ def _jingle_pcm() -> bytes:
         if (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) != (1, 2, MUSIC_RATE):
             raise EssaycastError(
                 f"{JINGLE_RESOURCE}: not 16-bit mono at {MUSIC_RATE} Hz; "
-                "re-render it with `python -m pipeline.jingle`"
+                "re-render it with `python -m pipeline.audio.jingle`"
             )
         return wav.readframes(wav.getnframes())
 

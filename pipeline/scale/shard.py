@@ -49,14 +49,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import ConfigError, EssaycastError
-from .fsutil import write_atomic
-from .manifest import Entry, Manifest
+from ..errors import ConfigError, EssaycastError
+from ..fsutil import write_atomic
+from ..publish.manifest import Entry, Manifest
 
 if TYPE_CHECKING:
-    from .build import Job
-    from .config import Show
-    from .model import BuildReport, PlannedEssay
+    from ..build import Job
+    from ..config import Show
+    from ..model import BuildReport, PlannedEssay
 
 log = logging.getLogger(__name__)
 
@@ -369,8 +369,8 @@ def _child_build(
     voice: str | None,
 ) -> tuple[str, str] | None:
     """One shard build in a child process; an error comes back as (kind, message)."""
-    from .build import build_show
-    from .config import load_show
+    from ..build import build_show
+    from ..config import load_show
 
     if cores and hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, cores)  # before any engine exists: it counts these

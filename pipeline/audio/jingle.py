@@ -12,7 +12,7 @@ the chord roots, and gentle percussion (a soft kick on beats 1 and 3, a brushed 
 mono convolution reverb (decaying seeded noise, highs dying faster than lows), the mix is
 peak-normalised to -3 dBFS and the tail fades to silence.
 
-Re-render the shipped file with `python -m pipeline.jingle pipeline/data/jingle.wav`.
+Re-render the shipped file with `python -m pipeline.audio.jingle pipeline/data/jingle.wav`.
 """
 
 from __future__ import annotations
@@ -244,10 +244,10 @@ def write_wav(path: Path, samples: np.ndarray, sample_rate: int = 44100) -> None
 
 
 def main(argv: list[str] | None = None) -> int:
-    """`python -m pipeline.jingle OUT.wav`: render the jingle to a 16-bit mono WAV."""
+    """`python -m pipeline.audio.jingle OUT.wav`: render the jingle to a 16-bit mono WAV."""
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
-        print("usage: python -m pipeline.jingle OUT.wav", file=sys.stderr)
+        print("usage: python -m pipeline.audio.jingle OUT.wav", file=sys.stderr)
         return 2
     write_wav(Path(args[0]), compose_jingle())
     return 0

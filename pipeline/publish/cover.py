@@ -17,10 +17,10 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .config import Show
-from .errors import ConfigError, EssaycastError
-from .fsutil import write_atomic
-from .standards import ARTWORK_MAX_BYTES, ARTWORK_MAX_PX, ARTWORK_MIN_PX
+from ..config import Show
+from ..errors import ConfigError, EssaycastError
+from ..fsutil import write_atomic
+from ..standards import ARTWORK_MAX_BYTES, ARTWORK_MAX_PX, ARTWORK_MIN_PX
 
 if TYPE_CHECKING:
     from PIL import ImageFont

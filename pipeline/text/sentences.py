@@ -16,10 +16,10 @@ import re
 import threading
 from collections.abc import Callable, Iterator, Mapping
 
-from .errors import EssayError
+from ..errors import EssayError
+from ..model import Chapter, Essay, Paragraph, Sentence, SpeechText
 from .markup import Block, blocks
 from .markup import squash as _squash
-from .model import Chapter, Essay, Paragraph, Sentence, SpeechText
 from .normalize import continues, read_aloud, split_at_abbreviations
 
 MAX_SENTENCE = 400  # characters; longer sentences make TTS engines drift or stall

@@ -17,8 +17,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import EssaycastError
-from .ffmpeg import run_ffmpeg
+from ..errors import EssaycastError
+from ..ffmpeg import run_ffmpeg
 
 # SPEC section 5: -16 LUFS +-1 LU as heard on two ears, true peak at most -1 dBTP.
 TOLERANCE_LU = 1.0

@@ -24,9 +24,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .errors import EssaycastError
-from .ffmpeg import FfmpegStream, resample_pcm
-from .mastering import (
+from ..errors import EssaycastError
+from ..ffmpeg import FfmpegStream, resample_pcm
+from ..model import ChapterMark, Cue, EpisodeAudio, Sentence, SentenceAudio, SpeechText
+from .loudness import (
     COMPRESSOR,
     ENCODER_LOSS_LU,
     MONO_OFFSET_LU,
@@ -37,7 +38,6 @@ from .mastering import (
     parse_summary,
     plausible,
 )
-from .model import ChapterMark, Cue, EpisodeAudio, Sentence, SentenceAudio, SpeechText
 from .pcm import samples, segment, to_float
 
 if TYPE_CHECKING:

@@ -1,0 +1,1 @@
+"""One build across many machines: shard shares and records, restoring output/ from the site."""
