@@ -1,13 +1,18 @@
-"""The orchestrator: the one place that knows the order of the stages.
+"""The orchestrator: the one place that knows the order of the stages, one function a mode.
 
-take the lock -> (restore output/ from the site) -> read every essay -> compare
-with the manifest (the plan) -> give stale essays their identities -> render
-them -> write the manifest, then the feed, last -> collect garbage. Each stage's
-body lives in its own module (restore, manifest.plan, manifest.identities,
-episode.render_episode, shard, publish).
+- `plan_show`: read every essay and compare with the manifest (all `--dry-run` prints).
+- `build_show`: one machine brings output/ up to date: take the lock -> (restore output/
+  from the site) -> (with `--jobs N` > 2, shard builds in child processes) -> merge any
+  shard records -> plan -> give stale essays their identities -> render them -> publish
+  the manifest, then the feed, last -> collect garbage.
+- `build_share`: one job of a CI matrix (`--shard K/N`) renders its share and leaves a
+  shard record instead of a feed.
+- `publish_show`: `essaycast publish` merges the records and publishes; renders nothing.
 
-It is also the only place that isolates one essay's failure: stages below
-raise, and this module turns an EssayError into a line in the report while
+Each stage's body lives below: text/ reads, publish/manifest plans and gives
+identities, render.py renders, scale/ assigns shares and keeps their records,
+publish/writer writes. This is also the only place that isolates one essay's
+failure: stages below raise, and an EssayError becomes a line in the report while
 the other essays go on.
 """
 
@@ -16,19 +21,20 @@ from __future__ import annotations
 import contextlib
 import functools
 import logging
+import os
 import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .config import Show
-from .errors import EssaycastError, EssayError
+from .errors import ConfigError, EssaycastError, EssayError
+from .fsutil import usable_cores
 from .lock import show_lock
-from .model import BuildReport, Episode, Essay, Identity, PlannedEssay
+from .model import BuildReport, Episode, Essay, Identity, PlannedEssay, Shard
 from .publish.cover import prune_covers, publish_cover
 from .publish.manifest import (
     MANIFEST_NAME,
@@ -59,10 +65,41 @@ class Job:
     entry: Entry
     identity: Identity
 
+    @property
+    def slug(self) -> str:
+        return self.item.essay.slug
+
 
 # progress(event, slug, done, total): "essay" when an essay starts rendering,
 # "sentence" after each newly synthesised sentence, "done" when it is published.
 Progress = Callable[[str, str, int, int], None]
+
+
+# --- the four modes --------------------------------------------------------------------------
+
+
+def plan_show(
+    show: Show,
+    *,
+    force: bool = False,
+    only: Sequence[str] = (),
+    voice: str | None = None,
+    shard: Shard | None = None,
+) -> BuildReport:
+    """What a build would do (`--dry-run`): writes nothing, not even the lock, so it may
+    run beside a build. With `shard`, what that share would render."""
+    started = time.monotonic()
+    report = BuildReport(dry_run=True, shard=shard)
+    manifest = Manifest.load(show.output_dir / MANIFEST_NAME)
+    assignment = _plan(show, manifest, report, force=force, only=only, voice=voice, shard=shard)
+    report.built = [
+        p.essay.slug
+        for p in report.planned
+        if p.action != "unchanged" and (shard is None or assignment[p.essay.slug] == shard.index)
+    ]
+    report.unchanged = [p.essay.slug for p in report.planned if p.action == "unchanged"]
+    report.seconds = time.monotonic() - started
+    return report
 
 
 def build_show(
@@ -70,93 +107,38 @@ def build_show(
     *,
     force: bool = False,
     only: Sequence[str] = (),
-    dry_run: bool = False,
     voice: str | None = None,
     jobs: int = 1,
     progress: Progress | None = None,
-    shard: shards.Shard | None = None,
     restore: bool = False,
-    render: bool = True,
-    locked: bool = False,
 ) -> BuildReport:
-    """Bring output/ up to date with essays/; return what was done.
+    """Bring output/ up to date with the essays on this machine; return what was done.
 
     Up to two `jobs` are threads taking turns on the one voice engine (the second
-    overlaps mastering with synthesis); more are shard builds in processes, each on
-    its own cores. `shard` renders one share and leaves a shard record instead of
-    the manifest and feed (pipeline/scale/shard.py); `render=False` (`essaycast publish`)
-    publishes what the records bring; `restore` first fetches what is published at
-    base_url (pipeline/scale/restore.py); `locked`: the caller holds the lock (a child).
+    overlaps mastering with synthesis); more are shard builds in child processes,
+    each on its own cores, whose records are then merged like a CI matrix's.
+    `restore` first fetches what is published at base_url (scale/restore.py).
     """
     started = time.monotonic()
-    report = BuildReport(dry_run=dry_run, shard=shard)
-    if not dry_run:
-        require_base_url(show)  # before any work: a feed is the point of a build
-    # a dry run writes nothing, not even the lock, and may run beside a build
-    with contextlib.nullcontext() if dry_run or locked else show_lock(show.state_dir):
-        if not (dry_run or locked):
-            _clear_stale_renders(show)
-        if restore and not dry_run:  # before the manifest is read: catch up with the site
-            report.notes.append(restore_output(show, manifest_only=shard is not None))
-        # --jobs beyond two: shard builds in child processes leave records, folded below
-        workers = 1 if dry_run or shard or not render else shards.worker_count(jobs)
+    report = BuildReport()
+    require_base_url(show)  # before any work: a feed is the point of a build
+    with show_lock(show.state_dir):
+        _prepare(show, report, restore=restore, manifest_only=False)
+        workers = worker_count(jobs)
         if workers > 1:
-            shards.render_in_processes(show, workers, force=force, only=only, voice=voice)
+            _render_in_processes(show, workers, force=force, only=only, voice=voice)
             force = False  # the children rendered what force asked for
         manifest = Manifest.load(show.output_dir / MANIFEST_NAME)
-        base_manifest = manifest.dumps()  # what a shard planned from, for its record
-        # shard records in output/ join the manifest (a shard never folds)
-        folded = shards.Folded() if shard else shards.fold_records(show.output_dir, manifest)
-        if workers == 1:
+        folded = shards.fold_records(show.output_dir, manifest)
+        if workers == 1:  # the children's own records are this build's business, not news
             report.notes += shards.record_summary(folded)
-        built_at = build_time()
-        essays = _read_essays(show, report)
-        report.planned, failed = plan(show, essays, manifest, voice=voice, force=force, only=only)
-        report.failed += failed
-        assignment: dict[str, int] = {}
-        if shard:
-            report.planned, assignment = shards.own_share(report.planned, manifest, shard, force)
-        report.removed = sorted(
-            set(manifest.entries)
-            - {p.essay.slug for p in report.planned}
-            - _failed_slugs(manifest, report)
-        )
-        if dry_run:
-            report.built = [
-                p.essay.slug
-                for p in report.planned
-                if p.action != "unchanged"
-                and (not shard or assignment[p.essay.slug] == shard.index)
-            ]
-            report.unchanged = [p.essay.slug for p in report.planned if p.action == "unchanged"]
-            report.seconds = time.monotonic() - started
-            return report
-
-        if manifest.show_guid is None:
-            from .publish.feed import podcast_guid  # computed once at first publication, then kept
-
-            manifest.show_guid = podcast_guid(show.podcast.feed_url)
-        # before rendering: a bad show image is a config error, and episodes embed the cover
-        cover = publish_cover(show)
-        work = _identify(show, manifest, manifest.show_guid, report, built_at)
+        _plan(show, manifest, report, force=force, only=only, voice=voice)
+        cover, work = _identify(show, manifest, report)
+        if workers > 1:  # a child's failure is reported, not tried again here
+            work = _skip(show, work, report, folded, lambda job: job.slug in folded.failed)
         started_at = time.time()  # what the piece cache must keep
-        if shard:
-            work, stale = shards.take_share(work, shard, assignment)
-        elif not render or workers > 1:
-            work = shards.skip_unrendered(show, work, report, folded, render=render)
-        _render_all(show, work, show.output_dir / cover, manifest, report, jobs, progress, force)
-        if shard:
-            shards.leave_record(show, shard, base_manifest, manifest, report, stale)
-            report.seconds = time.monotonic() - started
-            return report
-        shards.count_folded(report, folded)
-        for slug in report.removed:
-            del manifest.entries[slug]
-        report.episodes = manifest.episodes()
-        publish(show, manifest, manifest.show_guid, cover, report, folded)
-        # only now that the feed no longer names them may old files go
-        collect_garbage(show, manifest)
-        prune_covers(show.output_dir, keep=cover)
+        _render_all(show, work, cover, manifest, report, jobs, progress, force)
+        _publish(show, manifest, cover, report, folded)
         if work:
             from .audio.pieces import PieceCache
 
@@ -166,16 +148,122 @@ def build_show(
     return report
 
 
-def _clear_stale_renders(show: Show) -> None:
-    """Holding the lock, no other build is using these: a killed build's leftovers."""
+def build_share(
+    show: Show,
+    shard: Shard,
+    *,
+    force: bool = False,
+    only: Sequence[str] = (),
+    voice: str | None = None,
+    jobs: int = 1,
+    progress: Progress | None = None,
+    restore: bool = False,
+    locked: bool = False,
+) -> BuildReport:
+    """Render shard K of N's share of the stale essays and leave its record in output/.
+
+    Every shard plans the whole show, so all agree on identities; the feed is left
+    for `publish_show` once every shard's output/ is merged. `locked`: the caller
+    holds the show's lock (a `--jobs` child of build_show).
+    """
+    started = time.monotonic()
+    report = BuildReport(shard=shard)
+    require_base_url(show)
+    with contextlib.nullcontext() if locked else show_lock(show.state_dir):
+        if not locked:
+            _prepare(show, report, restore=restore, manifest_only=True)
+        manifest = Manifest.load(show.output_dir / MANIFEST_NAME)
+        base_manifest = manifest.dumps()  # what this shard planned from, for its record
+        assignment = _plan(show, manifest, report, force=force, only=only, voice=voice, shard=shard)
+        cover, work = _identify(show, manifest, report)
+        # identities were given over the whole plan first, so every shard agrees on them
+        stale = {job.slug: assignment[job.slug] for job in work}
+        work = [job for job in work if stale[job.slug] == shard.index]
+        _render_all(show, work, cover, manifest, report, jobs, progress, force)
+        failed_here = [
+            (item.essay.slug, path, reason)
+            for item in report.planned
+            for path, reason in report.failed
+            if path == show.relative(item.essay.path)
+        ]
+        built = {slug: manifest.entries[slug] for slug in report.built}
+        shards.write_record(show, shard, base_manifest, built, failed_here, stale)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def publish_show(show: Show, *, voice: str | None = None, restore: bool = False) -> BuildReport:
+    """`essaycast publish`: merge the shard records in output/, then publish; render nothing.
+
+    An essay that needs rendering and that no record brings is reported, with why;
+    the episodes published before stay in the feed. `voice`: the one the shards were
+    built with, if not the show's (it is part of every essay's fingerprint).
+    """
+    started = time.monotonic()
+    report = BuildReport()
+    require_base_url(show)
+    with show_lock(show.state_dir):
+        _prepare(show, report, restore=restore, manifest_only=False)
+        manifest = Manifest.load(show.output_dir / MANIFEST_NAME)
+        folded = shards.fold_records(show.output_dir, manifest)
+        report.notes += shards.record_summary(folded)
+        _plan(show, manifest, report, voice=voice)
+        cover, work = _identify(show, manifest, report)
+        _skip(show, work, report, folded, lambda job: True)
+        _publish(show, manifest, cover, report, folded)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+# --- the stages the modes share ----------------------------------------------------------------
+
+
+def _prepare(show: Show, report: BuildReport, *, restore: bool, manifest_only: bool) -> None:
+    """Holding the lock: clear a killed build's leftovers; catch up with the site."""
     for stale in show.state_dir.glob("render-*"):
-        shutil.rmtree(stale, ignore_errors=True)
+        shutil.rmtree(stale, ignore_errors=True)  # no other build is using these
+    if restore:  # before the manifest is read
+        report.notes.append(restore_output(show, manifest_only=manifest_only))
 
 
-def _identify(
-    show: Show, manifest: Manifest, show_guid: str, report: BuildReport, built_at: datetime
-) -> list[Job]:
-    """The stale essays with their GUID, date and number; unchanged ones are reported."""
+def _plan(
+    show: Show,
+    manifest: Manifest,
+    report: BuildReport,
+    *,
+    force: bool = False,
+    only: Sequence[str] = (),
+    voice: str | None = None,
+    shard: Shard | None = None,
+) -> dict[str, int]:
+    """Read every essay and plan against the manifest into `report`; with `shard`, the
+    share of every planned essay (published means published, even without its files)."""
+    essays = _read_essays(show, report)
+    report.planned, failed = plan(show, essays, manifest, voice=voice, force=force, only=only)
+    report.failed += failed
+    assignment: dict[str, int] = {}
+    if shard:
+        report.planned, assignment = shards.own_share(report.planned, manifest, shard, force)
+    report.removed = sorted(
+        set(manifest.entries)
+        - {p.essay.slug for p in report.planned}
+        - _failed_slugs(manifest, report)
+    )
+    return assignment
+
+
+def _identify(show: Show, manifest: Manifest, report: BuildReport) -> tuple[Path, list[Job]]:
+    """The cover, and the stale essays with their GUID, date and number.
+
+    The show's GUID is computed once, at first publication, and then kept. The cover
+    comes first: a bad show image is a config error, and episodes embed the cover.
+    """
+    if manifest.show_guid is None:
+        from .publish.feed import podcast_guid
+
+        manifest.show_guid = podcast_guid(show.podcast.feed_url)
+    cover = publish_cover(show)
+    built_at = build_time()
     stale: list[tuple[PlannedEssay, Entry]] = []
     for item in report.planned:
         entry = manifest.entries.get(item.essay.slug)
@@ -185,10 +273,52 @@ def _identify(
             report.unchanged.append(item.essay.slug)
             continue
         if entry is None:
-            entry = new_entry(show_guid, item.essay.slug, show.relative(item.essay.path), built_at)
+            entry = new_entry(
+                manifest.show_guid, item.essay.slug, show.relative(item.essay.path), built_at
+            )
         stale.append((item, entry))
     found = identities([(item.essay, entry) for item, entry in stale], manifest)
-    return [Job(item, entry, ident) for (item, entry), ident in zip(stale, found, strict=True)]
+    jobs = [Job(item, entry, ident) for (item, entry), ident in zip(stale, found, strict=True)]
+    return show.output_dir / cover, jobs
+
+
+def _skip(
+    show: Show,
+    work: list[Job],
+    report: BuildReport,
+    folded: shards.Folded,
+    skipped: Callable[[Job], bool],
+) -> list[Job]:
+    """Leave out the jobs `skipped` picks, each reported with why no record brought it."""
+    for job in work:
+        if skipped(job):
+            reason = shards.unrendered_reason(job.slug, folded)
+            report.failed.append((show.relative(job.item.essay.path), reason))
+    return [job for job in work if not skipped(job)]
+
+
+def _publish(
+    show: Show, manifest: Manifest, cover: Path, report: BuildReport, folded: shards.Folded
+) -> None:
+    """Manifest, feed and page from the complete episode list; then what nothing names goes."""
+    if folded.built:  # what the shard records brought counts as built by this build
+        report.unchanged = [s for s in report.unchanged if s not in folded.built]
+        report.built = [
+            p.essay.slug
+            for p in report.planned
+            if p.essay.slug in folded.built or p.essay.slug in report.built
+        ]
+    for slug in report.removed:
+        del manifest.entries[slug]
+    assert manifest.show_guid is not None  # _identify gave it
+    report.episodes = publish(show, manifest, manifest.show_guid, cover.name, report.built)
+    shards.remove_records(folded)  # merged into the saved manifest and feed
+    # only now that the feed no longer names them may old files go
+    collect_garbage(show, manifest)
+    prune_covers(show.output_dir, keep=cover.name)
+
+
+# --- rendering, in threads or in processes ------------------------------------------------------
 
 
 def _render_all(
@@ -263,6 +393,89 @@ def _run_jobs(
         except BaseException:
             pool.shutdown(wait=False, cancel_futures=True)
             raise
+
+
+def worker_count(jobs: int) -> int:
+    """Processes for `--jobs N`: 1 up to two jobs (threads do), else one per core at most."""
+    return 1 if jobs <= 2 else min(jobs, usable_cores())
+
+
+def core_sets(workers: int) -> list[set[int]]:
+    """Split this process's cores into `workers` disjoint sets, as even as they go."""
+    cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+    if not cores:
+        return [set() for _ in range(workers)]
+    return [set(cores[i::workers]) for i in range(workers)]
+
+
+# Called first in each child process (tests register their fake engines here).
+CHILD_SETUP: Callable[[], None] | None = None
+
+
+def _render_in_processes(
+    show: Show, workers: int, *, force: bool, only: Sequence[str], voice: str | None
+) -> None:
+    """Render the stale essays with `workers` shard builds in child processes.
+
+    Each child is pinned to its own cores (so the voice engine there, which sizes
+    its thread pool by the cores it may use, never oversubscribes), writes its
+    record into output/, and the caller merges them. The caller holds the lock.
+    """
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    # spawn: a fresh interpreter, no copy of the parent's threads or locks
+    context = multiprocessing.get_context("spawn")
+    cores = core_sets(workers)
+    args = [
+        (str(show.root), show.podcast.base_url, Shard(k + 1, workers), sorted(cores[k]))
+        for k in range(workers)
+    ]
+    with ProcessPoolExecutor(
+        workers, mp_context=context, max_tasks_per_child=1, initializer=CHILD_SETUP
+    ) as pool:
+        child = functools.partial(_child_build, force=force, only=list(only), voice=voice)
+        outcomes = list(pool.map(child, *zip(*args, strict=True)))
+    for outcome in outcomes:
+        if outcome is not None:
+            kind, message = outcome
+            raise (ConfigError(message) if kind == "config" else EssaycastError(message))
+
+
+def _child_build(
+    root: str,
+    base_url: str,
+    shard: Shard,
+    cores: list[int],
+    *,
+    force: bool,
+    only: list[str],
+    voice: str | None,
+) -> tuple[str, str] | None:
+    """One shard build in a child process; an error comes back as (kind, message)."""
+    from .config import load_show
+
+    if cores and hasattr(os, "sched_setaffinity"):
+        os.sched_setaffinity(0, cores)  # before any engine exists: it counts these
+    try:
+        show = load_show(root, base_url=base_url or None)
+        build_share(
+            show,
+            shard,
+            force=force,
+            only=only,
+            voice=voice,
+            jobs=2 if len(cores) >= 2 else 1,
+            locked=True,
+        )
+    except ConfigError as exc:
+        return ("config", exc.format_message())
+    except EssaycastError as exc:
+        return ("error", exc.format_message())
+    return None
+
+
+# --- small helpers ------------------------------------------------------------------------------
 
 
 def _read_essays(show: Show, report: BuildReport) -> list[Essay]:

@@ -168,23 +168,38 @@ def build(
       essaycast build --shard 2/4      one job of a four-job render matrix
     """
     _setup(ctx, verbose, quiet)
-    from .build import build_show
+    from .build import build_share, build_show, plan_show
     from .config import load_show
     from .scale.shard import parse_shard
 
     spec = parse_shard(shard) if shard else None
     show = load_show(show_dir, base_url=base_url)
-    report = build_show(
-        show,
-        force=force,
-        only=only,
-        dry_run=dry_run,
-        voice=voice,
-        jobs=jobs,
-        shard=spec,
-        restore=_wants_restore(restore, show),
-        progress=_progress_printer() if _interactive() and not quiet and not as_json else None,
-    )
+    watching = _interactive() and not quiet and not as_json
+    progress = _progress_printer() if watching else None
+    restoring = _wants_restore(restore, show)
+    if dry_run:
+        report = plan_show(show, force=force, only=only, voice=voice, shard=spec)
+    elif spec:
+        report = build_share(
+            show,
+            spec,
+            force=force,
+            only=only,
+            voice=voice,
+            jobs=jobs,
+            progress=progress,
+            restore=restoring,
+        )
+    else:
+        report = build_show(
+            show,
+            force=force,
+            only=only,
+            voice=voice,
+            jobs=jobs,
+            progress=progress,
+            restore=restoring,
+        )
     _print_report(report, dry_run=dry_run, as_json=as_json, quiet=quiet)
     checked = None
     if then_check and not dry_run:
@@ -211,11 +226,11 @@ def publish(ctx, show_dir, base_url, restore, as_json, verbose, quiet):
       essaycast publish --base-url https://me.github.io/show/
     """
     _setup(ctx, verbose, quiet)
-    from .build import build_show
+    from .build import publish_show
     from .config import load_show
 
     show = load_show(show_dir, base_url=base_url)
-    report = build_show(show, render=False, restore=_wants_restore(restore, show))
+    report = publish_show(show, restore=_wants_restore(restore, show))
     _print_report(report, dry_run=False, as_json=as_json, quiet=quiet)
     ctx.exit(0 if report.ok else 1)
 

@@ -1,4 +1,5 @@
-"""Atomic file writes: a reader sees the old file or the new one, never half of one."""
+"""Files and the machine: atomic writes (a reader sees the old file or the new one,
+never half of one) and the cores this process may use."""
 
 from __future__ import annotations
 
@@ -31,3 +32,12 @@ def write_atomic(path: Path, data: bytes) -> None:
     """Write `data` to `path` by rename, flushed to disk first."""
     with atomic_path(path) as tmp, open(tmp, "wb") as handle:
         handle.write(data)
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its affinity, as a `build --jobs` child is
+    pinned to its share), not the machine's count."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1

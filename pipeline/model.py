@@ -12,10 +12,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from .scale.shard import Shard
 
 # -- essays ------------------------------------------------------------------
 
@@ -167,6 +163,27 @@ class Episode:
     season: int | None = None
     transcripts: dict[str, str] = field(default_factory=dict)  # mime type -> path under output/
     chapters: str | None = None  # path under output/ of the JSON chapters
+
+    @property
+    def files(self) -> list[str]:
+        """Every file under output/ this episode publishes: the MP3 first, then its texts."""
+        return [self.audio, *self.transcripts.values(), *([self.chapters] if self.chapters else [])]
+
+
+@dataclass(frozen=True)
+class Shard:
+    """Shard `index` of `count`, both counted from 1 as in a CI matrix."""
+
+    index: int
+    count: int
+
+    @property
+    def label(self) -> str:
+        return f"{self.index}/{self.count}"
+
+    @property
+    def record_name(self) -> str:
+        return f"shard-{self.index}-of-{self.count}.json"
 
 
 # -- the build -----------------------------------------------------------------

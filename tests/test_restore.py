@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 from lxml import etree
 
-from pipeline.build import build_show
+from pipeline.build import build_share, build_show, publish_show
 from pipeline.cli import main
 from pipeline.config import load_show
 from pipeline.scale.shard import Shard
@@ -167,7 +167,7 @@ def test_a_shard_takes_only_the_manifest_and_renders_nothing_published(
     root, base = published
     ci = fresh_copy(root, tmp_path / "ci")
     tone.clear()
-    report = build_show(load_show(ci, base_url=base), voice="tone", shard=Shard(1, 2), restore=True)
+    report = build_share(load_show(ci, base_url=base), Shard(1, 2), voice="tone", restore=True)
     assert report.notes == [f"Restore: took 6 published episodes from {base}manifest.json"]
     assert report.built == [] and tone == []
     assert (
@@ -176,9 +176,7 @@ def test_a_shard_takes_only_the_manifest_and_renders_nothing_published(
         else True
     )
     # the publish job: restores the media the shards did not carry, renders nothing
-    published_report = build_show(
-        load_show(ci, base_url=base), voice="tone", render=False, restore=True
-    )
+    published_report = publish_show(load_show(ci, base_url=base), voice="tone", restore=True)
     assert published_report.ok and tone == []
     assert tree(ci / "output") == tree(root / "output")
 

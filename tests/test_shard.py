@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from pipeline.build import build_show
+from pipeline.build import build_share, build_show, publish_show
 from pipeline.cli import main
 from pipeline.config import load_show
 from pipeline.model import SentenceAudio
@@ -149,8 +149,7 @@ def test_two_shards_merged_and_published_equal_one_build(tmp_path: Path, tone) -
     assert build_show(load_show(single), voice="tone").ok
 
     reports = [
-        build_show(load_show(root), voice="tone", shard=Shard(k, 2))
-        for k, root in ((1, one), (2, two))
+        build_share(load_show(root), Shard(k, 2), voice="tone") for k, root in ((1, one), (2, two))
     ]
     assert all(r.ok for r in reports)
     # each rendered its own share, together all six, and neither published anything
@@ -165,7 +164,7 @@ def test_two_shards_merged_and_published_equal_one_build(tmp_path: Path, tone) -
     # the publish job: both output/ folders in one, then one publishing step
     shutil.copytree(two / "output", one / "output", dirs_exist_ok=True)
     said = len(tone)
-    published = build_show(load_show(one), voice="tone", render=False)
+    published = publish_show(load_show(one), voice="tone")
     assert published.ok, published.failed
     assert sorted(published.built) == sorted(shares[0] | shares[1])
     assert len(tone) == said  # nothing was spoken to publish
@@ -180,8 +179,8 @@ def test_two_shards_merged_and_published_equal_one_build(tmp_path: Path, tone) -
 def test_a_plain_build_publishes_merged_shards_too(tmp_path: Path, tone) -> None:
     essays = six_essays()
     one, two = make_show(tmp_path / "one", essays), make_show(tmp_path / "two", essays)
-    build_show(load_show(one), voice="tone", shard=Shard(1, 2))
-    build_show(load_show(two), voice="tone", shard=Shard(2, 2))
+    build_share(load_show(one), Shard(1, 2), voice="tone")
+    build_share(load_show(two), Shard(2, 2), voice="tone")
     shutil.copytree(two / "output", one / "output", dirs_exist_ok=True)
     said = len(tone)
     report = build_show(load_show(one), voice="tone")
@@ -193,8 +192,8 @@ def test_a_plain_build_publishes_merged_shards_too(tmp_path: Path, tone) -> None
 def test_publish_names_what_a_missing_shard_did_not_render(tmp_path: Path, tone) -> None:
     essays = six_essays()
     one = make_show(tmp_path / "one", essays)
-    first = build_show(load_show(one), voice="tone", shard=Shard(1, 2))
-    report = build_show(load_show(one), voice="tone", render=False)
+    first = build_share(load_show(one), Shard(1, 2), voice="tone")
+    report = publish_show(load_show(one), voice="tone")
     assert not report.ok
     assert sorted(report.built) == sorted(first.built)
     assert len(report.failed) == 6 - len(first.built)
@@ -209,7 +208,7 @@ def test_a_shard_that_is_re_run_with_everything_published_renders_nothing(
 ) -> None:
     root = make_show(tmp_path / "show", six_essays())
     assert build_show(load_show(root), voice="tone").ok
-    report = build_show(load_show(root), voice="tone", shard=Shard(2, 3))
+    report = build_share(load_show(root), Shard(2, 3), voice="tone")
     assert report.built == [] and len(report.unchanged) == 6
     record = json.loads((root / "output" / "shard-2-of-3.json").read_text())
     assert record["entries"] == {} and record["shard"] == "2/3"
@@ -236,13 +235,14 @@ def test_jobs_beyond_two_are_processes_and_give_the_same_bytes(
     tmp_path: Path, tone, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """--jobs 4 here: two shard processes (2 cores), each pinned to its own core."""
-    from pipeline.scale import shard
+    from pipeline import build
+    from pipeline.fsutil import usable_cores
 
-    assert shard.worker_count(4) == min(4, shard.available_cores())
-    assert shard.worker_count(2) == 1  # two jobs are threads, as before
-    sets = shard.core_sets(2)
+    assert build.worker_count(4) == min(4, usable_cores())
+    assert build.worker_count(2) == 1  # two jobs are threads, as before
+    sets = build.core_sets(2)
     assert not sets[0] & sets[1]
-    monkeypatch.setattr(shard, "CHILD_SETUP", register_tone)
+    monkeypatch.setattr(build, "CHILD_SETUP", register_tone)
     essays = six_essays()
     serial, parallel = make_show(tmp_path / "serial", essays), make_show(tmp_path / "par", essays)
     assert build_show(load_show(serial), voice="tone", jobs=1).ok

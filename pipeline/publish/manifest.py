@@ -13,7 +13,7 @@ import json
 import logging
 import os
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -107,12 +107,7 @@ class Manifest:
 
     def files(self) -> set[str]:
         """Every file under output/ an entry names: what garbage collection keeps."""
-        keep: set[str] = set()
-        for episode in self.episodes():
-            keep.update([episode.audio, *episode.transcripts.values()])
-            if episode.chapters:
-                keep.add(episode.chapters)
-        return keep
+        return {name for episode in self.episodes() for name in episode.files}
 
 
 def episode_record(episode: Episode) -> dict[str, Any]:
@@ -291,3 +286,54 @@ def episode_guid(show_guid: str, slug: str) -> str:
     'urn:uuid:9fe879bc-a41c-532d-8a50-ae0e1708440e'
     """
     return f"urn:uuid:{uuid.uuid5(uuid.UUID(show_guid), slug)}"
+
+
+# --- what the manifest says is published, and its checksums (what a restore checks) ---
+
+
+def entry_files(entry: Entry) -> list[str]:
+    """The files under output/ one manifest entry publishes."""
+    episode = entry.to_episode()
+    return episode.files if episode is not None else []
+
+
+def record_checksums(
+    manifest: Manifest, output_dir: Path, fresh: Iterable[str] = (), extra: Iterable[str] = ()
+) -> None:
+    """Set manifest.checksums to the sha256 of every file it publishes.
+
+    Only files in `fresh` (just written) or not yet known are read, so a rebuild
+    with nothing changed hashes nothing. `extra` names published files that no
+    entry names (the cover, feed.xml, index.html).
+    """
+    fresh = set(fresh)
+    names = {name for entry in manifest.entries.values() for name in entry_files(entry)}
+    names.update(extra)
+    files = {}
+    for name in sorted(names):
+        known = manifest.checksums.get(name)
+        if known and name not in fresh:
+            files[name] = known
+            continue
+        path = output_dir / name
+        if path.is_file():
+            files[name] = sha256_file(path)
+    manifest.checksums = files
+
+
+def built_files(manifest: Manifest, slugs: Iterable[str]) -> list[str]:
+    """The files of the episodes just built, whose checksums must be read again."""
+    return [
+        name
+        for slug in slugs
+        if slug in manifest.entries
+        for name in entry_files(manifest.entries[slug])
+    ]
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()

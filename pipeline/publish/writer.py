@@ -15,11 +15,16 @@ from ..config import Show
 from ..errors import ConfigError
 from ..fsutil import write_atomic
 from ..lock import show_lock
-from ..model import EPISODES_DIR, BuildReport, Episode
-from ..scale import shard as shards
-from ..scale.restore import built_files, record_checksums
+from ..model import EPISODES_DIR, Episode
 from .cover import prune_covers, publish_cover
-from .manifest import MANIFEST_NAME, Manifest, episode_record, fingerprint
+from .manifest import (
+    MANIFEST_NAME,
+    Manifest,
+    built_files,
+    episode_record,
+    fingerprint,
+    record_checksums,
+)
 
 FEED_NAME = "feed.xml"
 PAGE_NAME = "index.html"
@@ -30,15 +35,17 @@ def publish(
     manifest: Manifest,
     show_guid: str,
     cover: str,
-    report: BuildReport,
-    folded: shards.Folded,
-) -> None:
-    """The manifest, then the feed and the page, unless nothing they show has changed."""
-    episodes = report.episodes
-    record_site_checksums(show, manifest, cover, built_files(manifest, report.built))
+    built: Sequence[str],
+) -> list[Episode]:
+    """The manifest, then the feed and the page (unless nothing they show changed).
+
+    `built` names the episodes rendered (or merged) just now, whose files must be
+    hashed again; returns the episodes the feed lists.
+    """
+    episodes = manifest.episodes()
+    record_site_checksums(show, manifest, cover, built_files(manifest, built))
     # manifest before feed: the feed must never name an episode the manifest forgot
     manifest.save(show.output_dir / MANIFEST_NAME)
-    shards.remove_records(folded)  # merged into the saved manifest
     feed_key = fingerprint(
         # the installed version, read here and not from the package face (no import cycle)
         version("essaycast"),
@@ -56,10 +63,11 @@ def publish(
         manifest.feed_key = feed_key
         record_site_checksums(show, manifest, cover, [FEED_NAME, PAGE_NAME])
         manifest.save(show.output_dir / MANIFEST_NAME)
+    return episodes
 
 
 def record_site_checksums(show: Show, manifest: Manifest, cover: str, fresh: list[str]) -> None:
-    """So the site can be restored from the manifest (pipeline/scale/restore.py)."""
+    """So the site can be restored from the manifest (scale/restore.py checks against them)."""
     record_checksums(manifest, show.output_dir, fresh, extra=[cover, FEED_NAME, PAGE_NAME])
 
 

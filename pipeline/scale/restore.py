@@ -23,12 +23,17 @@ import json
 import logging
 import re
 import tempfile
-from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..fsutil import atomic_path, write_atomic
-from ..publish.manifest import MANIFEST_NAME, MANIFEST_VERSION, Entry, Manifest
+from ..publish.manifest import (
+    MANIFEST_NAME,
+    MANIFEST_VERSION,
+    Manifest,
+    entry_files,
+    sha256_file,
+)
 
 if TYPE_CHECKING:
     from ..config import Show
@@ -47,52 +52,6 @@ class _Unavailable(Exception):
 
 
 # --- checksums: what the manifest carries so that a restore can be checked -----------------
-
-
-def entry_files(entry: Entry) -> list[str]:
-    """The files under output/ one manifest entry publishes."""
-    episode = entry.to_episode()
-    if episode is None:
-        return []
-    return [
-        episode.audio,
-        *episode.transcripts.values(),
-        *([episode.chapters] if episode.chapters else []),
-    ]
-
-
-def record_checksums(
-    manifest: Manifest, output_dir: Path, fresh: Iterable[str] = (), extra: Iterable[str] = ()
-) -> None:
-    """Set manifest.checksums to the sha256 of every file it publishes.
-
-    Only files in `fresh` (just written) or not yet known are read, so a rebuild
-    with nothing changed hashes nothing. `extra` names published files that no
-    entry names (the cover, feed.xml, index.html).
-    """
-    fresh = set(fresh)
-    names = {name for entry in manifest.entries.values() for name in entry_files(entry)}
-    names.update(extra)
-    files = {}
-    for name in sorted(names):
-        known = manifest.checksums.get(name)
-        if known and name not in fresh:
-            files[name] = known
-            continue
-        path = output_dir / name
-        if path.is_file():
-            files[name] = _sha256_file(path)
-    manifest.checksums = files
-
-
-def built_files(manifest: Manifest, slugs: Iterable[str]) -> list[str]:
-    """The files of the episodes just built, whose checksums must be read again."""
-    return [
-        name
-        for slug in slugs
-        if slug in manifest.entries
-        for name in entry_files(manifest.entries[slug])
-    ]
 
 
 # --- the restore ----------------------------------------------------------------------------
@@ -210,7 +169,7 @@ def _ensure(base: str, name: str, sha: str, output_dir: Path) -> int | None:
     import urllib.error
 
     target = output_dir / name
-    if target.is_file() and _sha256_file(target) == sha:
+    if target.is_file() and sha256_file(target) == sha:
         return 0  # content-addressed names: usually already here from an older cache
     try:
         with atomic_path(target) as tmp:
@@ -290,14 +249,6 @@ def _parse_manifest(raw: bytes, state_dir: Path) -> Manifest | None:
     if data.get("episodes") and not live.entries:
         return None  # Manifest.load found it malformed
     return live
-
-
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while chunk := handle.read(CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def _why(exc: BaseException) -> str:

@@ -32,8 +32,8 @@ an essay's length by a minute rarely moves any other. An essay stays on the
 shard that rendered it, which is the shard whose sentence cache holds its
 sentences.
 
-`render_in_processes` is `build --jobs N` beyond two: one process per shard,
-each pinned to its own cores, so N processes never share a core.
+`build --jobs N` beyond two runs N shard builds in child processes (build.py
+owns that pool; this module never imports the orchestrator).
 """
 
 from __future__ import annotations
@@ -42,21 +42,20 @@ import hashlib
 import json
 import logging
 import math
-import os
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import ConfigError, EssaycastError
 from ..fsutil import write_atomic
+from ..model import Shard
 from ..publish.manifest import Entry, Manifest
 
 if TYPE_CHECKING:
-    from ..build import Job
     from ..config import Show
-    from ..model import BuildReport, PlannedEssay
+    from ..model import PlannedEssay
 
 log = logging.getLogger(__name__)
 
@@ -65,22 +64,6 @@ RECORD_GLOB = "shard-*-of-*.json"
 WORDS_PER_MINUTE = 165  # bench/results.json figure (a): 1301 words, 465.7 s of audio
 
 _SPEC = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
-
-
-@dataclass(frozen=True)
-class Shard:
-    """Shard `index` of `count`, both counted from 1 as in a CI matrix."""
-
-    index: int
-    count: int
-
-    @property
-    def label(self) -> str:
-        return f"{self.index}/{self.count}"
-
-    @property
-    def record_name(self) -> str:
-        return f"shard-{self.index}-of-{self.count}.json"
 
 
 def parse_shard(text: str) -> Shard:
@@ -294,104 +277,6 @@ def unrendered_reason(slug: str, folded: Folded) -> str:
     return "not rendered yet: no shard record in output/; run essaycast build"
 
 
-# --- build --jobs N beyond two: one process per shard --------------------------------------
-
-
-def available_cores() -> int:
-    """The cores this process may run on (its affinity), not the machine's count."""
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not Linux
-        return os.cpu_count() or 1
-
-
-def worker_count(jobs: int) -> int:
-    """Processes for `--jobs N`: 1 up to two jobs (threads do), else one per core at most."""
-    return 1 if jobs <= 2 else min(jobs, available_cores())
-
-
-def core_sets(workers: int) -> list[set[int]]:
-    """Split this process's cores into `workers` disjoint sets, as even as they go."""
-    cores = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
-    if not cores:
-        return [set() for _ in range(workers)]
-    return [set(cores[i::workers]) for i in range(workers)]
-
-
-# Called first in each child process (tests register their fake engines here).
-CHILD_SETUP: Callable[[], None] | None = None
-
-
-def render_in_processes(
-    show: Show, workers: int, *, force: bool, only: Sequence[str], voice: str | None
-) -> None:
-    """Render the stale essays with `workers` shard builds in child processes.
-
-    Each child is pinned to its own cores (so the voice engine there, which sizes
-    its thread pool by the cores it may use, never oversubscribes), writes its
-    record into output/, and the caller folds them. The caller holds the lock.
-    """
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    # spawn: a fresh interpreter, no copy of the parent's threads or locks
-    context = multiprocessing.get_context("spawn")
-    cores = core_sets(workers)
-    args = [
-        (
-            str(show.root),
-            show.podcast.base_url,
-            Shard(k + 1, workers),
-            sorted(cores[k]),
-            force,
-            list(only),
-            voice,
-        )
-        for k in range(workers)
-    ]
-    with ProcessPoolExecutor(
-        workers, mp_context=context, max_tasks_per_child=1, initializer=CHILD_SETUP
-    ) as pool:
-        outcomes = list(pool.map(_child_build, *zip(*args, strict=True)))
-    for outcome in outcomes:
-        if outcome is not None:
-            kind, message = outcome
-            raise (ConfigError(message) if kind == "config" else EssaycastError(message))
-
-
-def _child_build(
-    root: str,
-    base_url: str,
-    shard: Shard,
-    cores: list[int],
-    force: bool,
-    only: list[str],
-    voice: str | None,
-) -> tuple[str, str] | None:
-    """One shard build in a child process; an error comes back as (kind, message)."""
-    from ..build import build_show
-    from ..config import load_show
-
-    if cores and hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(0, cores)  # before any engine exists: it counts these
-    try:
-        show = load_show(root, base_url=base_url or None)
-        build_show(
-            show,
-            shard=shard,
-            force=force,
-            only=only,
-            voice=voice,
-            jobs=2 if len(cores) >= 2 else 1,
-            locked=True,
-        )
-    except ConfigError as exc:
-        return ("config", exc.format_message())
-    except EssaycastError as exc:
-        return ("error", exc.format_message())
-    return None
-
-
 def record_summary(folded: Folded) -> list[str]:
     """Lines for the report about the records that were merged."""
     lines = []
@@ -409,9 +294,6 @@ def record_summary(folded: Folded) -> list[str]:
     return lines
 
 
-# --- the hooks build_show calls ----------------------------------------------------------------
-
-
 def own_share(
     plan: list[PlannedEssay], manifest: Manifest, shard: Shard, force: bool
 ) -> tuple[list[PlannedEssay], dict[str, int]]:
@@ -419,59 +301,3 @@ def own_share(
     the shard each planned essay belongs to."""
     plan = trust_published(plan, manifest, force)
     return plan, assign_plan(plan, manifest, shard.count)
-
-
-def take_share(
-    work: list[Job], shard: Shard, assignment: dict[str, int]
-) -> tuple[list[Job], dict[str, int]]:
-    """This shard's jobs, and the shard of every stale essay (for its record).
-
-    Identities were given over the whole plan first, so every shard agrees on them."""
-    stale = {job.item.essay.slug: assignment[job.item.essay.slug] for job in work}
-    return [job for job in work if stale[job.item.essay.slug] == shard.index], stale
-
-
-def skip_unrendered(
-    show: Show, work: list[Job], report: BuildReport, folded: Folded, *, render: bool
-) -> list[Job]:
-    """Publishing renders nothing, and after `--jobs` children a failure is not tried
-    again: those essays are reported, with why, and left out."""
-    skipped = {
-        job.item.essay.slug for job in work if not render or job.item.essay.slug in folded.failed
-    }
-    for job in work:
-        if job.item.essay.slug in skipped:
-            report.failed.append(
-                (show.relative(job.item.essay.path), unrendered_reason(job.item.essay.slug, folded))
-            )
-    return [job for job in work if job.item.essay.slug not in skipped]
-
-
-def leave_record(
-    show: Show,
-    shard: Shard,
-    base: bytes,
-    manifest: Manifest,
-    report: BuildReport,
-    stale: dict[str, int],
-) -> Path:
-    """A shard publishes nothing: its record and files are merged later."""
-    failed_here = [
-        (item.essay.slug, path, reason)
-        for item in report.planned
-        for path, reason in report.failed
-        if path == show.relative(item.essay.path)
-    ]
-    built = {slug: manifest.entries[slug] for slug in report.built}
-    return write_record(show, shard, base, built, failed_here, stale)
-
-
-def count_folded(report: BuildReport, folded: Folded) -> None:
-    """What the shard records brought counts as built by this build."""
-    if folded.built:
-        report.unchanged = [s for s in report.unchanged if s not in folded.built]
-        report.built = [
-            p.essay.slug
-            for p in report.planned
-            if p.essay.slug in folded.built or p.essay.slug in report.built
-        ]
