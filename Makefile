@@ -17,11 +17,13 @@ test: $(VENV)/.dev-installed
 test-fast: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest -m "not slow"
 
-# The style the house keeps: lint, formatting, and types (config in pyproject.toml).
+# The style the house keeps: lint, formatting, types, and imports that run down
+# one layer at a time (config for all four in pyproject.toml; docs/ARCHITECTURE.md).
 lint: $(VENV)/.dev-installed
 	$(BIN)/ruff check pipeline tests bench
 	$(BIN)/ruff format --check pipeline tests bench
 	$(BIN)/mypy pipeline
+	$(BIN)/lint-imports
 
 # Speed and memory against the piper CLI (SPEC section 10); writes bench/RESULTS.md.
 # Not part of `make test`. espeak-ng on PATH (apt) is optional: figure (b)'s anchor.
