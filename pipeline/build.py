@@ -141,9 +141,11 @@ def build_show(
         _publish(show, manifest, cover, report, folded)
         if work:
             from .audio.pieces import PieceCache
+            from .speech.cache import SentenceCache
 
             # bounded: what this build used stays, the least recently used goes first
             PieceCache(show.state_dir / "cache" / "pieces").prune(keep_since=started_at)
+            SentenceCache(show.state_dir / "cache" / "sentences").prune(keep_since=started_at)
     report.seconds = time.monotonic() - started
     return report
 

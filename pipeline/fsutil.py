@@ -1,11 +1,13 @@
 """Files and the machine: atomic writes (a reader sees the old file or the new one,
-never half of one) and the cores this process may use."""
+never half of one), the content-addressed store every cache is built on, and the
+cores this process may use."""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -41,3 +43,81 @@ def usable_cores() -> int:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # not Linux
         return os.cpu_count() or 1
+
+
+class ContentStore:
+    """Files under `root` named by a content key, the one store every cache is built on.
+
+    `root/<key[:2]>/<key><suffix>`: written by atomic rename (a killed build never
+    leaves half an entry, and after a power cut an entry is whole or absent); every
+    read refreshes the file's time, so `prune` drops the least recently used first
+    and a build's own entries are the last to go.
+    """
+
+    def __init__(self, root: Path, limit: int) -> None:
+        self.root = root
+        self.limit = limit  # bytes `prune` keeps
+
+    def path(self, key: str, suffix: str = "") -> Path:
+        return self.root / key[:2] / f"{key}{suffix}"
+
+    def read(self, key: str, suffix: str = "") -> bytes | None:
+        """The entry's bytes (and its time refreshed), or None."""
+        path = self.path(key, suffix)
+        try:
+            data = path.read_bytes()
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        self.touch(path)
+        return data
+
+    def write(self, key: str, suffix: str, data: bytes) -> Path:
+        """Store `data` under the key by atomic rename; return its path."""
+        path = self.path(key, suffix)
+        write_atomic(path, data)
+        return path
+
+    def adopt(self, key: str, suffix: str, source: Path) -> Path:
+        """Move a finished file into the store (one rename on the same file system)."""
+        path = self.path(key, suffix)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            os.replace(source, path)
+        except OSError:  # another file system (`essaycast episode` renders in /tmp)
+            write_atomic(path, source.read_bytes())
+            source.unlink()
+        return path
+
+    def __contains__(self, key_suffix: tuple[str, str]) -> bool:
+        return self.path(*key_suffix).is_file()
+
+    @staticmethod
+    def touch(path: Path) -> None:
+        now = time.time()
+        with contextlib.suppress(OSError):  # a read-only cache still serves
+            os.utime(path, (now, now))
+
+    def prune(self, keep_since: float | None = None) -> int:
+        """Delete least recently used entries until the store fits `limit`; bytes freed.
+
+        Entries used at or after `keep_since` (a time.time()) stay whatever the size.
+        """
+        if not self.root.is_dir():
+            return 0
+        files = []
+        for path in self.root.glob("*/*"):
+            try:
+                stat = path.stat()
+            except FileNotFoundError:
+                continue
+            files.append((stat.st_mtime, stat.st_size, path))
+        total = sum(size for _, size, _ in files)
+        freed = 0
+        for mtime, size, path in sorted(files):
+            if total - freed <= self.limit:
+                break
+            if keep_since is not None and mtime >= keep_since:
+                continue
+            path.unlink(missing_ok=True)
+            freed += size
+        return freed

@@ -9,20 +9,23 @@ the essay is.
 from __future__ import annotations
 
 import hashlib
+import io
 import json
-import os
-import tempfile
 import unicodedata
 import wave
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+from ..fsutil import ContentStore
 from ..model import SentenceAudio, VoiceSpec
 from . import ENGINES
 from .base import Engine
 
 # Bump when engine output for the same inputs changes (e.g. a new Piper setting).
 CACHE_VERSION = 3
+# The sentence cache's bound, least recently used first: an hour of 24 kHz speech is
+# about 170 MB, so this keeps a back catalogue's worth of edits cheap.
+CACHE_LIMIT_BYTES = 4 << 30
 
 
 def normalize_sentence(text: str) -> str:
@@ -35,10 +38,10 @@ def normalize_sentence(text: str) -> str:
 
 
 class SentenceCache:
-    """WAV files under `root`, named by the sentence key."""
+    """WAV files under `root`, named by the sentence key (a ContentStore, LRU-pruned)."""
 
-    def __init__(self, root: Path) -> None:
-        self.root = root
+    def __init__(self, root: Path, limit: int = CACHE_LIMIT_BYTES) -> None:
+        self.store = ContentStore(root, limit)
         self._revisions: dict[VoiceSpec, str] = {}
 
     def key(self, spec: VoiceSpec, text: str) -> str:
@@ -63,35 +66,31 @@ class SentenceCache:
         )
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
-    def _path(self, key: str) -> Path:
-        return self.root / key[:2] / f"{key}.wav"
-
     def get(self, key: str, text: str) -> SentenceAudio | None:
-        path = self._path(key)
+        data = self.store.read(key, ".wav")
+        if data is None:
+            return None
         try:
-            with wave.open(str(path), "rb") as wav:
+            with wave.open(io.BytesIO(data), "rb") as wav:
                 return SentenceAudio(text, wav.readframes(wav.getnframes()), wav.getframerate())
-        except (FileNotFoundError, wave.Error, EOFError):
+        except (wave.Error, EOFError):
             return None
 
     def __contains__(self, key: str) -> bool:
-        return self._path(key).is_file()
+        return (key, ".wav") in self.store
 
     def put(self, key: str, audio: SentenceAudio) -> None:
-        path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # write then rename: a killed build never leaves a half sentence behind
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
-        try:
-            with os.fdopen(fd, "wb") as raw, wave.open(raw, "wb") as wav:
-                wav.setnchannels(1)
-                wav.setsampwidth(2)
-                wav.setframerate(audio.sample_rate)
-                wav.writeframes(audio.pcm)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        buffer = io.BytesIO()
+        with wave.open(buffer, "wb") as wav:
+            wav.setnchannels(1)
+            wav.setsampwidth(2)
+            wav.setframerate(audio.sample_rate)
+            wav.writeframes(audio.pcm)
+        self.store.write(key, ".wav", buffer.getvalue())
+
+    def prune(self, keep_since: float | None = None) -> int:
+        """Drop the least recently used sentences beyond the bound; bytes freed."""
+        return self.store.prune(keep_since)
 
 
 def synthesize_cached(
