@@ -41,7 +41,8 @@ class SentenceCache:
     """WAV files under `root`, named by the sentence key (a ContentStore, LRU-pruned)."""
 
     def __init__(self, root: Path, limit: int = CACHE_LIMIT_BYTES) -> None:
-        self.store = ContentStore(root, limit)
+        # not durable: a sentence a power cut left unreadable is spoken again
+        self.store = ContentStore(root, limit, durable=False)
         self._revisions: dict[VoiceSpec, str] = {}
 
     def key(self, spec: VoiceSpec, text: str) -> str:
@@ -131,6 +132,10 @@ def synthesize_cached(
             if made_key == key:
                 fresh = SentenceAudio(text, audio.pcm, audio.sample_rate)
         found = fresh or cache.get(key, text)
-        if found is None:  # pragma: no cover - only if the cache is deleted mid-build
-            raise RuntimeError(f"sentence cache lost {key}")
+        if found is None:  # unreadable (a power cut mid-write) or deleted mid-build
+            engine = engine_factory()
+            prepare = info.prepare if (info := ENGINES.get(spec.engine)) else str
+            (audio,) = engine.synthesize([prepare(text)])
+            cache.put(key, audio)
+            found = SentenceAudio(text, audio.pcm, audio.sample_rate)
         yield found
