@@ -451,6 +451,21 @@ _DASH = r"\s?(?:-|–|—)\s?"
 _MERIDIEM = r"[aApP]\.?\s?[mM]\.?"
 
 
+# A rule looks this far either side of its match for context ("at", "call", "a 5km run"):
+# never at the whole text, or every match would rescan it and a long text take quadratic time
+_WINDOW = 80
+
+
+def _before(m: re.Match[str], width: int = _WINDOW) -> str:
+    """The text just before a match, at most `width` characters of it."""
+    return m.string[max(0, m.start() - width) : m.start()]
+
+
+def _after(m: re.Match[str], width: int = _WINDOW) -> str:
+    """The text just after a match, at most `width` characters of it."""
+    return m.string[m.end() : m.end() + width]
+
+
 def _month(word: str) -> str:
     """'Sept.', 'Nov', 'june' or 'November' -> 'November'."""
     return _MONTH_ABBR.get(word.rstrip(".").lower()[:3], word)
@@ -693,7 +708,7 @@ _CALLING = re.compile(r"\b(?:call|dial|phone|tel|fax|text|ring|reach|number|line
 
 def _phone_local(m: re.Match[str], say: Say) -> str:
     """555-1234 is a number to call only where the sentence says so; else '300-1000' is a range."""
-    if _CALLING.search(m.string[: m.start()]):
+    if _CALLING.search(_before(m, 200)):
         return _phone(m, say)
     return m.group(0)
 
@@ -840,10 +855,10 @@ def _ordinal(m: re.Match[str], say: Say) -> str:
 
 def _attributive(m: re.Match[str]) -> bool:
     """Is the measure an adjective ('a 5km run', 'on 35mm film')? Then its unit is singular."""
-    after = re.match(r"\s*-?([a-z]+)\b", m.string[m.end() :])
+    after = re.match(r"\s*-?([a-z]+)\b", _after(m))
     if not after or after.group(1) in _FUNCTION_WORDS:
         return False
-    before = re.search(r"([A-Za-z]+)\W*$", m.string[: m.start()])
+    before = re.search(r"(?<![A-Za-z])([A-Za-z]+)\W*$", _before(m))
     return before is not None and before.group(1).lower() in _DETERMINERS
 
 
@@ -1034,9 +1049,8 @@ def _caps(m: re.Match[str], say: Say) -> str:
 
 def _caps_guard(m: re.Match[str], say: Say) -> str:
     # SHOUTED TEXT is read as words, not spelled: two all-caps neighbours mean shouting
-    text, start, end = m.string, m.start(), m.end()
-    before = re.search(r"([A-Za-z]+)\W*$", text[:start])
-    after = re.match(r"\W*([A-Za-z]+)", text[end:])
+    before = re.search(r"(?<![A-Za-z])([A-Za-z]+)\W*$", _before(m))
+    after = re.match(r"\W*([A-Za-z]+)", _after(m))
     shouting = sum(
         1
         for w in (before and before.group(1), after and after.group(1))
@@ -1144,7 +1158,7 @@ _DOMAIN = (
     r"(?<![\w@./-])(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+(?:" + _TLDS + r")"
     r"(?:/[^\s<>\"“”()]*[^\s<>\"“”().,;:!?'’])?(?![\w@-]|\.\w)"
 )
-_EMAIL = r"\b([\w.+-]+)@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)\b"
+_EMAIL = r"(?<![\w.+-])([\w.+-]+)@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)\b"
 
 
 def _web_rules() -> list[Rule]:
@@ -1634,7 +1648,7 @@ def _eu_signed(m: re.Match[str], say: Say) -> str:
 
 
 def _eu_plain(m: re.Match[str], say: Say) -> str:
-    after = re.match(r"\s*([^\W\d_]+)", m.string[m.end() :])
+    after = re.match(r"\s*([^\W\d_]+)", _after(m))
     return _eu_number(m.group(0), say, after.group(1) if after else "")
 
 
@@ -1666,7 +1680,7 @@ def _de_ordinal(digits: str, say: Say, before: str) -> str:
 
 
 def _previous_word(m: re.Match[str]) -> str:
-    found = re.search(r"([^\W\d_]+)\W*$", m.string[: m.start()])
+    found = re.search(r"(?<![^\W\d_])([^\W\d_]+)\W*$", _before(m))
     return found.group(1) if found else ""
 
 
@@ -1752,7 +1766,7 @@ _DE_YEAR_CUES = {
 
 def _de_year(m: re.Match[str], say: Say) -> str:
     """'seit 1871' and 'im Jahr 1990' are years; '1500 Menschen' is a count."""
-    after = m.string[m.end() :]
+    after = _after(m)
     if _previous_word(m).lower() in _DE_YEAR_CUES or re.match(
         r"\s*(?:[.,;:!?)]|$|und\b|bis\b|[-–]|v\.|n\.)", after
     ):
@@ -1971,16 +1985,17 @@ def _pauses(text: str) -> str:
     text = re.sub(r"[“”„‟«»‹›\"]", " ", text)
     text = re.sub(r"(?:(?<=\s)|^)['‘’`]|['‘’`](?=\s|$|[,.;:!?])", " ", text)
     text = re.sub(r"[‘’`´]", "'", text)
-    text = re.sub(r"\s*(?:\.\s?){3,}|\s*…", " , ", text)  # ellipses
-    text = re.sub(r"\s*(?:—|–|--+|―|‒)\s*", " , ", text)  # dashes in prose
-    text = re.sub(r"\s+-\s+", " , ", text)
+    # (?<!\s): a match starts where a run of spaces does, never inside it (linear time)
+    text = re.sub(r"(?<!\s)\s*(?:\.\s?){3,}|(?<!\s)\s*…", " , ", text)  # ellipses
+    text = re.sub(r"(?<!\s)\s*(?:—|–|--+|―|‒)\s*", " , ", text)  # dashes in prose
+    text = re.sub(r"(?<!\s)\s+-\s+", " , ", text)
     text = re.sub(r"\[\s*sic\s*\]", " ", text, flags=re.I)
     text = re.sub(r"[()\[\]{}]", " , ", text)
     text = re.sub(r"[*_|<>^~\\]+", " ", text)
     text = re.sub(r"(?<!\w)/(?!\w)|/", " ", text)
     text = re.sub(r"\s+", " ", text).strip()
     # tidy the pauses: no pause at the start, none before other punctuation, one at a time
-    text = re.sub(r"\s+([,.;:!?])", r"\1", text)
+    text = re.sub(r"(?<!\s)\s+([,.;:!?])", r"\1", text)
     text = re.sub(r",(?:\s*,)+", ",", text)
     text = re.sub(r",\s*([.;:!?])", r"\1", text)
     text = re.sub(r"([;:!?.])\s*,", r"\1", text)
@@ -2141,7 +2156,8 @@ def continues(before: str, language: str = "en") -> bool:
     if Say(language).lang != "en":
         return False
     # "St." and "Dr." end a sentence only as a street, after a name: "on Baker St."
-    place = re.search(r"(\S+)\s(?:St|Dr)\.$|^(?:St|Dr)\.$", before)
+    # (?<!\S): the word is tried from its start only, or "word" and 64,000 dots is quadratic
+    place = re.search(r"(?<!\S)(\S+)\s(?:St|Dr)\.$|^(?:St|Dr)\.$", before)
     return place is not None and not (place.group(1) and place.group(1)[0].isupper())
 
 
