@@ -1809,11 +1809,16 @@ _FR = _Tongue(
         "kW": ("kilowatt", "kilowatts"), "kWh": ("kilowattheure", "kilowattheures"),
         "ha": ("hectare", "hectares"), "m²": ("mètre carré", "mètres carrés"),
         "km²": ("kilomètre carré", "kilomètres carrés"), "m³": ("mètre cube", "mètres cubes"),
+        "μs": ("microseconde", "microsecondes"), "ns": ("nanoseconde", "nanosecondes"),
+        "Mo/s": ("mégaoctet par seconde", "mégaoctets par seconde"),
+        "Go/s": ("gigaoctet par seconde", "gigaoctets par seconde"),
+        "Ko/s": ("kilooctet par seconde", "kilooctets par seconde"),
     },
     signs={"&": "et", "@": "arobase", "+": "plus", "=": "égale", "×": "fois", "§": "paragraphe",
            "±": "plus ou moins", "°": "degrés", "~": "environ"},
     feminine=frozenset({"heure", "heures", "minute", "minutes", "seconde", "secondes", "livre",
-                        "livres", "tonne", "tonnes", "milliseconde", "millisecondes"}),
+                        "livres", "tonne", "tonnes", "milliseconde", "millisecondes",
+                        "microseconde", "nanoseconde"}),
     number_sign="numéro",
 )  # fmt: skip
 _DE = _Tongue(
@@ -1844,11 +1849,15 @@ _DE = _Tongue(
         "km²": ("Quadratkilometer", "Quadratkilometer"), "m³": ("Kubikmeter", "Kubikmeter"),
         "Mio": ("Million", "Millionen"), "Mrd": ("Milliarde", "Milliarden"),
         "Tsd": ("tausend", "tausend"),
+        "μs": ("Mikrosekunde", "Mikrosekunden"), "ns": ("Nanosekunde", "Nanosekunden"),
+        "MB/s": ("Megabyte pro Sekunde", "Megabyte pro Sekunde"),
+        "GB/s": ("Gigabyte pro Sekunde", "Gigabyte pro Sekunde"),
+        "kB/s": ("Kilobyte pro Sekunde", "Kilobyte pro Sekunde"),
     },
     signs={"&": "und", "@": "ät", "+": "plus", "=": "gleich", "×": "mal", "§": "Paragraf",
            "±": "plus minus", "°": "Grad", "~": "etwa"},
     feminine=frozenset({"Minute", "Minuten", "Sekunde", "Stunde", "Tonne", "Million", "Milliarde",
-                        "Millisekunde", "Kilowattstunde"}),
+                        "Millisekunde", "Kilowattstunde", "Mikrosekunde", "Nanosekunde"}),
     number_sign="Nummer",
 )  # fmt: skip
 _TONGUES = {"fr": _FR, "de": _DE}
@@ -1960,6 +1969,18 @@ def _eu_degrees(m: re.Match[str], say: Say) -> str:
     word = tongue.degree[0] if one else tongue.degree[1]
     minus = f"{tongue.minus} " if sign else ""
     return f"{minus}{_eu_number(number, say, word)} {word}{name}"
+
+
+_EU_COMPARISONS = {
+    "fr": ("est", {"<": "inférieur à", ">": "supérieur à"}),
+    "de": ("ist", {"<": "kleiner als", ">": "größer als"}),
+}
+
+
+def _eu_comparison(m: re.Match[str], say: Say) -> str:
+    verb, words = _EU_COMPARISONS[say.lang]
+    statement = re.search(r"(?:\d|\b[^\W\d_])\s?$", _before(m, 3)) is not None
+    return f" {verb} {words[m.group(0)]} " if statement else f" {words[m.group(0)]} "
 
 
 def _eu_signed(m: re.Match[str], say: Say) -> str:
@@ -2135,6 +2156,8 @@ def _eu_rules(tongue: _Tongue) -> list[Rule]:
         rule("sign.minus", "-5: 'moins cinq', 'minus fünf'",
              r"(?:(?<=\s)|^)[-−](" + _EU_NUM + r")(?![\d])", _eu_signed),
         rule("sign.plus", "+3", r"(?<![\w)])\+(?=\d)", _words(signs["+"] + " ")),
+        rule("comparison", "3 < 5: 'trois est inférieur à cinq', 'drei ist kleiner als fünf'",
+             r"(?<=[\s\d])[<>](?=\s?\d)", _eu_comparison),
         rule("number.sign", "n° 5, № 5: 'numéro', 'Nummer'", r"(?i:\bn[°º]|№|#)\s?(?=\d)",
              _words(tongue.number_sign + " ")),
     ]  # fmt: skip
@@ -2381,6 +2404,8 @@ def _skip_unspeakable(text: str, lang: str) -> tuple[str, tuple[str, ...]]:
         run = text[begin:end]
         if lang == "en" and len(run) == 1 and _script(run) == "GREEK":
             continue  # a lone π or Δ: the English rules say its name
+        if run == "μ" and text[end : end + 1].isalpha():
+            continue  # "50 μs": the micro sign of a unit, in every language
         kept.append(text[at:begin])
         kept.append(" ")
         skipped.append(run)
