@@ -44,7 +44,7 @@ def cases(tables: Path = TABLES) -> list[tuple[str, str, str, str]]:
 
 def measure(tables: Path = TABLES) -> dict[str, tuple[int, int]]:
     """Class -> (exact, total)."""
-    from pipeline.normalize import normalize
+    from pipeline.text.normalize import normalize
 
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for name, language, written, spoken in cases(tables):

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from pipeline import normalize as module
+from pipeline.text import normalize as module
 from tests.regex_steps import Stepper
 
 _SOURCE = Path(module.__file__).read_text(encoding="utf-8")
