@@ -402,11 +402,13 @@ def script(file, show_dir, voice, phonemes):
     lexicon: dict[str, str] = {}
     language = "en"
     settings = VoiceSettings()
+    reading = None
     root = show_dir or find_show_root(file)
     if root is not None:
         show = load_show(root)
         lexicon, language, settings = show.lexicon, show.podcast.language, show.voice
-    essay = read_essay(file)
+        reading, root = show.essays.reading, show.root  # [essays]: how links, tables, maths read
+    essay = read_essay(file, reading, root=root)
     spec = resolve_voice(settings.engine, settings.voice, settings.speed, voice or essay.voice)
     say = received(spec, phonemes)
     click.echo(render_script(to_speech_text(essay, lexicon, language), say), nl=False)
