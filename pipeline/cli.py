@@ -525,9 +525,9 @@ def init(directory, title, shards):
         click.echo(f"  {name}: added essaycast's lines (output/, .essaycast/)")
     blog = report.blog
     if blog is not None:
-        count = f"{blog.posts} post{'' if blog.posts == 1 else 's'}"
+        count = f"{blog.posts} file{'' if blog.posts == 1 else 's'}"
         click.echo(
-            f"Found a {blog.generator} site ({', '.join(blog.evidence)}): {count} in "
+            f"Found {blog.found} ({', '.join(blog.evidence)}): {count} in "
             f"{', '.join(blog.paths)}"
             + (f" (leaving out {', '.join(blog.exclude)})" if blog.exclude else "")
             + "; podcast.toml's [essays] reads them where they are."

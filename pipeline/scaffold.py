@@ -47,10 +47,17 @@ class Blog:
     title: str | None = None  # the site's own title, for the show's
     note: str = ""  # one thing the writer should know about this generator
 
+    @property
+    def found(self) -> str:
+        """'a Jekyll site', 'an Obsidian vault'."""
+        kind = "vault" if self.generator == "Obsidian" else "site"
+        article = "an" if self.generator[0] in "AEIOU" else "a"
+        return f"{article} {self.generator} {kind}"
+
     def toml(self) -> str:
         """The [essays] table for podcast.toml."""
         lines = [
-            f"# Found a {self.generator} site ({', '.join(self.evidence)}):",
+            f"# Found {self.found} ({', '.join(self.evidence)}):",
             "# its posts are the essays, read where they are.",
             *_ESSAYS_HELP,
             "[essays]",

@@ -171,7 +171,7 @@ def test_crlf_and_bom_are_fine(tmp_path: Path) -> None:
         (b"---\nimage: 3\n---\nHi.", "image: must be a path or URL"),
         (b"+++\ntitle = 'T'\nHi.", "starts with +++ but never ends"),
         (b"+++\ntitle = \n+++\nHi.", "front matter is not valid TOML"),
-        (b"{\n\"title\": \n}\nHi.", "front matter starts with { but is not valid JSON"),
+        (b'{\n"title": \n}\nHi.', "front matter starts with { but is not valid JSON"),
         (b"+++\ndraft = 'maybe'\n+++\nHi.", "draft: must be true or false, not 'maybe'"),
     ],
 )
@@ -180,7 +180,9 @@ def test_bad_input(tmp_path: Path, content: bytes, expected: str) -> None:
 
 
 def test_unknown_keys_are_listed_never_fatal_and_a_slug_is_made_safe(tmp_path: Path) -> None:
-    essay = read_essay(write(tmp_path, "x.md", "---\ntitel: T\nlayout: post\nslug: Not A Slug\n---\nHi."))
+    essay = read_essay(
+        write(tmp_path, "x.md", "---\ntitel: T\nlayout: post\nslug: Not A Slug\n---\nHi.")
+    )
     assert essay.unknown_keys == ("titel", "layout")
     assert essay.slug == "not-a-slug"
 
@@ -289,3 +291,45 @@ def test_git_first_added_follows_renames(tmp_path: Path) -> None:
 
 def test_git_first_added_outside_a_repository(tmp_path: Path) -> None:
     assert git_first_added(write(tmp_path, "x.md", "x")) is None
+
+
+# -- file names and links from outside the show (issue 24, case 9) ---------------------------
+
+
+def test_a_file_name_that_is_not_utf8_is_refused_and_the_others_are_read(tmp_path: Path) -> None:
+    from pipeline.text.essays import read_essays
+
+    essays_dir = tmp_path / "essays"
+    essays_dir.mkdir()
+    (essays_dir / "good.md").write_text("# Good\n\nWords.\n", encoding="utf-8")
+    bad = os.fsdecode(bytes(essays_dir) + b"/caf\xe9.md")
+    Path(bad).write_text("# Bad name\n\nWords.\n", encoding="utf-8")
+    essays, failed = read_essays(essays_dir, lambda p: str(p.relative_to(tmp_path)))
+    assert [e.slug for e in essays] == ["good"]
+    assert failed == [
+        (
+            "essays/caf\\xe9.md",
+            "its file name is not valid UTF-8; rename it (e.g. with only letters and digits)",
+        )
+    ]
+    failed[0][0].encode("utf-8")  # printable and savable: no surrogate left in it
+
+
+def test_an_essay_linked_from_outside_the_show_is_refused(tmp_path: Path) -> None:
+    from pipeline.text.essays import read_essays
+
+    outside = tmp_path / "secret.md"
+    outside.write_text("# Secret\n\nNot the show's.\n", encoding="utf-8")
+    show = tmp_path / "show"
+    (show / "essays").mkdir(parents=True)
+    (show / "notes.md").write_text("# Notes\n\nInside the show.\n", encoding="utf-8")
+    (show / "essays" / "leak.md").symlink_to(outside)
+    (show / "essays" / "inside.md").symlink_to(show / "notes.md")
+    essays, failed = read_essays(show / "essays", lambda p: str(p.relative_to(show)))
+    assert [e.slug for e in essays] == ["notes"]  # a link within the show is fine
+    assert failed == [
+        (
+            "essays/leak.md",
+            "is a link to a file outside the show; copy the essay into the show instead",
+        )
+    ]

@@ -131,6 +131,7 @@ def _shortcode(match: re.Match[str], meta: Mapping[str, Any]) -> str:
 
 _LIQUID_TAG = re.compile(r"\{%-?(?:\"[^\"]*\"|'[^']*'|[^%\"']|%(?!\}))*?-?%\}", re.S)
 _LIQUID_OUT = re.compile(r"\{\{-?((?:(?!\n[ \t]*\n)[^}]|\}(?!\}))*?)-?\}\}", re.S)
+_LEFTOVER = re.compile(r"\{\{[<%]?|[>%]?\}\}|\{%|%\}|\{#|#\}")  # halves of tags: never read
 _PATH = re.compile(r"^[A-Za-z_][\w-]*(?:\.[A-Za-z_][\w-]*|\[\d+\])*$")
 _SCOPES = ("page", "post", "layout", "include", "frontmatter", "data", "eleventy")
 
@@ -143,7 +144,8 @@ def _value(meta: Mapping[str, Any], path: list[str]) -> str:
             return ""
         value = value.get(part, value.get(part.lower()))
     if isinstance(value, str | int | float) and not isinstance(value, bool):
-        return str(value)
+        # a value is words, never more syntax to expand (`title: "{{ page.title }}"`)
+        return _LEFTOVER.sub("", _LIQUID_OUT.sub("", _LIQUID_TAG.sub("", str(value))))
     return ""
 
 
@@ -185,6 +187,15 @@ _MDX_COMMENT = re.compile(r"\{/\*.*?\*/\}", re.S)
 _MDX_EXPRESSION = re.compile(r"\{([^{}\n]*)\}")
 
 
+def _jsx_tags(text: str) -> str:
+    """Components (`<Chart />`, `<Aside>…</Aside>`) go; the words between them stay."""
+    if "<" not in text:
+        return text
+    # a component on a line of its own is a block: a blank line keeps its children apart
+    text = re.sub(rf"^[ \t]*(?:{_JSX_TAG.pattern}[ \t]*)+$", "\n", text, flags=re.M)
+    return _JSX_TAG.sub("", text)
+
+
 def _mdx(text: str, meta: Mapping[str, Any]) -> str:
     """MDX: import/export lines go, components go (their children stay), {expressions} resolve."""
     text = _IMPORT.sub("", text)
@@ -197,10 +208,7 @@ def _mdx(text: str, meta: Mapping[str, Any]) -> str:
             continue
         lines.append(line)
     text = "\n".join(lines)
-    text = _MDX_COMMENT.sub("", text)
-    # a component on a line of its own is a block: a blank line keeps its children apart
-    text = re.sub(rf"^[ \t]*(?:{_JSX_TAG.pattern}[ \t]*)+$", "\n", text, flags=re.M)
-    text = _JSX_TAG.sub("", text)
+    text = _jsx_tags(_MDX_COMMENT.sub("", text))
 
     def expression(match: re.Match[str]) -> str:
         inner = match.group(1).strip()
@@ -332,7 +340,8 @@ def to_markdown(
 ) -> str:
     """A post's body -> Markdown with no site-generator syntax left in what is read."""
     meta = meta or {}
-    text = _code_blocks(body)
+    # footnotes first, over the whole text: a reference and its note may be far apart
+    text = _html_footnotes(_code_blocks(body))
     return "\n".join(
         chunk if code else _prose(chunk, meta, mdx, read_maths)
         for code, chunk in _split_fences(text)
@@ -349,14 +358,13 @@ def _prose(text: str, meta: Mapping[str, Any], mdx: bool, read_maths: bool) -> s
     text = _KRAMDOWN.sub("", text)
     text = _IAL.sub("", text)
     text = _HEADING_ATTRS.sub("", text)
-    if mdx:
-        text = _mdx(text, meta)
+    # MDX's imports and {expressions} only in .mdx; a component tag is never words anywhere
+    text = _mdx(text, meta) if mdx else _jsx_tags(text)
     text = _OBSIDIAN_COMMENT.sub("", text)
     text = _EMBED.sub("", text)
     text = _WIKILINK.sub(_wikilink, text)
     text = _CALLOUT.sub(lambda m: f"{m.group(1)}{m.group(2)}\n{m.group(1).rstrip()}", text)
     text = _HIGHLIGHT_MARK.sub(r"\1", text)
-    text = _html_footnotes(text)
     text = _DETAILS.sub("\n\n", text)
     text = _SUMMARY.sub(lambda m: f"\n\n{m.group(1).strip()}\n\n", text)
     text = _FIGCAPTION.sub(lambda m: f"\n\n{m.group(1).strip()}\n\n", text)
@@ -369,5 +377,5 @@ def plain_inline(text: str, meta: Mapping[str, Any] | None = None) -> str:
     if not any(mark in text for mark in ("{", "[[", "<", "$", "\\(", "==", "%%")):
         return text
     cleaned = _prose(_code_blocks(text), meta or {}, mdx=True, read_maths=False)
-    cleaned = _TAGS.sub("", cleaned)
+    cleaned = _LEFTOVER.sub("", _TAGS.sub("", cleaned))
     return re.sub(r"\s+", " ", cleaned).strip()
