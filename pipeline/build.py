@@ -481,7 +481,7 @@ def _child_build(
 
 
 def _read_essays(show: Show, report: BuildReport) -> list[Essay]:
-    essays, failed = read_essays(show.essays_dir, show.relative)
+    essays, failed = read_essays(show, show.relative)  # where [essays] says they are
     report.failed += failed
     return essays
 

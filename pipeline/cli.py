@@ -417,11 +417,13 @@ def script(file, show_dir, voice, phonemes):
     lexicon: dict[str, str] = {}
     language = "en"
     settings = VoiceSettings()
+    reading = None
     root = show_dir or find_show_root(file)
     if root is not None:
         show = load_show(root)
         lexicon, language, settings = show.lexicon, show.podcast.language, show.voice
-    essay = read_essay(file)
+        reading, root = show.essays.reading, show.root  # [essays]: how links, tables, maths read
+    essay = read_essay(file, reading, root=root)
     spec = resolve_voice(settings.engine, settings.voice, settings.speed, voice or essay.voice)
     say = received(spec, phonemes)
     click.echo(render_script(to_speech_text(essay, lexicon, language), say), nl=False)
@@ -534,6 +536,19 @@ def init(directory, title, shards):
         click.echo(f"  {name}")
     for name, why in report.skipped:
         click.echo(f"  {name}: skipped, {why}")
+    for name in report.updated:
+        click.echo(f"  {name}: added essaycast's lines (output/, .essaycast/)")
+    blog = report.blog
+    if blog is not None:
+        count = f"{blog.posts} file{'' if blog.posts == 1 else 's'}"
+        click.echo(
+            f"Found {blog.found} ({', '.join(blog.evidence)}): {count} in "
+            f"{', '.join(blog.paths)}"
+            + (f" (leaving out {', '.join(blog.exclude)})" if blog.exclude else "")
+            + "; podcast.toml's [essays] reads them where they are."
+        )
+        if blog.note:
+            click.echo(f"Note: {blog.note}")
     if report.outside_repo_root is not None:
         click.echo(
             f"Note: {directory} is inside the git repository {report.outside_repo_root}; "
@@ -542,8 +557,13 @@ def init(directory, title, shards):
     show = "" if here else f" --show {directory}"
     click.echo(
         "Next steps:\n"
-        f"  1. Edit {prefix}podcast.toml (title, author, email); add essays to {prefix}essays/.\n"
-        f"  2. essaycast build{show}   narrates them into output/.\n"
+        f"  1. Edit {prefix}podcast.toml (title, author, email); "
+        + (
+            "`essaycast script FILE` shows how a post will be read.\n"
+            if blog
+            else f"add essays to {prefix}essays/.\n"
+        )
+        + f"  2. essaycast build{show}   narrates them into output/.\n"
         '  3. Push to GitHub and set Settings > Pages > Source to "GitHub Actions";\n'
         f"     the workflow publishes on every push to {report.branch} and nightly."
     )

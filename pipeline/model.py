@@ -17,13 +17,24 @@ from pathlib import Path
 
 
 @dataclass(frozen=True)
+class Reading:
+    """A narrator's choices for text written for the eye (podcast.toml [essays])."""
+
+    links: str = "site"  # a bare URL: "site" says its site ("example.org"), "drop" says nothing
+    tables: str = "read"  # "read": row by row, the header as labels; "skip": announced, not read
+    maths: str = "announce"  # display maths: "announce" says a formula is shown; "read" reads it
+
+
+@dataclass(frozen=True)
 class Essay:
     """One essay as read from disk: its words and what its front matter says."""
 
     path: Path  # the source file
     slug: str  # URL-safe ASCII name: episodes/<slug>-<hash>.mp3
     title: str
-    body: str  # the text after the front matter, as written
+    # the text after the front matter, with site-generator syntax (Liquid, shortcodes, MDX,
+    # wikilinks) already turned into plain Markdown by text/templates.py
+    body: str
     markup: str  # "markdown" or "text"
     description: str  # plain text, for the feed and the page
     digest: str  # sha256 of the file's bytes: what the manifest fingerprints
@@ -33,8 +44,13 @@ class Essay:
     season: int | None = None
     explicit: bool | None = None
     voice: str | None = None  # "engine:voice", "voice" or a path to an .onnx
-    image: str | None = None
-    draft: bool = False
+    image: str | None = None  # per-episode artwork: a path or URL as the front matter gives it
+    draft: bool = False  # not to be published: a draft, `published: false`, expired, opted out
+    skip_reason: str = ""  # why it is not published, for reports ("draft: true")
+    updated: datetime | None = None  # lastmod / updated, tz-aware
+    tags: tuple[str, ...] = ()  # tags and categories, as written
+    unknown_keys: tuple[str, ...] = ()  # front matter keys essaycast does not use (the site's)
+    reading: Reading = field(default_factory=Reading)
 
 
 # -- speech text -------------------------------------------------------------
