@@ -161,10 +161,11 @@ def ffmpeg_command(args: list[str], loglevel: str = "error") -> list[str]:
 
 # Lines that say nothing about why: progress, summaries, ffmpeg's own sign-off.
 _NOISE = re.compile(r"^(size=|video:|Conversion failed|Exiting normally|Press \[q\])")
-# What ffmpeg logs after the cause, as a consequence of it; the last resort.
+# What ffmpeg (5.1 to 7) logs after the cause, as a consequence of it; the last resort.
 _CONSEQUENCE = re.compile(
-    r"^(Error opening (input|output) files?\b|Error initializing (complex )?filters?|Error :"
-    r"|Invalid argument$)"
+    r"^(Error opening (input|output) files?\b|Error (initializing|reinitializing) (complex )?"
+    r"filters|Error :|Failed to inject frame into filter network|Error while (processing the "
+    r"decoded data|filtering)|Invalid argument$)"
 )
 _PREFIX = re.compile(r"^\[[^\]]*@ 0x[0-9a-f]+\]\s*")
 # EINVAL is ffmpeg's answer to any bad option or filter: its text names no cause.
