@@ -40,11 +40,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .audio.loudness import TOLERANCE_LU as LOUDNESS_TOLERANCE
+from .audio.loudness import TRUE_PEAK_MAX as MAX_TRUE_PEAK
 from .config import Show
 from .errors import ConfigError, EssaycastError
-from .ffmpeg import ffmpeg_command, resample_pcm
+from .ffmpeg import failure_reason, ffmpeg_command, read_ebur128, resample_pcm
 from .fsutil import write_atomic
 from .publish.manifest import MANIFEST_NAME, Manifest
+from .standards import EPISODE_RATE
 from .text.normalize import apply_lexicon, normalize
 
 if TYPE_CHECKING:
@@ -58,10 +61,9 @@ CHECK_VERSION = 1
 FIGURES_VERSION = 2
 RATE = 16000  # Whisper hears 16 kHz mono
 INSTALL_HINT = "pip install 'essaycast[check]'"
-# SPEC section 5: loudness within 1 LU of the target, true peak at or under -1 dBTP,
-# the essay starting within 1.0 s of the intro's last sound.
-LOUDNESS_TOLERANCE = 1.0
-MAX_TRUE_PEAK = -1.0
+# SPEC section 5: loudness within LOUDNESS_TOLERANCE of the target, true peak at or
+# under MAX_TRUE_PEAK (both audio.loudness's), the essay starting within 1.0 s of the
+# intro's last sound.
 MAX_INTRO_GAP = 1.0
 # The longest pause essaycast writes is a chapter break (1.8 s, audio.Pacing); a
 # silence much longer than that is a sentence the voice left out.
@@ -673,13 +675,6 @@ def place_sentences(
 
 # -- audio figures ------------------------------------------------------------------------------
 
-_SUMMARY_I = re.compile(r"I:\s*(-?[\d.]+|-inf)\s*LUFS")
-_SUMMARY_PEAK = re.compile(r"True peak:\s*Peak:\s*(-?[\d.]+|-inf)\s*dBFS")
-
-
-def _db(text: str) -> float:
-    return -120.0 if text == "-inf" else float(text)
-
 
 def measure(mp3: Path, pcm16k: Path | None, first_sentence: float | None) -> AudioFigures:
     """Decode the MP3 once: loudness and true peak (ebur128), silences and clipping
@@ -701,7 +696,7 @@ def measure(mp3: Path, pcm16k: Path | None, first_sentence: float | None) -> Aud
             "-ac",
             "1",
             "-ar",
-            "44100",
+            str(EPISODE_RATE),
             "-f",
             "s16le",
             "pipe:1",
@@ -711,33 +706,31 @@ def measure(mp3: Path, pcm16k: Path | None, first_sentence: float | None) -> Aud
     if pcm16k is not None:
         cmd[cmd.index("-filter_complex") + 1] = graph.replace("asplit=2[m][p]", "asplit=3[m][p][w]")
         cmd += ["-map", "[w]", "-ac", "1", "-ar", str(RATE), "-f", "s16le", str(pcm16k)]
-    scan = _Scan(44100)
+    scan = _Scan(EPISODE_RATE)
     with tempfile.TemporaryFile() as errors:
         proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=errors)
         assert proc.stdout is not None
         while chunk := proc.stdout.read(1 << 20):
             scan.feed(chunk)
-        if proc.wait() != 0:
-            errors.seek(0)
-            last = errors.read().decode("utf-8", "replace").strip().splitlines()
-            raise EssaycastError(f"{mp3}: ffmpeg could not read it: {last[-1] if last else ''}")
+        returncode = proc.wait()
         errors.seek(0)
         log_text = errors.read().decode("utf-8", "replace")
-    # ffmpeg may configure the graph twice (once before the first frame) and print an
-    # empty summary for the first: the last summary is the file's
-    summary = log_text.rpartition("Summary:")[2]
-    loud, peak = _SUMMARY_I.search(summary), _SUMMARY_PEAK.search(summary)
-    if not loud or not peak:
+    reason = failure_reason(log_text, returncode) if returncode != 0 else None
+    if reason:
+        raise EssaycastError(f"{mp3}: ffmpeg could not read it: {reason}")
+    # the last summary is the file's (read_ebur128: Debian's ffmpeg prints an empty one first)
+    figures = read_ebur128(log_text)
+    if figures is None or figures.true_peak is None:
         raise EssaycastError(f"{mp3}: ffmpeg gave no loudness summary")
     longest, at = scan.longest()
     return AudioFigures(
-        loudness=_db(loud.group(1)),
-        true_peak=_db(peak.group(1)),
+        loudness=figures.integrated,
+        true_peak=figures.true_peak,
         longest_silence=longest,
         silence_at=at,
         intro_gap=scan.gap_before(first_sentence) if first_sentence else None,
         clipped=scan.clipped,
-        duration=scan.samples / 44100,
+        duration=scan.samples / EPISODE_RATE,
     )
 
 

@@ -1,7 +1,11 @@
 """The dataclasses that cross stage borders.
 
 essays ──read──> Essay ──speak──> SpeechText ──synthesize──> SentenceAudio*
-       ──assemble──> EpisodeAudio ──encode──> Episode ──render──> feed, site
+       ──lay out, level, encode, splice──> MP3 + Cue* + ChapterMark* ──tag──> Episode
+       ──publish──> feed, site
+
+(audio.layout, audio.pieces, render.py, publish/; the MP3 is measured as heard
+from its pieces' figures before it is tagged.)
 
 Every one is frozen: a stage returns a new value, it never edits the one it got.
 """
@@ -140,16 +144,6 @@ class ChapterMark:
     start: float
     end: float
     title: str
-
-
-@dataclass(frozen=True)
-class EpisodeAudio:
-    """The assembled episode, before encoding: a WAV on disk plus its timings."""
-
-    wav_path: Path
-    duration: float
-    cues: tuple[Cue, ...]
-    chapters: tuple[ChapterMark, ...]
 
 
 @dataclass(frozen=True)

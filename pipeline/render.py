@@ -91,12 +91,12 @@ def render_episode(
     identity: Identity,
     on_sentence: Callable[[int, int], None] | None = None,
 ) -> Episode:
-    """Speak, assemble, master, tag and publish one essay under output/episodes/.
+    """Speak, render in pieces, tag and publish one essay under output/episodes/.
 
     Every file is written by atomic rename, the MP3 last; `on_sentence(done, total)`
     is called after each newly synthesised sentence.
     """
-    from .audio.layout import compose_intro
+    from .audio.intro import compose_intro
     from .audio.pieces import PieceCache, render_mp3
     from .publish.transcript import render_chapters, render_srt, render_vtt
     from .speech.cache import SentenceCache, synthesize_cached

@@ -99,17 +99,6 @@ def truncate_chars(text: str, limit: int) -> str:
     return _cut(text, lambda s: len(s) <= limit)
 
 
-def truncate_bytes(text: str, limit: int = DESCRIPTION_BYTES) -> str:
-    """`text` cut to at most `limit` UTF-8 bytes, at a word break, with an ellipsis.
-
-    >>> truncate_bytes("é" * 3, 5)
-    'é…'
-    """
-    if len(text.encode("utf-8")) <= limit:
-        return text
-    return _cut(text, lambda s: len(s.encode("utf-8")) <= limit)
-
-
 def _cut(text: str, fits) -> str:
     ellipsis = "…"
     low, high = 0, len(text)

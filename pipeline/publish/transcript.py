@@ -1,6 +1,7 @@
 """WebVTT, SRT and Podcast Namespace JSON chapters from timings; pure formatting.
 
-A cue comes in per sentence (audio.assemble times each one from synthesis). A
+A cue comes in per sentence (audio.pieces times each one from the samples it
+levelled, so a cue starts where its sentence is heard). A
 sentence too long for a caption is split here, at clause boundaries, into cues
 of at most CAPTION_LINES lines of CAPTION_WIDTH characters: the first part keeps
 the sentence's start, the last its end, and the parts between are timed in

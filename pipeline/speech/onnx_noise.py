@@ -226,12 +226,6 @@ def seeded_pieces(model: bytes) -> tuple[list[bytes | memoryview], tuple[NoiseIn
     return parts, tuple(noise)
 
 
-def seed_random_ops(model: bytes) -> tuple[bytes, tuple[NoiseInput, ...]]:
-    """The model with each float RandomNormalLike node fed from a new input, and those inputs."""
-    pieces, noise = seeded_pieces(model)
-    return b"".join(pieces), noise
-
-
 def run_seed(feed: Mapping[str, np.ndarray]) -> bytes:
     """A digest of a run's inputs (what is spoken and how): the seed of its noise."""
     digest = hashlib.sha256()
