@@ -29,9 +29,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .categories import APPLE_CATEGORIES
-from .config import EMAIL
-from .standards import (
+from ..categories import APPLE_CATEGORIES
+from ..config import EMAIL
+from ..standards import (
     ARTWORK_MAX_BYTES,
     ARTWORK_MAX_PX,
     ARTWORK_MIN_PX,
@@ -932,7 +932,7 @@ def check_d1(ctx: Context) -> Iterator[str]:
 
 @rule("D2", SHOULD, "podcast:guid a UUIDv5 of the feed URL")
 def check_d2(ctx: Context) -> Iterator[str]:
-    from .publish.feed import podcast_guid
+    from ..publish.feed import podcast_guid
 
     guid = (_text(ctx.channel, "podcast:guid") or "").strip()
     if not guid:
@@ -1218,7 +1218,7 @@ def check_g1(path: Path, mp3: Any, ctx: Context) -> Iterator[str]:
 
 @rule("G2", MUST, "decodes without errors", per=_each_mp3)
 def check_g2(path: Path, mp3: Any, ctx: Context) -> Iterator[str]:
-    from .ffmpeg import ffmpeg_command
+    from ..ffmpeg import ffmpeg_command
 
     proc = subprocess.run(
         ffmpeg_command(["-i", str(path), "-f", "null", "-"]), capture_output=True, text=True

@@ -40,15 +40,15 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .config import Show
-from .errors import ConfigError, EssaycastError
-from .ffmpeg import ffmpeg_command, resample_pcm
-from .fsutil import write_atomic
-from .publish.manifest import MANIFEST_NAME, Manifest
-from .text.normalize import apply_lexicon, normalize
+from ..config import Show
+from ..errors import ConfigError, EssaycastError
+from ..ffmpeg import ffmpeg_command, resample_pcm
+from ..fsutil import write_atomic
+from ..publish.manifest import MANIFEST_NAME, Manifest
+from ..text.normalize import apply_lexicon, normalize
 
 if TYPE_CHECKING:
-    from .model import Episode, Sentence
+    from ..model import Episode, Sentence
 
 log = logging.getLogger(__name__)
 
@@ -825,8 +825,8 @@ class _Script:
 
 
 def _script(show: Show, source: Path) -> _Script:
-    from .text.essays import read_essay
-    from .text.sentences import to_speech_text
+    from ..text.essays import read_essay
+    from ..text.sentences import to_speech_text
 
     essay = read_essay(source)
     language = show.podcast.language
@@ -1172,9 +1172,9 @@ def try_respelling(show: Show, word: str, respelling: str, only: Sequence[str] =
     The sentence is the first the last check doubted for this word (the check
     runs first, from its cache when warm), else the first that has the word.
     """
-    from .speech import ENGINES, resolve_voice
-    from .speech.cache import SentenceCache, synthesize_cached
-    from .text.essays import read_essay
+    from ..speech import ENGINES, resolve_voice
+    from ..speech.cache import SentenceCache, synthesize_cached
+    from ..text.essays import read_essay
 
     missing = recognizer_unavailable()
     if missing:
