@@ -20,6 +20,7 @@ from click.testing import CliRunner
 
 from pipeline import check
 from pipeline.check import figures, hearing, report, respell, script, words
+from pipeline.check.report import clock
 from pipeline.cli import main
 from pipeline.config import load_show, parse_show
 from pipeline.errors import ConfigError
@@ -201,7 +202,7 @@ def test_a_planted_mispronunciation_is_found_in_every_sentence_that_has_it(plant
         assert "semicolon" in doubts[sentence].expected
         assert doubts[sentence].respelled
         assert doubts[sentence].start == pytest.approx(starts[sentence])
-        assert f"{report.clock(starts[sentence])}  expected" in result.output
+        assert f"{clock(starts[sentence])}  expected" in result.output
     assert not {"The cat sat on the mat.", "We walked home in the rain."} & set(doubts)
     (advice,) = [a for a in report.advice if a.word == "semicolon"]
     assert advice.places == 2 and advice.entry == "watermelon"
