@@ -140,7 +140,7 @@ def build_show(
         _render_all(show, work, cover, manifest, report, jobs, progress, force)
         _publish(show, manifest, cover, report, folded)
         if work:
-            from .audio.pieces import PieceCache
+            from .audio.piece_cache import PieceCache
             from .speech.cache import SentenceCache
 
             # bounded: what this build used stays, the least recently used goes first

@@ -94,6 +94,9 @@ class ContentStore:
         """Move a finished file into the store (one rename on the same file system)."""
         path = self.path(key, suffix)
         path.parent.mkdir(parents=True, exist_ok=True)
+        if self.durable:
+            with open(source, "rb") as written:
+                os.fsync(written.fileno())
         try:
             os.replace(source, path)
         except OSError:  # another file system (`essaycast episode` renders in /tmp)

@@ -97,7 +97,8 @@ def render_episode(
     is called after each newly synthesised sentence.
     """
     from .audio.intro import compose_intro
-    from .audio.pieces import PieceCache, render_mp3
+    from .audio.piece_cache import PieceCache
+    from .audio.pieces import render_mp3
     from .publish.transcript import render_chapters, render_srt, render_vtt
     from .speech.cache import SentenceCache, synthesize_cached
     from .text.sentences import spoken_intro, to_speech_text

@@ -16,21 +16,35 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from html import escape, unescape
+from html import escape
 from pathlib import Path
 
 from ..config import Show
 from ..model import Episode
-from ..text.normalize import MONTHS as _MONTHS
+from .transcript import read_vtt
 
 # (start in seconds, the sentence as written)
 TranscriptLine = tuple[float, str]
 # (start in seconds, the chapter's title)
 ChapterLine = tuple[float, str]
 SPEEDS = (0.75, 1.0, 1.25, 1.5, 1.75, 2.0)
+# The page's dates are English in every locale (calendar.month_name follows the locale),
+# and twelve words do not need the text normaliser and its num2words behind them.
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
-_TIMING = re.compile(r"^(\d{2,}):(\d{2}):(\d{2})[.,](\d{3}) --> ")
-_TAG = re.compile(r"<[^>]*>")  # WebVTT cue tags: <v Joe>, <i>, <c.x>, timestamps
 _PART = re.compile(r"^(\d+)\.\d+$")  # transcript.cue_id of one part of a split sentence
 
 _CSS = """
@@ -308,7 +322,7 @@ def load_chapters(output_dir: Path, episodes: Sequence[Episode]) -> dict[str, li
 
 
 def parse_vtt(text: str) -> list[TranscriptLine]:
-    """WebVTT -> (start, text) per sentence: cue tags dropped, character references decoded.
+    """WebVTT -> (start, text) per sentence, the cues read by transcript.read_vtt.
 
     The parts of a sentence that transcript.py split into captions (cue ids
     "7.1", "7.2", ...) are joined again into one line that starts with the first.
@@ -318,22 +332,15 @@ def parse_vtt(text: str) -> list[TranscriptLine]:
     """
     lines: list[TranscriptLine] = []
     last_sentence: str | None = None
-    for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n")):
-        rows = block.strip("\n").split("\n")
-        for i, row in enumerate(rows):
-            match = _TIMING.match(row)
-            if not match:
-                continue
-            h, m, s, ms = (int(g) for g in match.groups())
-            words = unescape(" ".join(_TAG.sub("", r).strip() for r in rows[i + 1 :]).strip())
-            part = _PART.match(rows[i - 1].strip()) if i > 0 else None
-            sentence = part.group(1) if part else None
-            if words and sentence is not None and sentence == last_sentence and lines:
-                lines[-1] = (lines[-1][0], f"{lines[-1][1]} {words}")
-            elif words:
-                lines.append((h * 3600 + m * 60 + s + ms / 1000, words))
-            last_sentence = sentence
-            break
+    for cue in read_vtt(text):
+        part = _PART.match(cue.identifier or "")
+        sentence = part.group(1) if part else None
+        words = cue.text
+        if words and sentence is not None and sentence == last_sentence and lines:
+            lines[-1] = (lines[-1][0], f"{lines[-1][1]} {words}")
+        elif words:
+            lines.append((cue.start, words))
+        last_sentence = sentence
     return lines
 
 

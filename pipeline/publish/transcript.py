@@ -1,4 +1,5 @@
 """WebVTT, SRT and Podcast Namespace JSON chapters from timings; pure formatting.
+And the one reader of WebVTT (`read_vtt`), beside the writer it reads back.
 
 A cue comes in per sentence (audio.pieces times each one from the samples it
 levelled, so a cue starts where its sentence is heard). A
@@ -15,6 +16,7 @@ import re
 import textwrap
 from collections.abc import Sequence
 from dataclasses import dataclass
+from html import unescape
 
 from ..model import ChapterMark, Cue
 
@@ -347,3 +349,58 @@ def render_chapters(chapters: Sequence[ChapterMark], title: str) -> str:
         ],
     }
     return json.dumps(body, ensure_ascii=False, indent=2) + "\n"
+
+
+# -- reading WebVTT back --------------------------------------------------------------------
+
+# A cue timing line as players read it: hours optional, "." or "," before the fraction.
+_TIMING = re.compile(r"^\s*(?:(\d+):)?(\d+):(\d+)[.,](\d+)\s*-->\s*(?:(\d+):)?(\d+):(\d+)[.,](\d+)")
+_CUE_TAG = re.compile(r"<[^>]*>")  # <v Joe>, <i>, <c.x>, inline timestamps
+
+
+def _seconds(hours: str | None, minutes: str, secs: str, fraction: str) -> float:
+    return (
+        int(hours or 0) * 3600 + int(minutes) * 60 + int(secs) + int(fraction) / 10 ** len(fraction)
+    )
+
+
+@dataclass(frozen=True)
+class VttCue:
+    """One cue of a WebVTT file as read back."""
+
+    start: float
+    end: float
+    identifier: str | None  # the line above the timing: cue_id(), "7" or "7.2" for a part
+    lines: tuple[str, ...]  # the text lines as written: cue tags and references kept
+
+    @property
+    def text(self) -> str:
+        """The cue as plain text: tags dropped, character references decoded, one line."""
+        return unescape(" ".join(_CUE_TAG.sub("", line).strip() for line in self.lines).strip())
+
+
+def read_vtt(text: str) -> list[VttCue]:
+    """The cues of a WebVTT file in file order; blocks without a timing (header, NOTE) skipped.
+
+    >>> vtt = "WEBVTT\\n\\n7.2\\n00:00:01.500 --> 00:00:03.000\\n<v Jo>Fish &amp;\\nchips.\\n"
+    >>> (cue,) = read_vtt(vtt)
+    >>> cue.start, cue.end, cue.identifier, cue.lines
+    (1.5, 3.0, '7.2', ('<v Jo>Fish &amp;', 'chips.'))
+    >>> cue.text
+    'Fish & chips.'
+    """
+    cues = []
+    for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n")):
+        rows = block.strip().split("\n")
+        for i, row in enumerate(rows):
+            found = _TIMING.match(row)
+            if found:
+                times = found.groups()
+                identifier = rows[i - 1].strip() if i else None
+                cues.append(
+                    VttCue(
+                        _seconds(*times[:4]), _seconds(*times[4:]), identifier, tuple(rows[i + 1 :])
+                    )
+                )
+                break
+    return cues
