@@ -35,6 +35,9 @@ class Essay:
     voice: str | None = None  # "engine:voice", "voice" or a path to an .onnx
     image: str | None = None
     draft: bool = False
+    # an imported post (essaycast import): its original page, and the feed's id for it
+    canonical: str | None = None  # absolute http(s) URL; the feed item's <link>
+    source_id: str | None = None
 
 
 # -- speech text -------------------------------------------------------------
@@ -163,6 +166,7 @@ class Episode:
     season: int | None = None
     transcripts: dict[str, str] = field(default_factory=dict)  # mime type -> path under output/
     chapters: str | None = None  # path under output/ of the JSON chapters
+    link: str | None = None  # the original post (an essay's canonical); else the show's page
 
     @property
     def files(self) -> list[str]:

@@ -25,6 +25,7 @@ READERS: dict[str, str] = {".md": "markdown", ".markdown": "markdown", ".txt": "
 FRONT_MATTER_KEYS = (
     "title", "date", "author", "description", "slug",
     "episode", "season", "explicit", "voice", "image", "draft",
+    "canonical", "source_id",  # an imported post's page and feed id (essaycast import)
 )  # fmt: skip
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _FENCE = re.compile(r"^---[ \t]*$")
@@ -141,10 +142,17 @@ def _slug_value(key: str, value: Any) -> str:
     return slug
 
 
+def _web_address(key: str, value: Any) -> str:
+    url = _text(key, value)
+    if not re.match(r"^https?://[^\s/]+", url) or any(c.isspace() for c in url):
+        raise ValueError(f"front matter {key}: {url!r} must be a full http(s) address")
+    return url
+
+
 _CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "title": _text, "author": _text, "description": _text, "voice": _text, "image": _text,
     "slug": _slug_value, "date": _date, "episode": _positive, "season": _positive,
-    "explicit": _flag, "draft": _flag,
+    "explicit": _flag, "draft": _flag, "canonical": _web_address, "source_id": _text,
 }  # fmt: skip
 
 
@@ -240,6 +248,8 @@ def read_essay(path: Path) -> Essay:
         voice=values.get("voice"),
         image=values.get("image"),
         draft=values.get("draft", False),
+        canonical=values.get("canonical"),
+        source_id=values.get("source_id"),
     )
 
 
