@@ -290,7 +290,9 @@ class FeedSite:
     """The fixtures above served on 127.0.0.1 at a free port, until `close()`."""
 
     def __init__(self) -> None:
-        self.sent: dict[str, int] = {}  # path -> bytes the server managed to send
+        # path -> bytes the server managed to send, one number per finished answer
+        self.sent: dict[str, list[int]] = {}
+        self._answered = threading.Condition()
         site = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -317,7 +319,9 @@ class FeedSite:
                         sent += len(chunk)
                 except (BrokenPipeError, ConnectionResetError):
                     pass  # the client hung up: what a refused answer looks like from here
-                site.sent[self.path] = sent
+                with site._answered:
+                    site.sent.setdefault(self.path, []).append(sent)
+                    site._answered.notify_all()
 
             def log_message(self, *args) -> None:
                 pass
@@ -418,6 +422,17 @@ class FeedSite:
             "/slow/feed.xml": Route(_drip, headers=rss),
         }
         return routes
+
+    def answers(self, path: str) -> int:
+        """How many answers to `path` have finished."""
+        with self._answered:
+            return len(self.sent.get(path, []))
+
+    def sent_in_answer(self, path: str, number: int) -> int:
+        """The bytes sent in answer `number` (from 1) to `path`, once that answer has ended."""
+        with self._answered:
+            self._answered.wait_for(lambda: len(self.sent.get(path, [])) >= number, timeout=60)
+            return self.sent[path][number - 1]
 
     def close(self) -> None:
         self.server.shutdown()

@@ -323,10 +323,14 @@ def decode_text(data: bytes, declared: str | None, url: str) -> str:
         except UnicodeDecodeError:
             tried.append("utf-8")
     said = " nor ".join(tried)
+    how = (
+        "as declared (a wrong charset at the source)"
+        if declared or in_document
+        else ("and no charset is declared")
+    )
     raise FetchError(
         url,
-        f"its text is not {said} as declared (a wrong charset at the source); "
-        "tell the site's owner, or import the post's page instead",
+        f"its text is not {said} {how}; tell the site's owner, or import the post's page instead",
     )
 
 

@@ -37,6 +37,8 @@ _READ_MORE_LINK = re.compile(
 )
 
 Fetcher = Callable[[str], Fetched]
+_BINARY_TYPES = ("image/", "audio/", "video/", "font/", "application/pdf", "application/zip",
+                 "application/octet-stream")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,12 @@ def import_posts(
     the feed itself cannot be read (then nothing is written)."""
     root = show_root or essays_dir.parent
     fetched = fetcher(url)
+    if fetched.media_type.startswith(_BINARY_TYPES):
+        raise FetchError(
+            fetched.url,
+            f"is not a feed but a {fetched.media_type} file; give the blog's RSS, Atom or "
+            "JSON Feed address (often /feed, /rss.xml, /atom.xml or /feed.json) or a post's page",
+        )
     text = fetched.text()
     items, kind, notes = _read_source(fetched, text, url)
     if since is not None:
