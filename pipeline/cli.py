@@ -516,7 +516,12 @@ def _report_json(report) -> dict:
     show_default=True,
     help="Render on a matrix of N CI jobs, then publish in one (for long archives).",
 )
-def init(directory, title, shards):
+@click.option(
+    "--follow",
+    metavar="FEED_URL",
+    help="Follow a blog: a daily workflow that imports its new posts, narrates and publishes them.",
+)
+def init(directory, title, shards, follow):
     """Make DIRECTORY (default: here) a show: podcast.toml, essays/, output/, CI workflow.
 
     Existing files are never overwritten; a folder with a podcast.toml is left alone.
@@ -525,10 +530,11 @@ def init(directory, title, shards):
     Examples:
       essaycast init my-show --title "Quiet Reels"
       essaycast init archive --shards 4    a back catalogue: four render jobs
+      essaycast init my-blog --follow https://example.org/feed
     """
     from .scaffold import scaffold_show
 
-    report = scaffold_show(directory, title=title, shards=shards)
+    report = scaffold_show(directory, title=title, shards=shards, follow=follow)
     here = directory == Path(".")
     prefix = "" if here else f"{directory}/"
     click.echo("Created a show here:" if here else f"Created a show in {directory}:")
@@ -555,6 +561,15 @@ def init(directory, title, shards):
             "GitHub runs workflows only from .github/workflows/ at a repository's root."
         )
     show = "" if here else f" --show {directory}"
+    if follow:
+        click.echo(
+            "Next steps:\n"
+            f"  1. Edit {prefix}podcast.toml (title, author, email).\n"
+            f"  2. essaycast import {follow}{show}   brings the posts in now (optional).\n"
+            '  3. Push to GitHub and set Settings > Pages > Source to "GitHub Actions";\n'
+            "     the follow workflow imports new posts daily, narrates and publishes them."
+        )
+        return
     click.echo(
         "Next steps:\n"
         f"  1. Edit {prefix}podcast.toml (title, author, email); "
@@ -567,6 +582,65 @@ def init(directory, title, shards):
         '  3. Push to GitHub and set Settings > Pages > Source to "GitHub Actions";\n'
         f"     the workflow publishes on every push to {report.branch} and nightly."
     )
+
+
+@main.command("import")
+@click.argument("url")
+@_show_option
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    metavar="DATE",
+    help="Only posts published on or after DATE (YYYY-MM-DD).",
+)
+@click.option("--limit", type=click.IntRange(1), metavar="N", help="Only the newest N posts.")
+@click.option(
+    "--update",
+    is_flag=True,
+    help="Rewrite posts changed at the source (never a file edited by hand).",
+)
+@click.option("--dry-run", is_flag=True, help="List what would be written; write nothing.")
+@_verbosity
+@click.pass_context
+def import_(ctx, url, show_dir, since, limit, update, dry_run, verbose, quiet):
+    """Import a blog's posts from its feed (RSS, Atom, JSON Feed) or one post's page.
+
+    Each post becomes an essay in the show's essays/ folder, with its title,
+    date, author and link to the original in the front matter. A post already
+    imported is never written twice. Posts are fetched only here: `build` reads files.
+
+    \b
+    Examples:
+      essaycast import https://example.org/feed --since 2026-01-01
+      essaycast import https://example.org/2026/03/on-rain/
+    """
+    _setup(ctx, verbose, quiet)
+    from datetime import UTC
+
+    from .config import load_show
+    from .follow.fetch import check_url
+    from .follow.importer import import_posts
+
+    show = load_show(show_dir)
+    report = import_posts(
+        show.essays_dir,
+        check_url(url),
+        show_root=show.root,
+        since=since.replace(tzinfo=UTC) if since else None,
+        limit=limit,
+        update=update,
+        dry_run=dry_run,
+    )
+    for result in report.results:
+        if result.action == "failed":
+            click.echo(f"Error: {result.line()}", err=True)
+        elif not quiet and (result.action != "unchanged" or verbose):
+            click.echo(result.line())
+    if not quiet:
+        for note in report.notes:
+            click.echo(note, err=True)
+        click.echo(report.summary())
+    ctx.exit(0 if report.ok else 1)
 
 
 @main.command()

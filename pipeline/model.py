@@ -55,6 +55,9 @@ class Essay:
     tags: tuple[str, ...] = ()  # tags and categories, as written
     unknown_keys: tuple[str, ...] = ()  # front matter keys essaycast does not use (the site's)
     reading: Reading = field(default_factory=Reading)
+    # an imported post (essaycast import): its original page, and the feed's id for it
+    canonical: str | None = None  # absolute http(s) URL; the feed item's <link>
+    source_id: str | None = None
 
 
 # -- speech text -------------------------------------------------------------
@@ -173,6 +176,7 @@ class Episode:
     season: int | None = None
     transcripts: dict[str, str] = field(default_factory=dict)  # mime type -> path under output/
     chapters: str | None = None  # path under output/ of the JSON chapters
+    link: str | None = None  # the original post (an essay's canonical); else the show's page
 
     @property
     def files(self) -> list[str]:

@@ -183,4 +183,5 @@ def render_episode(
         season=essay.season,
         transcripts={"text/vtt": f"{stem}.vtt", "application/x-subrip": f"{stem}.srt"},
         chapters=f"{stem}.chapters.json",
+        link=essay.canonical,
     )

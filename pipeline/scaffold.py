@@ -25,6 +25,7 @@ from .errors import ConfigError
 
 WORKFLOW_PATH = ".github/workflows/podcast.yml"
 EXAMPLE_PATH = "essays/example.md"
+FOLLOW_WORKFLOW_PATH = ".github/workflows/follow.yml"
 
 # What the scaffolded show's cache key hashes: everything the episodes are built from.
 SHOW_KEY_FILES = ("podcast.toml", "essays/**", "music/**", "*.jpg", "*.jpeg", "*.png")
@@ -33,6 +34,7 @@ SAMPLE_KEY_FILES = (*SHOW_KEY_FILES, "pipeline/**", "pyproject.toml")
 
 _BRANCH = re.compile(r"^[A-Za-z0-9._/-]+$")
 _MARKER = re.compile(r"@@\w+@@")
+_URL = re.compile(r"^[A-Za-z0-9._~:/?#\[\]@!&'()*+,;=%-]+$")  # RFC 3986 characters only
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,12 @@ class ScaffoldReport:
 
 
 def scaffold_show(
-    root: Path | str, title: str | None = None, *, today: date | None = None, shards: int = 1
+    root: Path | str,
+    title: str | None = None,
+    *,
+    today: date | None = None,
+    shards: int = 1,
+    follow: str | None = None,
 ) -> ScaffoldReport:
     """Create a show in `root`; raise ConfigError if it already has a podcast.toml."""
     root = Path(root)
@@ -126,11 +133,13 @@ def scaffold_show(
         shards=shards,
         blog=blog,
     )
+    if follow:
+        follow_files(show_files, follow, branch)
     root.mkdir(parents=True, exist_ok=True)
     if blog is not None:
         # the blog's posts are the essays: an example would be published among them
-        del show_files[EXAMPLE_PATH]
-    elif _has_essays(root / "essays"):
+        show_files.pop(EXAMPLE_PATH, None)
+    elif EXAMPLE_PATH in show_files and _has_essays(root / "essays"):
         # an example among real essays would be published as an episode of their show
         del show_files[EXAMPLE_PATH]
         report.skipped.append((EXAMPLE_PATH, "essays/ already has essays"))
@@ -183,6 +192,32 @@ def render_show_files(
             shards=shards,
         ),
     }
+
+
+def follow_files(show_files: dict[str, str], feed_url: str, branch: str) -> None:
+    """`init --follow FEED_URL`: the daily import-and-build workflow instead of the
+    build-only one, and no example essay (it would be published among the posts)."""
+    _check_feed_url(feed_url)
+    del show_files[WORKFLOW_PATH]
+    del show_files[EXAMPLE_PATH]
+    show_files[FOLLOW_WORKFLOW_PATH] = _render(
+        "podcast-follow.yml",
+        feed_url=feed_url.replace("'", "''"),  # a YAML single-quoted string
+        branch=branch,
+        install="python -m pip install essaycast",
+    )
+
+
+def _check_feed_url(url: str) -> None:
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    # the URL goes into the workflow file: nothing that YAML or a shell could read as syntax
+    if parts.scheme not in ("http", "https") or not parts.hostname or not _URL.match(url):
+        raise ConfigError(
+            f"--follow: {url!r} is not an http(s) feed address; e.g. https://example.org/feed",
+            source="command line",
+        )
 
 
 def render_sample_workflow() -> str:

@@ -79,6 +79,18 @@ def description_html(text: str, limit: int = DESCRIPTION_BYTES) -> str:
     return html_text(text)
 
 
+def episode_description(episode: Episode, title: str, limit: int = DESCRIPTION_BYTES) -> str:
+    """The item's description as HTML; an imported post's ends with where to read it.
+
+    The pointer to the original is kept whole: the description is cut to make room.
+    """
+    text = clean_text(episode.description) or title
+    if not episode.link:
+        return description_html(text, limit)
+    tail = html_text(f" Read the original post: {episode.link}")
+    return description_html(text, limit - len(tail.encode("utf-8"))) + tail
+
+
 def hex_references(data: bytes) -> bytes:
     """The serialised feed with `&` and `<` as hex character references (same XML).
 
@@ -244,9 +256,9 @@ def render_feed(
         episode_title = truncate_chars(clean_text(episode.title), TITLE_CHARS) or episode.slug
         fe.guid(episode.guid, permalink=False)
         fe.title(episode_title)
-        fe.description(description_html(clean_text(episode.description) or episode_title))
-        # the episode's place on index.html, which is published at base_url
-        fe.link(href=f"{base}#{episode.slug}")
+        fe.description(episode_description(episode, episode_title))
+        # an imported post's own page; else the episode's place on index.html (at base_url)
+        fe.link(href=episode.link or f"{base}#{episode.slug}")
         fe.published(episode.published)
         # exact bytes of the final, tagged file, as a string: feedgen writes None otherwise
         fe.enclosure(base + episode.audio, str(episode.size), "audio/mpeg")

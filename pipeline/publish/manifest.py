@@ -116,6 +116,8 @@ def episode_record(episode: Episode) -> dict[str, Any]:
     """An Episode as JSON for the manifest."""
     data = asdict(episode)
     data["published"] = episode.published.isoformat()
+    if data.get("link") is None:
+        del data["link"]  # only imported posts have one; other records stay as they were
     # normalised as it will read back from disk, so a fresh build and a rebuild
     # render the feed from identical records (key order included)
     return json.loads(json.dumps(data, sort_keys=True))

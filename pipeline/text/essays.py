@@ -310,6 +310,8 @@ def read_essay(
         tags=fields.tags,
         unknown_keys=fields.unknown,
         reading=reading,
+        canonical=fields.canonical,
+        source_id=fields.source_id,
     )
 
 

@@ -45,6 +45,9 @@ class FrontMatter:
     season: int | None = None
     explicit: bool | None = None
     voice: str | None = None
+    # an imported post (essaycast import): its original page, and the feed's id for it
+    canonical: str | None = None
+    source_id: str | None = None
     skip_reason: str = ""  # "" when it is to be published
     unknown: tuple[str, ...] = ()
 
@@ -133,7 +136,7 @@ ADDRESS = ("permalink", "url")
 TAGS = ("tags", "categories", "category", "keywords")
 IMAGE = ("image", "cover", "featuredimage", "heroimage", "images", "thumbnail", "banner")
 FLAGS = ("draft", "published", "publish", "podcast")
-OWN = ("episode", "season", "explicit", "voice")
+OWN = ("episode", "season", "explicit", "voice", "canonical", "sourceid")
 USED = frozenset(
     (*TITLE, *DATE, *UPDATED, *EXPIRY, *DESCRIPTION, *AUTHOR, *SLUG, *ADDRESS, *TAGS, *IMAGE,
      *FLAGS, *OWN, "params")
@@ -187,9 +190,19 @@ def interpret(
         season=first(("season",), positive),
         explicit=first(("explicit",), flag),
         voice=first(("voice",), text),
+        canonical=first(("canonical",), _web_address),
+        source_id=first(("sourceid",), text),
         skip_reason=skip,
         unknown=tuple(k for k in meta if _norm(k) not in USED),
     )
+
+
+def _web_address(key: str, value: Any) -> str:
+    """An absolute http(s) address (an imported post's original page)."""
+    url = text(key, value)
+    if not re.match(r"^https?://[^\s/]+", url) or any(c.isspace() for c in url):
+        raise ValueError(f"front matter {key}: {url!r} must be a full http(s) address")
+    return url
 
 
 def _skip_reason(
