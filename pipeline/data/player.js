@@ -192,7 +192,8 @@
     var chapters = doc.chapters || [];
     this.marks = [];
     if (chapters.length > 1) {
-      var nav = make('nav', {'class': 'essaycast-chapters', 'aria-label': 'Chapters'});
+      var nav = make('nav', {'class': 'essaycast-chapters',
+                             'aria-label': 'Chapters' + (title ? ' of ' + title : '')});
       var list = make('ol');
       chapters.forEach(function (c) {
         var b = make('button', {type: 'button', 'data-chapter': String(c.start), dir: 'auto'},
