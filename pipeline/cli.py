@@ -663,6 +663,24 @@ def feed(show_dir, base_url):
 
 
 @main.command()
+@click.argument("slug")
+@_show_option
+def embed(slug, show_dir):
+    """Print the snippet that plays episode SLUG, read along, on your own site.
+
+    For plain HTML, Jekyll, Hugo, Eleventy and Astro; the URLs are under base_url.
+
+    \b
+    Example:
+      essaycast embed never-let-me-go --show ~/my-show
+    """
+    from .config import load_show
+    from .publish.embed import embed_snippets
+
+    click.echo(embed_snippets(load_show(show_dir), slug), nl=False)
+
+
+@main.command()
 @click.argument(
     "feed_file",
     metavar="[FEED]",

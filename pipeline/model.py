@@ -134,12 +134,25 @@ EPISODES_DIR = "episodes"  # under output/: every episode's MP3, transcripts and
 
 
 @dataclass(frozen=True)
+class Word:
+    """One word's place in the finished episode, as the voice timed it (seconds)."""
+
+    start: float
+    end: float
+    text: str  # as written, with the punctuation that clings to it
+
+
+@dataclass(frozen=True)
 class Cue:
-    """A sentence's place in the finished episode, for VTT/SRT."""
+    """A sentence's place in the finished episode, for VTT, SRT and the JSON transcript."""
 
     start: float
     end: float
     text: str
+    # the sentence's words in order, inside [start, end]; empty when the voice gave none
+    # (then the JSON transcript and the player time whole sentences)
+    words: tuple[Word, ...] = ()
+    speaker: str | None = None  # None: the episode's author
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ every render in one build shares (the voice engines, the music, the cover art).
 It strings the stages together and owns no audio logic: the text stage gives
 the SpeechText, the sentence cache the voice, audio.pieces the mastered MP3
 (levelled, encoded and spliced in cached pieces, then measured as heard),
-audio.tags the ID3 frames, publish.transcript the VTT, SRT and chapters. Every
+audio.tags the ID3 frames, publish.transcript the VTT, SRT, JSON transcript and
+chapters. Every
 file lands under output/episodes/ by atomic rename, the MP3 last.
 """
 
@@ -99,7 +100,13 @@ def render_episode(
     from .audio.intro import compose_intro
     from .audio.piece_cache import PieceCache
     from .audio.pieces import render_mp3
-    from .publish.transcript import render_chapters, render_srt, render_vtt
+    from .publish.transcript import (
+        paragraph_breaks,
+        render_chapters,
+        render_json,
+        render_srt,
+        render_vtt,
+    )
     from .speech.cache import SentenceCache, synthesize_cached
     from .text.sentences import spoken_intro, to_speech_text
 
@@ -159,9 +166,12 @@ def render_episode(
         # see new audio as new), even if this build is killed right here.
         digest = hashlib.sha256(mp3.read_bytes()).hexdigest()[:10]
         stem = f"{EPISODES_DIR}/{essay.slug}-{digest}"
+        paragraphs = [len(p.sentences) for c in speech.chapters for p in c.paragraphs]
+        breaks = paragraph_breaks(paragraphs, len(audio.cues))
         files = {
             f"{stem}.vtt": render_vtt(audio.cues).encode(),
             f"{stem}.srt": render_srt(audio.cues).encode(),
+            f"{stem}.json": render_json(audio.cues, author or show.podcast.title, breaks).encode(),
             f"{stem}.chapters.json": render_chapters(audio.chapters, essay.title).encode(),
         }
         for name, data in files.items():
@@ -181,7 +191,11 @@ def render_episode(
         explicit=essay.explicit if essay.explicit is not None else show.podcast.explicit,
         number=identity.number,
         season=essay.season,
-        transcripts={"text/vtt": f"{stem}.vtt", "application/x-subrip": f"{stem}.srt"},
+        transcripts={
+            "text/vtt": f"{stem}.vtt",
+            "application/x-subrip": f"{stem}.srt",
+            "application/json": f"{stem}.json",
+        },
         chapters=f"{stem}.chapters.json",
         link=essay.canonical,
     )

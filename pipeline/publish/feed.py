@@ -183,8 +183,11 @@ def _extension_classes() -> tuple[type, type]:  # feedgen is imported only when 
                 element = xml_elem(f"{{{PODCAST_NS}}}transcript", item)
                 element.set("url", url)
                 element.set("type", mime)
-                # no rel="captions": our captions are 2 lines of 42 (SPEC §5), and
-                # FEED-RULES E5 (validate) holds captions to 32 characters a line
+                if mime == "application/x-subrip":
+                    # the SRT is cut to the Podcast Namespace caption profile, 2 lines of
+                    # 32 (FEED-RULES E5, which validate then holds it to); the VTT's 2 x 42
+                    # (SPEC §5) and the JSON's word segments are transcripts, not captions
+                    element.set("rel", "captions")
             if self.chapters:
                 element = xml_elem(f"{{{PODCAST_NS}}}chapters", item)
                 element.set("url", self.chapters)

@@ -3,6 +3,8 @@
 build.py calls `publish` once every stale essay is rendered, from the complete episode
 list (a feed never names a file that is not complete); `essaycast feed` calls
 `rewrite_feed`. Only after the feed stops naming a file may `collect_garbage` delete it.
+The read-along player (player.js) and each episode's episodes/<slug>.json are written
+with the feed and page, before them, and checksummed with them.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from .manifest import (
     fingerprint,
     record_checksums,
 )
+from .readalong import readalong_path, site_files
 
 FEED_NAME = "feed.xml"
 PAGE_NAME = "index.html"
@@ -54,31 +57,36 @@ def publish(
         cover,
         sorted((episode_record(e) for e in episodes), key=lambda r: r["slug"]),
     )
-    published_files = (show.output_dir / FEED_NAME, show.output_dir / PAGE_NAME)
+    published_files = [
+        show.output_dir / name for name in (FEED_NAME, PAGE_NAME, *site_files(episodes))
+    ]
     # a no-change rebuild leaves the feed alone (and never imports feedgen)
     if feed_key != manifest.feed_key or not all(p.is_file() for p in published_files):
         write_feed(show, episodes, show_guid, cover)
         # recorded only once the feed is written: a build killed in between
         # writes it again next time
         manifest.feed_key = feed_key
-        record_site_checksums(show, manifest, cover, [FEED_NAME, PAGE_NAME])
+        fresh = [FEED_NAME, PAGE_NAME, *site_files(episodes)]
+        record_site_checksums(show, manifest, cover, fresh)
         manifest.save(show.output_dir / MANIFEST_NAME)
     return episodes
 
 
 def record_site_checksums(show: Show, manifest: Manifest, cover: str, fresh: list[str]) -> None:
     """So the site can be restored from the manifest (scale/restore.py checks against them)."""
-    record_checksums(manifest, show.output_dir, fresh, extra=[cover, FEED_NAME, PAGE_NAME])
+    extra = [cover, FEED_NAME, PAGE_NAME, *site_files(manifest.episodes())]
+    record_checksums(manifest, show.output_dir, fresh, extra=extra)
 
 
 def write_feed(
     show: Show, episodes: Sequence[Episode], show_guid: str, cover: str | None = None
 ) -> None:
-    """Write feed.xml, then index.html, from the complete episode list, by atomic rename."""
+    """Write the player and read-alongs, feed.xml, then index.html, by atomic rename."""
     from .feed import render_feed
     from .site import load_chapters, load_transcripts, render_site
 
     require_base_url(show)
+    write_readalongs(show, episodes)
     write_atomic(show.output_dir / FEED_NAME, render_feed(show, episodes, show_guid, cover))
     page = render_site(
         show,
@@ -88,6 +96,16 @@ def write_feed(
         load_chapters(show.output_dir, episodes),
     )
     write_atomic(show.output_dir / PAGE_NAME, page)
+
+
+def write_readalongs(show: Show, episodes: Sequence[Episode]) -> None:
+    """output/player.js and each episode's episodes/<slug>.json, by atomic rename."""
+    from .readalong import PLAYER_NAME, load_read_along, player_script, render_read_along
+
+    write_atomic(show.output_dir / PLAYER_NAME, player_script())
+    for episode in episodes:
+        document = render_read_along(load_read_along(show.output_dir, episode))
+        write_atomic(show.output_dir / readalong_path(episode.slug), document)
 
 
 def rewrite_feed(show: Show) -> list[Episode]:
@@ -102,7 +120,8 @@ def rewrite_feed(show: Show) -> list[Episode]:
         cover = publish_cover(show)
         write_feed(show, episodes, show_guid, cover)
         if manifest.entries:  # keep the checksums a restore checks against true
-            record_site_checksums(show, manifest, cover, [FEED_NAME, PAGE_NAME])
+            fresh = [FEED_NAME, PAGE_NAME, *site_files(episodes)]
+            record_site_checksums(show, manifest, cover, fresh)
             manifest.save(show.output_dir / MANIFEST_NAME)
         prune_covers(show.output_dir, keep=cover)
     return episodes
@@ -119,7 +138,8 @@ def require_base_url(show: Show) -> None:
 def collect_garbage(show: Show, manifest: Manifest) -> None:
     """Delete episode files no manifest entry names: old versions, removed essays,
     and temporary files a killed build left behind."""
-    keep = manifest.files()
+    # the read-alongs are named by slug, not content: kept while their episode is
+    keep = manifest.files() | {readalong_path(e.slug) for e in manifest.episodes()}
     episodes_dir = show.output_dir / EPISODES_DIR
     if not episodes_dir.is_dir():
         return
