@@ -28,7 +28,7 @@ from lxml import etree
 from pipeline.ffmpeg import ffmpeg_exe
 from pipeline.publish.feed import html_text
 from pipeline.publish.transcript import WORD_JOINER
-from pipeline.render import _chapter_start, _syncsafe
+from pipeline.audio.tags import _chapter_start, _syncsafe
 
 from .conftest import make_show
 from .test_page_listens import WebDriver, browser  # noqa: F401 - a fixture used below
