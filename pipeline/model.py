@@ -122,6 +122,7 @@ class SentenceAudio:
     text: str
     pcm: bytes
     sample_rate: int
+    words: tuple[Word, ...] = ()
 
     @property
     def duration(self) -> float:
@@ -134,12 +135,22 @@ EPISODES_DIR = "episodes"  # under output/: every episode's MP3, transcripts and
 
 
 @dataclass(frozen=True)
+class Word:
+    """One word's place in the episode (or in its sentence, inside SentenceAudio)."""
+
+    start: float  # seconds
+    end: float
+    text: str
+
+
+@dataclass(frozen=True)
 class Cue:
     """A sentence's place in the finished episode, for VTT/SRT."""
 
     start: float
     end: float
     text: str
+    words: tuple[Word, ...] = ()  # its words in order; empty when the voice gave none
 
 
 @dataclass(frozen=True)
