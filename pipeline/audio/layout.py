@@ -150,7 +150,9 @@ def _share(
     end: float,
 ) -> None:
     """Tokens t0..t1 share [start, end] in proportion to their letters."""
-    sizes = [max(1, len(_plain(tokens[k]))) for k in range(t0, t1)]
+    sizes = [len(_plain(tokens[k])) for k in range(t0, t1)]  # a dash takes no time
+    if not any(sizes):
+        sizes = [1] * len(sizes)
     total, at = sum(sizes), start
     for k, size in zip(range(t0, t1), sizes, strict=True):
         step = (end - start) * size / total
