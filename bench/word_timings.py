@@ -126,11 +126,13 @@ def compare(ours: list, theirs: list[tuple[float, float, str]]) -> dict:
     a = [plain(w.text) for w in ours]
     b = [plain(t) for _, _, t in theirs]
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
-    gaps = []
+    signed = []
     for block in matcher.get_matching_blocks():
         for k in range(block.size):
             if a[block.a + k]:
-                gaps.append(abs(ours[block.a + k].start - theirs[block.b + k][0]))
+                signed.append(ours[block.a + k].start - theirs[block.b + k][0])
+    gaps = [abs(g) for g in signed]
+    signed.sort()
     disorder = sum(
         1
         for p, q in zip(ours, ours[1:], strict=False)
@@ -148,6 +150,8 @@ def compare(ours: list, theirs: list[tuple[float, float, str]]) -> dict:
         },
         "median_ms": round(1000 * gaps[n // 2], 1) if n else None,
         "p90_ms": round(1000 * gaps[int(n * 0.9)], 1) if n else None,
+        # ours minus Whisper's: a steady bias would show here
+        "signed_median_ms": round(1000 * signed[n // 2], 1) if n else None,
         "out_of_order": disorder,
         "_gaps": gaps,
     }
