@@ -122,6 +122,7 @@ class SentenceAudio:
     text: str
     pcm: bytes
     sample_rate: int
+    words: tuple[Word, ...] = ()
 
     @property
     def duration(self) -> float:
@@ -135,9 +136,10 @@ EPISODES_DIR = "episodes"  # under output/: every episode's MP3, transcripts and
 
 @dataclass(frozen=True)
 class Word:
-    """One word's place in the finished episode, as the voice timed it (seconds)."""
+    """One word's place in the episode (or in its sentence, inside SentenceAudio), as the
+    voice timed it."""
 
-    start: float
+    start: float  # seconds
     end: float
     text: str  # as written, with the punctuation that clings to it
 

@@ -25,10 +25,10 @@ import podcastparser
 import pytest
 from lxml import etree
 
+from pipeline.audio.tags import _chapter_start, _syncsafe
 from pipeline.ffmpeg import ffmpeg_exe
 from pipeline.publish.feed import html_text
 from pipeline.publish.transcript import WORD_JOINER
-from pipeline.audio.tags import _chapter_start, _syncsafe
 
 from .conftest import make_show
 from .test_page_listens import WebDriver, browser  # noqa: F401 - a fixture used below

@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ..ffmpeg import resample_pcm
-from ..model import Cue, SentenceAudio
+from ..model import Cue, SentenceAudio, Word
 from ..standards import EPISODE_RATE
-from .layout import Pacing, level_db, trim
+from .layout import Pacing, level_db, trim, trim_words, written_words
 from .pcm import samples, segment
 
 if TYPE_CHECKING:
@@ -92,14 +92,15 @@ def compose_intro(
     """
     gap = segment(b"", EPISODE_RATE)
     spoken = gap
-    offsets: list[tuple[int, int, str]] = []  # (first frame, end frame, text) in `spoken`
+    # (first frame, end frame, text, words timed in its trimmed audio) in `spoken`
+    offsets: list[tuple[int, int, str, tuple[Word, ...]]] = []
     for n, audio in enumerate(voice):
         if n:
             spoken += gap._spawn(bytes(2 * round(pacing.sentence * EPISODE_RATE)))
         line = speech_segment(audio)
         start = spoken.frame_count()
         spoken += line
-        offsets.append((int(start), int(spoken.frame_count()), audio.text))
+        offsets.append((int(start), int(spoken.frame_count()), audio.text, trim_words(audio)))
     voice_level = level_db(samples(spoken)) if offsets else -20.0
     if not offsets and (music is None or not len(music)):
         return Intro(spoken, ())
@@ -121,8 +122,15 @@ def compose_intro(
     body = body.fade_out(min(20, len(body)))  # the cut, if any, is below hearing; no click
     silence = bytes(2 * max(0, frames - int(body.frame_count())))
     cues = tuple(
-        Cue(lead_ms / 1000 + a / EPISODE_RATE, lead_ms / 1000 + b / EPISODE_RATE, text)
-        for a, b, text in offsets
+        Cue(
+            lead_ms / 1000 + a / EPISODE_RATE,
+            lead_ms / 1000 + b / EPISODE_RATE,
+            text,
+            written_words(
+                words, text, lead_ms / 1000 + a / EPISODE_RATE, lead_ms / 1000 + b / EPISODE_RATE
+            ),
+        )
+        for a, b, text, words in offsets
     )
     return Intro(body + body._spawn(silence), cues)
 

@@ -11,12 +11,14 @@ intro and outro are composed in audio.intro.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import difflib
+import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..model import ChapterMark, Sentence, SentenceAudio, SpeechText
+from ..model import ChapterMark, Sentence, SentenceAudio, SpeechText, Word
 from ..standards import EPISODE_RATE
 from .loudness import ENCODER_LOSS_LU, MONO_OFFSET_LU, SPEECH_K_OFFSET
 from .pcm import to_float
@@ -50,15 +52,112 @@ class Pacing:
     after_intro_max: float = 0.8
 
 
-def trim(pcm: bytes, sample_rate: int) -> bytes:
-    """Drop the engine's leading and trailing silence, keeping a short soft edge."""
+def trim_bounds(pcm: bytes, sample_rate: int) -> tuple[int, int]:
+    """The first and the end sample `trim` keeps of a sentence ((0, 0) if it is silent)."""
     values = np.frombuffer(pcm, dtype="<i2")
     loud = np.flatnonzero(np.abs(values.astype(np.int32)) > TRIM_THRESHOLD)
     if loud.size == 0:
-        return b""
+        return 0, 0
     start = max(0, int(loud[0]) - round(TRIM_LEAD * sample_rate))
     end = min(values.size, int(loud[-1]) + 1 + round(TRIM_TAIL * sample_rate))
+    return start, end
+
+
+def trim(pcm: bytes, sample_rate: int) -> bytes:
+    """Drop the engine's leading and trailing silence, keeping a short soft edge."""
+    start, end = trim_bounds(pcm, sample_rate)
     return pcm[2 * start : 2 * end]
+
+
+def trim_words(audio: SentenceAudio) -> tuple[Word, ...]:
+    """The sentence's words timed from the start of its trimmed audio: shifted by the
+    lead `trim` drops and held inside what it keeps."""
+    if not audio.words:
+        return ()
+    start, end = trim_bounds(audio.pcm, audio.sample_rate)
+    lead, length = start / audio.sample_rate, (end - start) / audio.sample_rate
+    return tuple(
+        Word(
+            min(max(0.0, w.start - lead), length),
+            min(max(0.0, w.end - lead), length),
+            w.text,
+        )
+        for w in audio.words
+    )
+
+
+_TOKEN = re.compile(r"\S+")
+
+
+def _plain(token: str) -> str:
+    """A token as the two texts can agree on it: letters and digits, lower case, ’ as '."""
+    return "".join(c for c in token.lower().replace("’", "'") if c.isalnum() or c == "'")
+
+
+def written_words(
+    words: Sequence[Word], written: str, offset: float, end: float
+) -> tuple[Word, ...]:
+    """The voice's words (spoken text, times in the sentence) as the written sentence's
+    words in the episode: each whitespace-separated written token gets the time of the
+    spoken words it became ("1948" -> "nineteen forty-eight"), found by matching the
+    two word sequences; times shifted by `offset` and kept inside [offset, end].
+
+    A written token with nothing spoken for it (a symbol left unsaid) takes no time, at
+    the start of the next spoken word.
+
+    >>> spoken = [Word(0.0, 0.3, "In"), Word(0.3, 0.8, "nineteen"), Word(0.8, 1.4, "forty-eight.")]
+    >>> [(w.start, w.end, w.text) for w in written_words(spoken, "In 1948.", 10.0, 12.0)]
+    [(10.0, 10.3, 'In'), (10.3, 11.4, '1948.')]
+    """
+    tokens = _TOKEN.findall(written)
+    if not words or not tokens:
+        return ()
+    said = [_plain(w.text) for w in words]
+    wrote = [_plain(t) for t in tokens]
+    times: list[tuple[float, float] | None] = [None] * len(tokens)
+    matcher = difflib.SequenceMatcher(None, wrote, said, autojunk=False)
+    for op, t0, t1, s0, s1 in matcher.get_opcodes():
+        if op == "equal":
+            for k in range(t1 - t0):
+                times[t0 + k] = (words[s0 + k].start, words[s0 + k].end)
+        elif op == "replace":
+            _share(times, tokens, t0, t1, words[s0].start, words[s1 - 1].end)
+        elif op == "insert" and t0 > 0 and times[t0 - 1] is not None:
+            # spoken words with no written token of their own (a read-out symbol): the
+            # written token before them takes their time too
+            before = times[t0 - 1]
+            assert before is not None
+            times[t0 - 1] = (before[0], words[s1 - 1].end)
+    out: list[Word] = []
+    following = [w.start for w in words] + [words[-1].end]
+    for k, token in enumerate(tokens):
+        span = times[k]
+        if span is None:  # unsaid: no time, where the next said word starts
+            later = next((t[0] for t in times[k + 1 :] if t is not None), following[-1])
+            span = (later, later)
+        a = min(max(offset + span[0], offset, out[-1].end if out else offset), end)
+        b = min(max(offset + span[1], a), end)
+        out.append(Word(round(a, 3), round(b, 3), token))
+    return tuple(out)
+
+
+def _share(
+    times: list[tuple[float, float] | None],
+    tokens: Sequence[str],
+    t0: int,
+    t1: int,
+    start: float,
+    end: float,
+) -> None:
+    """Tokens t0..t1 share [start, end] in proportion to their letters."""
+    sizes = [len(_plain(tokens[k])) for k in range(t0, t1)]  # a dash takes no time
+    if not any(sizes):
+        sizes = [1] * len(sizes)
+    total, at = sum(sizes), start
+    for k, size in zip(range(t0, t1), sizes, strict=True):
+        step = (end - start) * size / total
+        times[k] = (at, at + step)
+        at += step
 
 
 def level_db(values: np.ndarray, rate: int = EPISODE_RATE) -> float:

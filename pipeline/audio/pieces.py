@@ -58,11 +58,20 @@ from ..ffmpeg import (
     pcm_input,
     read_ebur128,
 )
-from ..model import ChapterMark, Cue, SentenceAudio, SpeechText
+from ..model import ChapterMark, Cue, SentenceAudio, SpeechText, Word
 from ..standards import EPISODE_RATE
 from . import loudness as mastering
 from .intro import Intro, compose_outro
-from .layout import Pacing, close_chapters, layout, level_db, pre_gain, trim
+from .layout import (
+    Pacing,
+    close_chapters,
+    layout,
+    level_db,
+    pre_gain,
+    trim,
+    trim_words,
+    written_words,
+)
 from .mp3 import (
     FIRST_SAMPLE,
     FRAME,
@@ -693,9 +702,12 @@ def render_mp3(
 
     written = [s.written for s in speech.sentences()]
     cues = [*intro.cues] if head and intro is not None else []
+    # every sentence's words, from the sentence cache (the pieces' records hold none):
+    # timed in its trimmed audio, then placed where its piece put it
+    timed = (trim_words(s) for s in sentence_audio(list(range(len(written)))))
     cues += [
-        Cue(a / EPISODE_RATE, b / EPISODE_RATE, text)
-        for (a, b), text in zip(spliced.marks, written, strict=True)
+        Cue(a / EPISODE_RATE, b / EPISODE_RATE, text, _words(words, text, a, b))
+        for (a, b), text, words in zip(spliced.marks, written, timed, strict=True)
     ]
     marks = [ChapterMark(0.0, 0.0, "Intro")] if head else []
     marks += [ChapterMark(at / EPISODE_RATE, 0.0, title) for at, title in spliced.chapters]
@@ -706,6 +718,11 @@ def render_mp3(
         close_chapters(marks, spliced.duration),
         spliced,
     )
+
+
+def _words(words: tuple[Word, ...], written: str, a: int, b: int) -> tuple[Word, ...]:
+    """A sentence's words as written, in the episode: it starts at sample `a`, ends at `b`."""
+    return written_words(words, written, a / EPISODE_RATE, b / EPISODE_RATE)
 
 
 def _sources(

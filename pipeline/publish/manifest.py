@@ -32,8 +32,9 @@ log = logging.getLogger(__name__)
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
 # Bump when a change to the pipeline changes what an unchanged essay sounds like.
-# 3: blogs read as they are (URLs as sites, tables by row, template syntax gone) and
-# the narrator's readings of issue 28; the sentence cache keeps what did not change.
+# 3: blogs read as they are (URLs as sites, tables by row, template syntax gone), the
+# narrator's readings of issue 28, and word timings with a JSON transcript for every
+# episode; the sentence and piece caches keep what did not change.
 RENDER_VERSION = 3
 
 

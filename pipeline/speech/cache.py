@@ -4,6 +4,12 @@ A rebuild of an unchanged essay synthesises nothing; an edit synthesises only
 the sentences whose words changed. Audio is written to disk as soon as it is
 made and read back one sentence at a time, so memory stays flat however long
 the essay is.
+
+Beside each WAV, under the same key, `.words.json` holds the sentence's word
+timings (`[[start, end, text], ...]`, seconds into the WAV; `[]` when the voice
+gives none). It is written before the WAV, and a sentence counts as cached only
+with both: so an entry from before word timings is spoken once more (the same
+samples: the voices are deterministic) and a warm rebuild needs no engine.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from ..fsutil import ContentStore
-from ..model import SentenceAudio, VoiceSpec
+from ..model import SentenceAudio, VoiceSpec, Word
 from . import ENGINES
 from .base import Engine
 
@@ -26,6 +32,7 @@ CACHE_VERSION = 3
 # The sentence cache's bound, least recently used first: an hour of 24 kHz speech is
 # about 170 MB, so this keeps a back catalogue's worth of edits cheap.
 CACHE_LIMIT_BYTES = 4 << 30
+WORDS = ".words.json"  # the word timings beside each sentence's ".wav"
 
 
 def normalize_sentence(text: str) -> str:
@@ -73,12 +80,23 @@ class SentenceCache:
             return None
         try:
             with wave.open(io.BytesIO(data), "rb") as wav:
-                return SentenceAudio(text, wav.readframes(wav.getnframes()), wav.getframerate())
+                pcm, rate = wav.readframes(wav.getnframes()), wav.getframerate()
         except (wave.Error, EOFError):
+            return None
+        return SentenceAudio(text, pcm, rate, self.words(key) or ())
+
+    def words(self, key: str) -> tuple[Word, ...] | None:
+        """The sentence's word timings (seconds into its WAV), or None if none are stored."""
+        data = self.store.read(key, WORDS)
+        if data is None:
+            return None
+        try:
+            return tuple(Word(float(a), float(b), str(t)) for a, b, t in json.loads(data))
+        except (ValueError, TypeError):
             return None
 
     def __contains__(self, key: str) -> bool:
-        return (key, ".wav") in self.store
+        return (key, WORDS) in self.store and (key, ".wav") in self.store
 
     def put(self, key: str, audio: SentenceAudio) -> None:
         buffer = io.BytesIO()
@@ -87,11 +105,27 @@ class SentenceCache:
             wav.setsampwidth(2)
             wav.setframerate(audio.sample_rate)
             wav.writeframes(audio.pcm)
+        self.store.write(key, WORDS, words_json(audio.words))
         self.store.write(key, ".wav", buffer.getvalue())
 
     def prune(self, keep_since: float | None = None) -> int:
         """Drop the least recently used sentences beyond the bound; bytes freed."""
         return self.store.prune(keep_since)
+
+
+def words_json(words: tuple[Word, ...]) -> bytes:
+    """The sidecar's bytes: the same words give the same bytes in any process.
+
+    >>> words_json((Word(0.1, 0.35, "Hello"),))
+    b'[[0.1,0.35,"Hello"]]'
+    """
+    rows = [[round(w.start, 4), round(w.end, 4), w.text] for w in words]
+    return json.dumps(rows, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def stored(words: tuple[Word, ...]) -> tuple[Word, ...]:
+    """Words as the sidecar keeps them (times to 0.1 ms): a fresh sentence times as a cached one."""
+    return tuple(Word(round(w.start, 4), round(w.end, 4), w.text) for w in words)
 
 
 def synthesize_cached(
@@ -130,12 +164,12 @@ def synthesize_cached(
             if on_sentence:
                 on_sentence(done, len(missing))
             if made_key == key:
-                fresh = SentenceAudio(text, audio.pcm, audio.sample_rate)
+                fresh = SentenceAudio(text, audio.pcm, audio.sample_rate, stored(audio.words))
         found = fresh or cache.get(key, text)
         if found is None:  # unreadable (a power cut mid-write) or deleted mid-build
             engine = engine_factory()
             prepare = info.prepare if (info := ENGINES.get(spec.engine)) else str
             (audio,) = engine.synthesize([prepare(text)])
             cache.put(key, audio)
-            found = SentenceAudio(text, audio.pcm, audio.sample_rate)
+            found = SentenceAudio(text, audio.pcm, audio.sample_rate, stored(audio.words))
         yield found
