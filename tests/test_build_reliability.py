@@ -167,7 +167,8 @@ def test_an_edit_gives_the_episode_new_urls_and_removes_the_old_files(tiny_show:
     stem = gone.removesuffix(".mp3")
     assert not list((tiny_show / "output").glob(f"{stem}.*"))
     names = {p.name for p in (tiny_show / "output" / "episodes").iterdir()}
-    assert len(names) == 2 * 4  # mp3, vtt, srt, chapters.json per episode
+    # mp3, vtt, srt, json transcript, chapters.json, and the read-along <slug>.json
+    assert len(names) == 2 * 6
 
 
 def test_new_show_artwork_renders_the_episodes_again(tiny_show: Path) -> None:

@@ -37,6 +37,8 @@ READERS: dict[str, str] = {
 }  # fmt: skip
 # folders no post lives in: a site's dependencies and its built pages
 _NEVER = {"node_modules", "_site", "__pycache__"}
+# Markdown a description may carry (links, emphasis, code, a URL): read, not shown raw
+_MARKDOWN_MARKS = re.compile(r"[*_`\[\]]|https?://|^#|\n\s*\n", re.M)
 _MORE = re.compile(r"<!--\s*more\s*-->", re.I)  # Hugo, Jekyll and MkDocs: the summary ends here
 __all__ = [
     "discover_essays",
@@ -319,6 +321,9 @@ def _plain_description(written: str | None, values: dict[str, Any], reading: Rea
     """A front matter description as plain words: no Markdown, template syntax or URL paths."""
     if not written:
         return ""
+    if not _MARKDOWN_MARKS.search(written):
+        # plain words (maybe "3 < 5" or "<tricky>"): the writer's own characters, as written
+        return plain_inline(written, values)
     words = " ".join(b.text for b in blocks(to_markdown(written, values), "markdown", reading))
     return plain_inline(words, values) or plain_inline(written, values)
 

@@ -249,6 +249,7 @@ _SUP_REF = re.compile(
     re.I,
 )
 _TAGS = re.compile(r"</?[A-Za-z][^<>]*>")
+_COMPONENT_TAGS = re.compile(r"</?[A-Z][\w.]*(?:\s[^<>]*)?/?>")  # JSX: capitalised names
 
 
 def _wikilink(match: re.Match[str]) -> str:
@@ -377,5 +378,7 @@ def plain_inline(text: str, meta: Mapping[str, Any] | None = None) -> str:
     if not any(mark in text for mark in ("{", "[[", "<", "$", "\\(", "==", "%%")):
         return text
     cleaned = _prose(_code_blocks(text), meta or {}, mdx=True, read_maths=False)
-    cleaned = _LEFTOVER.sub("", _TAGS.sub("", cleaned))
+    # only components (<Chart />) go: "<tricky>" or "<b>" in a title are the writer's own
+    # characters, shown as written (the feed and the page escape them)
+    cleaned = _LEFTOVER.sub("", _COMPONENT_TAGS.sub("", cleaned))
     return re.sub(r"\s+", " ", cleaned).strip()
