@@ -442,3 +442,30 @@ def test_the_import_frame_counts_posts_read_written_and_skipped(capsys) -> None:
     captured = capsys.readouterr()
     assert captured.out == "new            essays/rain.md  (feed content)\n"
     assert captured.err == "Error: failed         Dry Stone: the page failed\n"
+
+
+# -- --jobs N: the children's events come back ------------------------------------------
+
+
+def test_jobs_beyond_two_send_the_childrens_events_back(tmp_path: Path, monkeypatch) -> None:
+    from pipeline import build
+    from pipeline.speech import ENGINES
+
+    from .test_shard import EPOCH, TONE, register_tone, six_essays
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+    monkeypatch.setitem(ENGINES, "tone", TONE)
+    monkeypatch.setattr(build, "CHILD_SETUP", register_tone)
+    root = make_show(tmp_path / "show", six_essays())
+    events: list[BuildEvent] = []
+    report = build.build_show(load_show(root), voice="tone", jobs=4, progress=events.append)
+    assert report.ok and len(report.built) == 6
+    starts = [e for e in events if e.kind == "start"]
+    assert sum(e.essays for e in starts) == 6
+    if build.worker_count(4) > 1:  # one share a child process, each announced from there
+        assert len(starts) == build.worker_count(4)
+    done = [e.slug for e in events if e.kind == "done"]
+    assert sorted(done) == sorted(report.built)
+    for slug in done:  # each essay's start, its sentences, then its end, in order
+        kinds = [e.kind for e in events if e.slug == slug]
+        assert kinds[0] == "essay" and kinds[-1] == "done" and "sentence" in kinds
