@@ -180,7 +180,8 @@ class _Display:
     def _tick(self) -> None:
         while not self._stop.wait(FRAME_INTERVAL):
             with self.lock:
-                if self._dirty or self.clock() - self._last_draw >= TICK:
+                # nothing until the first news: no empty frame while the work is planned
+                if self._dirty or (self._drawn and self.clock() - self._last_draw >= TICK):
                     self._draw(force=True)
 
     def _capture_logging(self) -> None:

@@ -9,6 +9,7 @@ with synthetic events on a clock the test moves.
 from __future__ import annotations
 
 import fcntl
+import io
 import json
 import os
 import pty
@@ -322,10 +323,25 @@ def test_lines_mode_writes_one_line_per_finished_essay(capsys: pytest.CaptureFix
     )
 
 
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
 def test_the_display_mode_follows_the_terminal_ci_and_flags(monkeypatch) -> None:
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    monkeypatch.setattr("sys.stderr", Terminal())
+    assert display_mode(quiet=False, as_json=False) == "live"
     assert display_mode(quiet=True, as_json=False) == "silent"
     assert display_mode(quiet=False, as_json=True) == "silent"
-    # under pytest stderr is captured, not a terminal
+    monkeypatch.setenv("TERM", "dumb")
+    assert display_mode(quiet=False, as_json=False) == "lines"
+    monkeypatch.setenv("TERM", "xterm")
+    monkeypatch.setenv("CI", "true")
+    assert display_mode(quiet=False, as_json=False) == "lines"
+    monkeypatch.delenv("CI")
+    monkeypatch.setattr("sys.stderr", io.StringIO())  # piped
     assert display_mode(quiet=False, as_json=False) == "lines"
     assert clock_text(59.6) == "1:00" and clock_text(3600) == "1:00:00"
 
@@ -430,6 +446,22 @@ def test_import_prints_each_post_as_it_is_read(site: FeedSite, tmp_path: Path) -
     )
     assert again.exit_code == 0 and again.stdout == "" and again.stderr == ""
     assert FEEDS["wordpress"] in site["wordpress"]
+
+
+def test_import_in_a_terminal_counts_posts_below_their_lines(
+    site: FeedSite, tmp_path: Path
+) -> None:
+    root = make_show(tmp_path / "show", {})
+    screen = in_terminal(["import", site["wordpress"], "--show", str(root)], root)
+    posts = POSTS["wordpress"]
+    counts = re.findall(r"(\d+)/(\d+) posts read: (\d+) to write, (\d+) skipped", screen)
+    assert counts[0] == ("0", str(posts), "0", "0")
+    assert counts[-1] == (str(posts), str(posts), str(posts), "0")
+    # each post's line once, written above the count (erased and drawn again below it)
+    assert (
+        len(re.findall(r"\x1b\[Jnew +essays/[a-z0-9-]+\.md  \(feed content\)\r\n", screen)) == posts
+    )
+    assert f"Imported {posts} posts from {site['wordpress']}" in screen
 
 
 def test_the_import_frame_counts_posts_read_written_and_skipped(capsys) -> None:
