@@ -91,11 +91,6 @@ def _setup(ctx: click.Context, verbose: bool, quiet: bool) -> None:
         logging.getLogger("pipeline").setLevel(logging.DEBUG)
 
 
-def _interactive() -> bool:
-    """Progress only for a person at a terminal: not when piped, not in CI."""
-    return sys.stderr.isatty() and not os.environ.get("CI")
-
-
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="essaycast")
 @click.pass_context
@@ -171,36 +166,38 @@ def build(
     from .build import build_share, build_show, plan_show
     from .config import load_show
     from .scale.shard import parse_shard
+    from .watch import BuildWatch, display_mode
 
     spec = parse_shard(shard) if shard else None
     show = load_show(show_dir, base_url=base_url)
-    watching = _interactive() and not quiet and not as_json
-    progress = _progress_printer() if watching else None
     restoring = _wants_restore(restore, show)
+    watch = BuildWatch(display_mode(quiet, as_json))
     if dry_run:
         report = plan_show(show, force=force, only=only, voice=voice, shard=spec)
     elif spec:
-        report = build_share(
-            show,
-            spec,
-            force=force,
-            only=only,
-            voice=voice,
-            jobs=jobs,
-            progress=progress,
-            restore=restoring,
-        )
+        with watch:
+            report = build_share(
+                show,
+                spec,
+                force=force,
+                only=only,
+                voice=voice,
+                jobs=jobs,
+                progress=watch,
+                restore=restoring,
+            )
     else:
-        report = build_show(
-            show,
-            force=force,
-            only=only,
-            voice=voice,
-            jobs=jobs,
-            progress=progress,
-            restore=restoring,
-        )
-    _print_report(report, dry_run=dry_run, as_json=as_json, quiet=quiet)
+        with watch:
+            report = build_show(
+                show,
+                force=force,
+                only=only,
+                voice=voice,
+                jobs=jobs,
+                progress=watch,
+                restore=restoring,
+            )
+    _print_report(report, show, watch, dry_run=dry_run, as_json=as_json, quiet=quiet)
     checked = None
     if then_check and not dry_run:
         checked = _run_check(show, only, None, as_json, quiet)
@@ -231,7 +228,9 @@ def publish(ctx, show_dir, base_url, restore, as_json, verbose, quiet):
 
     show = load_show(show_dir, base_url=base_url)
     report = publish_show(show, restore=_wants_restore(restore, show))
-    _print_report(report, dry_run=False, as_json=as_json, quiet=quiet)
+    _print_report(
+        report, show, None, dry_run=False, as_json=as_json, quiet=quiet, command="publish"
+    )
     ctx.exit(0 if report.ok else 1)
 
 
@@ -247,10 +246,15 @@ def _wants_restore(flag: bool | None, show) -> bool:
     return bool(os.environ.get("CI")) and not is_local_address(show.podcast.base_url or "")
 
 
-def _print_report(report, *, dry_run: bool, as_json: bool, quiet: bool) -> None:
-    """The build's report on stdout (or as JSON); its notes and failures on stderr."""
+def _print_report(
+    report, show, watch, *, dry_run: bool, as_json: bool, quiet: bool, command: str = "build"
+) -> None:
+    """The build's report on stdout (or as JSON); its notes and failures on stderr; the
+    GitHub Actions job summary when $GITHUB_STEP_SUMMARY names one."""
+    from .watch import append_job_summary, build_job_summary, build_summary
+
     if as_json:
-        click.echo(json.dumps(_report_json(report), indent=2))
+        click.echo(json.dumps(_report_json(report, show, watch), indent=2))
     else:
         if not quiet:
             for note in report.notes:
@@ -260,10 +264,13 @@ def _print_report(report, *, dry_run: bool, as_json: bool, quiet: bool) -> None:
                 click.echo(f"{item.action:9}  {item.essay.slug}  ({item.voice.label})")
             for slug in report.removed:
                 click.echo(f"{'removed':9}  {slug}")
-        for path, reason in report.failed:
+        for path, reason in report.failed:  # each failure on its own line, even with -q
             click.echo(f"Error: {path}: {reason}", err=True)
         if not quiet:
-            click.echo(report.summary())
+            for line in build_summary(report, show, watch):
+                click.echo(line)
+    if not dry_run:
+        append_job_summary(build_job_summary(report, show, watch, command))
 
 
 @main.command()
@@ -318,14 +325,11 @@ def check(ctx, show_dir, only, attempts, jobs, as_json, verbose, quiet):
 
 def _run_check(show, only, jobs, as_json, quiet):
     from .check import check_show
+    from .watch import CheckWatch, append_job_summary, check_job_summary, display_mode
 
-    def progress(slug: str, done: int, total: int) -> None:
-        end = "\n" if done == total else ""
-        click.echo(f"\r\033[K{slug}: heard {done}/{total} sentences{end}", err=True, nl=False)
-
-    report = check_show(
-        show, only=only, jobs=jobs, progress=progress if _interactive() and not as_json else None
-    )
+    with CheckWatch(display_mode(quiet, as_json)) as watch:
+        report = check_show(show, only=only, jobs=jobs, progress=watch)
+    append_job_summary(check_job_summary(report))
     if as_json:
         click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     else:
@@ -468,21 +472,10 @@ def voices(engine, check):
             click.echo(f"\n{name}: {info.summary}\n{usage}")
 
 
-def _progress_printer():
-    """One status line that says which essay is being spoken; a line per finished essay."""
+def _report_json(report, show, watch) -> dict:
+    from .watch import built_audio, renders_json
 
-    def progress(event: str, slug: str, done: int, total: int) -> None:
-        if event == "essay":
-            click.echo(f"\r\033[K{slug}: rendering", err=True, nl=False)
-        elif event == "sentence":
-            click.echo(f"\r\033[K{slug}: sentence {done}/{total}", err=True, nl=False)
-        elif event in ("done", "failed"):
-            click.echo(f"\r\033[K{slug}: {event}", err=True)
-
-    return progress
-
-
-def _report_json(report) -> dict:
+    published = not report.dry_run and report.shard is None
     return {
         "ok": report.ok,
         "dry_run": report.dry_run,
@@ -503,6 +496,14 @@ def _report_json(report) -> dict:
         "seconds": round(report.seconds, 2),
         "notes": report.notes,
         "shard": report.shard.label if report.shard else None,
+        # added by issue 31: the audio this build made, each render's figures, the feed
+        "audio_seconds": round(built_audio(report, watch), 2),
+        "renders": renders_json(watch),
+        "feed": (
+            {"file": str(show.output_dir / "feed.xml"), "url": show.podcast.feed_url}
+            if published
+            else None
+        ),
     }
 
 
@@ -620,22 +621,21 @@ def import_(ctx, url, show_dir, since, limit, update, dry_run, verbose, quiet):
     from .config import load_show
     from .follow.fetch import check_url
     from .follow.importer import import_posts
+    from .watch import ImportWatch, display_mode
 
     show = load_show(show_dir)
-    report = import_posts(
-        show.essays_dir,
-        check_url(url),
-        show_root=show.root,
-        since=since.replace(tzinfo=UTC) if since else None,
-        limit=limit,
-        update=update,
-        dry_run=dry_run,
-    )
-    for result in report.results:
-        if result.action == "failed":
-            click.echo(f"Error: {result.line()}", err=True)
-        elif not quiet and (result.action != "unchanged" or verbose):
-            click.echo(result.line())
+    # each post's line is printed as it is read (above the live count on a terminal)
+    with ImportWatch(display_mode(quiet, False), verbose=verbose) as watch:
+        report = import_posts(
+            show.essays_dir,
+            check_url(url),
+            show_root=show.root,
+            since=since.replace(tzinfo=UTC) if since else None,
+            limit=limit,
+            update=update,
+            dry_run=dry_run,
+            progress=watch,
+        )
     if not quiet:
         for note in report.notes:
             click.echo(note, err=True)

@@ -12,7 +12,7 @@ Every one is frozen: a stage returns a new value, it never edits the one it got.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -258,3 +258,71 @@ class BuildReport:
         noun = "episode" if count == 1 else "episodes"
         where = f" for shard {self.shard.label}" if self.shard else ""
         return f"{verb} {count} {noun}{where} ({', '.join(parts)}) in {self.seconds:.1f} s"
+
+
+# -- progress: what long work tells whoever watches it (the CLI's display) --------
+# The library never prints: it calls a callback with these, from any thread.
+
+
+@dataclass(frozen=True)
+class BuildEvent:
+    """One step of a build.
+
+    kind: "start" (a share of `essays` essays, of `words` words, begins rendering);
+    "essay" (one begins: its `sentences`, how many are `cached`, its `words`);
+    "sentence" (one newly spoken: the `spoken`-th of this essay, `audio_seconds` long);
+    "levelled" / "encoded" (piece `pieces_done` of `pieces_total` of this pass);
+    "done" (`audio_seconds`: the episode's length; `seconds`: the essay's wall time);
+    "failed" (`error`: why; `seconds`).
+    """
+
+    kind: str
+    slug: str = ""
+    essays: int = 0
+    words: int = 0
+    sentences: int = 0
+    cached: int = 0
+    spoken: int = 0
+    audio_seconds: float = 0.0
+    pieces_done: int = 0
+    pieces_total: int = 0
+    seconds: float = 0.0
+    error: str = ""
+
+
+@dataclass(frozen=True)
+class CheckEvent:
+    """One step of `essaycast check`.
+
+    kind: "start" (`episodes` episodes, `audio_seconds` long in all); "episode" (one
+    begins, `audio_seconds` long); "heard" (sentence `done` of `total`); "done" (it is
+    checked; `cached`: the cache answered).
+    """
+
+    kind: str
+    slug: str = ""
+    episodes: int = 0
+    audio_seconds: float = 0.0
+    done: int = 0
+    total: int = 0
+    cached: bool = False
+
+
+@dataclass(frozen=True)
+class ImportEvent:
+    """One step of `essaycast import`.
+
+    kind: "start" (`total` posts to read); "post" (the `done`-th is read: its `action`,
+    as follow.importer.ItemResult says, and `line`, its line for the report).
+    """
+
+    kind: str
+    done: int = 0
+    total: int = 0
+    action: str = ""
+    line: str = ""
+
+
+BuildProgress = Callable[[BuildEvent], None]
+CheckProgress = Callable[[CheckEvent], None]
+ImportProgress = Callable[[ImportEvent], None]

@@ -264,8 +264,9 @@ def test_without_the_extra_one_line_says_what_to_install(planted, monkeypatch) -
         "find_spec",
         lambda name: None if name == "faster_whisper" else real(name),
     )
-    result = CliRunner().invoke(main, ["check", "--show", str(root)])
-    lines = result.output.splitlines()
+    # the report on stdout; each episode's progress line goes to stderr
+    result = CliRunner(mix_stderr=False).invoke(main, ["check", "--show", str(root)])
+    lines = result.stdout.splitlines()
     assert lines[0] == (
         "the word check needs the recogniser: pip install 'essaycast[check]' (audio figures only)"
     )

@@ -114,6 +114,8 @@ RELATIVE_GATE = -10.0
 
 ENCODERS = 2  # pieces encoded at once, by all the episodes a build renders together
 _ENCODER_SLOTS = threading.BoundedSemaphore(ENCODERS)
+# on_piece(step, k, n): piece k of the n a pass levels ("levelled") or encodes ("encoded")
+PieceProgress = Callable[[str, int, int], None]
 
 
 # -- the plan: which sentences and pauses make each piece ----------------------
@@ -441,6 +443,7 @@ def splice_episode(
     work_dir: Path,
     out_mp3: Path,
     force: bool = False,
+    on_piece: PieceProgress | None = None,
 ) -> SplicedEpisode:
     """Render what changed, encode what moved, and splice all pieces into `out_mp3`.
 
@@ -463,6 +466,7 @@ def splice_episode(
         chain=chain,
         cache=cache,
         work_dir=work_dir,
+        on_piece=on_piece,
     )
     records = {} if force else _cached_records(sources, cache)
     fresh = level(_unique(s for s in sources if s.key not in records))
@@ -476,7 +480,7 @@ def splice_episode(
     records.update({key: record for key, (record, _) in moved.items()})
     raws = {key: raw for key, (_, raw) in (fresh | moved).items()}
     todo = _unique(s for s in sources if s.key not in framed)
-    framed.update(encode_missing(todo, records, raws, gain, kbps, chain, cache, work_dir))
+    framed.update(encode_missing(todo, records, raws, gain, kbps, chain, cache, work_dir, on_piece))
 
     samples, marks, chapters = write_spliced(sources, records, framed, kbps, out_mp3)
     return SplicedEpisode(
@@ -527,6 +531,7 @@ def level_missing(
     chain: Chain,
     cache: PieceCache,
     work_dir: Path,
+    on_piece: PieceProgress | None = None,
 ) -> dict[str, tuple[PieceRecord, Path]]:
     """Level `todo` into raw files in `work_dir` and cache their records; both, by key."""
     wanted = [i for s in todo if s.piece for i in s.piece.sentences]
@@ -541,6 +546,8 @@ def level_missing(
             record = level_piece([], EPISODE_RATE, chain, raw, head=source.pcm)
         cache.put_record(source.key, record)
         done[source.key] = (record, raw)
+        if on_piece:
+            on_piece("levelled", len(done), len(todo))
     return done
 
 
@@ -553,15 +560,21 @@ def encode_missing(
     chain: Chain,
     cache: PieceCache,
     work_dir: Path,
+    on_piece: PieceProgress | None = None,
 ) -> dict[str, tuple[Path, Encoded]]:
     """Encode and measure `todo`'s levelled pieces at `gain` and cache their frames, by key."""
     encode = functools.partial(
         _encode_one, gain=gain, kbps=kbps, chain=chain, cache=cache, work_dir=work_dir
     )
     # LAME is single-threaded and synthesis is over by now: one encoder per core
+    found = {}
     with ThreadPoolExecutor(max_workers=ENCODERS) as pool:
         done = pool.map(lambda s: encode(s.key, records[s.key], raws[s.key]), todo)
-        return {source.key: framed for source, framed in zip(todo, done, strict=True)}
+        for source, framed in zip(todo, done, strict=True):
+            found[source.key] = framed
+            if on_piece:
+                on_piece("encoded", len(found), len(todo))
+    return found
 
 
 def _encode_one(
@@ -663,6 +676,7 @@ def render_mp3(
     out_mp3: Path,
     pacing: Pacing | None = None,
     force: bool = False,
+    on_piece: PieceProgress | None = None,
 ) -> RenderedEpisode:
     """Intro + the essay read aloud (+ outro), mastered to `loudness` LUFS as heard, as
     one CBR MP3 (no ID3 tag yet) spliced from cached pieces; return its timings.
@@ -672,6 +686,8 @@ def render_mp3(
     `first` is the first sentence's, which sets the pre-gain and the outro's level.
     The MP3's figures (as heard) are checked: a miss gets one more pass with the
     gain and ceiling corrected, and a second miss is an error: nothing is published.
+    `on_piece(step, k, n)` hears of each piece levelled or encoded (step "levelled" or
+    "encoded", piece k of the n that pass renders).
     """
     pacing = pacing or Pacing()
     rate = first.sample_rate
@@ -697,7 +713,7 @@ def render_mp3(
         digest = hashlib.sha256(composed).hexdigest()
         sources.append(Source(piece_key("outro", digest, level), pcm=composed, title="Outro"))
     spliced = _master_with_retry(
-        sources, audio, rate, level, loudness, kbps, cache, work_dir, out_mp3, force
+        sources, audio, rate, level, loudness, kbps, cache, work_dir, out_mp3, force, on_piece
     )
 
     written = [s.written for s in speech.sentences()]
@@ -775,6 +791,7 @@ def _master_with_retry(
     work_dir: Path,
     out_mp3: Path,
     force: bool,
+    on_piece: PieceProgress | None = None,
 ) -> SplicedEpisode:
     """Splice at the gain the levelled pieces ask for; on a miss once more, corrected."""
     adjust, ceiling = 0.0, mastering.MASTER_CEILING
@@ -791,6 +808,7 @@ def _master_with_retry(
             work_dir,
             out_mp3,
             force=force,
+            on_piece=on_piece,
         )
         figures = Figures(spliced.heard, spliced.true_peak)
         tolerance = mastering.RETRY_LU if attempt == 0 else mastering.TOLERANCE_LU

@@ -40,6 +40,7 @@ import numpy as np
 from ..config import Show
 from ..errors import EssaycastError
 from ..fsutil import ContentStore
+from ..model import CheckEvent, CheckProgress
 from . import respell as _respell
 from .figures import FIGURES_VERSION, measure
 from .hearing import CHECK_VERSION, RATE, Recognizer, recognizer_unavailable, worker_count
@@ -120,7 +121,7 @@ def check_episode(
     source: Path,
     cache: _Cache,
     recognizer: Callable[[], Recognizer] | None,
-    progress: Callable[[str, int, int], None] | None = None,
+    progress: CheckProgress | None = None,
 ) -> tuple[EpisodeCheck, bool]:
     """Check one built episode; returns the result and whether it came from the cache."""
     mp3 = show.output_dir / episode.audio
@@ -132,7 +133,11 @@ def check_episode(
     script = Script((), (), (), language) if gone else read_script(show, source)
     placed = place_sentences(script.written, cues)
     english = language.lower().startswith("en") and not gone
-    done = (lambda n, total: progress(episode.slug, n, total)) if progress else None
+    done = (
+        (lambda n, total: progress(CheckEvent("heard", episode.slug, done=n, total=total)))
+        if progress
+        else None
+    )
     figures, said, from_cache = _hear(
         show, mp3, placed, episode.duration, cache, recognizer if english else None, done
     )
@@ -281,7 +286,7 @@ def check_show(
     show: Show,
     only: Sequence[str] = (),
     jobs: int | None = None,
-    progress: Callable[[str, int, int], None] | None = None,
+    progress: CheckProgress | None = None,
 ) -> CheckReport:
     """Check every built episode (or those in `only`): words heard, audio figures, advice."""
     started = time.monotonic()
@@ -304,7 +309,11 @@ def check_show(
 
     cache = _Cache(show.state_dir / "cache" / "check")
     began = time.time()  # what this check used stays when the cache is pruned
-    for episode, source in built_episodes(show, only):
+    built = built_episodes(show, only)
+    tell = progress or (lambda event: None)
+    tell(CheckEvent("start", episodes=len(built), audio_seconds=sum(e.duration for e, _ in built)))
+    for episode, source in built:
+        tell(CheckEvent("episode", episode.slug, audio_seconds=episode.duration))
         result, cached = check_episode(
             show,
             episode,
@@ -315,6 +324,7 @@ def check_show(
         )
         report.episodes.append(result)
         report.cached += cached
+        tell(CheckEvent("done", episode.slug, audio_seconds=episode.duration, cached=cached))
     cache.store.prune(keep_since=began)
     report.advice = advise(report.episodes, show.lexicon)
     report.seconds = time.monotonic() - started

@@ -22,6 +22,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ..fsutil import write_atomic
+from ..model import ImportEvent, ImportProgress
 from ..text.essays import discover_essays, slugify
 from .extract import extract_article
 from .feeds import FeedItem, looks_like_html, parse_feed, plain
@@ -111,9 +112,11 @@ def import_posts(
     update: bool = False,
     dry_run: bool = False,
     fetcher: Fetcher = fetch,
+    progress: ImportProgress | None = None,
 ) -> ImportReport:
     """Import the posts of the feed or page at `url` into `essays_dir`; FetchError if
-    the feed itself cannot be read (then nothing is written)."""
+    the feed itself cannot be read (then nothing is written). `progress` hears of
+    each post as it is read, with its line for the report."""
     root = show_root or essays_dir.parent
     fetched = fetcher(url)
     if fetched.media_type.startswith(_BINARY_TYPES):
@@ -134,12 +137,19 @@ def import_posts(
     taken = {p.stem for p in essays_dir.glob("*")} if essays_dir.is_dir() else set()
 
     report = ImportReport(source=url, kind=kind, notes=notes, dry_run=dry_run)
+    tell = progress or (lambda event: None)
+    tell(ImportEvent("start", total=len(items)))
+
+    def record(result: ItemResult) -> None:
+        report.results.append(result)
+        tell(ImportEvent("post", len(report.results), len(items), result.action, result.line()))
+
     writes: list[tuple[Path, str]] = []
     for item in items:
         match = by_id.get(item.source_id) or (by_link.get(item.link) if item.link else None)
         shown = _relative(match.path, root) if match else None
         if match is not None and not update:
-            report.results.append(ItemResult(item.title, "unchanged", shown, ""))
+            record(ItemResult(item.title, "unchanged", shown, ""))
             continue
         try:
             body, how, item = _body(
@@ -147,25 +157,23 @@ def import_posts(
             )
         except (FetchError, ValueError) as exc:
             reason = exc.reason if isinstance(exc, FetchError) else str(exc)
-            report.results.append(
-                ItemResult(item.title or item.link or "?", "failed", shown, "", reason)
-            )
+            record(ItemResult(item.title or item.link or "?", "failed", shown, "", reason))
             continue
         if not item.title:  # a micro-post: its first words name it, and its file
             item = replace(item, title=_title_from_body(body) or _link_tail(item.link))
         if match is not None:
             if match.edited:
                 note = "edited since it was imported; left as it is (remove it to import again)"
-                report.results.append(ItemResult(item.title, "edited", shown, how, note))
+                record(ItemResult(item.title, "edited", shown, how, note))
                 continue
             slug = match.path.stem
             new_text = render_essay(item, body, slug)
             if _without_hash(new_text) == _without_hash(match.text):
-                report.results.append(ItemResult(item.title, "unchanged", shown, how))
+                record(ItemResult(item.title, "unchanged", shown, how))
                 continue
             writes.append((match.path, new_text))
             action = "would-update" if dry_run else "updated"
-            report.results.append(ItemResult(item.title, action, shown, how))
+            record(ItemResult(item.title, action, shown, how))
             continue
         slug = _free_slug(item, taken)
         taken.add(slug)
@@ -177,7 +185,7 @@ def import_posts(
         if item.link:
             by_link[item.link] = by_id[item.source_id]
         action = "would-write" if dry_run else "new"
-        report.results.append(ItemResult(item.title, action, _relative(path, root), how))
+        record(ItemResult(item.title, action, _relative(path, root), how))
     if not dry_run:
         # every post was read before the first file is written (read everything, then write)
         essays_dir.mkdir(parents=True, exist_ok=True)

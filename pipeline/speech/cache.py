@@ -133,7 +133,7 @@ def synthesize_cached(
     spec: VoiceSpec,
     cache: SentenceCache,
     engine_factory: Callable[[], Engine],
-    on_sentence: Callable[[int, int], None] | None = None,
+    on_sentence: Callable[[SentenceAudio], None] | None = None,
 ) -> Iterator[SentenceAudio]:
     """Yield every sentence's audio in order, synthesising only cache misses.
 
@@ -141,6 +141,7 @@ def synthesize_cached(
     loads a voice model. All misses go to the engine in one call, letting it
     batch or parallelise; each result is stored, then yielded as soon as every
     sentence before it is, so assembly runs while the voice is still speaking.
+    `on_sentence` hears of each sentence the engine speaks, as it is stored.
     """
     keys = [cache.key(spec, s) for s in sentences]
     missing: dict[str, str] = {}
@@ -154,15 +155,13 @@ def synthesize_cached(
         prepare = info.prepare if info else str
         spoken = engine.synthesize([prepare(text) for text in missing.values()])
         made = zip(missing, spoken, strict=True)
-    done = 0
     for key, text in zip(keys, sentences, strict=True):
         fresh: SentenceAudio | None = None
         while key not in cache:
             made_key, audio = next(made)  # the engine speaks the misses in this same order
             cache.put(made_key, audio)
-            done += 1
             if on_sentence:
-                on_sentence(done, len(missing))
+                on_sentence(audio)
             if made_key == key:
                 fresh = SentenceAudio(text, audio.pcm, audio.sample_rate, stored(audio.words))
         found = fresh or cache.get(key, text)
