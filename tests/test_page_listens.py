@@ -23,7 +23,8 @@ import pytest
 
 from pipeline.publish.site import render_site
 
-from .test_site import episode, show, tone_mp3
+from .fakes import tone_mp3_bytes
+from .test_site import episode, show
 
 LINES = [
     (0.0, "The film opens at dawn."),
@@ -158,7 +159,7 @@ def page(tmp_path: Path, served_start: Callable[..., str]) -> str:
     """index.html with one episode of a SECONDS-long tone, served by `essaycast serve`."""
     root = tmp_path / "output"
     (root / "episodes").mkdir(parents=True)
-    audio = tone_mp3(SECONDS)
+    audio = tone_mp3_bytes(f"sine=frequency=440:duration={SECONDS}")
     (root / "episodes" / "one.mp3").write_bytes(audio)
     one = episode("one", 5, size=len(audio), duration=SECONDS, title="One & <only>")
     html = render_site(show(), [one], None, {"one": LINES}, {"one": CHAPTERS})

@@ -1,5 +1,6 @@
 """What apps show: a probe show with `&`, `<`, `>`, quotes and tag-like text in every field,
-built with the real pipeline, then read back the way real clients read it.
+built with the real pipeline (the tone speaks: this is about text, not the voice), then
+read back the way real clients read it.
 
 Checked through: lxml (the bytes), feedparser (as an HTML-rendering aggregator sees it),
 podcastparser and gPodder's own text conversion, newsboat and gpo (Debian, real clients),
@@ -25,12 +26,12 @@ import podcastparser
 import pytest
 from lxml import etree
 
+from pipeline.audio.tags import _chapter_start, _syncsafe
 from pipeline.ffmpeg import ffmpeg_exe
 from pipeline.publish.feed import html_text
 from pipeline.publish.transcript import WORD_JOINER
-from pipeline.render import _chapter_start, _syncsafe
 
-from .conftest import make_show
+from .conftest import make_show, tone_build
 from .test_page_listens import WebDriver, browser  # noqa: F401 - a fixture used below
 
 SHOW_TITLE = 'Tom & Jerry: 3 < 5, 5 > 3 and <tricky> "quotes"'
@@ -96,15 +97,10 @@ def need(tool: str, package: str) -> str:
 
 @pytest.fixture(scope="module")
 def output(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The probe show, built once with the real voice."""
-    from click.testing import CliRunner
-
-    from pipeline.cli import main
-
+    """The probe show, built once; the tone speaks (tests/fakes.py)."""
     root = tmp_path_factory.mktemp("probe") / "show"
     make_show(root, {"probe.md": ESSAY}, TOML)
-    result = CliRunner().invoke(main, ["build", "--show", str(root)])
-    assert result.exit_code == 0, result.output
+    tone_build(root)
     return root / "output"
 
 
