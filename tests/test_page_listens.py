@@ -102,7 +102,7 @@ class WebDriver:
         element = next(iter(found.values()))
         self.call("POST", f"{self.session}/element/{element}/click", {})
 
-    def wait_for(self, script: str, *args: Any, seconds: float = 30.0) -> Any:
+    def wait_for(self, script: str, *args: Any, seconds: float = 120.0) -> Any:
         """Poll a script until it returns something truthy (a deadline, not a timing)."""
         deadline = time.monotonic() + seconds
         while True:
@@ -134,7 +134,8 @@ def browser(tmp_path: Path) -> Iterator[WebDriver]:
     )
     driver = WebDriver(f"http://127.0.0.1:{port}")
     try:
-        deadline = time.monotonic() + 30
+        # a bound on a hang: chromedriver starts slowly on a busy machine
+        deadline = time.monotonic() + 120
         while True:
             try:
                 if driver.call("GET", "/status").get("ready"):

@@ -385,7 +385,7 @@ def test_chap_frames_come_in_time_order_in_the_file(output: Path) -> None:
 def test_eyed3_finds_the_date(output: Path) -> None:
     eyed3 = need("eyeD3", "eyed3")
     proc = subprocess.run(
-        [eyed3, str(episode_file(output, ".mp3"))], capture_output=True, text=True, timeout=60
+        [eyed3, str(episode_file(output, ".mp3"))], capture_output=True, text=True, timeout=300
     )
     # eyeD3 reads TYER; it cannot read any TDAT (its DateFrame rejects "DDMM": eyeD3 0.9.7-0.9.9)
     assert "recording date: 2026" in proc.stdout, proc.stdout + proc.stderr
