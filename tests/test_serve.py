@@ -32,6 +32,16 @@ Response = tuple[int, http.client.HTTPMessage, bytes]
 EPISODE = "episodes/the-long-take.mp3"
 
 
+def _ctrl_c_works() -> None:
+    """In a server's child process before exec: SIGINT back to its default.
+
+    A shell starts a background job (`make test &`, nohup, some CI runners) with
+    SIGINT ignored, children inherit that, and Python then installs no Ctrl-C
+    handler: the server would never see the test's SIGINT.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def fetch(base: str, path: str, method: str = "GET", **headers: str) -> Response:
     """One request with the raw path as given (no client-side normalisation of ../)."""
     address = urlsplit(base)
@@ -458,6 +468,7 @@ def test_serve_show_prints_the_feed_url_and_stops_cleanly_on_ctrl_c(
     proc = subprocess.Popen(
         [sys.executable, "-c", code, str(show)],
         cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=_ctrl_c_works,
     )  # fmt: skip
     try:
         assert proc.stdout is not None
@@ -510,6 +521,7 @@ def test_the_serve_command_prints_the_feed_url_serves_it_and_stops_cleanly(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_ctrl_c_works,
     )
     try:
         feed_url = ""
