@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: demo test test-fast lint bench clean
+.PHONY: demo test test-fast test-voice-free lint bench clean
 
 # Install essaycast and narrate the sample show (output/ -> feed.xml + MP3s).
 demo: $(BIN)/essaycast
@@ -13,9 +13,16 @@ demo: $(BIN)/essaycast
 test: $(VENV)/.dev-installed
 	$(BIN)/python -m pytest
 
-# Everything but the tests marked slow (a real voice rendering real audio).
+# Everything but the tests marked slow (a real voice): the tone speaks (tests/fakes.py).
+# The ten slowest are listed, so a fast test that grows slow is seen.
 test-fast: $(VENV)/.dev-installed
-	$(BIN)/python -m pytest -m "not slow"
+	$(BIN)/python -m pytest -m "not slow" --durations=10
+
+# test-fast where hibari and piper cannot be imported: proves the fast tier is voice-free.
+test-voice-free: $(VENV)/.dev-installed
+	@blocked=$$(mktemp -d) && \
+	for m in hibari piper; do echo "raise ImportError('$$m: blocked by make test-voice-free')" > $$blocked/$$m.py; done && \
+	PYTHONPATH=$$blocked $(BIN)/python -m pytest -m "not slow"; status=$$?; rm -rf $$blocked; exit $$status
 
 # The style the house keeps: lint, formatting, types, and imports that run down
 # one layer at a time (config for all four in pyproject.toml; docs/ARCHITECTURE.md).

@@ -1,18 +1,26 @@
-"""Shared fixtures: tiny shows built with the real pipeline, and `served_*` fixtures
-for tests/test_serve.py and tests/test_gpodder.py (the `essaycast serve` HTTP server)."""
+"""Shared fixtures: tiny shows built with the real pipeline, the tone voice that speaks
+in every test not marked slow (tests/fakes.py), and `served_*` fixtures for
+tests/test_serve.py and tests/test_gpodder.py (the `essaycast serve` HTTP server)."""
 
 from __future__ import annotations
 
 import json
-import subprocess
+import random
+import sys
 import textwrap
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
 
-from .fakes import Counter, speaking_as
+from .fakes import Counter, tone_mp3, tone_rows
+
+# No test may depend on the machine's load: Hypothesis's deadline and its "too slow"
+# health check are timings, so neither applies here (a test's own settings add to this).
+settings.register_profile("essaycast", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("essaycast")
 
 TINY_TOML = """\
 [podcast]
@@ -44,6 +52,20 @@ TINY_ESSAYS = {
 }
 
 
+# What a real voice loads. A test not marked slow must pass where none of them imports
+VOICE_PACKAGES = frozenset({"hibari", "piper", "onnxruntime"})
+
+
+@pytest.fixture(autouse=True)
+def _voice_free(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test not marked slow imports no voice package: make test-fast runs without them."""
+    before = VOICE_PACKAGES & sys.modules.keys()
+    yield
+    if request.node.get_closest_marker("slow") is None:
+        loaded = sorted((VOICE_PACKAGES & sys.modules.keys()) - before)
+        assert not loaded, f"imported {', '.join(loaded)}: speak as the tone, or mark it slow"
+
+
 @pytest.fixture(autouse=True)
 def _no_automatic_restore(monkeypatch: pytest.MonkeyPatch) -> None:
     """.ci/run sets CI, which makes every build fetch base_url first: not in tests."""
@@ -64,19 +86,71 @@ def tiny_show(tmp_path: Path) -> Path:
     return make_show(tmp_path / "show")
 
 
+EPOCH = "1767225600"  # 2026-01-01: builds that compare bytes are stamped with one time
+
+WORDS = (
+    "the", "film", "opens", "at", "dawn", "and", "nobody", "speaks", "while",
+    "camera", "waits", "for", "light", "to", "come", "over", "hills",
+)  # fmt: skip
+
+
+def six_essays() -> dict[str, str]:
+    """Six dated essays of different lengths (one to four paragraphs of 24 words).
+
+    Small on purpose: every build levels, encodes and measures what it renders with
+    ffmpeg, and the tests that use them are about which essay goes where.
+    """
+    rng = random.Random(6)
+    essays = {}
+    for i, paragraphs in enumerate([1, 3, 1, 2, 1, 4]):
+        body = "\n\n".join(
+            " ".join(rng.choice(WORDS) for _ in range(24)).capitalize() + "."
+            for _ in range(paragraphs)
+        )
+        essays[f"essay-{i}.md"] = f"---\ntitle: Essay {i}\ndate: 2026-0{i + 1}-02\n---\n\n{body}\n"
+    return essays
+
+
+def tree(output: Path) -> dict[str, bytes]:
+    """Every file under output/ (but .gitkeep) by relative path: its bytes."""
+    return {
+        str(p.relative_to(output)): p.read_bytes()
+        for p in sorted(output.rglob("*"))
+        if p.is_file() and p.name != ".gitkeep"
+    }
+
+
 @pytest.fixture
-def tone_voice(monkeypatch: pytest.MonkeyPatch) -> Counter:
-    """The default voice (piper) speaks as the counting tone engine in this test."""
+def fixed_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every build in this test is stamped with EPOCH (SOURCE_DATE_EPOCH)."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
+
+
+@pytest.fixture
+def tone_voice(
+    monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Iterator[Counter]:
+    """Every engine speaks as the counting tone in this test, and a "tone" engine joins them.
+
+    Whatever engine the show, an essay or --voice names, no real voice speaks. At
+    teardown the tone must have been built at least once: a test that speaks
+    nothing on purpose says so with @pytest.mark.speaks_nothing.
+    """
     from pipeline.speech import ENGINES
 
     counter = Counter()
-    monkeypatch.setitem(ENGINES, "piper", speaking_as("piper", counter))
-    return counter
+    for name, row in tone_rows(counter).items():
+        monkeypatch.setitem(ENGINES, name, row)
+    yield counter
+    if request.node.get_closest_marker("speaks_nothing") is None:
+        assert counter.engines > 0, (
+            "the tone was never built: the build used another voice, or mark it speaks_nothing"
+        )
 
 
 @pytest.fixture(scope="module")
 def built_tiny_show(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A tiny show built once per test module with the real Piper voice."""
+    """A tiny show built once per test module with the real default voice (mark it slow)."""
     from click.testing import CliRunner
 
     from pipeline.cli import main
@@ -87,23 +161,31 @@ def built_tiny_show(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-@pytest.fixture(scope="module")
-def built_tone_show(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The tiny show built once per test module with the tone engine speaking as piper.
-
-    Its manifest is the one the real voice would write, so a real-voice rebuild in
-    another process finds it unchanged.
-    """
+def tone_build(root: Path) -> None:
+    """`essaycast build --show ROOT` in this process, every engine speaking as the tone."""
     from click.testing import CliRunner
 
     from pipeline.cli import main
     from pipeline.speech import ENGINES
 
-    root = make_show(tmp_path_factory.mktemp("built") / "show")
+    counter = Counter()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setitem(ENGINES, "piper", speaking_as("piper", Counter()))
+        for name, row in tone_rows(counter).items():
+            patch.setitem(ENGINES, name, row)
         result = CliRunner().invoke(main, ["build", "--show", str(root)])
     assert result.exit_code == 0, result.output
+    assert counter.engines > 0, "the tone never spoke: the build used another voice"
+
+
+@pytest.fixture(scope="module")
+def built_tone_show(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny show built once per test module, every engine speaking as the tone.
+
+    Its manifest is the one the real default voice would write, so a real-voice
+    rebuild in another process finds it unchanged.
+    """
+    root = make_show(tmp_path_factory.mktemp("built") / "show")
+    tone_build(root)
     return root
 
 
@@ -164,19 +246,11 @@ type="application/json+chapters"/>
 @pytest.fixture(scope="session")
 def served_mp3s(tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
     """Small real MP3s (a sine tone each), made once per session with our ffmpeg."""
-    from pipeline.ffmpeg import ffmpeg_exe
-
     folder = tmp_path_factory.mktemp("served_mp3s")
     mp3s = {}
     for slug, _title, _guid, _date, hz, seconds in SERVED_EPISODES:
-        out = folder / f"{slug}.mp3"
-        subprocess.run(
-            [ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-             "-f", "lavfi", "-i", f"sine=frequency={hz}:duration={seconds}",
-             "-ac", "1", "-ar", "44100", "-c:a", "libmp3lame", "-b:a", "64k", str(out)],
-            check=True,
-        )  # fmt: skip
-        mp3s[slug] = out.read_bytes()
+        tone = f"sine=frequency={hz}:duration={seconds}"
+        mp3s[slug] = tone_mp3(folder / f"{slug}.mp3", tone, kbps=64).read_bytes()
     return mp3s
 
 

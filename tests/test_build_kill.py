@@ -1,4 +1,8 @@
-"""kill -9 at any moment leaves the previous outputs intact; the next build finishes."""
+"""kill -9 at any moment leaves the previous outputs intact; the next build finishes.
+
+The killed build is stopped for good at its kill point (tests/fakes.py `_hold`) and
+killed there: no race between a poll and the build, so a busy machine changes nothing.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ import pytest
 from lxml import etree
 
 from .conftest import make_show
-from .fakes import tone_cli, tone_env
+from .fakes import HOLD, TONE_LOG, tone_cli, tone_env, tone_log
 
 # atomicity is not about the voice: the builds speak as the tone (tests/fakes.py)
 
@@ -25,13 +29,14 @@ ESSAYS = {
 }
 
 
-def run_build(root: Path) -> subprocess.CompletedProcess[str]:
+def run_build(root: Path, log: Path) -> subprocess.CompletedProcess[str]:
+    """A whole build in a new process; what the tone said there goes to `log`."""
     return subprocess.run(
         tone_cli("build", "--show", str(root)),
         capture_output=True,
         text=True,
-        timeout=300,
-        env=tone_env(),
+        timeout=600,  # a hung build fails the test instead of the suite; never reached
+        env={**tone_env(), TONE_LOG: str(log)},
     )
 
 
@@ -67,8 +72,9 @@ def test_sigkill_mid_build_keeps_the_old_feed_whole_and_the_next_build_finishes(
     tmp_path: Path, point: str
 ) -> None:
     root = make_show(tmp_path / "show", ESSAYS)
-    first = run_build(root)
+    first = run_build(root, tmp_path / "tone.json")
     assert first.returncode == 0, first.stderr
+    assert tone_log(tmp_path / "tone.json")["sentences"] > 0, "the tone never spoke"
     output = root / "output"
     old_names = check_feed_is_consistent(output)
     before = {p.name for p in (output / "episodes").iterdir()}
@@ -82,25 +88,33 @@ def test_sigkill_mid_build_keeps_the_old_feed_whole_and_the_next_build_finishes(
         "assembly": lambda: rendering(root),
         "publishing": lambda: new_episode_file(root, before),
     }
-    proc = subprocess.Popen(
-        tone_cli("build", "--show", str(root)),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=tone_env(),
-    )
-    deadline = time.monotonic() + 120
-    while proc.poll() is None and time.monotonic() < deadline:
-        if conditions[point]():
-            os.kill(proc.pid, signal.SIGKILL)
-            break
-        time.sleep(0.005)
-    proc.wait(timeout=60)
-    assert proc.returncode == -signal.SIGKILL, "the build ended before the kill point"
+    held, said = tmp_path / "held", tmp_path / "stderr.txt"
+    with open(said, "wb") as stderr:
+        proc = subprocess.Popen(
+            tone_cli("build", "--show", str(root)),
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+            env={**tone_env(), HOLD: f"{point}={held}"},
+        )
+    try:
+        # a bound on a hang, not a timing: the build stops at the point until killed
+        deadline = time.monotonic() + 600
+        while not held.exists() and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert held.exists(), f"the build never reached {point}: {said.read_text()}"
+        assert conditions[point](), f"held at {point}, yet its mark is not on disk"
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == -signal.SIGKILL
 
     named = check_feed_is_consistent(output)
     assert named == old_names or not (named & old_names)  # the old feed, or a whole new one
 
-    again = run_build(root)
+    again = run_build(root, tmp_path / "again.json")
     assert again.returncode == 0, again.stderr
     final = check_feed_is_consistent(output)
     assert len(final) == 3 and not (final & old_names)

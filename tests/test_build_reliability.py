@@ -64,6 +64,7 @@ def test_an_edit_rebuilds_only_that_essay(tiny_show: Path) -> None:
     assert report["unchanged"] == ["first-light"]
 
 
+@pytest.mark.speaks_nothing
 def test_dry_run_prints_the_plan_and_writes_nothing(tiny_show: Path) -> None:
     result = build(tiny_show, "--dry-run")
     assert result.exit_code == 0, result.output
@@ -74,6 +75,7 @@ def test_dry_run_prints_the_plan_and_writes_nothing(tiny_show: Path) -> None:
     )
 
 
+@pytest.mark.speaks_nothing
 def test_a_second_build_is_refused_while_one_holds_the_lock(tiny_show: Path) -> None:
     show = load_show(tiny_show)
     with show_lock(show.state_dir):
@@ -141,6 +143,7 @@ def test_a_corrupt_manifest_means_a_full_rebuild_not_a_crash(tiny_show: Path) ->
     ]
 
 
+@pytest.mark.speaks_nothing
 def test_a_missing_base_url_is_a_configuration_error(tmp_path: Path) -> None:
     root = make_show(tmp_path / "show", toml='[podcast]\ntitle = "No URL"\n')
     result = build(root)

@@ -11,7 +11,6 @@ import doctest
 import importlib.util
 import json
 import socket
-import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -24,10 +23,10 @@ from pipeline.check.report import clock
 from pipeline.cli import main
 from pipeline.config import load_show, parse_show
 from pipeline.errors import ConfigError
-from pipeline.ffmpeg import ffmpeg_exe
 from pipeline.publish.transcript import read_vtt
 
 from .conftest import TINY_TOML, make_show
+from .fakes import tone_mp3
 
 
 def test_doctests_of_check_pass() -> None:
@@ -76,35 +75,9 @@ def test_sentences_are_placed_in_split_cues_after_an_intro_cue() -> None:
 # -- audio figures ----------------------------------------------------------------------------
 
 
-def _tone_mp3(path: Path, spec: str) -> Path:
-    """An MP3 from an ffmpeg lavfi source graph."""
-    subprocess.run(
-        [
-            ffmpeg_exe(),
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-y",
-            "-f",
-            "lavfi",
-            "-i",
-            spec,
-            "-ac",
-            "1",
-            "-ar",
-            "44100",
-            "-b:a",
-            "96k",
-            str(path),
-        ],
-        check=True,
-    )
-    return path
-
-
 def test_audio_figures_find_silence_and_loudness(tmp_path: Path) -> None:
     # 2 s of tone, 4 s of silence, 2 s of tone
-    mp3 = _tone_mp3(
+    mp3 = tone_mp3(
         tmp_path / "t.mp3", "sine=f=440:d=8,volume='if(between(t,2,6),0,0.3)':eval=frame"
     )
     pcm = tmp_path / "t.s16"

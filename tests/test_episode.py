@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,9 +13,10 @@ from PIL import Image
 from pipeline.audio.loudness import master_gain, mastering_filter
 from pipeline.audio.tags import Tags, tag_mp3
 from pipeline.errors import EssaycastError
-from pipeline.ffmpeg import ffmpeg_exe
 from pipeline.model import ChapterMark
 from pipeline.publish.cover import cover_for_tag
+
+from .fakes import tone_mp3
 
 
 def png(size: tuple[int, int]) -> bytes:
@@ -45,26 +45,7 @@ def test_mastering_gain_closes_the_gap_to_the_target() -> None:
 
 
 def test_tags_are_id3v23_with_front_cover_and_chapters(tmp_path: Path) -> None:
-    mp3 = tmp_path / "t.mp3"
-    subprocess.run(
-        [
-            ffmpeg_exe(),
-            "-v",
-            "error",
-            "-f",
-            "lavfi",
-            "-i",
-            "sine=d=3:r=44100",
-            "-ac",
-            "1",
-            "-c:a",
-            "libmp3lame",
-            "-b:a",
-            "96k",
-            str(mp3),
-        ],
-        check=True,
-    )
+    mp3 = tone_mp3(tmp_path / "t.mp3", "sine=d=3:r=44100")
     chapters = [ChapterMark(0.0, 1.0, "Intro"), ChapterMark(1.0, 3.0, "")]
     tags = Tags("Title & <Co>", "Au Thor", "Show", datetime(2026, 1, 5, tzinfo=UTC), "About it.", 7)
     tag_mp3(mp3, tags, chapters, cover=cover_for_tag(png((1400, 1400))))

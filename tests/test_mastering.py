@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from mutagen.mp3 import MP3, BitrateMode
 from pipeline.audio.layout import Pacing
 from pipeline.ffmpeg import ffmpeg_exe
 from tests.conftest import TINY_TOML, make_show
+from tests.fakes import measure_heard
 
 pytestmark = pytest.mark.slow
 
@@ -35,32 +35,6 @@ A woman walks the length of a corridor, and the shot follows her all the way.
 
 It simply stops.
 """
-
-
-def ebur128(path: Path, dualmono: bool) -> tuple[float, float]:
-    """(integrated LUFS, true peak dBTP) from ffmpeg's ebur128 summary."""
-    options = "peak=true:framelog=verbose" + (":dualmono=true" if dualmono else "")
-    log = subprocess.run(
-        [
-            ffmpeg_exe(),
-            "-hide_banner",
-            "-nostats",
-            "-i",
-            str(path),
-            "-af",
-            f"ebur128={options}",
-            "-f",
-            "null",
-            "-",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stderr
-    summary = log[log.rindex("Summary:") :]
-    integrated = float(re.search(r"I:\s*(-?[\d.]+) LUFS", summary).group(1))
-    peak = float(re.search(r"Peak:\s*(-?[\d.]+|-inf) dBFS", summary).group(1))
-    return integrated, peak
 
 
 def decode(path: Path) -> np.ndarray:
@@ -128,8 +102,8 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_loudness_and_true_peak_measured_on_the_final_mp3(rendered: Path) -> None:
     mp3 = output(rendered, ".mp3")
-    heard, true_peak = ebur128(mp3, dualmono=True)
-    plain, _ = ebur128(mp3, dualmono=False)
+    heard, true_peak = measure_heard(mp3, dualmono=True)
+    plain, _ = measure_heard(mp3, dualmono=False)
     assert -17.0 <= heard <= -15.0, heard  # -16 LUFS as heard
     assert -20.0 <= plain <= -18.0, plain  # -19 LUFS measured plainly
     assert true_peak <= -1.0, true_peak

@@ -26,7 +26,8 @@ import pytest
 
 from pipeline.publish.site import render_site
 
-from .test_site import episode, show, tone_mp3
+from .fakes import tone_mp3_bytes
+from .test_site import episode, show
 
 LINES = [
     (0.0, "The film opens at dawn."),
@@ -104,7 +105,7 @@ class WebDriver:
         element = next(iter(found.values()))
         self.call("POST", f"{self.session}/element/{element}/click", {})
 
-    def wait_for(self, script: str, *args: Any, seconds: float = 30.0) -> Any:
+    def wait_for(self, script: str, *args: Any, seconds: float = 120.0) -> Any:
         """Poll a script until it returns something truthy (a deadline, not a timing)."""
         deadline = time.monotonic() + seconds
         while True:
@@ -136,7 +137,8 @@ def browser(tmp_path: Path) -> Iterator[WebDriver]:
     )
     driver = WebDriver(f"http://127.0.0.1:{port}")
     try:
-        deadline = time.monotonic() + 30
+        # a bound on a hang: chromedriver starts slowly on a busy machine
+        deadline = time.monotonic() + 120
         while True:
             try:
                 if driver.call("GET", "/status").get("ready"):
@@ -163,7 +165,7 @@ def page(tmp_path: Path, served_start: Callable[..., str]) -> str:
 
     root = tmp_path / "output"
     (root / "episodes").mkdir(parents=True)
-    audio = tone_mp3(SECONDS)
+    audio = tone_mp3_bytes(f"sine=frequency=440:duration={SECONDS}")
     (root / "episodes" / "one.mp3").write_bytes(audio)
     (root / PLAYER_NAME).write_bytes(player_script())
     one = episode("one", 5, size=len(audio), duration=SECONDS, title="One & <only>")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import doctest
 import os
-import re
 import shutil
 import subprocess
 import time
@@ -31,8 +30,9 @@ from pipeline.audio.pieces import (
     plan_pieces,
     splice_episode,
 )
-from pipeline.ffmpeg import ffmpeg_command, ffmpeg_exe, mp3_output, pcm_input
+from pipeline.ffmpeg import ffmpeg_exe
 from pipeline.standards import EPISODE_RATE as RATE
+from tests.fakes import measure_heard, tone_mp3
 
 PLAIN = Chain(level="anull", master=lambda gain: f"volume={gain}dB")
 
@@ -112,28 +112,6 @@ def _pcm(samples: np.ndarray) -> bytes:
     return (np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes()
 
 
-def _ebur128(path: Path, fmt: list[str] | None = None) -> float:
-    log = subprocess.run(
-        [
-            ffmpeg_exe(),
-            "-hide_banner",
-            "-nostats",
-            *(fmt or []),
-            "-i",
-            str(path),
-            "-af",
-            "ebur128=framelog=verbose",
-            "-f",
-            "null",
-            "-",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stderr
-    return float(re.search(r"I:\s*(-?[\d.]+) LUFS", log[log.rindex("Summary:") :]).group(1))
-
-
 def test_loudness_of_pieces_combines_like_one_measurement(tmp_path: Path) -> None:
     loud = _tone_bursts([1.5, 2.0, 1.0], 0.3, seed=1)
     quiet = _tone_bursts([2.5, 1.0], 0.05, seed=2)
@@ -159,7 +137,9 @@ def test_loudness_of_pieces_combines_like_one_measurement(tmp_path: Path) -> Non
     # summary says (to its 0.1 LU print)
     alone = integrated_loudness([records[0].blocks[pipeline.audio.pieces.LEAD_BLOCKS :]])
     raw = ["-f", "s16le", "-ar", str(RATE), "-ac", "1"]
-    assert abs(alone - _ebur128(tmp_path / "0.raw", raw)) < 0.06
+    assert (
+        abs(alone - measure_heard(tmp_path / "0.raw", dualmono=False, input_format=raw)[0]) < 0.06
+    )
     assert all(r.samples % FRAME == 0 for r in records)
 
 
@@ -182,12 +162,7 @@ def test_crc16_matches_the_bitwise_definition(size: int) -> None:
 
 
 def _encode(pcm: np.ndarray, out: Path, xing: bool, kbps: int = 96) -> bytes:
-    raw = out.with_suffix(".pcm")
-    raw.write_bytes((np.clip(pcm, -1, 1) * 32767).astype("<i2").tobytes())
-    subprocess.run(
-        ffmpeg_command([*pcm_input(raw, RATE), *mp3_output(out, kbps, xing=xing)]), check=True
-    )
-    return out.read_bytes()
+    return tone_mp3(out, _pcm(pcm), rate=RATE, kbps=kbps, info_frame=xing, id3=False).read_bytes()
 
 
 @pytest.mark.parametrize("kbps", [64, 96, 128])
@@ -301,26 +276,7 @@ def test_joins_decode_without_gap_click_or_drift(tmp_path: Path) -> None:
         assert np.abs(decoded[silent]).max() < 2e-4
     assert [title for _, title in result.chapters] == [s.title for s in sources]
     # the figures of the file as heard, from its pieces, are those of the file itself
-    measured = subprocess.run(
-        [
-            ffmpeg_exe(),
-            "-hide_banner",
-            "-nostats",
-            "-i",
-            str(out),
-            "-af",
-            "ebur128=dualmono=true:peak=true:framelog=verbose",
-            "-f",
-            "null",
-            "-",
-        ],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stderr
-    summary = measured[measured.rindex("Summary:") :]
-    heard = float(re.search(r"I:\s*(-?[\d.]+) LUFS", summary).group(1))
-    peak = float(re.search(r"Peak:\s*(-?[\d.]+) dBFS", summary).group(1))
+    heard, peak = measure_heard(out)
     assert abs(result.heard - heard) < 0.2 and abs(result.true_peak - peak) < 0.1
 
 

@@ -22,8 +22,11 @@ from pipeline.cli import main
 from pipeline.config import load_show
 from pipeline.scale.shard import Shard
 from pipeline.speech import ENGINES
-from tests.conftest import make_show
-from tests.test_shard import EPOCH, TONE, six_essays, tone, tree  # noqa: F401 - tone: fixture
+from tests.conftest import EPOCH, make_show, six_essays, tree
+from tests.fakes import Counter, tone_rows
+
+# builds here speak as the tone (tests/fakes.py) and are stamped with one time
+pytestmark = pytest.mark.usefixtures("fixed_epoch")
 
 
 @pytest.fixture(scope="module")
@@ -37,10 +40,13 @@ def _served_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Pa
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     base = f"http://127.0.0.1:{server.server_address[1]}/"
+    counter = Counter()
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-        patch.setitem(ENGINES, "tone", TONE)
+        for name, row in tone_rows(counter).items():
+            patch.setitem(ENGINES, name, row)
         assert build_show(load_show(root, base_url=base), voice="tone").ok
+    assert counter.engines > 0, "the tone never spoke"
     yield root, base
     server.shutdown()
     server.server_close()
@@ -48,7 +54,7 @@ def _served_build(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Pa
 
 
 @pytest.fixture
-def published(_served_build: tuple[Path, str], tone) -> Iterator[tuple[Path, str]]:  # noqa: F811
+def published(_served_build: tuple[Path, str], tone_voice: Counter) -> Iterator[tuple[Path, str]]:
     """(root, base_url) of the served build; a test that changes it is undone after."""
     root, _ = _served_build
     before = tree(root / "output")
@@ -79,17 +85,18 @@ def identities(output: Path) -> list[tuple[str, str, str, str]]:
     ]
 
 
+@pytest.mark.speaks_nothing
 def test_a_lost_output_comes_back_from_the_site_and_nothing_is_rendered(
     tmp_path: Path,
     published,
-    tone,  # noqa: F811
+    tone_voice: Counter,
 ) -> None:
     root, base = published
     ci = fresh_copy(root, tmp_path / "ci")
-    tone.clear()
+    tone_voice.sentences.clear()
     report = build_show(load_show(ci, base_url=base), voice="tone", restore=True)
     assert report.ok and report.built == [] and len(report.unchanged) == 6
-    assert tone == []  # not one sentence spoken
+    assert tone_voice.sentences == []  # not one sentence spoken
     assert report.notes[0].startswith("Restore: brought back 6 episodes (")
     assert tree(ci / "output") == tree(root / "output")
     assert identities(ci / "output") == identities(root / "output")
@@ -105,7 +112,7 @@ def test_a_lost_output_comes_back_from_the_site_and_nothing_is_rendered(
 def test_the_cli_restores_in_ci_and_the_manifest_carries_every_checksum(
     tmp_path: Path,
     published,
-    tone,  # noqa: F811 - the fixture imported from test_shard
+    tone_voice: Counter,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     root, base = published
@@ -123,13 +130,13 @@ def test_the_cli_restores_in_ci_and_the_manifest_carries_every_checksum(
     shutil.rmtree(ci / "output")
     shutil.rmtree(ci / ".essaycast")
     # ...and --restore asks for it
-    tone.clear()
+    tone_voice.sentences.clear()
     result = CliRunner().invoke(
         main, ["build", "--show", str(ci), "--base-url", base, "--voice", "tone", "--restore"]
     )
     assert result.exit_code == 0, result.output
     assert "Restore: brought back 6 episodes" in result.output
-    assert "Built 0 episodes (6 unchanged)" in result.output and tone == []
+    assert "Built 0 episodes (6 unchanged)" in result.output and tone_voice.sentences == []
     # a published (not local) base_url in CI restores without being asked
     shutil.rmtree(ci / "output")
     monkeypatch.setattr("pipeline.urls.is_local_address", lambda url: False)
@@ -137,13 +144,13 @@ def test_the_cli_restores_in_ci_and_the_manifest_carries_every_checksum(
         main, ["build", "--show", str(ci), "--base-url", base, "--voice", "tone"]
     )
     assert "Restore: brought back 6 episodes" in result.output, result.output
-    assert tree(ci / "output") == tree(root / "output") and tone == []
+    assert tree(ci / "output") == tree(root / "output") and tone_voice.sentences == []
 
 
 def test_a_file_that_fails_its_checksum_is_rendered_again_not_published(
     tmp_path: Path,
     published,
-    tone,  # noqa: F811
+    tone_voice: Counter,
 ) -> None:
     root, base = published
     manifest = json.loads((root / "output" / "manifest.json").read_text())
@@ -159,17 +166,18 @@ def test_a_file_that_fails_its_checksum_is_rendered_again_not_published(
     assert tree(ci / "output") == tree(root / "output")  # the render gave the same bytes
 
 
+@pytest.mark.speaks_nothing
 def test_a_shard_takes_only_the_manifest_and_renders_nothing_published(
     tmp_path: Path,
     published,
-    tone,  # noqa: F811
+    tone_voice: Counter,
 ) -> None:
     root, base = published
     ci = fresh_copy(root, tmp_path / "ci")
-    tone.clear()
+    tone_voice.sentences.clear()
     report = build_share(load_show(ci, base_url=base), Shard(1, 2), voice="tone", restore=True)
     assert report.notes == [f"Restore: took 6 published episodes from {base}manifest.json"]
-    assert report.built == [] and tone == []
+    assert report.built == [] and tone_voice.sentences == []
     assert (
         not list((ci / "output" / "episodes").glob("*.mp3"))
         if (ci / "output" / "episodes").exists()
@@ -177,11 +185,13 @@ def test_a_shard_takes_only_the_manifest_and_renders_nothing_published(
     )
     # the publish job: restores the media the shards did not carry, renders nothing
     published_report = publish_show(load_show(ci, base_url=base), voice="tone", restore=True)
-    assert published_report.ok and tone == []
+    assert published_report.ok and tone_voice.sentences == []
     assert tree(ci / "output") == tree(root / "output")
 
 
-def test_first_and_offline_runs_skip_with_one_line(tmp_path: Path, tone, served_start) -> None:  # noqa: F811
+def test_first_and_offline_runs_skip_with_one_line(
+    tmp_path: Path, tone_voice: Counter, served_start
+) -> None:
     empty = tmp_path / "empty"
     empty.mkdir()
     base = served_start(empty, base_url=None)
@@ -199,7 +209,9 @@ def test_first_and_offline_runs_skip_with_one_line(tmp_path: Path, tone, served_
     assert report.notes[0].startswith(f"Restore: skipped, {closed} is not reachable (")
 
 
-def test_names_outside_base_url_are_never_fetched(tmp_path: Path, published, tone) -> None:  # noqa: F811
+def test_names_outside_base_url_are_never_fetched(
+    tmp_path: Path, published, tone_voice: Counter
+) -> None:
     root, base = published
     manifest_path = root / "output" / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
@@ -215,7 +227,7 @@ def test_names_outside_base_url_are_never_fetched(tmp_path: Path, published, ton
         assert not (tmp_path / "secret.mp3").exists()
 
 
-def test_a_redirect_away_from_base_url_is_not_followed(tmp_path: Path, tone) -> None:  # noqa: F811
+def test_a_redirect_away_from_base_url_is_not_followed(tmp_path: Path, tone_voice: Counter) -> None:
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
     asked: list[str] = []

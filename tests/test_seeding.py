@@ -42,6 +42,7 @@ def tiny_random_model() -> bytes:
     return _int_field(1, 8) + opset + _len_field(7, graph)
 
 
+@pytest.mark.slow  # onnxruntime comes with the voices (hibari, piper): not in the fast tier
 def test_random_normal_like_becomes_a_seeded_input_whatever_the_order() -> None:
     import onnxruntime
 
@@ -66,6 +67,7 @@ def test_noise_for_an_element_does_not_depend_on_how_much_is_drawn() -> None:
     )
 
 
+@pytest.mark.slow  # onnxruntime: see above
 def test_a_sentence_longer_than_any_before_gets_more_noise_not_an_error() -> None:
     import onnxruntime
 
@@ -84,6 +86,7 @@ def test_a_model_without_randomness_is_left_alone() -> None:
     assert seed_random_ops(model) == (model, ())
 
 
+@pytest.mark.slow
 def test_espeak_speaks_a_sentence_the_same_however_often_and_after_whatever() -> None:
     from pipeline.speech.espeak import EspeakEngine
 

@@ -32,10 +32,20 @@ Response = tuple[int, http.client.HTTPMessage, bytes]
 EPISODE = "episodes/the-long-take.mp3"
 
 
+def _ctrl_c_works() -> None:
+    """In a server's child process before exec: SIGINT back to its default.
+
+    A shell starts a background job (`make test &`, nohup, some CI runners) with
+    SIGINT ignored, children inherit that, and Python then installs no Ctrl-C
+    handler: the server would never see the test's SIGINT.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def fetch(base: str, path: str, method: str = "GET", **headers: str) -> Response:
     """One request with the raw path as given (no client-side normalisation of ../)."""
     address = urlsplit(base)
-    conn = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
+    conn = http.client.HTTPConnection(address.hostname, address.port, timeout=120)
     try:
         conn.putrequest(method, path, skip_host="Host" in headers, skip_accept_encoding=True)
         for name, value in headers.items():
@@ -373,22 +383,24 @@ def test_served_at_base_url_sends_the_files_as_built(
 def test_twenty_clients_doing_ranges_all_get_correct_bytes(
     served: str, served_mp3s: dict[str, bytes]
 ) -> None:
-    """Bounded load: 20 keep-alive clients, at most 40 range requests each or 3 s."""
+    """20 keep-alive clients at once, 15 range requests each: a fixed amount of work.
+
+    No clock: a client that a busy machine starts late still makes all its requests.
+    """
     data = served_mp3s["the-long-take"]
     size = len(data)
     address = urlsplit(served)
     start = threading.Barrier(20)
-    deadline = time.monotonic() + 3.0  # a bound on the work, not an assertion
     errors: list[str] = []
     counts: list[int] = []
 
     def client(seed: int) -> None:
         rng = random.Random(seed)
-        conn = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
+        conn = http.client.HTTPConnection(address.hostname, address.port, timeout=120)
         done = 0
         start.wait()
         try:
-            while done < 40 and time.monotonic() < deadline:
+            while done < 15:
                 kind = rng.choice(("closed", "open", "suffix", "head", "whole"))
                 first = rng.randrange(size)
                 last = rng.randrange(first, size)
@@ -427,9 +439,9 @@ def test_twenty_clients_doing_ranges_all_get_correct_bytes(
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join(timeout=120)
+        thread.join(timeout=600)  # a bound on a hang, not a timing
     assert not errors, errors[:5]
-    assert len(counts) == 20 and all(count >= 1 for count in counts)
+    assert counts == [15] * 20
 
 
 # -- serve_show: the command's body ---------------------------------------------------
@@ -456,6 +468,7 @@ def test_serve_show_prints_the_feed_url_and_stops_cleanly_on_ctrl_c(
     proc = subprocess.Popen(
         [sys.executable, "-c", code, str(show)],
         cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=_ctrl_c_works,
     )  # fmt: skip
     try:
         assert proc.stdout is not None
@@ -470,7 +483,7 @@ def test_serve_show_prints_the_feed_url_and_stops_cleanly_on_ctrl_c(
         status, _, body = fetch(base, "/feed.xml")
         assert status == 200 and f'url="{base}episodes/'.encode() in body
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=30)
+        out, err = proc.communicate(timeout=300)  # a bound on a hang
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -508,6 +521,7 @@ def test_the_serve_command_prints_the_feed_url_serves_it_and_stops_cleanly(
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=_ctrl_c_works,
     )
     try:
         feed_url = ""
@@ -516,12 +530,12 @@ def test_the_serve_command_prints_the_feed_url_serves_it_and_stops_cleanly(
                 feed_url = line.removeprefix("Subscribe to: ").strip()
                 break
         assert feed_url.startswith("http://127.0.0.1:") and feed_url.endswith("/feed.xml")
-        with urllib.request.urlopen(feed_url, timeout=10) as response:
+        with urllib.request.urlopen(feed_url, timeout=300) as response:
             body = response.read()
         served_base = feed_url.removesuffix("feed.xml")
         assert f'url="{served_base}episodes/'.encode() in body  # rewritten to where we are
     finally:
         proc.send_signal(getattr(signal, stop))
-        out, err = proc.communicate(timeout=20)
+        out, err = proc.communicate(timeout=300)  # a bound on a hang
     assert proc.returncode == 0, err
     assert "Stopped." in out and "Traceback" not in err

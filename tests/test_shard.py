@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 import json
-import math
 import random
 import shutil
-import struct
-from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -16,90 +13,12 @@ from click.testing import CliRunner
 from pipeline.build import build_share, build_show, publish_show
 from pipeline.cli import main
 from pipeline.config import load_show
-from pipeline.model import SentenceAudio
 from pipeline.scale.shard import Shard, assign, expected_minutes, parse_shard
-from pipeline.speech import ENGINES, EngineInfo, VoiceInfo
-from tests.conftest import make_show
+from tests.conftest import make_show, six_essays, tree
+from tests.fakes import Counter, speak_as_tone_in_child
 
-EPOCH = "1767225600"  # 2026-01-01: every build of these tests is stamped with the same time
-
-WORDS = (
-    "the",
-    "film",
-    "opens",
-    "at",
-    "dawn",
-    "and",
-    "nobody",
-    "speaks",
-    "while",
-    "camera",
-    "waits",
-    "for",
-    "light",
-    "to",
-    "come",
-    "over",
-    "hills",
-)
-
-
-def six_essays() -> dict[str, str]:
-    """Six dated essays of different lengths (the longest about four minutes of audio)."""
-    rng = random.Random(6)
-    essays = {}
-    for i, paragraphs in enumerate([1, 9, 2, 5, 3, 14]):
-        body = "\n\n".join(
-            " ".join(rng.choice(WORDS) for _ in range(40)).capitalize() + "."
-            for _ in range(paragraphs)
-        )
-        essays[f"essay-{i}.md"] = f"---\ntitle: Essay {i}\ndate: 2026-0{i + 1}-02\n---\n\n{body}\n"
-    return essays
-
-
-class ToneEngine:
-    """A 'voice' that says every sentence as a short tone, and counts what it said."""
-
-    said: list[str] = []
-
-    def synthesize(self, sentences: Sequence[str]) -> Iterator[SentenceAudio]:
-        for sentence in sentences:
-            ToneEngine.said.append(sentence)
-            samples = [int(8000 * math.sin(i * 0.1)) for i in range(2205 + 10 * len(sentence))]
-            yield SentenceAudio(sentence, struct.pack(f"<{len(samples)}h", *samples), 22050)
-
-
-TONE = EngineInfo(
-    name="tone",
-    summary="test tones",
-    default_voice="a4",
-    voices=lambda: [VoiceInfo("a4")],
-    unavailable_reason=lambda spec: None,
-    create=lambda spec: ToneEngine(),
-    check_voice=lambda voice: None,
-    revision=lambda spec: "tone 1",
-)
-
-
-def register_tone() -> None:
-    """In a `--jobs` child process: the same fake engine as in the test's own process."""
-    ENGINES["tone"] = TONE
-
-
-@pytest.fixture
-def tone(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    monkeypatch.setitem(ENGINES, "tone", TONE)
-    ToneEngine.said = []
-    return ToneEngine.said
-
-
-def tree(output: Path) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(output)): p.read_bytes()
-        for p in sorted(output.rglob("*"))
-        if p.is_file() and p.name != ".gitkeep"
-    }
+# builds here speak as the tone ("--voice tone", tests/fakes.py) and compare bytes
+pytestmark = pytest.mark.usefixtures("fixed_epoch")
 
 
 # --- the assignment ------------------------------------------------------------------------
@@ -143,7 +62,9 @@ def test_expected_minutes_are_whole_and_at_least_one() -> None:
 # --- merged shards equal one build -----------------------------------------------------------
 
 
-def test_two_shards_merged_and_published_equal_one_build(tmp_path: Path, tone) -> None:
+def test_two_shards_merged_and_published_equal_one_build(
+    tmp_path: Path, tone_voice: Counter
+) -> None:
     essays = six_essays()
     single, one, two = (make_show(tmp_path / name, essays) for name in ("single", "one", "two"))
     assert build_show(load_show(single), voice="tone").ok
@@ -163,11 +84,11 @@ def test_two_shards_merged_and_published_equal_one_build(tmp_path: Path, tone) -
 
     # the publish job: both output/ folders in one, then one publishing step
     shutil.copytree(two / "output", one / "output", dirs_exist_ok=True)
-    said = len(tone)
+    said = len(tone_voice.sentences)
     published = publish_show(load_show(one), voice="tone")
     assert published.ok, published.failed
     assert sorted(published.built) == sorted(shares[0] | shares[1])
-    assert len(tone) == said  # nothing was spoken to publish
+    assert len(tone_voice.sentences) == said  # nothing was spoken to publish
     assert tree(one / "output") == tree(single / "output")
 
     # and the next build of the merged show has nothing to do
@@ -176,20 +97,22 @@ def test_two_shards_merged_and_published_equal_one_build(tmp_path: Path, tone) -
     assert tree(one / "output") == tree(single / "output")
 
 
-def test_a_plain_build_publishes_merged_shards_too(tmp_path: Path, tone) -> None:
+def test_a_plain_build_publishes_merged_shards_too(tmp_path: Path, tone_voice: Counter) -> None:
     essays = six_essays()
     one, two = make_show(tmp_path / "one", essays), make_show(tmp_path / "two", essays)
     build_share(load_show(one), Shard(1, 2), voice="tone")
     build_share(load_show(two), Shard(2, 2), voice="tone")
     shutil.copytree(two / "output", one / "output", dirs_exist_ok=True)
-    said = len(tone)
+    said = len(tone_voice.sentences)
     report = build_show(load_show(one), voice="tone")
-    assert report.ok and len(report.built) == 6 and len(tone) == said
+    assert report.ok and len(report.built) == 6 and len(tone_voice.sentences) == said
     assert "Merged 2 of 2 shard records (6 episodes rendered by the shards)" in report.notes
     assert not list((one / "output").glob("shard-*.json"))
 
 
-def test_publish_names_what_a_missing_shard_did_not_render(tmp_path: Path, tone) -> None:
+def test_publish_names_what_a_missing_shard_did_not_render(
+    tmp_path: Path, tone_voice: Counter
+) -> None:
     essays = six_essays()
     one = make_show(tmp_path / "one", essays)
     first = build_share(load_show(one), Shard(1, 2), voice="tone")
@@ -204,7 +127,7 @@ def test_publish_names_what_a_missing_shard_did_not_render(tmp_path: Path, tone)
 
 
 def test_a_shard_that_is_re_run_with_everything_published_renders_nothing(
-    tmp_path: Path, tone
+    tmp_path: Path, tone_voice: Counter
 ) -> None:
     root = make_show(tmp_path / "show", six_essays())
     assert build_show(load_show(root), voice="tone").ok
@@ -214,7 +137,7 @@ def test_a_shard_that_is_re_run_with_everything_published_renders_nothing(
     assert record["entries"] == {} and record["shard"] == "2/3"
 
 
-def test_cli_shard_and_publish(tmp_path: Path, tone) -> None:
+def test_cli_shard_and_publish(tmp_path: Path, tone_voice: Counter) -> None:
     root = make_show(tmp_path / "show", six_essays())
     runner = CliRunner()
     for k in (1, 2):
@@ -232,7 +155,7 @@ def test_cli_shard_and_publish(tmp_path: Path, tone) -> None:
 
 
 def test_jobs_beyond_two_are_processes_and_give_the_same_bytes(
-    tmp_path: Path, tone, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, tone_voice: Counter, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """--jobs 4 here: two shard processes (2 cores), each pinned to its own core."""
     from pipeline import build
@@ -242,7 +165,7 @@ def test_jobs_beyond_two_are_processes_and_give_the_same_bytes(
     assert build.worker_count(2) == 1  # two jobs are threads, as before
     sets = build.core_sets(2)
     assert not sets[0] & sets[1]
-    monkeypatch.setattr(build, "CHILD_SETUP", register_tone)
+    monkeypatch.setattr(build, "CHILD_SETUP", speak_as_tone_in_child)
     essays = six_essays()
     serial, parallel = make_show(tmp_path / "serial", essays), make_show(tmp_path / "par", essays)
     assert build_show(load_show(serial), voice="tone", jobs=1).ok

@@ -8,7 +8,6 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
 import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -19,9 +18,10 @@ from pathlib import Path
 import pytest
 
 from pipeline.config import parse_show
-from pipeline.ffmpeg import ffmpeg_exe
 from pipeline.model import Episode
 from pipeline.publish.site import parse_vtt, render_site
+
+from .fakes import tone_mp3_bytes
 
 NASTY = "Tom & Jerry <script>alert(1)</script> \"q\" 'q' 🎬 שלום עולם"
 VOID = {
@@ -210,34 +210,6 @@ def chromium() -> str:
     return found
 
 
-@functools.cache
-def tone_mp3(seconds: float = 2.0) -> bytes:
-    with tempfile.TemporaryDirectory() as work:
-        path = Path(work) / "tone.mp3"
-        subprocess.run(
-            [
-                ffmpeg_exe(),
-                "-v",
-                "error",
-                "-f",
-                "lavfi",
-                "-i",
-                f"sine=frequency=440:duration={seconds}",
-                "-ar",
-                "44100",
-                "-ac",
-                "1",
-                "-c:a",
-                "libmp3lame",
-                "-b:a",
-                "96k",
-                str(path),
-            ],
-            check=True,
-        )
-        return path.read_bytes()
-
-
 class QuietHandler(SimpleHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib's name
         pass
@@ -251,9 +223,12 @@ def served_page(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     root = tmp_path / "output"
     (root / "episodes").mkdir(parents=True)
     for slug in ("one", "two"):
-        (root / "episodes" / f"{slug}.mp3").write_bytes(tone_mp3())
+        (root / "episodes" / f"{slug}.mp3").write_bytes(tone_mp3_bytes())
     (root / "cover-1.jpg").write_bytes(generate_cover("Tiny Show", "Test Writer"))
-    episodes = [episode("one", 5, size=len(tone_mp3())), episode("two", 9, size=len(tone_mp3()))]
+    episodes = [
+        episode("one", 5, size=len(tone_mp3_bytes())),
+        episode("two", 9, size=len(tone_mp3_bytes())),
+    ]
     (root / "index.html").write_bytes(render_site(show(), episodes, "cover-1.jpg", TRANSCRIPT))
     (root / "probe.html").write_text(PROBE)
     handler = functools.partial(QuietHandler, directory=str(root))

@@ -12,30 +12,16 @@ import pytest
 from pipeline.build import build_show
 from pipeline.config import load_show
 from pipeline.model import VoiceSpec
-from pipeline.speech import ENGINES, EngineInfo, VoiceInfo
+from pipeline.speech import ENGINES
 from pipeline.speech.cache import SentenceCache, synthesize_cached
 from tests.conftest import make_show
-from tests.fakes import Counter, ToneEngine
+from tests.fakes import Counter, ToneEngine, tone_row
 
 
 @pytest.fixture
-def counter(monkeypatch: pytest.MonkeyPatch) -> Counter:
-    seen = Counter()
-    monkeypatch.setitem(
-        ENGINES,
-        "tone",
-        EngineInfo(
-            name="tone",
-            summary="test tones",
-            default_voice="a4",
-            voices=lambda: [VoiceInfo("a4")],
-            unavailable_reason=lambda spec: None,
-            create=lambda spec: ToneEngine(spec, seen),
-            check_voice=lambda voice: None,
-            revision=lambda spec: "tone 1",
-        ),
-    )
-    return seen
+def counter(tone_voice: Counter) -> Counter:
+    """The "tone" engine of tests/fakes.py, counting what it is asked to say."""
+    return tone_voice
 
 
 def test_rebuild_synthesises_nothing_and_an_edit_only_the_changed_sentence(
@@ -66,6 +52,7 @@ def _key(
     return cache.key(VoiceSpec(engine, voice, speed), text)
 
 
+@pytest.mark.speaks_nothing
 def test_cache_key_follows_everything_that_changes_the_sound(tmp_path, counter, monkeypatch):
     cache = SentenceCache(tmp_path)
     base = _key(cache, "Nobody speaks.")
@@ -74,10 +61,7 @@ def test_cache_key_follows_everything_that_changes_the_sound(tmp_path, counter, 
     assert _key(cache, "Nobody speaks.", voice="b4") != base
     assert _key(cache, "Nobody speaks.", speed=1.25) != base
     assert _key(cache, "Nobody speaks.", engine="espeak", voice="en-us") != base
-    info = ENGINES["tone"]
-    monkeypatch.setitem(
-        ENGINES, "tone", EngineInfo(**{**info.__dict__, "revision": lambda spec: "tone 2"})
-    )
+    monkeypatch.setitem(ENGINES, "tone", tone_row(counter, revision="tone 2"))
     assert _key(SentenceCache(tmp_path), "Nobody speaks.") != base  # an engine upgrade
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 import functools
 import json
 import re
-import subprocess
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -17,7 +15,6 @@ from mutagen.mp3 import MP3
 from pipeline.audio.tags import Tags, tag_mp3
 from pipeline.cli import main
 from pipeline.config import load_show
-from pipeline.ffmpeg import ffmpeg_exe
 from pipeline.model import ChapterMark, Cue, Episode
 from pipeline.publish.cover import embedded_cover, generate_cover
 from pipeline.publish.feed import podcast_guid
@@ -25,6 +22,8 @@ from pipeline.publish.transcript import render_chapters, render_srt, render_vtt
 from pipeline.publish.writer import write_feed
 from pipeline.urls import is_local_address
 from pipeline.validate import MUST, RULES, SHOULD, validate_feed
+
+from .fakes import tone_mp3_bytes
 
 TOML = """\
 [podcast]
@@ -38,38 +37,6 @@ category = "Arts > Books"
 copyright = "© 2026 Test Writer"
 """
 LINE = re.compile(r"^[A-K]\d+: (error|warning): \S")
-
-
-@functools.cache
-def tone(seconds: float) -> bytes:
-    with tempfile.TemporaryDirectory() as work:
-        path = Path(work) / "tone.mp3"
-        subprocess.run(
-            [
-                ffmpeg_exe(),
-                "-v",
-                "error",
-                "-f",
-                "lavfi",
-                "-i",
-                f"sine=frequency=330:duration={seconds}",
-                "-ar",
-                "44100",
-                "-ac",
-                "1",
-                "-c:a",
-                "libmp3lame",
-                "-b:a",
-                "96k",
-                "-write_xing",
-                "1",
-                "-id3v2_version",
-                "0",
-                str(path),
-            ],
-            check=True,
-        )
-        return path.read_bytes()
 
 
 @functools.cache
@@ -95,7 +62,7 @@ def make_show(root: Path, base: str = "https://example.org/show/") -> Path:
     for number, (slug, seconds) in enumerate((("first", 4.0), ("second", 3.0)), start=1):
         stem = f"episodes/{slug}"
         mp3 = out / f"{stem}.mp3"
-        mp3.write_bytes(tone(seconds))
+        mp3.write_bytes(tone_mp3_bytes(f"sine=frequency=330:duration={seconds}", id3=False))
         marks = (ChapterMark(0.0, 1.5, "Intro"), ChapterMark(1.5, seconds - 0.1, slug.title()))
         published = datetime(2026, 1, number * 5, tzinfo=UTC)
         tag_mp3(

@@ -21,6 +21,7 @@ def _run(*args: str):
     return CliRunner(mix_stderr=False).invoke(main, list(args))
 
 
+@pytest.mark.slow
 def test_voices_lists_every_engine_and_whether_it_works() -> None:
     result = _run("voices")
     assert result.exit_code == 0, result.output
@@ -124,6 +125,7 @@ def test_front_matter_voice_renders_that_essay_with_espeak(tmp_path: Path) -> No
     assert espeak_key in cache and default_key in cache
 
 
+@pytest.mark.slow
 def test_unknown_voice_in_one_essay_fails_that_essay_only(tmp_path: Path) -> None:
     root = make_show(
         tmp_path / "show",
@@ -146,6 +148,7 @@ def test_unknown_voice_in_one_essay_fails_that_essay_only(tmp_path: Path) -> Non
     assert "Built 1 episode (0 unchanged, 1 failed)" in result.output
 
 
+@pytest.mark.slow
 def test_an_unknown_voice_names_the_choices_in_one_line(tmp_path: Path) -> None:
     root = make_show(tmp_path / "show", toml=ESPEAK_TOML)
     result = _run("build", "--show", str(root), "--voice", "espeak:xx", "--dry-run")

@@ -1,5 +1,6 @@
 """What apps show: a probe show with `&`, `<`, `>`, quotes and tag-like text in every field,
-built with the real pipeline, then read back the way real clients read it.
+built with the real pipeline (the tone speaks: this is about text, not the voice), then
+read back the way real clients read it.
 
 Checked through: lxml (the bytes), feedparser (as an HTML-rendering aggregator sees it),
 podcastparser and gPodder's own text conversion, newsboat and gpo (Debian, real clients),
@@ -30,7 +31,7 @@ from pipeline.ffmpeg import ffmpeg_exe
 from pipeline.publish.feed import html_text
 from pipeline.publish.transcript import WORD_JOINER
 
-from .conftest import make_show
+from .conftest import make_show, tone_build
 from .test_page_listens import WebDriver, browser  # noqa: F401 - a fixture used below
 
 SHOW_TITLE = 'Tom & Jerry: 3 < 5, 5 > 3 and <tricky> "quotes"'
@@ -96,15 +97,10 @@ def need(tool: str, package: str) -> str:
 
 @pytest.fixture(scope="module")
 def output(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The probe show, built once with the real voice."""
-    from click.testing import CliRunner
-
-    from pipeline.cli import main
-
+    """The probe show, built once; the tone speaks (tests/fakes.py)."""
     root = tmp_path_factory.mktemp("probe") / "show"
     make_show(root, {"probe.md": ESSAY}, TOML)
-    result = CliRunner().invoke(main, ["build", "--show", str(root)])
-    assert result.exit_code == 0, result.output
+    tone_build(root)
     return root / "output"
 
 
@@ -390,7 +386,7 @@ def test_chap_frames_come_in_time_order_in_the_file(output: Path) -> None:
 def test_eyed3_finds_the_date(output: Path) -> None:
     eyed3 = need("eyeD3", "eyed3")
     proc = subprocess.run(
-        [eyed3, str(episode_file(output, ".mp3"))], capture_output=True, text=True, timeout=60
+        [eyed3, str(episode_file(output, ".mp3"))], capture_output=True, text=True, timeout=300
     )
     # eyeD3 reads TYER; it cannot read any TDAT (its DateFrame rejects "DDMM": eyeD3 0.9.7-0.9.9)
     assert "recording date: 2026" in proc.stdout, proc.stdout + proc.stderr

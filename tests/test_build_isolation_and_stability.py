@@ -1,4 +1,5 @@
-"""Regressions found in review: isolation, -v, music errors, stable numbers and dates."""
+"""One essay's failure stays its own (-v shows why), a bad setting is one line, numbers and
+dates are kept, and a build that has nothing to do loads nothing and writes nothing."""
 
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ def test_an_unexpected_error_in_one_essay_fails_that_essay_only(
     assert "Second Thoughts" in feed and "First Light" not in feed
 
 
+@pytest.mark.speaks_nothing
 def test_verbose_shows_the_traceback_of_an_unexpected_error(
     tiny_show: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -59,6 +61,7 @@ def test_verbose_shows_the_traceback_of_an_unexpected_error(
     assert loud.exit_code == 1 and "Traceback" in loud.output
 
 
+@pytest.mark.speaks_nothing
 def test_a_missing_music_file_is_one_configuration_error(tiny_show: Path) -> None:
     toml = tiny_show / "podcast.toml"
     toml.write_text(toml.read_text() + '\n[music]\nintro = "music/theme.mp3"\n')
@@ -91,6 +94,7 @@ def test_episode_numbers_and_dates_are_kept_when_an_older_essay_arrives(tmp_path
     assert second["ay"]["number"] == 3  # new episodes are numbered after the others
 
 
+@pytest.mark.speaks_nothing
 def test_a_no_change_rebuild_loads_no_feed_voice_or_image_library(built_tone_show: Path) -> None:
     probe = (
         "import sys\n"
@@ -106,6 +110,7 @@ def test_a_no_change_rebuild_loads_no_feed_voice_or_image_library(built_tone_sho
     assert out.stdout.strip() == "[]"
 
 
+@pytest.mark.speaks_nothing
 def test_dry_run_writes_nothing_not_even_the_lock(tiny_show: Path) -> None:
     result = build(tiny_show, "--dry-run")
     assert result.exit_code == 0, result.output
