@@ -368,7 +368,9 @@ def _run_jobs(
         progress("essay", essay.slug, 0, 0)
         on_sentence = functools.partial(progress, "sentence", essay.slug)
         try:
-            episode = render_episode(kit, essay, job.item.voice, job.identity, on_sentence)
+            episode = render_episode(
+                kit, essay, job.item.voice, job.identity, on_sentence, cast=job.item.cast
+            )
         except EssaycastError as exc:  # one essay's failure is reported, not raised
             progress("failed", essay.slug, 0, 0)
             return exc
