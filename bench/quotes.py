@@ -303,9 +303,9 @@ def section(figures: dict) -> str:
     )
     lines += [
         "",
-        f"- Cold build: {figures['cold_seconds']} s for {figures['pieces']} pieces on this "
-        f"machine (both models loaded, every sentence synthesised, each voice's level passage "
-        f"too). A second cold build in another folder: "
+        f"- Cold build: {figures['cold_seconds']} s, the episode in {figures['pieces']} "
+        "piece(s), on this machine (both models loaded, every sentence synthesised, each "
+        "voice's level passage too). A second cold build in another folder: "
         f"{'the same MP3 bytes' if figures['second_cold_build_identical'] else 'DIFFERENT bytes'} "
         f"(sha256 {figures['mp3_sha256']}...).",
         "- One word changed inside the second quote: the voices were asked for "
