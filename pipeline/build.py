@@ -380,7 +380,9 @@ def _run_jobs(
         essay = job.item.essay
         started = time.monotonic()
         try:
-            episode = render_episode(kit, essay, job.item.voice, job.identity, progress)
+            episode = render_episode(
+                kit, essay, job.item.voice, job.identity, progress, cast=job.item.cast
+            )
         except Exception as exc:  # noqa: BLE001 - the one place that isolates an essay
             failure = exc if isinstance(exc, EssaycastError) else _unexpected(essay, exc)
             seconds = time.monotonic() - started

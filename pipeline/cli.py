@@ -415,22 +415,33 @@ def script(file, show_dir, voice, phonemes):
     """
     from .config import VoiceSettings, find_show_root, load_show
     from .speech import received, resolve_voice
+    from .speech.cast import resolve_cast
     from .text.essays import read_essay
-    from .text.sentences import render_script, to_speech_text
+    from .text.sentences import cast_speech, render_script, to_speech_text
 
     lexicon: dict[str, str] = {}
     language = "en"
     settings = VoiceSettings()
     reading = None
+    voices: dict[str, str] = {}
+    author = ""
     root = show_dir or find_show_root(file)
     if root is not None:
         show = load_show(root)
         lexicon, language, settings = show.lexicon, show.podcast.language, show.voice
         reading, root = show.essays.reading, show.root  # [essays]: how links, tables, maths read
+        voices, author = show.voices, show.podcast.author
     essay = read_essay(file, reading, root=root)
     spec = resolve_voice(settings.engine, settings.voice, settings.speed, voice or essay.voice)
     say = received(spec, phonemes)
-    click.echo(render_script(to_speech_text(essay, lexicon, language), say), nl=False)
+    # quotes and [voices]: each line says who reads it, when more than one voice speaks
+    cast, warnings = resolve_cast(spec, settings.quotes, voices, essay.quotes, str(file))
+    for warning in warnings:
+        logging.getLogger("pipeline").warning("%s", warning)
+    speech = cast_speech(to_speech_text(essay, lexicon, language, voices), cast.voices)
+    readers = {name: (other.label, received(other, phonemes)) for name, other in cast.readers}
+    narrator = f"{author or 'Narrator'}: {spec.label}"
+    click.echo(render_script(speech, say, readers, narrator), nl=False)
 
 
 @main.command()

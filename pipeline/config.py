@@ -49,6 +49,7 @@ class VoiceSettings:
     engine: str = "hibari"  # the best measured voice (bench/RESULTS.md)
     voice: str = "heart"  # "" means the engine's own default voice
     speed: float = 1.0
+    quotes: str = ""  # who reads blockquotes: "engine:voice" (as --voice); "": the narrator
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,7 @@ class Show:
     check: CheckSettings = field(default_factory=CheckSettings)
     lexicon: dict[str, str] = field(default_factory=dict)
     essays: EssaysSettings = field(default_factory=EssaysSettings)
+    voices: dict[str, str] = field(default_factory=dict)  # [voices]: speaker name -> voice
 
     @property
     def essays_dir(self) -> Path:
@@ -137,6 +139,8 @@ _SECTIONS: dict[str, type] = {
     "check": CheckSettings,
 }
 
+# a [voices] name as an essay writes it after `::: voice` or `**…:**`: words, not markup
+SPEAKER_NAME = re.compile(r"^[^\W_][\w .'’-]*$")
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _BITRATE = re.compile(r"^(\d{2,3})k$")
@@ -181,10 +185,10 @@ def parse_show(
     sections: dict[str, Any] = {}
 
     for name in data:
-        if name not in _SECTIONS and name not in ("lexicon", "essays"):
+        if name not in _SECTIONS and name not in ("lexicon", "essays", "voices"):
             problems.append(
                 f"[{name}]: unknown section; the sections are "
-                + ", ".join(f"[{s}]" for s in [*_SECTIONS, "essays", "lexicon"])
+                + ", ".join(f"[{s}]" for s in [*_SECTIONS, "essays", "voices", "lexicon"])
             )
 
     for name, cls in _SECTIONS.items():
@@ -233,6 +237,7 @@ def parse_show(
         lexicon = {}
 
     essays = _essays_settings(data.get("essays", {}), problems)
+    voices = _voices_table(data.get("voices", {}), problems)
 
     if problems:
         raise ConfigError(problems, source=source)
@@ -247,6 +252,9 @@ def parse_show(
         name, comma, options = voice["voice"].partition(",")
         if not Path(name).expanduser().is_absolute():
             voice["voice"] = str(root / name) + comma + options
+    if voice.get("quotes"):
+        voice["quotes"] = _in_show(voice["quotes"], root)
+    voices = {name: _in_show(choice, root) for name, choice in voices.items()}
     return Show(
         root=root,
         podcast=PodcastSettings(**podcast),
@@ -256,7 +264,41 @@ def parse_show(
         check=CheckSettings(**sections["check"]),
         lexicon=dict(lexicon),
         essays=essays,
+        voices=voices,
     )
+
+
+def _in_show(choice: str, root: Path) -> str:
+    """ "piper:voices/x.onnx" with the Piper voice file relative to the show made absolute."""
+    engine, colon, name = choice.rpartition(":") if ".onnx" in choice else ("", "", choice)
+    path, comma, options = name.partition(",")
+    if not path.endswith(".onnx") or Path(path).expanduser().is_absolute():
+        return choice
+    return f"{engine}{colon}{root / path}{comma}{options}"
+
+
+def _voices_table(table: Any, problems: list[str]) -> dict[str, str]:
+    """[voices] -> {speaker name: "engine:voice"}; each problem appended as one line.
+
+    The voices themselves are checked where engines are known (speech.cast).
+    """
+    if not isinstance(table, dict):
+        problems.append('voices: must be a table [voices] of Name = "engine:voice"')
+        return {}
+    voices: dict[str, str] = {}
+    for name, value in table.items():
+        if not SPEAKER_NAME.match(name.strip()):
+            problems.append(
+                f"voices.{name!r}: a speaker's name is words (letters, digits, spaces, . ' -); "
+                'e.g. Ishiguro = "kokoro:bm_george"'
+            )
+        elif not isinstance(value, str) or not value.strip():
+            problems.append(
+                f'voices.{name}: must be a voice, e.g. "kokoro:bm_george", not {value!r}'
+            )
+        else:
+            voices[name.strip()] = value.strip()
+    return voices
 
 
 def _essays_settings(table: Any, problems: list[str]) -> EssaysSettings:

@@ -58,9 +58,16 @@ class Essay:
     # an imported post (essaycast import): its original page, and the feed's id for it
     canonical: str | None = None  # absolute http(s) URL; the feed item's <link>
     source_id: str | None = None
+    quotes: str | None = None  # front matter `quotes:`: who reads its blockquotes ("engine:voice")
+    body_line: int = 1  # the file's line where `body` starts (after the front matter)
 
 
 # -- speech text -------------------------------------------------------------
+
+# Sentence.voice of a blockquote with no speaker named: read by [voice] quotes. No
+# [voices] name can be it (config.py allows names of words only).
+QUOTE_VOICE = ">"
+QUOTE_SPEAKER = "Quote"  # a blockquote's name in transcripts when it has no attribution
 
 
 @dataclass(frozen=True)
@@ -72,6 +79,9 @@ class Sentence:
     # written text the voice cannot speak (another script): in `written`, not in `spoken`;
     # `essaycast script` marks it so the writer can add a respelling to [lexicon]
     skipped: tuple[str, ...] = ()
+    # who reads it: None the narrator, QUOTE_VOICE the show's quote voice, else a [voices] name
+    voice: str | None = None
+    speaker: str | None = None  # its name in transcripts ("Quote", an attribution, a name)
 
 
 @dataclass(frozen=True)
@@ -116,6 +126,27 @@ class VoiceSpec:
 
 
 @dataclass(frozen=True)
+class Cast:
+    """Who reads one essay: the narrator, and each other reader's voice (never the narrator's).
+
+    A reader is QUOTE_VOICE (blockquotes) or a [voices] name; one missing here is read
+    by the narrator.
+    """
+
+    narrator: VoiceSpec
+    readers: tuple[tuple[str, VoiceSpec], ...] = ()
+
+    def spec(self, voice: str | None) -> VoiceSpec:
+        """The VoiceSpec that reads a sentence marked `voice`."""
+        return dict(self.readers).get(voice or "", self.narrator)
+
+    @property
+    def voices(self) -> frozenset[str]:
+        """The readers who are not the narrator."""
+        return frozenset(name for name, _ in self.readers)
+
+
+@dataclass(frozen=True)
 class SentenceAudio:
     """One sentence spoken: 16-bit signed little-endian mono PCM."""
 
@@ -154,7 +185,7 @@ class Cue:
     # the sentence's words in order, inside [start, end]; empty when the voice gave none
     # (then the JSON transcript and the player time whole sentences)
     words: tuple[Word, ...] = ()
-    speaker: str | None = None  # None: the episode's author
+    speaker: str | None = None  # who reads it; None: the narrator
 
 
 @dataclass(frozen=True)
@@ -226,6 +257,7 @@ class PlannedEssay:
     voice: VoiceSpec
     fingerprint: str
     action: str  # "new" | "changed" | "unchanged"
+    cast: Cast | None = None  # its quote and named voices; None: the narrator reads all
 
 
 @dataclass

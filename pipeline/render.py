@@ -8,16 +8,26 @@ the SpeechText, the sentence cache the voice, audio.pieces the mastered MP3
 audio.tags the ID3 frames, publish.transcript the VTT, SRT, JSON transcript and
 chapters. Every
 file lands under output/episodes/ by atomic rename, the MP3 last.
+
+An essay with quotations or named speakers (issue 27) is read by its Cast: each
+sentence by its reader's voice, from the one sentence cache (keyed by voice), every
+other voice brought to the narrator's loudness and rate (audio.layout.match_voice)
+before the pieces level the whole; the cues name who speaks. An essay that only the
+narrator reads goes the way it always went, to the same bytes.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import hashlib
 import itertools
+import json
+import logging
 import shutil
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,9 +38,12 @@ from .model import (
     EPISODES_DIR,
     BuildEvent,
     BuildProgress,
+    Cast,
+    Cue,
     Episode,
     Essay,
     Identity,
+    Sentence,
     SentenceAudio,
     VoiceSpec,
 )
@@ -40,6 +53,20 @@ if TYPE_CHECKING:
 
     from .config import Show
     from .speech import Engine
+    from .speech.cache import SentenceCache
+
+log = logging.getLogger(__name__)
+
+# What every voice of a many-voiced episode reads once, to be measured by: ordinary prose,
+# the same for each, so that their loudness is compared on the same words. Cached like any
+# sentence; changing it changes every voice's gain (and so every quote's pieces).
+LEVEL_PASSAGE = (
+    "The light came slowly over the hills, and the town began to wake.",
+    "A woman crossed the square with a basket of bread under her arm.",
+    "Somewhere a radio was playing an old song about the sea.",
+    "By nine o'clock the market was full of voices, and nobody was in a hurry.",
+)
+NARRATOR = "Narrator"  # the narrator's name in transcripts when the show names no author
 
 
 class RenderKit:
@@ -62,6 +89,8 @@ class RenderKit:
         self._cover_lock = threading.Lock()
         self.engines: dict[VoiceSpec, Engine] = {}
         self._engines_lock = threading.Lock()
+        self._loudness: dict[VoiceSpec, float] = {}  # each voice's, measured once per build
+        self._loudness_lock = threading.Lock()
         self.music: AudioSegment | None = None
         self.outro: AudioSegment | None = None
 
@@ -85,6 +114,17 @@ class RenderKit:
                 self.engines[spec] = ENGINES[spec.engine].create(spec)
             return self.engines[spec]
 
+    def voice_loudness(self, spec: VoiceSpec, cache: SentenceCache) -> float:
+        """A voice's speech loudness (LUFS) on LEVEL_PASSAGE, measured once per build."""
+        from .audio.layout import speech_loudness
+        from .speech.cache import synthesize_cached
+
+        with self._loudness_lock:
+            if spec not in self._loudness:
+                spoken = synthesize_cached(LEVEL_PASSAGE, spec, cache, lambda: self.engine(spec))
+                self._loudness[spec] = speech_loudness(spoken)
+            return self._loudness[spec]
+
     def cover_art(self) -> bytes | None:
         """The cover for the APIC frame, scaled once per build."""
         from .publish.cover import embedded_cover
@@ -101,13 +141,16 @@ def render_episode(
     spec: VoiceSpec,
     identity: Identity,
     on_event: BuildProgress | None = None,
+    cast: Cast | None = None,
 ) -> Episode:
     """Speak, render in pieces, tag and publish one essay under output/episodes/.
 
     Every file is written by atomic rename, the MP3 last; `on_event` hears of the
     essay's start, each sentence newly spoken and each piece levelled or encoded.
+    `cast` says who reads the quotes and named passages (the plan's); None: resolved here.
     """
     from .audio.intro import compose_intro
+    from .audio.layout import match_voice
     from .audio.piece_cache import PieceCache
     from .audio.pieces import render_mp3
     from .publish.transcript import (
@@ -118,27 +161,40 @@ def render_episode(
         render_vtt,
     )
     from .speech.cache import SentenceCache, synthesize_cached
-    from .text.sentences import spoken_intro, to_speech_text
+    from .speech.cast import resolve_cast
+    from .text.sentences import cast_speech, spoken_intro, to_speech_text
 
     show = kit.show
-    speech = to_speech_text(essay, show.lexicon, show.podcast.language)
-    sentences = [s.spoken for s in speech.sentences()]
+    if cast is None:
+        cast, warnings = resolve_cast(
+            spec, show.voice.quotes, show.voices, essay.quotes, show.relative(essay.path)
+        )
+        for warning in warnings:
+            log.warning("%s", warning)
+    speech = to_speech_text(essay, show.lexicon, show.podcast.language, show.voices)
+    speech = cast_speech(speech, cast.voices)  # what the narrator reads is unmarked
+    said = list(speech.sentences())
+    sentences = [s.spoken for s in said]
+    readers = [s.voice for s in said]  # None: the narrator
     if not sentences:
         raise EssayError(show.relative(essay.path), "has no text to read aloud")
     author = essay.author or show.podcast.author
     cache = SentenceCache(show.state_dir / "cache" / "sentences")
-    keys = [cache.key(spec, s) for s in sentences]
     event = on_event or _nobody
-    to_speak = len({key for key in keys if key not in cache})  # a sentence said twice: once
+    voiced = [
+        cache.key(spec if reader is None else cast.spec(reader), text)
+        for text, reader in zip(sentences, readers, strict=True)
+    ]
+    to_speak = len({key for key in voiced if key not in cache})  # a sentence said twice: once
     words = len(essay.body.split())
     event(
         BuildEvent(
-            "essay", essay.slug, sentences=len(keys), cached=len(keys) - to_speak, words=words
+            "essay", essay.slug, sentences=len(voiced), cached=len(voiced) - to_speak, words=words
         )
     )
     spoken = itertools.count(1)
 
-    def said(audio: SentenceAudio) -> None:
+    def on_spoken(audio: SentenceAudio) -> None:
         event(BuildEvent("sentence", essay.slug, spoken=next(spoken), audio_seconds=audio.duration))
 
     def piece(step: str, done: int, total: int) -> None:
@@ -147,11 +203,31 @@ def render_episode(
     def engine() -> Engine:
         return kit.engine(spec)
 
-    def voice(indices: list[int]) -> Iterator[SentenceAudio]:
-        return synthesize_cached([sentences[i] for i in indices], spec, cache, engine, said)
-
     intro_lines = spoken_intro(show.podcast.title, essay.title, author)
     intro_voice = list(synthesize_cached(intro_lines, spec, cache, engine))
+    rate = intro_voice[0].sample_rate  # the narrator's: every other voice is brought to it
+    gains = _voice_gains(kit, cast, sentences, readers, cache, on_spoken)
+    keys = [
+        cache.key(spec, text)
+        if reader is None
+        else _matched_key(cache.key(cast.spec(reader), text), gains[reader], rate)
+        for text, reader in zip(sentences, readers, strict=True)
+    ]
+
+    def voice(indices: list[int]) -> Iterator[SentenceAudio]:
+        narrated = [sentences[i] for i in indices if readers[i] is None]
+        stream = synthesize_cached(narrated, spec, cache, engine, on_spoken)
+        for i in indices:
+            reader = readers[i]
+            if reader is None:
+                yield next(stream)
+                continue
+            other = cast.spec(reader)
+            (audio,) = synthesize_cached(
+                [sentences[i]], other, cache, _loader(kit, other), on_spoken
+            )
+            yield match_voice(audio, gains[reader], rate)
+
     (kit.output_dir / EPISODES_DIR).mkdir(parents=True, exist_ok=True)
     kit.work_root.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=kit.work_root, prefix="render-") as work:
@@ -193,12 +269,14 @@ def render_episode(
         # see new audio as new), even if this build is killed right here.
         digest = hashlib.sha256(mp3.read_bytes()).hexdigest()[:10]
         stem = f"{EPISODES_DIR}/{essay.slug}-{digest}"
+        cues = _speakers(audio.cues, said)
+        narrator = (show.podcast.author or author or NARRATOR) if gains else None
         paragraphs = [len(p.sentences) for c in speech.chapters for p in c.paragraphs]
-        breaks = paragraph_breaks(paragraphs, len(audio.cues))
+        breaks = paragraph_breaks(paragraphs, len(cues))
         files = {
-            f"{stem}.vtt": render_vtt(audio.cues).encode(),
-            f"{stem}.srt": render_srt(audio.cues).encode(),
-            f"{stem}.json": render_json(audio.cues, author or show.podcast.title, breaks).encode(),
+            f"{stem}.vtt": render_vtt(cues, speaker=narrator).encode(),
+            f"{stem}.srt": render_srt(cues, speaker=narrator).encode(),
+            f"{stem}.json": render_json(cues, author or show.podcast.title, breaks).encode(),
             f"{stem}.chapters.json": render_chapters(audio.chapters, essay.title).encode(),
         }
         for name, data in files.items():
@@ -230,3 +308,55 @@ def render_episode(
 
 def _nobody(event: BuildEvent) -> None:
     """The event callback when nobody is watching."""
+
+
+def _voice_gains(
+    kit: RenderKit,
+    cast: Cast,
+    sentences: Sequence[str],
+    readers: Sequence[str | None],
+    cache: SentenceCache,
+    on_spoken: Callable[[SentenceAudio], None] | None = None,
+) -> dict[str, float]:
+    """The gain (dB) of each other reader who speaks here, to the narrator's loudness.
+
+    Each voice's sentences are synthesised first, in one batch per voice, so the pieces
+    then find them in the cache; nothing when the narrator reads every word.
+    """
+    from .audio.layout import voice_gain
+    from .speech.cache import synthesize_cached
+
+    used = sorted({r for r in readers if r is not None})
+    if not used:
+        return {}
+    narrator = kit.voice_loudness(cast.narrator, cache)
+    gains = {}
+    for reader in used:
+        spec = cast.spec(reader)
+        theirs = [s for s, r in zip(sentences, readers, strict=True) if r == reader]
+        missing = [s for s in dict.fromkeys(theirs) if cache.key(spec, s) not in cache]
+        for _ in synthesize_cached(missing, spec, cache, _loader(kit, spec), on_spoken):
+            pass  # stored; read back one at a time as the pieces ask
+        gains[reader] = voice_gain(narrator, kit.voice_loudness(spec, cache))
+    return gains
+
+
+def _loader(kit: RenderKit, spec: VoiceSpec) -> Callable[[], Engine]:
+    """What builds `spec`'s engine when the cache misses (the kit's, shared)."""
+    return functools.partial(kit.engine, spec)
+
+
+def _matched_key(key: str, gain: float, rate: int) -> str:
+    """A sentence of another voice, as the pieces receive it: its cache key, gain and rate."""
+    payload = json.dumps([key, f"{gain:.1f}", rate])
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _speakers(cues: Sequence[Cue], said: Sequence[Sentence]) -> list[Cue]:
+    """The episode's cues with each sentence's speaker (the intro's, first, are the narrator's)."""
+    intro = len(cues) - len(said)
+    named = [
+        dataclasses.replace(cue, speaker=sentence.speaker) if sentence.speaker else cue
+        for cue, sentence in zip(cues[intro:], said, strict=True)
+    ]
+    return [*cues[:intro], *named]

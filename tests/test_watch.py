@@ -479,15 +479,17 @@ def test_the_import_frame_counts_posts_read_written_and_skipped(capsys) -> None:
 # -- --jobs N: the children's events come back ------------------------------------------
 
 
-def test_jobs_beyond_two_send_the_childrens_events_back(tmp_path: Path, monkeypatch) -> None:
+@pytest.mark.speaks_nothing  # in this process: the children speak, as the tone, in theirs
+def test_jobs_beyond_two_send_the_childrens_events_back(
+    tmp_path: Path, monkeypatch, tone_voice
+) -> None:
     from pipeline import build
-    from pipeline.speech import ENGINES
 
-    from .test_shard import EPOCH, TONE, register_tone, six_essays
+    from .conftest import EPOCH, six_essays
+    from .fakes import speak_as_tone_in_child
 
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
-    monkeypatch.setitem(ENGINES, "tone", TONE)
-    monkeypatch.setattr(build, "CHILD_SETUP", register_tone)
+    monkeypatch.setattr(build, "CHILD_SETUP", speak_as_tone_in_child)
     root = make_show(tmp_path / "show", six_essays())
     events: list[BuildEvent] = []
     report = build.build_show(load_show(root), voice="tone", jobs=4, progress=events.append)

@@ -7,17 +7,24 @@ drops a voice's own padding around a sentence; `pre_gain` estimates from the
 first sentence the gain that brings the voice near the target before the
 compressor and limiter; `close_chapters` gives each chapter mark its end. The
 intro and outro are composed in audio.intro.
+
+An episode read by more than one voice (issue 27) has a short extra pause where
+the reader changes, and each other voice is brought to the narrator's speech
+loudness (`voice_gain`, from `speech_loudness`: BS.1770 on trimmed sentences)
+and to the narrator's rate (`match_voice`) before its sentences join the pieces:
+so the compressor and limiter meet every voice at one level, as one production.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from ..ffmpeg import pcm_input, read_ebur128, resample_pcm, run_ffmpeg
 from ..model import ChapterMark, Sentence, SentenceAudio, SpeechText, Word
 from ..standards import EPISODE_RATE
 from .loudness import ENCODER_LOSS_LU, MONO_OFFSET_LU, SPEECH_K_OFFSET
@@ -50,6 +57,7 @@ class Pacing:
     # ...but never sooner after the intro's last word than a paragraph's pause, nor
     # later after its last sound than this: the essay begins within 1.0 s of it
     after_intro_max: float = 0.8
+    voice_change: float = 0.35  # added where another voice takes over (a quote, a speaker)
 
 
 def trim_bounds(pcm: bytes, sample_rate: int) -> tuple[int, int]:
@@ -196,6 +204,7 @@ def layout(speech: SpeechText, pacing: Pacing = Pacing()) -> Iterator[Step]:
     body (a chapter, a paragraph) can be found, and rendered, without the rest.
     """
     first = True
+    reader: str | None = None  # the voice of the sentence before; the intro's is the narrator's
     for chapter in speech.chapters:
         opens: str | None = chapter.title
         for paragraph in chapter.paragraphs:
@@ -206,8 +215,10 @@ def layout(speech: SpeechText, pacing: Pacing = Pacing()) -> Iterator[Step]:
                     pause = pacing.chapter
                 else:
                     pause = pacing.sentence if s else pacing.paragraph
+                if sentence.voice != reader and not first:
+                    pause += pacing.voice_change  # a breath before a quote, and after it
                 yield Step(pause, sentence, opens)
-                first, opens = False, None
+                first, opens, reader = False, None, sentence.voice
 
 
 def pre_gain(first: SentenceAudio | None, loudness: float | None) -> float:
@@ -226,6 +237,58 @@ def pre_gain(first: SentenceAudio | None, loudness: float | None) -> float:
     # aim the WAV at what the MP3 should measure plus what encoding will take
     target = loudness - MONO_OFFSET_LU + ENCODER_LOSS_LU
     return float(np.clip(target - estimate, -20.0, 30.0))
+
+
+# Voice gains are quantised like the pre-gain: a piece's key holds each sentence's gain.
+VOICE_GAIN_STEP_DB = 0.1
+
+
+def speech_loudness(sentences: Iterable[SentenceAudio]) -> float:
+    """BS.1770 integrated loudness (LUFS, plain) of a voice's sentences, trimmed and joined.
+
+    ffmpeg's ebur128, as every other figure: its gates leave out what silence is left.
+    """
+    rate = 0
+    parts: list[bytes] = []
+    for sentence in sentences:
+        rate = rate or sentence.sample_rate
+        pcm = trim(sentence.pcm, sentence.sample_rate)
+        parts.append(resample_pcm(pcm, sentence.sample_rate, rate))
+    joined = b"".join(parts)
+    if not joined:
+        return -70.0
+    proc = run_ffmpeg(
+        [*pcm_input("pipe:0", rate), "-af", "ebur128", "-f", "null", "-"],
+        what="measuring a voice",
+        input=joined,
+        loglevel="info",
+    )
+    figures = read_ebur128(proc.stderr.decode("utf-8", "replace"))
+    return figures.integrated if figures is not None else -70.0
+
+
+def voice_gain(narrator_lufs: float, voice_lufs: float) -> float:
+    """The gain (dB) that brings a voice measured at `voice_lufs` to the narrator's loudness.
+
+    >>> voice_gain(-20.0, -26.33), voice_gain(-20.0, -120.0)
+    (6.3, 0.0)
+    """
+    if voice_lufs <= -70.0 or narrator_lufs <= -70.0:
+        return 0.0  # nothing measured: leave the voice as it is
+    gain = float(np.clip(narrator_lufs - voice_lufs, -20.0, 20.0))
+    return round(round(gain / VOICE_GAIN_STEP_DB) * VOICE_GAIN_STEP_DB, 1) + 0.0
+
+
+def match_voice(audio: SentenceAudio, gain_db: float, rate: int) -> SentenceAudio:
+    """A sentence of another voice at the narrator's `rate`, `gain_db` louder, clipped at full
+    scale. The gain is a 16.16 fixed-point factor: integer arithmetic, so every machine
+    gets the same samples."""
+    pcm = resample_pcm(audio.pcm, audio.sample_rate, rate)
+    if gain_db:
+        factor = round(10 ** (gain_db / 20) * 65536)
+        values = np.frombuffer(pcm, dtype="<i2").astype(np.int64) * factor
+        pcm = np.clip((values + 32768) >> 16, -32768, 32767).astype("<i2").tobytes()
+    return SentenceAudio(audio.text, pcm, rate)
 
 
 def close_chapters(marks: list[ChapterMark], duration: float) -> tuple[ChapterMark, ...]:

@@ -46,7 +46,7 @@ def read_script(show: Show, source: Path) -> Script:
 
     essay = read_essay(source)
     language = show.podcast.language
-    plain = list(to_speech_text(essay, {}, language).sentences())
+    plain = list(to_speech_text(essay, {}, language, show.voices).sentences())
     respelled = [_respelled(s, show.lexicon, language) for s in plain]
     english = language.lower().startswith("en")
     expected = tuple(tuple(ear_words(s.written, language)) if english else () for s in plain)

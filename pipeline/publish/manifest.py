@@ -140,13 +140,17 @@ def plan(
 
     Returns the plan and the essays that cannot be planned, as (file, reason).
     """
+    from ..errors import EssayError
     from ..speech import resolve_voice
+    from ..speech.cast import cast_fingerprint, resolve_cast
 
     shared = show_fingerprint_parts(show)
     # podcast.toml's voice (or --voice) is the show's, not an essay's: a bad one is exit 2
-    resolve_voice(show.voice.engine, show.voice.voice, show.voice.speed, voice)
+    show_voice = resolve_voice(show.voice.engine, show.voice.voice, show.voice.speed, voice)
+    resolve_cast(show_voice, show.voice.quotes, show.voices)  # so are its quotes and [voices]
     items: list[PlannedEssay] = []
     failed: list[tuple[str, str]] = []
+    warned: set[str] = set()
     for essay in essays:
         try:
             spec = resolve_voice(
@@ -157,8 +161,25 @@ def plan(
                 raise
             failed.append((show.relative(essay.path), "; ".join(exc.problems)))
             continue
+        try:
+            cast, warnings = resolve_cast(
+                spec, show.voice.quotes, show.voices, essay.quotes, show.relative(essay.path)
+            )
+        except EssayError as exc:
+            failed.append((show.relative(essay.path), exc.reason))
+            continue
+        for warning in warnings:  # once a build, not once an essay
+            if warning not in warned:
+                warned.add(warning)
+                log.warning("%s", warning)
         stamp = fingerprint(
-            RENDER_VERSION, essay.digest, spec.engine, spec.voice, spec.speed, *shared
+            RENDER_VERSION,
+            essay.digest,
+            spec.engine,
+            spec.voice,
+            spec.speed,
+            *shared,
+            *cast_fingerprint(cast),  # nothing when the narrator reads every word
         )
         entry = manifest.entries.get(essay.slug)
         if entry is None:
@@ -169,7 +190,7 @@ def plan(
             action = "unchanged"
         if only and essay.slug not in only and action != "new":
             action = "unchanged" if entry and entry.episode else action
-        items.append(PlannedEssay(essay, spec, stamp, action))
+        items.append(PlannedEssay(essay, spec, stamp, action, cast))
     if only:
         unknown = sorted(set(only) - {p.essay.slug for p in items})
         if unknown:
@@ -202,6 +223,9 @@ def show_fingerprint_parts(show: Show) -> tuple[Any, ...]:
         show.podcast.author,
         show.podcast.language,
         asdict(show.essays.reading),  # links, tables and maths: what the voice is given
+        # [voices] names decide which passages are a speaker's (a plain-text "Name:");
+        # nothing when there are none, so shows without them keep their fingerprints
+        *([sorted(show.voices)] if show.voices else []),
     )
 
 

@@ -12,6 +12,12 @@ agree on every sentence's start and end; only the cuts inside a long one differ.
 The JSON transcript has a segment per word when the voice timed words (Cue.words),
 else a segment per sentence; the last segment of a paragraph ends in "\n", as in
 the Podcast Namespace's own example, so the paragraphs survive for the player.
+
+Speakers (issue 27), as the Podcast Namespace's transcripts page puts them: when
+an episode has more than one voice, every VTT caption opens with a `<v Name>`
+span, and an SRT caption opens with "Name: " where the speaker changes (the
+caption is cut with the name in it, so it keeps its two lines of 42). A cue
+without a speaker is the narrator's, named by the caller.
 """
 
 from __future__ import annotations
@@ -137,6 +143,8 @@ class Caption:
     sentence: int  # 1-based number of the sentence (cue) it comes from
     part: int  # 1-based part of that sentence; 1 of 1 when it was not split
     parts: int
+    speaker: str | None = None  # who says it: the cue's speaker, or the narrator's name
+    label: str = ""  # "Name:" that opens `lines` where the speaker changes (names=True)
 
 
 def _clock(seconds: float, separator: str) -> str:
@@ -278,16 +286,30 @@ def speech_sounds(text: str) -> int:
 
 
 def captions(
-    cues: Sequence[Cue], width: int = CAPTION_WIDTH, lines: int = CAPTION_LINES
+    cues: Sequence[Cue],
+    width: int = CAPTION_WIDTH,
+    lines: int = CAPTION_LINES,
+    narrator: str | None = None,
+    names: bool = False,
 ) -> list[Caption]:
     """The cues as captions: every cue split to fit, each part timed within its sentence.
 
     Works on any cue list (the spoken intro's cues too): only text and times are read.
+    Each caption's speaker is its cue's, else `narrator`. With `names`, a caption where
+    the speaker changes is cut with "Name: " opening it (Caption.label), so that SRT's
+    name keeps within the lines.
     """
     out: list[Caption] = []
+    previous: str | None = None
     for number, cue in enumerate(cues, start=1):
-        pieces = split_text(cue.text, width, lines)
-        weights = [speech_sounds(" ".join(p)) for p in pieces]
+        who = cue.speaker or narrator
+        label = f"{who}:" if names and who is not None and who != previous else ""
+        previous = who
+        pieces = split_text(f"{label} {cue.text}" if label else cue.text, width, lines)
+        said = [" ".join(p) for p in pieces]
+        if label:  # the name is written, not spoken: it takes no time
+            said[0] = said[0].removeprefix(label)
+        weights = [speech_sounds(text) for text in said]
         total = sum(weights)
         span = max(0.0, cue.end - cue.start)
         start, done = cue.start, 0
@@ -295,7 +317,8 @@ def captions(
             done += weight
             # whole milliseconds, so that VTT and SRT and every re-read agree exactly
             end = cue.end if part == len(pieces) else round(cue.start + span * done / total, 3)
-            out.append(Caption(start, end, tuple(piece), number, part, len(pieces)))
+            named = label if part == 1 else ""
+            out.append(Caption(start, end, tuple(piece), number, part, len(pieces), who, named))
             start = end
     return out
 
@@ -328,27 +351,51 @@ def cue_id(caption: Caption) -> str:
     return f"{caption.sentence}.{caption.part}"
 
 
+def _unlabelled(caption: Caption) -> list[str]:
+    """A caption's lines without the "Name:" that opens them (VTT says it in <v Name>)."""
+    lines = list(caption.lines)
+    if not caption.label:
+        return lines
+    if lines[0].startswith(caption.label):
+        rest = lines[0][len(caption.label) :].strip()
+        return [rest, *lines[1:]] if rest else lines[1:]
+    # a name cut across lines: the words again, without it
+    return wrap(" ".join(lines).removeprefix(caption.label).strip(), CAPTION_WIDTH)
+
+
 def render_vtt(cues: Sequence[Cue], speaker: str | None = None) -> str:
-    """A WebVTT transcript: caption-sized cues, text escaped, identifiers by sentence."""
+    """A WebVTT transcript: caption-sized cues, text escaped, identifiers by sentence.
+
+    `speaker` names the narrator (cues with no speaker of their own): with it, or with
+    any cue's speaker, every caption opens with a `<v Name>` voice span, and its lines
+    are cut as SRT's, which name the speaker at each change.
+    """
     lines = ["WEBVTT", ""]
-    voice = f"<v {escape_vtt(speaker)}>" if speaker else ""
-    for caption in captions(cues):
+    names = speaker is not None or any(cue.speaker for cue in cues)
+    for caption in captions(cues, narrator=speaker, names=names):
+        voice = f"<v {escape_vtt(caption.speaker)}>" if caption.speaker else ""
+        text = _unlabelled(caption)
         lines += [
             cue_id(caption),
             f"{_clock(caption.start, '.')} --> {_clock(caption.end, '.')}",
-            voice + escape_vtt(caption.lines[0]),
+            voice + escape_vtt(text[0]),
         ]
-        lines += [escape_vtt(line) for line in caption.lines[1:]] + [""]
+        lines += [escape_vtt(line) for line in text[1:]] + [""]
     return "\n".join(lines)
 
 
-def render_srt(cues: Sequence[Cue], width: int = SRT_WIDTH) -> str:
-    """An SRT transcript to the Podcast Namespace profile (2 lines of 32), numbered from 1."""
+def render_srt(cues: Sequence[Cue], speaker: str | None = None, width: int = SRT_WIDTH) -> str:
+    """An SRT transcript to the Podcast Namespace profile (2 lines of 32), numbered from 1.
+
+    With speakers (`speaker`, the narrator's name, or any cue's), "Name:" opens the
+    caption where the speaker changes, within its lines.
+    """
+    names = speaker is not None or any(cue.speaker for cue in cues)
     blocks = [
         f"{n}\n{_clock(c.start, ',')} --> {_clock(c.end, ',')}\n"
         + "\n".join(_srt_line(line) for line in c.lines)
         + "\n"
-        for n, c in enumerate(captions(cues, width), start=1)
+        for n, c in enumerate(captions(cues, width, narrator=speaker, names=names), start=1)
     ]
     return "\n".join(blocks)
 

@@ -258,6 +258,7 @@ def read_essay(
     try:
         text = _decode(data).replace("\r\n", "\n").replace("\r", "\n")
         kind, source, body = frontmatter.split(text)
+        body_line = text[: len(text) - len(body)].count("\n") + 1  # for errors by line
         meta = frontmatter.parse(kind, source) if source is not None else {}
         cascade, extra = _eleventy_data(path, root) if markup == "markdown" else ({}, [])
         if cascade:
@@ -305,6 +306,8 @@ def read_essay(
         season=fields.season,
         explicit=fields.explicit,
         voice=fields.voice,
+        quotes=fields.quotes,
+        body_line=body_line,
         image=fields.image,
         draft=bool(fields.skip_reason),
         skip_reason=fields.skip_reason,

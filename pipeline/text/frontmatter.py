@@ -45,6 +45,7 @@ class FrontMatter:
     season: int | None = None
     explicit: bool | None = None
     voice: str | None = None
+    quotes: str | None = None  # who reads its blockquotes ("engine:voice"), over [voice] quotes
     # an imported post (essaycast import): its original page, and the feed's id for it
     canonical: str | None = None
     source_id: str | None = None
@@ -136,7 +137,7 @@ ADDRESS = ("permalink", "url")
 TAGS = ("tags", "categories", "category", "keywords")
 IMAGE = ("image", "cover", "featuredimage", "heroimage", "images", "thumbnail", "banner")
 FLAGS = ("draft", "published", "publish", "podcast")
-OWN = ("episode", "season", "explicit", "voice", "canonical", "sourceid")
+OWN = ("episode", "season", "explicit", "voice", "quotes", "canonical", "sourceid")
 USED = frozenset(
     (*TITLE, *DATE, *UPDATED, *EXPIRY, *DESCRIPTION, *AUTHOR, *SLUG, *ADDRESS, *TAGS, *IMAGE,
      *FLAGS, *OWN, "params")
@@ -190,6 +191,7 @@ def interpret(
         season=first(("season",), positive),
         explicit=first(("explicit",), flag),
         voice=first(("voice",), text),
+        quotes=first(("quotes",), text),
         canonical=first(("canonical",), _web_address),
         source_id=first(("sourceid",), text),
         skip_reason=skip,

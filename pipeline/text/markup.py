@@ -8,17 +8,27 @@ its site ("example.org", never its path), a note that is only a URL as "A link
 to example.org."; a table row by row with its header as labels, or announced;
 an image on its own is announced with its alt text unless a caption follows.
 Plain .txt is split into paragraphs by blank lines (or by lines). Pure.
+
+Who reads a block (issue 27): a blockquote is read by the quote voice, its
+transcript name "Quote", or the attribution on its last line ("— Kazuo
+Ishiguro", read by the narrator after it). A named speaker's passage is a
+`::: voice Name` container, a blockquote (or one of its paragraphs) opening with
+`**Name:**`, or `<!-- voice: Name -->` … `<!-- /voice -->`; in plain text a
+paragraph opening with `Name:` when [voices] names Name. Markup only marks
+blocks; text.sentences says an unknown name is an error.
 """
 
 from __future__ import annotations
 
+import difflib
 import re
 import threading
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from ..model import Reading
+from ..model import QUOTE_SPEAKER, QUOTE_VOICE, Reading
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -33,6 +43,11 @@ class Block:
     text: str  # plain written text, markup stripped
     level: int = 0  # heading level
     items: tuple[str, ...] = ()  # list items / table rows, each read as its own sentence
+    # who reads it: None the narrator, QUOTE_VOICE the quote voice, else a speaker's name as
+    # written (text.sentences checks it against [voices])
+    voice: str | None = None
+    speaker: str | None = None  # its name in transcripts
+    line: int = 0  # the body's line (1-based) that named its speaker, for errors
 
 
 # The parser keeps state while it works, so each thread gets its own:
@@ -44,11 +59,22 @@ def _markdown() -> MarkdownIt:
     parser = getattr(_per_thread, "markdown", None)
     if parser is None:
         from markdown_it import MarkdownIt
+        from mdit_py_plugins.container import container_plugin
         from mdit_py_plugins.footnote import footnote_plugin
 
-        parser = MarkdownIt("commonmark").use(footnote_plugin).enable(["table", "strikethrough"])
+        parser = (
+            MarkdownIt("commonmark")
+            .use(footnote_plugin)
+            # only `::: voice Name`: other `:::` fences stay the text they were
+            .use(container_plugin, "voice", validate=_is_voice_fence)
+            .enable(["table", "strikethrough"])
+        )
         _per_thread.markdown = parser
     return parser
+
+
+def _is_voice_fence(params: str, *_: object) -> bool:
+    return params.strip().split(" ", 1)[0] == "voice"
 
 
 TABLE_SKIPPED = "A table is shown here."
@@ -183,9 +209,72 @@ def squash(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-def _markdown_blocks(body: str, reading: Reading) -> list[Block]:
+@dataclass(frozen=True)
+class _Reader:
+    """Who reads the blocks from here on, and where that began."""
+
+    voice: str  # QUOTE_VOICE or a speaker's name
+    speaker: str
+    line: int  # 1-based line in the body
+    kind: str  # "quote" (a blockquote), "container" or "comment"
+    start: int = 0  # len(blocks) when a blockquote opened: its attribution names them
+
+
+_VOICE_COMMENT = re.compile(r"^\s*<!--\s*voice\s*:\s*(.*?)\s*-->\s*$", re.S)
+_END_VOICE_COMMENT = re.compile(r"^\s*<!--\s*/\s*voice\s*-->\s*$", re.S)
+# "— Kazuo Ishiguro", "-- A. Critic, The Paper": a dash, then a capitalised name
+_ATTRIBUTION = re.compile(r"^(?:[—―–~]|--|-(?=\s))\s*([^\W\d_a-z].*)$")
+_TEXT_SPEAKER = re.compile(r"^([^\s:][^:\n]{0,60}?):[ \t]+(\S.*)$", re.S)
+
+
+def _label(token: Token, speakers: Collection[str]) -> tuple[str, list[Token]] | None:
+    """A paragraph that opens with `**Name:**` (or `**Name**:`): the name and the rest.
+
+    Only a name [voices] knows, or one so close to one that it is a typo (which
+    text.sentences reports); any other bold opening ("**Note:**") is just words.
+    """
+    children = list(token.children or [])
+    while children and children[0].type == "text" and not children[0].content.strip():
+        children.pop(0)  # markdown-it opens with an empty text before the bold
+    if len(children) < 3 or children[0].type != "strong_open" or children[2].type != "strong_close":
+        return None
+    inner = children[1].content if children[1].type == "text" else ""
+    rest = children[3:]
+    if inner.endswith(":"):
+        name = inner[:-1].strip()
+    elif rest and rest[0].type == "text" and rest[0].content.startswith(":"):
+        name = inner.strip()
+        rest = [rest[0].copy(content=rest[0].content[1:]), *rest[1:]]
+    else:
+        return None
+    if not name or (
+        name not in speakers and not difflib.get_close_matches(name, list(speakers), 1, 0.8)
+    ):
+        return None
+    return name, rest
+
+
+def _attribution(token: Token, reading: Reading) -> tuple[str, str, str] | None:
+    """A quote's last line that says who wrote it ("— Kazuo Ishiguro, in 2005"):
+    (the words before it, the line as written, the name)."""
+    children = list(token.children or [])
+    breaks = [n for n, c in enumerate(children) if c.type in ("softbreak", "hardbreak")]
+    cut = breaks[-1] + 1 if breaks else 0
+    line = _inline(token.copy(children=children[cut:]), reading)
+    found = _ATTRIBUTION.match(line)
+    if not found:
+        return None
+    name = found.group(1).split(",")[0].strip().rstrip(".;:")
+    if not name:
+        return None
+    head = _inline(token.copy(children=children[: max(0, cut - 1)]), reading) if cut else ""
+    return head, line, name
+
+
+def _markdown_blocks(body: str, reading: Reading, speakers: Collection[str] = ()) -> list[Block]:
     tokens = _markdown().parse(body)
     blocks: list[Block] = []
+    readers: list[_Reader] = []  # innermost last
     notes: list[Block] = []
     items: list[str] = []
     list_depth = 0
@@ -195,8 +284,76 @@ def _markdown_blocks(body: str, reading: Reading) -> list[Block]:
     header: list[str] = []
     numbers: list[str] = []  # the number of each open list item ("" when unordered)
     counters: list[int] = []  # the next number of each open ordered list
+
+    def read_by(block: Block) -> Block:
+        """The block as the innermost reader reads it (the narrator outside any)."""
+        if not readers or block.kind != "paragraph":
+            return block
+        top = readers[-1]
+        return replace(block, voice=top.voice, speaker=top.speaker, line=top.line)
+
     for i, token in enumerate(tokens):
         kind = token.type
+        line = token.map[0] + 1 if token.map else 0
+        if kind == "blockquote_open":
+            outer = readers[-1] if readers else None
+            named = outer is not None and outer.voice != QUOTE_VOICE
+            voice, speaker = (
+                (outer.voice, outer.speaker) if named and outer else (QUOTE_VOICE, QUOTE_SPEAKER)
+            )
+            readers.append(_Reader(voice, speaker, line, "quote", start=len(blocks)))
+            continue
+        if kind == "blockquote_close":
+            if readers and readers[-1].kind == "quote":
+                readers.pop()
+            continue
+        if kind == "container_voice_open":
+            name = token.info.strip()[len("voice") :].strip()
+            readers.append(_Reader(name, name, line, "container"))
+            continue
+        if kind == "container_voice_close":
+            if readers and readers[-1].kind == "container":
+                readers.pop()
+            continue
+        if kind == "html_block":
+            if opened := _VOICE_COMMENT.match(token.content):
+                name = opened.group(1).strip()
+                readers.append(_Reader(name, name, line, "comment"))
+            elif _END_VOICE_COMMENT.match(token.content):
+                for n in range(len(readers) - 1, -1, -1):
+                    if readers[n].kind == "comment":
+                        del readers[n:]
+                        break
+            continue
+        if (
+            kind == "inline"
+            and readers
+            and readers[-1].kind == "quote"
+            and not in_table
+            and not list_depth
+            and i
+            and tokens[i - 1].type == "paragraph_open"
+        ):
+            top = readers[-1]
+            labelled = _label(token, speakers)
+            if labelled is not None:  # "**Ishiguro:** …": this speaker, to the quote's end
+                name, rest = labelled
+                readers[-1] = replace(top, voice=name, speaker=name, line=line)
+                token = token.copy(children=rest)
+            last = i + 2 < len(tokens) and tokens[i + 2].type == "blockquote_close"
+            said = _attribution(token, reading) if last else None
+            if said is not None and (said[0] or len(blocks) > top.start):
+                head, attribution, name = said
+                if head:
+                    blocks.append(read_by(Block("paragraph", head)))
+                if top.voice == QUOTE_VOICE:  # the quote is theirs; the narrator says whose
+                    blocks[top.start :] = [
+                        replace(b, speaker=name) if b.voice == QUOTE_VOICE else b
+                        for b in blocks[top.start :]
+                    ]
+                # as an item: said with a falling tone, like a list item or a heading
+                blocks.append(Block("paragraph", attribution, items=(attribution,)))
+                continue
         if kind == "footnote_block_open":
             in_notes = True
         elif kind == "footnote_block_close":
@@ -209,7 +366,7 @@ def _markdown_blocks(body: str, reading: Reading) -> list[Block]:
             list_depth -= 1
             counters.pop()
             if list_depth == 0 and items:
-                blocks.append(Block("paragraph", " ".join(items), items=tuple(items)))
+                blocks.append(read_by(Block("paragraph", " ".join(items), items=tuple(items))))
                 items = []
         elif kind == "list_item_open":
             # "1. 1. 1." in the source is a list numbered 1, 2, 3 on the page
@@ -231,9 +388,9 @@ def _markdown_blocks(body: str, reading: Reading) -> list[Block]:
                 [", ".join(c for c in header if c)] if any(header) else []
             )
             if rows and reading.tables == "skip":
-                blocks.append(Block("paragraph", TABLE_SKIPPED))
+                blocks.append(read_by(Block("paragraph", TABLE_SKIPPED)))
             elif rows:
-                blocks.append(Block("paragraph", " ".join(rows), items=tuple(rows)))
+                blocks.append(read_by(Block("paragraph", " ".join(rows), items=tuple(rows))))
             items = []
         elif kind == "tr_close":
             if in_head:
@@ -264,7 +421,7 @@ def _markdown_blocks(body: str, reading: Reading) -> list[Block]:
                 first = i >= 2 and tokens[i - 2].type == "list_item_open"
                 items.append(f"{number}. {text}" if number and first else text)
             else:
-                blocks.append(Block("paragraph", text))
+                blocks.append(read_by(Block("paragraph", text)))
         # code blocks, fences, raw HTML and rules say nothing
     return blocks + notes
 
@@ -292,18 +449,38 @@ def _image_block(image: Token, reading: Reading, captioned: bool) -> str:
     return f"Image: {caption}" + ("" if caption[-1] in ".!?" else ".")
 
 
-def _text_blocks(body: str) -> list[Block]:
-    """Plain text: blank-line-separated blocks are paragraphs; with no blank line, each line."""
+def _text_blocks(body: str, speakers: Collection[str] = ()) -> list[Block]:
+    """Plain text: blank-line-separated blocks are paragraphs; with no blank line, each line.
+
+    A paragraph that opens with "Name: " is that speaker's when [voices] names Name
+    (any other "Note: " is just words).
+    """
     lines = body.splitlines()
     if any(not line.strip() for line in lines[1:-1]):
         chunks = re.split(r"\n[ \t]*\n", body)
     else:
         chunks = lines
-    return [Block("paragraph", squash(c)) for c in chunks if c.strip()]
+    found = []
+    for chunk in chunks:
+        if not chunk.strip():
+            continue
+        named = _TEXT_SPEAKER.match(chunk.strip()) if speakers else None
+        if named and named.group(1).strip() in speakers:
+            name = named.group(1).strip()
+            found.append(Block("paragraph", squash(named.group(2)), voice=name, speaker=name))
+        else:
+            found.append(Block("paragraph", squash(chunk)))
+    return found
 
 
-def blocks(body: str, markup: str, reading: Reading = DEFAULT_READING) -> list[Block]:
-    """An essay body -> its blocks of plain written text, in reading order (footnotes last)."""
+def blocks(
+    body: str, markup: str, reading: Reading = DEFAULT_READING, speakers: Collection[str] = ()
+) -> list[Block]:
+    """An essay body -> its blocks of plain written text, in reading order (footnotes last).
+
+    `speakers` are the names [voices] knows: a `**Name:**` quote or a plain-text
+    "Name:" paragraph is a speaker's only when its name is one of them.
+    """
     if markup == "markdown":
-        return _markdown_blocks(body, reading)
-    return [Block(b.kind, _sites(b.text, reading), b.level, b.items) for b in _text_blocks(body)]
+        return _markdown_blocks(body, reading, speakers)
+    return [replace(b, text=_sites(b.text, reading)) for b in _text_blocks(body, speakers)]

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
+from dataclasses import replace
 
 from ..errors import EssayError
-from ..model import Chapter, Essay, Paragraph, Sentence, SpeechText
+from ..model import QUOTE_VOICE, Chapter, Essay, Paragraph, Sentence, SpeechText
 from .markup import Block, blocks
 from .markup import squash as _squash
 from .normalize import continues, read_aloud, split_at_abbreviations
@@ -116,10 +117,13 @@ def _sentence(
 
 def _join(a: Sentence, b: Sentence) -> Sentence:
     """Two sentences as one cue: the written words of both, what either says, both skips."""
+    reader = a if a.spoken or not b.spoken else b  # whoever has something to say reads it
     return Sentence(
         spoken=" ".join(s for s in (a.spoken, b.spoken) if s),
         written=f"{a.written} {b.written}",
         skipped=a.skipped + b.skipped,
+        voice=reader.voice,
+        speaker=reader.speaker,
     )
 
 
@@ -150,12 +154,30 @@ def _paragraph_sentences(
 ) -> list[Sentence]:
     parts = block.items or (block.text,)
     end = block.kind == "heading" or bool(block.items)
-    return [
+    found = [
         s
         for part in parts
         for written in split_sentences(part, language)
         if (s := _sentence(written, lexicon, language, end)) is not None
     ]
+    if block.voice is None:
+        return found
+    return [replace(s, voice=block.voice, speaker=block.speaker) for s in found]
+
+
+def _check_speakers(essay: Essay, found: list[Block], speakers: Collection[str]) -> None:
+    """One line for the first passage marked for a speaker [voices] does not name."""
+    for block in found:
+        if block.voice is None or block.voice == QUOTE_VOICE or block.voice in speakers:
+            continue
+        line = essay.body_line + block.line - 1
+        who = f"unknown speaker {block.voice!r}" if block.voice else "a voice with no name"
+        known = (
+            f"[voices] in podcast.toml names {', '.join(sorted(speakers))}"
+            if speakers
+            else 'podcast.toml has no [voices]; add e.g. Name = "kokoro:bm_george" under [voices]'
+        )
+        raise EssayError(str(essay.path), f"line {line}: {who}; {known}")
 
 
 def _same(a: str, b: str) -> bool:
@@ -180,11 +202,20 @@ def _chapters(essay: Essay, found: list[Block]) -> Iterator[tuple[str, list[Bloc
 
 
 def to_speech_text(
-    essay: Essay, lexicon: Mapping[str, str] | None = None, language: str = "en"
+    essay: Essay,
+    lexicon: Mapping[str, str] | None = None,
+    language: str = "en",
+    speakers: Collection[str] = (),
 ) -> SpeechText:
-    """An essay -> what the narrator says: chapters of paragraphs of normalised sentences."""
+    """An essay -> what the narrator says: chapters of paragraphs of normalised sentences.
+
+    Each sentence says who reads it (Sentence.voice): blockquotes the quote voice, marked
+    passages the speaker `speakers` ([voices]) names; a name it does not know is an error.
+    """
+    found_blocks = blocks(essay.body, essay.markup, essay.reading, speakers)
+    _check_speakers(essay, found_blocks, speakers)
     chapters = []
-    for title, group in _chapters(essay, blocks(essay.body, essay.markup, essay.reading)):
+    for title, group in _chapters(essay, found_blocks):
         found = [_paragraph_sentences(b, lexicon, language) for b in group]
         paragraphs = [Paragraph(tuple(p)) for p in _attach_silent([p for p in found if p])]
         if paragraphs:
@@ -198,11 +229,44 @@ def to_speech_text(
     return SpeechText(chapters=tuple(chapters))
 
 
-def render_script(speech: SpeechText, say: Callable[[str], str] | None = None) -> str:
+def cast_speech(speech: SpeechText, voices: Collection[str]) -> SpeechText:
+    """The speech with only `voices` (the readers whose voice is not the narrator's) marked:
+    every other sentence is the narrator's, with no speaker, as before there were quotes."""
+    if all(s.voice is None or s.voice in voices for s in speech.sentences()):
+        return speech
+
+    def narrated(sentence: Sentence) -> Sentence:
+        if sentence.voice is None or sentence.voice in voices:
+            return sentence
+        return replace(sentence, voice=None, speaker=None)
+
+    return SpeechText(
+        tuple(
+            replace(
+                chapter,
+                paragraphs=tuple(
+                    Paragraph(tuple(narrated(s) for s in p.sentences)) for p in chapter.paragraphs
+                ),
+            )
+            for chapter in speech.chapters
+        )
+    )
+
+
+def render_script(
+    speech: SpeechText,
+    say: Callable[[str], str] | None = None,
+    readers: Mapping[str, tuple[str, Callable[[str], str]]] | None = None,
+    narrator: str = "narrator",
+) -> str:
     """The narration script: one spoken sentence a line, with chapter and pause marks.
 
     `say` turns a spoken sentence into what a voice receives (speech.ENGINES' prepare).
+    `readers` maps each other reader (Sentence.voice) to its voice's label and its `say`;
+    when a sentence is theirs, every line opens with who reads it: "[Quote: kokoro:bm_george]",
+    the narrator's with "[`narrator`]".
     """
+    mixed = bool(readers) and any(s.voice is not None for s in speech.sentences())
     lines: list[str] = []
     for number, chapter in enumerate(speech.chapters, 1):
         if lines:
@@ -212,7 +276,15 @@ def render_script(speech: SpeechText, say: Callable[[str], str] | None = None) -
         for index, paragraph in enumerate(chapter.paragraphs):
             if index:
                 lines += ["", "[pause]", ""]
-            lines += [_script_line(s, say) for s in paragraph.sentences]
+            for sentence in paragraph.sentences:
+                if not mixed or readers is None:
+                    lines.append(_script_line(sentence, say))
+                elif sentence.voice is None or sentence.voice not in readers:
+                    lines.append(f"[{narrator}] " + _script_line(sentence, say))
+                else:
+                    label, said = readers[sentence.voice]
+                    who = sentence.speaker or sentence.voice
+                    lines.append(f"[{who}: {label}] " + _script_line(sentence, said))
     return "\n".join(lines) + "\n"
 
 
