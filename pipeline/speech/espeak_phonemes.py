@@ -20,11 +20,11 @@ import re
 import shutil
 import tempfile
 import threading
+from importlib.util import find_spec
 from pathlib import Path
 
 from ..errors import EngineUnavailable
 from .base import PHONEME_LINK
-from .espeak import Backend, find_backend
 
 # misaki.espeak.EspeakG2P.E2M, applied in the same (sorted) order
 E2M = sorted(
@@ -55,6 +55,27 @@ _TEXT_UTF8 = 1
 _PHONEME_MODE = 0x02 | 0x80 | (ord(_ESPEAK_TIE) << 8)
 _AUDIO_OUTPUT_SYNCHRONOUS = 2
 _INITIALIZE_DONT_EXIT = 0x8000
+_MISSING = (
+    "kokoro's French, Spanish, Italian and Portuguese voices read espeak-ng's phonemes "
+    "from Piper's wheel; pip install piper-tts"
+)
+
+
+@functools.cache
+def piper_library() -> tuple[Path, Path] | None:
+    """Piper's espeakbridge library (all of libespeak-ng) and its espeak-ng-data, or None.
+
+    Found as espeak.py finds it, without importing the espeak engine: engines are siblings.
+    """
+    spec = find_spec("piper")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    piper_dir = Path(next(iter(spec.submodule_search_locations)))
+    data_dir = piper_dir / "espeak-ng-data"
+    for library in sorted(piper_dir.glob("espeakbridge*")):
+        if library.suffix in (".so", ".pyd", ".dylib") and data_dir.is_dir():
+            return library, data_dir
+    return None
 
 
 class _Phonemizer:
@@ -64,11 +85,11 @@ class _Phonemizer:
     nor with the espeak engine, which loads and unloads a library per sentence.
     """
 
-    def __init__(self, backend: Backend) -> None:
+    def __init__(self, library: Path, data_dir: Path) -> None:
         folder = Path(tempfile.mkdtemp(prefix="essaycast-kokoro-g2p-"))
         atexit.register(shutil.rmtree, folder, True)
-        copy = folder / backend.path.name
-        shutil.copyfile(backend.path, copy)
+        copy = folder / library.name
+        shutil.copyfile(library, copy)
         lib = ctypes.CDLL(str(copy))
         lib.espeak_Initialize.restype = ctypes.c_int
         lib.espeak_Initialize.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_char_p, ctypes.c_int]
@@ -81,10 +102,10 @@ class _Phonemizer:
             ctypes.c_int,
         ]
         rate = lib.espeak_Initialize(
-            _AUDIO_OUTPUT_SYNCHRONOUS, 0, str(backend.data_dir).encode(), _INITIALIZE_DONT_EXIT
+            _AUDIO_OUTPUT_SYNCHRONOUS, 0, str(data_dir).encode(), _INITIALIZE_DONT_EXIT
         )
         if rate <= 0:
-            raise EngineUnavailable(f"kokoro: espeak-ng cannot read its data in {backend.data_dir}")
+            raise EngineUnavailable(f"kokoro: espeak-ng cannot read its data in {data_dir}")
         self.lib = lib
         self.voice = ""
 
@@ -108,24 +129,15 @@ _LOCK = threading.Lock()
 
 @functools.lru_cache(maxsize=1)
 def _phonemizer() -> _Phonemizer:
-    backend, why = find_backend()
-    if backend is None or backend.kind != "piper":
-        raise EngineUnavailable(
-            "kokoro: its French, Spanish, Italian and Portuguese voices read espeak-ng's "
-            f"phonemes from Piper's wheel; pip install piper-tts ({why or 'not found'})"
-        )
-    return _Phonemizer(backend)
+    found = piper_library()
+    if found is None:
+        raise EngineUnavailable(f"kokoro: {_MISSING}")
+    return _Phonemizer(*found)
 
 
 def unavailable_reason() -> str | None:
     """Why espeak-ng phonemes cannot be made here, or None; loads nothing."""
-    backend, why = find_backend()
-    if backend is None or backend.kind != "piper":
-        return (
-            "kokoro's non-English voices read espeak-ng phonemes from Piper's wheel; "
-            "pip install piper-tts"
-        )
-    return None
+    return _MISSING if piper_library() is None else None
 
 
 def _postprocess(line: str) -> str:

