@@ -3,6 +3,7 @@ voice a show's language picks (issue 30)."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import subprocess
@@ -14,7 +15,7 @@ from click.testing import CliRunner
 
 from pipeline.cli import main
 from pipeline.config import parse_show
-from pipeline.model import VoiceSpec
+from pipeline.model import SentenceAudio, VoiceSpec
 from pipeline.speech import ENGINES, check_sentence, resolve_voice, voice_table
 from pipeline.speech import espeak_phonemes as g2p
 from pipeline.speech import kokoro as kokoro_engine
@@ -56,7 +57,26 @@ def test_the_voices_command_prints_them_and_says_there_is_no_german_voice() -> N
     assert "No German voice" in result.output.replace("\n  ", " ")
 
 
-def test_voices_check_says_its_sentence_in_the_voice_s_language() -> None:
+def test_voices_check_says_its_sentence_in_the_voice_s_language(monkeypatch) -> None:
+    heard: dict[str, str] = {}
+
+    class Recorder:
+        def __init__(self, spec: VoiceSpec) -> None:
+            self.voice = spec.voice
+
+        def synthesize(self, sentences):
+            heard[self.voice] = sentences[0]
+            yield SentenceAudio(sentences[0], b"\0\0" * 24_000, 24_000)
+
+    info = dataclasses.replace(ENGINES["kokoro"], create=Recorder)
+    monkeypatch.setitem(ENGINES, "kokoro", info)
+    rows = voice_table("kokoro", speak=True)
+    assert all(row.status.startswith("ok (spoke 1.0 s") for row in rows), rows
+    assert heard["ff_siwis"] == "Voici comment je parle."
+    assert heard["em_alex"] == "Así es como hablo."
+    assert heard["im_nicola"] == "Ecco come parlo."
+    assert heard["pm_alex"] == "É assim que eu falo."
+    assert heard["bm_george"] == heard["af_sky"] == "This is how I sound."
     assert check_sentence("fr-FR") == "Voici comment je parle."
     assert check_sentence("pt-BR") == "É assim que eu falo."
     assert check_sentence("en-GB") == check_sentence("xx") == "This is how I sound."
