@@ -245,3 +245,20 @@ def test_a_show_in_the_language_builds_with_its_kokoro_voice(tmp_path, language:
     result = CliRunner().invoke(main, ["build", "--show", str(root)])
     assert result.exit_code == 0, result.output
     assert len(list((root / "output").rglob("*.mp3"))) == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "spoken"),
+    [
+        ("es", "La palabra שָׁלוֹם significa paz.", "La palabra significa paz."),
+        ("it", "La parola שָׁלוֹם significa pace.", "La parola significa pace."),
+        ("pt", "A palavra שָׁלוֹם significa paz.", "A palavra significa paz."),
+    ],
+)
+def test_text_in_a_script_the_voice_cannot_speak_is_still_skipped(
+    language: str, text: str, spoken: str
+) -> None:
+    from pipeline.text.normalize import read_aloud
+
+    reading = read_aloud(text, language)
+    assert (reading.spoken, reading.skipped) == (spoken, ("שָׁלוֹם",))
