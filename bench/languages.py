@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/languages.py synth /tmp/lang            # the product's venv
     BENCH/bin/python bench/languages.py score /tmp/lang            # a venv with distillmos
-    .venv/bin/python bench/languages.py report /tmp/lang           # RESULTS.md's section
+    .venv/bin/python bench/languages.py report /tmp/lang           # into RESULTS.md
 
 Two paragraphs of our own text per language, each sentence read as a build reads it
 (read_aloud in the show's language, then the voice), joined with GAP seconds of
@@ -27,6 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS_MD = ROOT / "bench" / "RESULTS.md"
 GAP = 0.25  # seconds of silence between sentences, as voices.py
 TARGET = 1.5  # DistillMOS above espeak-ng's on the same paragraphs (issue 30)
+BEGIN, END = "<!-- languages:begin -->", "<!-- languages:end -->"
 
 # language -> (the show's language, the Kokoro voices, espeak-ng's voice for it)
 LANGUAGES = {
@@ -218,6 +219,7 @@ def report(out: Path) -> str:
     machine = h.machine()
     return "\n".join(
         [
+            BEGIN,
             f"## Languages: Kokoro beside espeak-ng ({time.strftime('%Y-%m-%d')})",
             "",
             f"Machine: {machine.get('cpu', '?')}, {machine.get('nproc', '?')} cores "
@@ -232,8 +234,22 @@ def report(out: Path) -> str:
             "",
             *lines,
             "",
+            END,
+            "",
         ]
     )
+
+
+def write_section(section: str) -> None:
+    """Put the section into RESULTS.md, replacing the last one; the rest stays."""
+    text = RESULTS_MD.read_text(encoding="utf-8")
+    if BEGIN in text and END in text:
+        head, _, rest = text.partition(BEGIN)
+        _, _, tail = rest.partition(END)
+        text = head + section.rstrip("\n") + tail
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    RESULTS_MD.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":
@@ -243,6 +259,6 @@ if __name__ == "__main__":
     elif command == "score":
         score(folder)
     elif command == "report":
-        print(report(folder))
+        write_section(report(folder))
     else:
         raise SystemExit(f"unknown command {command!r}; use synth, score or report")
