@@ -222,8 +222,11 @@ def report(out: Path) -> str:
             BEGIN,
             f"## Languages: Kokoro beside espeak-ng ({time.strftime('%Y-%m-%d')})",
             "",
-            f"Machine: {machine.get('cpu', '?')}, {machine.get('nproc', '?')} cores "
-            "(shared with other work; speed figures are indicative). `bench/languages.py`: "
+            f"Machine: {machine.get('cpu', '?')}, {machine.get('nproc', '?')} cores, shared: "
+            "load average 8-20 while these were made, so the synthesis ratios are a busy "
+            "machine's (Kokoro's CPU cost per second of audio is the English table's). "
+            "Intelligibility is not measured here: the bench's Whisper is English-only. "
+            "`bench/languages.py`: "
             "two paragraphs of our own text per language, read as a build reads them "
             "(the language's normaliser, then the voice); DistillMOS 0.9.1 at 16 kHz with a "
             f"-90 dBFS noise floor, as in the English table. Target: {TARGET} above "
