@@ -196,6 +196,10 @@ def test_each_new_voice_loads_and_speaks_a_short_sentence(name: str) -> None:
     (audio,) = engine.synthesize([SENTENCES[name[0]]])
     seconds = len(audio.pcm) / 2 / audio.sample_rate
     assert audio.sample_rate == 24_000 and 0.8 < seconds < 5.0
+    # word timings from Kokoro's duration predictor, fitted onto the written words
+    assert [w.text for w in audio.words] == SENTENCES[name[0]].split()
+    assert all(a.end <= b.start for a, b in zip(audio.words, audio.words[1:], strict=False))
+    assert 0 < audio.words[0].start < audio.words[-1].end <= seconds
 
 
 @pytest.mark.slow

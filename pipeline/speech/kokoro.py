@@ -42,7 +42,9 @@ from .base import (
     cpu_session_options,
     distribution_version,
     split_voice,
+    words_only,
 )
+from .espeak_phonemes import MARKS as _ESPEAK_MARKS
 from .espeak_phonemes import phonemize as _espeak_phonemize
 from .espeak_phonemes import unavailable_reason as _espeak_unavailable
 
@@ -376,6 +378,10 @@ class KokoroEngine:
         """Whose each phoneme of each chunk is (the index of its word), and the words."""
         from .words import owned_phonemes, owners_of
 
+        if self.espeak is not None:
+            phonemes, owners, names = espeak_groups(phonemize(sentence, espeak=self.espeak))
+            found = owners_of(chunks, phonemes, owners)
+            return (found, names) if found is not None else ([[None] * len(c) for c in chunks], [])
         with _hibari._G2P_LOCK:
             phonemes, owners, names = owned_phonemes(
                 _hibari.g2p(self.british), _hibari.prepare(sentence)
@@ -391,7 +397,7 @@ class KokoroEngine:
         frame (speed is already in the counts)."""
         import numpy as np
 
-        from .words import timed_tokens, to_words
+        from .words import fit_groups, text_words, timed_tokens, to_words
 
         speed = np.asarray([self.speed], np.float32)
         for sentence in sentences:
@@ -416,7 +422,31 @@ class KokoroEngine:
                 at += len(samples)
             audio = np.concatenate(parts) if parts else np.zeros(0, np.float32)
             words = to_words(spans, names, SAMPLE_RATE)
+            if self.espeak is not None:
+                # espeak-ng's phoneme words onto the written words ("l'aube" is one of each;
+                # a clitic or a liaison may join two)
+                groups = [(w.start, w.end, len(w.text)) for w in words]
+                words = fit_groups(groups, text_words(words_only(_hibari.prepare(sentence))))
             yield SentenceAudio(sentence, _hibari.to_pcm(audio), SAMPLE_RATE, words)
+
+
+def espeak_groups(phonemes: str) -> tuple[str, list[int | None], list[str]]:
+    """espeak-ng's phoneme string with each character's group (a run between spaces that
+    has a sound in it; None: spaces and punctuation), and the groups.
+
+    >>> espeak_groups("ˈola, mˈundo.")
+    ('ˈola, mˈundo.', [0, 0, 0, 0, None, None, 1, 1, 1, 1, 1, 1, None], ['ˈola,', 'mˈundo.'])
+    """
+    owners: list[int | None] = []
+    groups: list[str] = []
+    for run in re.split(r"(\s+)", phonemes):
+        if not run:
+            continue
+        sounded = not run.isspace() and any(c not in _ESPEAK_MARKS for c in run)
+        if sounded:
+            groups.append(run)
+        owners += [len(groups) - 1 if sounded and c not in _ESPEAK_MARKS else None for c in run]
+    return phonemes, owners, groups
 
 
 def phonemize(sentence: str, british: bool = False, espeak: str | None = None) -> str:
