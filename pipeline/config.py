@@ -52,6 +52,26 @@ class VoiceSettings:
     quotes: str = ""  # who reads blockquotes: "engine:voice" (as --voice); "": the narrator
 
 
+# The voice a show speaks with when its [voice] names neither engine nor voice, by the
+# show's language: the most natural one that speaks it (bench/RESULTS.md). German has no
+# neural voice to be had offline, so espeak-ng's; any other language keeps VoiceSettings'.
+LANGUAGE_VOICES = {
+    "fr": ("kokoro", "ff_siwis"),
+    "es": ("kokoro", "ef_dora"),
+    "it": ("kokoro", "if_sara"),
+    "pt": ("kokoro", "pf_dora"),
+    "de": ("espeak", "de"),
+}
+
+
+def default_voice(language: str) -> VoiceSettings:
+    """The voice settings of a show in `language` whose podcast.toml names no voice."""
+    engine_voice = LANGUAGE_VOICES.get(language.replace("_", "-").split("-")[0].lower())
+    if engine_voice is None:
+        return VoiceSettings()
+    return VoiceSettings(engine=engine_voice[0], voice=engine_voice[1])
+
+
 @dataclass(frozen=True)
 class MusicSettings:
     intro: str = "default"
@@ -245,7 +265,10 @@ def parse_show(
     if podcast.get("base_url") and not podcast["base_url"].endswith("/"):
         podcast["base_url"] += "/"
     voice = sections["voice"]
-    if "engine" in voice and "voice" not in voice:
+    if "engine" not in voice and "voice" not in voice:
+        language_default = default_voice(podcast.get("language", "en"))
+        voice |= {"engine": language_default.engine, "voice": language_default.voice}
+    elif "engine" in voice and "voice" not in voice:
         voice["voice"] = ""  # an engine named alone speaks with its own default voice
     if str(voice.get("voice", "")).split(",")[0].endswith(".onnx"):
         # a Piper voice file is relative to the show, like music and images

@@ -110,7 +110,7 @@ _ENGLISH_WORDS = re.compile(  # English number words no French or German word is
         r"[$£€]?-?[0-9]{1,7}([.,:/-][0-9]{1,4})?( ?%| ?€| ?km| ?°C|e|er|\.| Uhr| h)?",
         fullmatch=True,
     ),
-    language=st.sampled_from(["fr", "de", "fr-CA", "de-AT"]),
+    language=st.sampled_from(["fr", "de", "fr-CA", "de-AT", "es", "it", "pt", "pt-BR"]),
 )
 def test_never_english_words_in_a_french_or_german_episode(shape: str, language: str) -> None:
     spoken = normalize(f"Avant {shape} après", language)
@@ -152,7 +152,7 @@ def test_each_language_speaks_its_own_script() -> None:
 # -- rules are named rows ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("language", ["en", "fr", "de", "es"])
+@pytest.mark.parametrize("language", ["en", "fr", "de", "es", "it", "pt"])
 def test_every_rule_has_a_unique_name_and_says_what_it_is_for(language: str) -> None:
     table = rules(language)
     names = [row.name for row in table]

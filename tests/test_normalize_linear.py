@@ -46,13 +46,13 @@ def _literal_patterns() -> list[tuple[re.Pattern[str], bool]]:
 
 def _all_patterns() -> dict[str, re.Pattern[str]]:
     patterns: dict[str, re.Pattern[str]] = {}
-    for language in ("en", "fr", "de", "es"):
+    for language in ("en", "fr", "de", "es", "it", "pt"):
         for row in module.rules(language):
             patterns[f"{language}:{row.name}"] = row.pattern
     for name, value in vars(module).items():
         if isinstance(value, re.Pattern):
             patterns[f"module:{name}"] = value
-    for language in ("en", "fr", "de"):
+    for language in ("en", "fr", "de", "es", "it", "pt"):
         patterns[f"never_final:{language}"] = module._never_final(language)
     lexicon = module._lexicon_pattern({"Ishiguro": "x", "C++": "y", "New York": "z"})
     assert lexicon is not None

@@ -220,9 +220,9 @@ def test_voices_lists_accent_and_gender_and_check_speaks() -> None:
     assert listing.exit_code == 0, listing.output
     for line in (
         r"^hibari +heart +ok +American English, female; bundled \(pip\); default$",
-        r"^kokoro +am_michael +ok +American English, male",
-        r"^kokoro +bf_emma +ok +British English, female",
-        r"^kokoro +bm_george +ok +British English, male",
+        r"^kokoro +am_michael +ok +en-US American English, male",
+        r"^kokoro +bf_emma +ok +en-GB British English, female",
+        r"^kokoro +bm_george +ok +en-GB British English, male",
         r"^piper +en_US-joe-medium +ok +American English, male",
     ):
         assert re.search(line, listing.output, re.MULTILINE), line

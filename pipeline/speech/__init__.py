@@ -125,6 +125,20 @@ class VoiceRow:
 
 
 CHECK_SENTENCE = "This is how I sound."
+# `voices --check` says one sentence in each voice's own language
+CHECK_SENTENCES = {
+    "en": CHECK_SENTENCE,
+    "fr": "Voici comment je parle.",
+    "es": "Así es como hablo.",
+    "it": "Ecco come parlo.",
+    "pt": "É assim que eu falo.",
+    "de": "So klinge ich.",
+}
+
+
+def check_sentence(language: str) -> str:
+    """The sentence `voices --check` says in a voice of `language` (BCP 47; English if unknown)."""
+    return CHECK_SENTENCES.get(language.split("-")[0].lower(), CHECK_SENTENCE)
 
 
 def voice_table(
@@ -133,8 +147,8 @@ def voice_table(
     """Every engine's voices and whether each can speak here and now.
 
     Loads no model unless `speak` asks: then every offline voice that looks
-    usable says one sentence (espeak: its default voice stands for its
-    languages). Touches the network only when `check_network` asks.
+    usable says one sentence in its own language (espeak: its default voice
+    stands for its languages). Touches the network only when `check_network` asks.
     """
     if engine is not None and engine not in ENGINES:
         raise ConfigError(
@@ -161,7 +175,7 @@ def voice_table(
                 and status == "ok"
                 and (info.name != "espeak" or voice.name == info.default_voice)
             ):
-                status = _speak_once(info, spec)
+                status = _speak_once(info, spec, check_sentence(voice.language))
             note = voice.note
             if voice.name == info.default_voice:
                 note = f"{note}; default" if note else "default"
@@ -169,20 +183,20 @@ def voice_table(
     return rows
 
 
-def _speak_once(info: EngineInfo, spec: VoiceSpec) -> str:
-    """Build the engine and say CHECK_SENTENCE: "ok (spoke ...)" or why it failed."""
+def _speak_once(info: EngineInfo, spec: VoiceSpec, sentence: str = CHECK_SENTENCE) -> str:
+    """Build the engine and say `sentence`: "ok (spoke ...)" or why it failed."""
     import time
 
     from ..errors import EngineUnavailable
 
     started = time.perf_counter()
     try:
-        (audio,) = info.create(spec).synthesize([CHECK_SENTENCE])
+        (audio,) = info.create(spec).synthesize([sentence])
     except EngineUnavailable as exc:
         return f"failed: {exc.format_message()}"
     seconds = len(audio.pcm) / 2 / audio.sample_rate
     if seconds < 0.3:
-        return f"failed: spoke only {seconds:.2f} s for {CHECK_SENTENCE!r}"
+        return f"failed: spoke only {seconds:.2f} s for {sentence!r}"
     return f"ok (spoke {seconds:.1f} s in {time.perf_counter() - started:.1f} s)"
 
 

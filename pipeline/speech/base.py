@@ -49,6 +49,7 @@ class VoiceInfo:
 
     name: str
     note: str = ""  # e.g. "British English, male; bundled (pip)"
+    language: str = ""  # BCP 47 where the engine knows it ("fr-FR"): `voices --check` speaks it
 
 
 @dataclass(frozen=True)

