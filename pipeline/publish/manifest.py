@@ -34,7 +34,8 @@ MANIFEST_VERSION = 1
 # Bump when a change to the pipeline changes what an unchanged essay sounds like.
 # 3: blogs read as they are (URLs as sites, tables by row, template syntax gone) and
 # the narrator's readings of issue 28; the sentence cache keeps what did not change.
-RENDER_VERSION = 3
+# 4: pieces in one ffmpeg pass and the episode's gain from its first piece (issue 29).
+RENDER_VERSION = 4
 
 
 def fingerprint(*parts: Any) -> str:
