@@ -86,17 +86,18 @@ def _install() -> None:
 
 
 def _count_pieces() -> None:
-    """Count the pieces of episodes levelled and encoded (pipeline/audio/pieces.py)."""
+    """Count the pieces of episodes rendered (pipeline/audio/pieces.py): one pass levels
+    and encodes a piece, so both counts are that of `render_piece`."""
     from pipeline.audio import pieces
 
-    for name, stat in (("level_piece", "pieces_levelled"), ("encode_piece", "pieces_encoded")):
-        inner = getattr(pieces, name)
+    inner = pieces.render_piece
 
-        def counted(*args: object, _inner=inner, _stat=stat, **kwargs: object) -> object:
-            STATS[_stat] = int(STATS[_stat]) + 1  # type: ignore[call-overload]
-            return _inner(*args, **kwargs)
+    def counted(*args: object, **kwargs: object) -> object:
+        for stat in ("pieces_levelled", "pieces_encoded"):
+            STATS[stat] = int(STATS[stat]) + 1  # type: ignore[call-overload]
+        return inner(*args, **kwargs)
 
-        setattr(pieces, name, counted)
+    pieces.render_piece = counted  # type: ignore[assignment]
 
 
 def _peak_rss_kb() -> int | None:

@@ -311,6 +311,7 @@ class BuildWatch(_Display):
             essay.spoken = event.spoken
             essay.spoken_seconds += event.audio_seconds
         elif kind in ("levelled", "encoded"):
+            changed = essay.step != kind  # a new pass: drawn at once, however quick it is
             essay.step, essay.pieces_done, essay.pieces_total = (
                 kind,
                 event.pieces_done,
@@ -321,6 +322,7 @@ class BuildWatch(_Display):
                 essay.levelled = max(essay.levelled, share)
             else:
                 essay.encoded = max(essay.encoded, share)
+            return changed
         elif kind in ("done", "failed"):
             essay.state, essay.seconds, essay.error = kind, event.seconds, event.error
             essay.audio_seconds = event.audio_seconds

@@ -67,19 +67,14 @@ def tones(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
             revision=lambda spec: "tones 1",
         ),
     )
-    counts = {"levelled": 0, "encoded": 0}
-    level, encode = pieces.level_piece, pieces.encode_piece
+    counts = {"rendered": 0}
+    render = pieces.render_piece
 
-    def counting_level(*args, **kwargs):
-        counts["levelled"] += 1
-        return level(*args, **kwargs)
+    def counting_render(*args, **kwargs):
+        counts["rendered"] += 1  # one pass levels, encodes and measures a piece
+        return render(*args, **kwargs)
 
-    def counting_encode(*args, **kwargs):
-        counts["encoded"] += 1
-        return encode(*args, **kwargs)
-
-    monkeypatch.setattr(pieces, "level_piece", counting_level)
-    monkeypatch.setattr(pieces, "encode_piece", counting_encode)
+    monkeypatch.setattr(pieces, "render_piece", counting_render)
     return counts
 
 
@@ -107,8 +102,8 @@ def test_one_edited_sentence_renders_one_piece_and_the_bytes_of_a_cold_build(
 ) -> None:
     root = make_show(tmp_path / "show", {"pieces.md": _essay()})
     assert build_show(load_show(root), voice="tones").ok
-    count = tones["levelled"]
-    assert count >= 5 and tones["encoded"] == count  # intro, body pieces (no outro)
+    count = tones["rendered"]
+    assert count >= 5  # intro, body pieces (no outro)
 
     essay = root / "essays" / "pieces.md"
     text = essay.read_text()
@@ -117,16 +112,16 @@ def test_one_edited_sentence_renders_one_piece_and_the_bytes_of_a_cold_build(
     # stays on its step (a step would re-encode every piece, correctly)
     sentence = "City 6 and camera 2 stay here."
     essay.write_text(text.replace(sentence, sentence.replace("here", "hers")))
-    tones.update(levelled=0, encoded=0)
+    tones.update(rendered=0)
     assert build_show(load_show(root), voice="tones").built == ["pieces"]
-    assert tones == {"levelled": 1, "encoded": 1}
+    assert tones == {"rendered": 1}
     edited = _episode(root)
     mp3 = (root / "output" / edited["audio"]).read_bytes()
     vtt = (root / "output" / edited["transcripts"]["text/vtt"]).read_bytes()
 
-    tones.update(levelled=0, encoded=0)
+    tones.update(rendered=0)
     assert build_show(load_show(root), voice="tones", force=True).built == ["pieces"]
-    assert tones == {"levelled": count, "encoded": count}  # --force: from scratch
+    assert tones == {"rendered": count}  # --force: from scratch
     forced = _episode(root)
     assert forced == edited
     assert (root / "output" / forced["audio"]).read_bytes() == mp3

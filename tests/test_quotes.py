@@ -97,13 +97,13 @@ def voices(monkeypatch: pytest.MonkeyPatch) -> Voices:
     found = Voices(Said(), Said(), [set()])
     monkeypatch.setitem(ENGINES, "narrator", _row("narrator", found.narrator, NARRATOR))
     monkeypatch.setitem(ENGINES, "quoter", _row("quoter", found.quoter, QUOTER))
-    level = pieces.level_piece
+    render = pieces.render_piece  # one pass levels, masters and encodes a piece
 
-    def counting(chunks, rate, chain, out_raw, *args, **kwargs):
-        found.levelled[-1].add(out_raw.stem)  # a second mastering pass levels it again
-        return level(chunks, rate, chain, out_raw, *args, **kwargs)
+    def counting(audio, chain, gain, kbps, out, *args, **kwargs):
+        found.levelled[-1].add(out.stem)  # a second mastering pass renders it again
+        return render(audio, chain, gain, kbps, out, *args, **kwargs)
 
-    monkeypatch.setattr(pieces, "level_piece", counting)
+    monkeypatch.setattr(pieces, "render_piece", counting)
     return found
 
 

@@ -160,54 +160,39 @@ def to_full_disk(path: Path) -> Path:
     return path
 
 
-@pytest.mark.skipif(not HAS_DEV_FULL, reason="needs /dev/full")
-def test_a_full_disk_while_levelling_a_piece_is_one_line_with_ffmpegs_reason(
-    tmp_path: Path,
-) -> None:
-    raw = to_full_disk(tmp_path / "piece.raw")
-    with pytest.raises(EssaycastError) as err:
-        pieces.level_piece([tone_pcm(3.0)], EPISODE_RATE, LEVEL, raw)
-    message = one_line(err, "levelling a piece: ffmpeg failed: ")
-    assert message.endswith("No space left on device")
+def tone_piece(seconds: float = 1.0) -> pieces.PieceAudio:
+    return pieces.gather_piece([tone_pcm(seconds)], EPISODE_RATE)
 
 
 @pytest.mark.skipif(not HAS_DEV_FULL, reason="needs /dev/full")
-def test_a_full_disk_while_encoding_a_piece_is_one_line_with_ffmpegs_reason(
+def test_a_full_disk_while_rendering_a_piece_is_one_line_with_ffmpegs_reason(
     tmp_path: Path,
 ) -> None:
-    record = pieces.level_piece([tone_pcm()], EPISODE_RATE, LEVEL, tmp_path / "piece.raw")
     out = to_full_disk(tmp_path / "piece.mp3")
     with pytest.raises(EssaycastError) as err:
-        pieces.encode_piece(tmp_path / "piece.raw", record.samples, "0.00", 96, LEVEL, out)
-    message = one_line(err, "encoding a piece: ffmpeg failed: ")
+        pieces.render_piece(tone_piece(3.0), LEVEL, "0.00", 96, out)
+    message = one_line(err, "rendering a piece: ffmpeg failed: ")
     assert message.endswith("No space left on device")
 
 
 def test_a_filter_ffmpeg_refuses_is_one_line_naming_it_when_levelling(tmp_path: Path) -> None:
     chain = pieces.Chain(level="nosuchfilter", master=LEVEL.master)
     with pytest.raises(EssaycastError) as err:
-        pieces.level_piece([tone_pcm()], EPISODE_RATE, chain, tmp_path / "piece.raw")
-    assert "nosuchfilter" in one_line(err, "levelling a piece: ffmpeg failed: ")
+        pieces.render_piece(tone_piece(), chain, "0.00", 96, tmp_path / "piece.mp3")
+    assert "nosuchfilter" in one_line(err, "rendering a piece: ffmpeg failed: ")
 
 
-def test_a_filter_ffmpeg_refuses_is_one_line_naming_it_when_encoding(tmp_path: Path) -> None:
-    record = pieces.level_piece([tone_pcm()], EPISODE_RATE, LEVEL, tmp_path / "piece.raw")
+def test_a_filter_ffmpeg_refuses_is_one_line_naming_it_when_mastering(tmp_path: Path) -> None:
     chain = pieces.Chain(level="anull", master=lambda gain: f"volume={gain}dB,nosuchfilter")
     with pytest.raises(EssaycastError) as err:
-        pieces.encode_piece(
-            tmp_path / "piece.raw", record.samples, "0.00", 96, chain, tmp_path / "p.mp3"
-        )
-    assert "nosuchfilter" in one_line(err, "encoding a piece: ffmpeg failed: ")
+        pieces.render_piece(tone_piece(), chain, "0.00", 96, tmp_path / "piece.mp3")
+    assert "nosuchfilter" in one_line(err, "rendering a piece: ffmpeg failed: ")
 
 
-def test_a_piece_ffmpeg_cannot_decode_is_one_line_with_its_reason(tmp_path: Path) -> None:
-    mp3 = tmp_path / "piece.mp3"
-    mp3.write_bytes(b"not an mp3 at all" * 100)
+def test_a_first_piece_ffmpeg_cannot_measure_is_one_line_with_its_reason(tmp_path: Path) -> None:
     with pytest.raises(EssaycastError) as err:
-        pieces.measure_piece(mp3, 1152)
-    message = one_line(err, "measuring a piece: ffmpeg failed: ")
-    # ffmpeg's own words for it: 7 says what is wrong, 5.1 names the file
-    assert "Invalid data found when processing input" in message or "piece.mp3" in message
+        pieces.levelled_loudness(tone_piece(), "nosuchfilter", tmp_path)
+    assert "nosuchfilter" in one_line(err, "measuring the first piece: ffmpeg failed: ")
 
 
 def test_only_the_last_loudness_summary_counts() -> None:
@@ -250,11 +235,9 @@ def test_a_summary_of_nothing_first_is_not_the_pieces_or_the_checks_figure(
 ) -> None:
     from pipeline import check
 
-    # the same piece measured by the plain ffmpeg and by one that prints -70 LUFS first
-    record = pieces.level_piece([tone_pcm(3.0)], EPISODE_RATE, LEVEL, tmp_path / "piece.raw")
+    # the same piece rendered by the plain ffmpeg and by one that prints -70 LUFS first
     mp3 = tmp_path / "piece.mp3"
-    pieces.encode_piece(tmp_path / "piece.raw", record.samples, "0.00", 96, LEVEL, mp3)
-    plain = pieces.measure_piece(mp3, record.samples)
+    _, plain = pieces.render_piece(tone_piece(3.0), LEVEL, "0.00", 96, mp3)
     figures = check.measure(mp3, None, None)
     choose(str(debian_like_ffmpeg(tmp_path)))
     assert ff.ffmpeg().origin == ff.ENV
@@ -264,10 +247,13 @@ def test_a_summary_of_nothing_first_is_not_the_pieces_or_the_checks_figure(
         text=True,
     ).stderr
     assert log.index("-70.0 LUFS") < log.rindex("Summary:")  # the trap is laid
-    assert pieces.measure_piece(mp3, record.samples) == plain
+    again = tmp_path / "again.mp3"
+    assert pieces.render_piece(tone_piece(3.0), LEVEL, "0.00", 96, again)[1] == plain
+    level = pieces.levelled_loudness(tone_piece(3.0), "anull", tmp_path)
     trapped = check.measure(mp3, None, None)
     assert (trapped.loudness, trapped.true_peak) == (figures.loudness, figures.true_peak)
     assert -30.0 < figures.loudness < -10.0 and -30.0 < plain.true_peak < 0.0
+    assert -30.0 < level < -10.0
 
 
 def speech_of(count: int) -> SpeechText:

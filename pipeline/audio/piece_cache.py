@@ -4,8 +4,10 @@ A piece key (audio.pieces.piece_key) hashes everything that makes a piece sound
 the way it does. Under it the cache keeps the levelled piece's record (its
 length, sentence positions and block loudness: JSON) and, under a key that adds
 the mastering gain, its encoded frames (bare MP3) with what the splice needs to
-know of them. It is a fsutil.ContentStore: files are written then renamed, so a killed build
-never leaves half a record; every hit refreshes a file's time, and `prune` drops
+know of them; and the gain and ceiling it was last spliced at (`setting`), from
+which a warm build learns the episode's gain to keep. It is a
+fsutil.ContentStore: files are written then renamed, so a killed build never
+leaves half a record; every hit refreshes a file's time, and `prune` drops
 the least recently used beyond a bound.
 """
 
@@ -99,6 +101,22 @@ class PieceCache:
         # the description last: frames without one are not found
         self.store.write(key, ".frames", json.dumps(encoded.__dict__).encode())
         return path
+
+    def setting(self, key: str) -> tuple[str, float] | None:
+        """The gain and master ceiling the piece `key` was last spliced at, if known."""
+        data = self.store.read(key, ".setting")
+        if data is None:
+            return None
+        try:
+            gain, ceiling = json.loads(data)
+            return str(gain), float(ceiling)
+        except (ValueError, TypeError):
+            return None
+
+    def put_setting(self, key: str, gain: str, ceiling: float) -> None:
+        """Remember the gain and ceiling the piece `key` was spliced at (if it changed)."""
+        if self.setting(key) != (gain, ceiling):
+            self.store.write(key, ".setting", json.dumps([gain, ceiling]).encode())
 
     def prune(self, keep_since: float | None = None) -> int:
         """Delete least recently used files until the cache fits; return bytes freed.

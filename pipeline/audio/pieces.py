@@ -1,44 +1,42 @@
 """The episode in pieces: an edit re-encodes the piece it touches, not the episode.
 
-The path from sentences to the published MP3 is: layout -> pieces (level,
-encode, splice) -> measure as heard. audio.layout says, from the text alone,
-which sentence comes next and the pause before it; the episode is cut there
-into pieces, runs of sentences (about a minute each, cut at a pause and at
-every chapter), the first one led by the intro (audio.intro), the outro a piece
-of its own. Every piece but the last ends in a pause. A piece is rendered on
-its own, from its own sentences:
+The path from sentences to the published MP3 is: layout -> pieces (render,
+splice). audio.layout says, from the text alone, which sentence comes next and
+the pause before it; the episode is cut there into pieces, runs of sentences
+(about a minute each, cut at a pause and at every chapter), the first one led
+by the intro (audio.intro), the outro a piece of its own. Every piece but the
+last ends in a pause. A piece is rendered on its own, from its own sentences,
+in one ffmpeg pass (`render_piece`), while the voice speaks the next piece:
+resampled once to 44.1 kHz, *levelled* (pre-gain, compressor, limiter:
+audio.loudness's chain), *mastered* at the episode's one gain, *encoded* by
+LAME CBR into bare frames of exactly its length (a whole number of MP3
+frames), and *measured*: ebur128 logs the loudness of every 400 ms block and
+the true peak of what LAME was fed, which audio.loudness turns into the
+figures as heard. Nothing is decoded again.
 
-1. *levelled*: resampled, pre-gain, compressor, limiter (audio.loudness's
-   chain), to a raw 44.1 kHz PCM file whose length is a whole number of MP3
-   frames, while ffmpeg's ebur128 logs the loudness of every 400 ms block;
-2. *encoded*: the episode's one mastering gain, the peak limiter, LAME CBR;
-   then decoded once and *measured as heard* (dual-mono blocks, true peak).
-
-What step 1 learnt (length, sentence positions, block loudness) is kept in a
-small record, and step 2's MP3 frames with their figures by piece and gain,
-both in the piece cache (audio.piece_cache). The episode's gain comes from all
-pieces' blocks, gated together as BS.1770 gates one programme, so an unchanged
-piece is never measured again, and it is re-encoded only when that gain moves
-a step (GAIN_STEP_DB: a cold build must land on the same bytes). The published
-MP3's loudness and true peak come the same way from its pieces' figures; a
-miss gets one more pass with the gain and ceiling corrected, and a second miss
-is an error. The frames are joined by audio.mp3's Splicer, on the one frame
-grid the whole episode would have, so the joined stream decodes as if it had
-been encoded at once: no gap, no click, no drift, and every sample lands where
-the transcript says. Every ffmpeg failure is one line with ffmpeg's own reason.
+What a render learnt (length, sentence positions, levelled block loudness) is
+kept in a small record, and its frames with their figures by piece and gain,
+both in the piece cache (audio.piece_cache). The episode's gain follows one
+rule (`master_episode`): kept while the episode stays on target, the nominal
+gain otherwise, corrected once if that misses; a cold build's gain depends on
+the content alone, so cold builds reproduce. The published MP3's loudness and
+true peak come from its pieces' figures, blocks gated together as BS.1770
+gates one programme. The frames are joined by audio.mp3's Splicer, on the one
+frame grid the whole episode would have, so the joined stream decodes as if it
+had been encoded at once: no gap, no click, no drift, and every sample lands
+where the transcript says. Every ffmpeg failure is one line with ffmpeg's own
+reason.
 """
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import hashlib
 import json
+import logging
 import math
-import os
 import re
 import subprocess
-import tempfile
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -57,6 +55,7 @@ from ..ffmpeg import (
     mp3_output,
     pcm_input,
     read_ebur128,
+    run_ffmpeg,
 )
 from ..model import ChapterMark, Cue, SentenceAudio, SpeechText, Word
 from ..standards import EPISODE_RATE
@@ -73,7 +72,6 @@ from .layout import (
     written_words,
 )
 from .mp3 import (
-    FIRST_SAMPLE,
     FRAME,
     Splicer,
     crc16,
@@ -88,8 +86,11 @@ from .piece_cache import Encoded, PieceCache, PieceRecord
 if TYPE_CHECKING:
     from pydub import AudioSegment
 
+log = logging.getLogger(__name__)
+
 # Bump when a piece's audio for the same inputs changes (the chain, the splice).
-PIECES_VERSION = 1
+# 2: one pass (level, master, encode, measure); no master limiter where it has no work.
+PIECES_VERSION = 2
 
 # Silence a piece must end with for the overlapping frame to decode the same
 # from either side: the 1105 samples it covers, two granules of MDCT overlap
@@ -104,17 +105,19 @@ MIN_SENTENCES = 6
 CUT_ONE_IN = 8  # pieces of about MIN + CUT_ONE_IN sentences (about a minute)
 MAX_SENTENCES = 32
 
-# The mastering gain is quantised, so that a cold build reproduces the bytes of
-# an incremental one; a piece is re-encoded only when its step moves.
-GAIN_STEP_DB = 0.05
+# The mastering gain's grid. Coarse: an edit seldom moves the gain a cold build
+# picks, so a cold build of an edited essay mostly lands on the gain a warm build
+# kept; fine enough that the first piece's gain lands the episode inside KEEP_LU.
+GAIN_STEP_DB = 0.25
 BLOCK = 4410  # 100 ms: the step between BS.1770's 400 ms gating blocks
 LEAD_BLOCKS = 3  # blocks that start before a piece does
 ABSOLUTE_GATE = -70.0
 RELATIVE_GATE = -10.0
 
-ENCODERS = 2  # pieces encoded at once, by all the episodes a build renders together
+ENCODERS = 2  # pieces rendered at once, by all the episodes a build renders together
 _ENCODER_SLOTS = threading.BoundedSemaphore(ENCODERS)
-# on_piece(step, k, n): piece k of the n a pass levels ("levelled") or encodes ("encoded")
+# on_piece(step, k, n): piece k of n handed to its encoder to be levelled ("levelled"), or
+# levelled, mastered and encoded ("encoded")
 PieceProgress = Callable[[str, int, int], None]
 
 
@@ -200,12 +203,21 @@ def integrated_loudness(pieces: Iterable[Sequence[float]]) -> float:
 def quantise_gain(gain_db: float) -> str:
     """The mastering gain on its GAIN_STEP_DB grid, as ffmpeg and the cache key spell it.
 
-    >>> quantise_gain(1.2345), quantise_gain(-0.01), quantise_gain(0.976)
-    ('1.25', '0.00', '1.00')
+    >>> quantise_gain(1.2345), quantise_gain(-0.01), quantise_gain(-0.76)
+    ('1.25', '0.00', '-0.75')
     """
     steps = round(gain_db / GAIN_STEP_DB)
     text = f"{steps * GAIN_STEP_DB:.2f}"
     return "0.00" if text == "-0.00" else text
+
+
+def nominal_gain(first_piece: float, loudness: float) -> str:
+    """The gain a cold build tries: the one that takes the first levelled piece to target.
+
+    >>> nominal_gain(-17.45, -16.0), nominal_gain(-18.6, -16.0)
+    ('-1.25', '0.00')
+    """
+    return quantise_gain(mastering.master_gain(first_piece, loudness))
 
 
 def ffmpeg_identity() -> str:
@@ -220,7 +232,7 @@ def piece_key(*parts: object) -> str:
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-# -- rendering one piece -------------------------------------------------------
+# -- rendering one piece: level, master, encode and measure in one ffmpeg pass --
 
 _BLOCK_LINE = re.compile(rb"^lavfi\.r128\.M=(-?[\d.]+|-?inf|nan)", re.M)
 
@@ -230,88 +242,124 @@ class Chain:
     """The ffmpeg filters a piece goes through: levelling, then mastering."""
 
     level: str  # e.g. "volume=3.00dB,acompressor=...,alimiter=..."
-    master: Callable[[str], str]  # gain ("1.25") -> e.g. "volume=1.25dB,alimiter=..."
+    master: Callable[[str], str]  # gain ("1.25") -> e.g. "volume=1.25dB,alimiter=..." or "anull"
 
 
-def level_piece(
-    chunks: Iterable[bytes | int],
-    rate: int,
-    chain: Chain,
-    out_raw: Path,
-    head: bytes = b"",
-) -> PieceRecord:
-    """Stream a piece through the levelling chain into `out_raw`; return its record.
+@dataclass(frozen=True)
+class PieceAudio:
+    """A piece's sound, whole in memory (a minute of speech is ~3 MB), ready for one pass."""
 
-    `chunks` yields 16-bit PCM at `rate` (a sentence) or an int (that many
-    samples of silence at `rate`); `head` is 16-bit PCM at EPISODE_RATE played before
-    them (the intro). Each sentence's place is counted from what was written, so
-    the transcript's times are the audio's.
+    body: bytes  # 16-bit PCM at `rate`: sentences and the silences between them
+    rate: int
+    head: bytes  # 16-bit PCM at EPISODE_RATE before the body (the intro, the outro's music)
+    marks: tuple[tuple[int, int], ...]  # each sentence's (start, end) sample at EPISODE_RATE
+    samples: int  # its length at EPISODE_RATE, on the MP3 frame grid
+
+
+def gather_piece(chunks: Iterable[bytes | int], rate: int, head: bytes = b"") -> PieceAudio:
+    """Collect a piece's sentences (bytes) and silences (int samples at `rate`).
+
+    Each sentence's place is counted from what is written, so the transcript's
+    times are the audio's; the length is known before ffmpeg starts, so the
+    encoder can be given exactly that many samples.
     """
-    resample = f"aresample={EPISODE_RATE}" if rate != EPISODE_RATE else "anull"
-    blocks_log = out_raw.with_suffix(".blocks")
-    inputs = pcm_input("pipe:0", rate)
+    offset = len(head) // 2
+    parts: list[bytes] = []
+    marks: list[tuple[int, int]] = []
+    written = 0  # samples at `rate`
+    for chunk in chunks:
+        data = bytes(2 * chunk) if isinstance(chunk, int) else chunk
+        start = written
+        parts.append(data)
+        written += len(data) // 2
+        if not isinstance(chunk, int):
+            marks.append((offset + _at_rate(start, rate), offset + _at_rate(written, rate)))
+    samples = padded(offset + _at_rate(written, rate))
+    return PieceAudio(b"".join(parts), rate, head, tuple(marks), samples)
+
+
+def render_piece(
+    audio: PieceAudio, chain: Chain, gain: str, kbps: int, out: Path
+) -> tuple[PieceRecord, Encoded]:
+    """Level, master at `gain`, encode to bare MP3 frames in `out`, and measure: one pass.
+
+    The voice is resampled once, on its way in; the levelled, mastered signal is
+    split between LAME and ebur128, which logs every 400 ms block's loudness and
+    the true peak of exactly what LAME was fed. What the MP3 sounds like as heard
+    is that, less what the encoder takes (audio.loudness.as_heard): no decode.
+    """
+    blocks_log = out.with_suffix(".blocks")
+    head_file = out.with_suffix(".head")
+    resample = f"aresample={EPISODE_RATE}" if audio.rate != EPISODE_RATE else "anull"
+    inputs = pcm_input("pipe:0", audio.rate)
     body = f"[0:a]{resample}"
-    head_file = out_raw.with_suffix(".head")
-    if head:
-        head_file.write_bytes(head)
+    if audio.head:
+        head_file.write_bytes(audio.head)
         inputs = [*pcm_input(head_file.name, EPISODE_RATE), *inputs]
         body = f"[1:a]{resample}[body];[0:a][body]concat=n=2:v=0:a=1"
+    samples = audio.samples
     graph = (
-        f"{body},{chain.level},asplit=2[out][m];"
+        f"{body},{chain.level},{chain.master(gain)},"
+        # exactly `samples` reach LAME, whatever the resampler and limiters do at the end
+        f"apad=whole_len={samples},atrim=end_sample={samples},asplit=2[out][m];"
         # the measurement starts 300 ms early, in silence, so that the blocks that
         # straddle the start are measured as they would be after the previous
         # piece's silent end (ebur128 reports nothing before 400 ms)
-        f"[m]adelay={LEAD_BLOCKS * BLOCK}S,asetnsamples=n={BLOCK}:p=0,ebur128=metadata=1,"
+        f"[m]adelay={LEAD_BLOCKS * BLOCK}S,asetnsamples=n={BLOCK}:p=0,"
+        "ebur128=metadata=1:peak=true,"
         f"ametadata=mode=print:key=lavfi.r128.M:file={blocks_log.name},anullsink"
     )
     cmd = ffmpeg_command(
-        [
-            *inputs,
-            "-filter_complex",
-            graph,
-            "-map",
-            "[out]",
-            "-f",
-            "s16le",
-            out_raw.name,
-        ]
+        [*inputs, "-filter_complex", graph, "-map", "[out]", *mp3_output(out.name, kbps)],
+        "info",
     )
-    offset = len(head) // 2
-    marks: list[tuple[int, int]] = []
-    written = 0  # samples at `rate`
-    with tempfile.TemporaryFile() as log:
+    try:
         # cwd: file names in a filtergraph string need no escaping when they are bare
-        proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stderr=log, cwd=out_raw.parent)
-        assert proc.stdin is not None
-        try:
-            for chunk in chunks:
-                data = bytes(2 * chunk) if isinstance(chunk, int) else chunk
-                start = written
-                try:
-                    proc.stdin.write(data)
-                except BrokenPipeError:
-                    break  # ffmpeg's exit code and log say why
-                written += len(data) // 2
-                if not isinstance(chunk, int):
-                    marks.append((offset + _at_rate(start, rate), offset + _at_rate(written, rate)))
-            with contextlib.suppress(BrokenPipeError):
-                proc.stdin.close()
-            returncode = proc.wait()
-        except BaseException:
-            proc.kill()
-            proc.wait()
-            raise
-        finally:
-            # only once ffmpeg has exited: it may open its inputs after our last write
-            head_file.unlink(missing_ok=True)
-        log.seek(0)
-        # Debian's ffmpeg 5.1 exits 0 after a failed write: the log says so, not the code
-        _raise_on_failure("levelling a piece", log.read(), returncode)
-    samples = padded(offset + _at_rate(written, rate))
-    # the resampler's output may differ from the exact ratio by a sample or two,
-    # all in the trailing silence: cut or pad it to the frame grid (zeros)
-    os.truncate(out_raw, 2 * samples)
-    return PieceRecord(samples, tuple(marks), _read_blocks(blocks_log, samples))
+        proc = subprocess.run(cmd, input=audio.body, capture_output=True, cwd=out.parent)
+    finally:
+        head_file.unlink(missing_ok=True)
+    # Debian's ffmpeg 5.1 exits 0 after a failed write: the log says so, not the code
+    _raise_on_failure("rendering a piece", proc.stderr, proc.returncode)
+    figures = read_ebur128(proc.stderr.decode("utf-8", "replace"))
+    if figures is None or figures.true_peak is None:
+        raise EssaycastError("rendering a piece: ffmpeg's ebur128 gave no true peak")
+    blocks = _read_blocks(blocks_log, samples)
+    data = out.read_bytes()
+    frames = list(iter_frames(data))
+    if len(frames) < samples // FRAME + 1 or frames[0].main_data_begin != 0:
+        raise EssaycastError(f"encoding a piece gave unexpected frames ({len(frames)})")
+    cut = frames_to_keep(data, samples, last=False)
+    heard = mastering.as_heard(blocks)
+    encoded = Encoded(
+        cut, crc16(data[:cut]), crc16(data[cut:]), heard, mastering.encoded_peak(figures.true_peak)
+    )
+    # what levelling alone gives: the mastering gain taken off again
+    levelled = tuple(round(b - float(gain), 2) for b in blocks)
+    return PieceRecord(samples, audio.marks, levelled), encoded
+
+
+def levelled_loudness(audio: PieceAudio, level: str, work_dir: Path) -> float:
+    """Integrated loudness (LUFS, plain) of a piece through the levelling chain alone."""
+    head_file = work_dir / "probe.head"
+    resample = f"aresample={EPISODE_RATE}" if audio.rate != EPISODE_RATE else "anull"
+    inputs = pcm_input("pipe:0", audio.rate)
+    body = f"[0:a]{resample}"
+    if audio.head:
+        head_file.write_bytes(audio.head)
+        inputs = [*pcm_input(head_file.name, EPISODE_RATE), *inputs]
+        body = f"[1:a]{resample}[body];[0:a][body]concat=n=2:v=0:a=1"
+    cmd = ffmpeg_command(
+        [*inputs, "-filter_complex", f"{body},{level},ebur128", "-f", "null", "-"], "info"
+    )
+    try:
+        proc = subprocess.run(cmd, input=audio.body, capture_output=True, cwd=work_dir)
+    finally:
+        head_file.unlink(missing_ok=True)
+    _raise_on_failure("measuring the first piece", proc.stderr, proc.returncode)
+    figures = read_ebur128(proc.stderr.decode("utf-8", "replace"))
+    if figures is None:
+        raise EssaycastError("measuring the first piece: ffmpeg's ebur128 gave no loudness")
+    return figures.integrated
 
 
 def _read_blocks(path: Path, samples: int) -> tuple[float, ...]:
@@ -336,69 +384,12 @@ def _raise_on_failure(what: str, log: bytes, returncode: int) -> None:
         raise EssaycastError(f"{what}: ffmpeg failed: {reason}")
 
 
-def encode_piece(raw: Path, samples: int, gain: str, kbps: int, chain: Chain, out: Path) -> None:
-    """Master and encode a levelled piece into bare MP3 frames (no tag, no Xing frame)."""
-    cmd = ffmpeg_command(
-        [
-            *pcm_input(raw, EPISODE_RATE),
-            # apad+atrim: exactly `samples` reach LAME, whatever the limiter does at the end
-            "-af",
-            f"{chain.master(gain)},apad=whole_len={samples},atrim=end_sample={samples}",
-            *mp3_output(out, kbps),
-        ]
-    )
-    proc = subprocess.run(cmd, capture_output=True)
-    _raise_on_failure("encoding a piece", proc.stderr, proc.returncode)
-    frames = list(iter_frames(out.read_bytes()))
-    if len(frames) < samples // FRAME + 1 or frames[0].main_data_begin != 0:
-        raise EssaycastError(f"encoding a piece gave unexpected frames ({len(frames)})")
-
-
-@dataclass(frozen=True)
-class Heard:
-    """An encoded piece decoded and measured as a listener hears it (dual-mono)."""
-
-    blocks: tuple[float, ...]  # LUFS of each 400 ms block, 100 ms apart, as level_piece's
-    true_peak: float  # dBTP
-
-
-def measure_piece(mp3: Path, samples: int) -> Heard:
-    """Decode a piece's frames and measure its `samples`: block loudness and true peak."""
-    blocks_log = mp3.with_suffix(".heard")
-    graph = (
-        f"atrim=start_sample={FIRST_SAMPLE}:end_sample={FIRST_SAMPLE + samples},"
-        f"adelay={LEAD_BLOCKS * BLOCK}S,asetnsamples=n={BLOCK}:p=0,"
-        "ebur128=metadata=1:dualmono=true:peak=true:framelog=verbose,"
-        f"ametadata=mode=print:key=lavfi.r128.M:file={blocks_log.name}"
-    )
-    cmd = ffmpeg_command(
-        [
-            "-f",
-            "mp3",
-            "-i",
-            mp3.name,
-            "-af",
-            graph,
-            "-f",
-            "null",
-            "-",
-        ],
-        "info",
-    )
-    proc = subprocess.run(cmd, capture_output=True, cwd=mp3.parent)
-    _raise_on_failure("measuring a piece", proc.stderr, proc.returncode)
-    figures = read_ebur128(proc.stderr.decode("utf-8", "replace"))
-    if figures is None or figures.true_peak is None:
-        raise EssaycastError("measuring a piece: ffmpeg's ebur128 gave no true peak")
-    return Heard(_read_blocks(blocks_log, samples), figures.true_peak)
-
-
-# -- the episode: plan, level what changed, one gain, encode what moved, splice --
+# -- the episode: plan, render what is missing at the episode's gain, splice ------------
 
 
 @dataclass(frozen=True)
 class Source:
-    """One piece of the episode and how to stream it when it must be levelled."""
+    """One piece of the episode and how to stream it when it must be rendered."""
 
     key: str
     piece: Piece | None = None  # body pieces: sentences and pauses
@@ -424,8 +415,8 @@ class SplicedEpisode:
     heard: float  # integrated loudness of the MP3 as heard (dual-mono), LUFS
     true_peak: float  # of the MP3, dBTP
     pieces: int
-    levelled: int  # pieces levelled by this build
-    encoded: int  # pieces encoded by this build
+    levelled: int  # pieces rendered (levelled and encoded) by this build
+    encoded: int  # the same: one pass does both
 
     @property
     def duration(self) -> float:
@@ -437,7 +428,7 @@ def splice_episode(
     sentence_audio: Callable[[list[int]], Iterator[bytes]],
     rate: int,
     chain: Chain,
-    gain_for: Callable[[float], float],
+    gain: str,
     kbps: int,
     cache: PieceCache,
     work_dir: Path,
@@ -445,54 +436,37 @@ def splice_episode(
     force: bool = False,
     on_piece: PieceProgress | None = None,
 ) -> SplicedEpisode:
-    """Render what changed, encode what moved, and splice all pieces into `out_mp3`.
+    """Render the pieces not cached at `gain` and splice all of them into `out_mp3`.
 
     `sentence_audio(indices)` yields the trimmed PCM (16-bit at `rate`) of those
-    sentences, in order, one at a time; it is asked only for pieces that must
-    be levelled. With `force`, nothing cached is used (and all is stored anew).
-    Every piece encoded is also decoded and measured as heard, once; the
-    episode's figures combine those, so the published file is measured without
-    a pass over all of it.
+    sentences, in order, one at a time; it is asked only for pieces that must be
+    rendered, and each piece is rendered while the voice speaks the next. With
+    `force`, nothing cached is used (and all is stored anew). The episode's
+    figures combine the pieces', so the published file needs no pass of its own.
     """
     for source in sources[:-1]:
         if round(source.trailing * EPISODE_RATE) < JOIN_SILENCE:
             raise EssaycastError(
                 f"a piece ends in {source.trailing:.3f} s of silence; joins need more"
             )
-    level = functools.partial(
-        level_missing,
-        sentence_audio=sentence_audio,
-        rate=rate,
-        chain=chain,
-        cache=cache,
-        work_dir=work_dir,
-        on_piece=on_piece,
+    found = {} if force else _cached(sources, gain, kbps, chain, cache)
+    todo = _unique(s for s in sources if s.key not in found)
+    found.update(
+        render_missing(todo, sentence_audio, rate, chain, gain, kbps, cache, work_dir, on_piece)
     )
-    records = {} if force else _cached_records(sources, cache)
-    fresh = level(_unique(s for s in sources if s.key not in records))
-    records.update({key: record for key, (record, _) in fresh.items()})
-    loudness = integrated_loudness(records[s.key].blocks for s in sources)
-    gain = quantise_gain(gain_for(loudness))
-
-    framed = {} if force else _cached_frames(sources, gain, kbps, chain, cache)
-    # levelled before, but the gain has moved a step: level again for the encoder
-    moved = level(_unique(s for s in sources if s.key not in framed and s.key not in fresh))
-    records.update({key: record for key, (record, _) in moved.items()})
-    raws = {key: raw for key, (_, raw) in (fresh | moved).items()}
-    todo = _unique(s for s in sources if s.key not in framed)
-    framed.update(encode_missing(todo, records, raws, gain, kbps, chain, cache, work_dir, on_piece))
-
+    records = {key: record for key, (record, _, _) in found.items()}
+    framed = {key: (path, encoded) for key, (_, path, encoded) in found.items()}
     samples, marks, chapters = write_spliced(sources, records, framed, kbps, out_mp3)
     return SplicedEpisode(
         samples=samples,
         marks=marks,
         chapters=chapters,
-        loudness=loudness,
+        loudness=integrated_loudness(records[s.key].blocks for s in sources),
         gain=gain,
         heard=integrated_loudness(framed[s.key][1].heard for s in sources),
         true_peak=max(framed[s.key][1].true_peak or -120.0 for s in sources),
         pieces=len(sources),
-        levelled=len(fresh) + len(moved),
+        levelled=len(todo),
         encoded=len(todo),
     )
 
@@ -502,101 +476,93 @@ def _unique(sources: Iterable[Source]) -> list[Source]:
     return list({s.key: s for s in sources}.values())
 
 
-def _cached_records(sources: Sequence[Source], cache: PieceCache) -> dict[str, PieceRecord]:
-    """The records of the pieces levelled before, by key."""
+Rendered = tuple[PieceRecord, Path, Encoded]
+
+
+def _cached(
+    sources: Sequence[Source], gain: str, kbps: int, chain: Chain, cache: PieceCache
+) -> dict[str, Rendered]:
+    """The pieces rendered before at this gain (record and frames), by key."""
     found = {}
     for source in sources:
         record = cache.record(source.key)
-        if record is not None:
-            found[source.key] = record
+        frames = cache.frames(_frames_key(source.key, gain, kbps, chain)) if record else None
+        if record is not None and frames is not None:
+            found[source.key] = (record, *frames)
     return found
 
 
-def _cached_frames(
-    sources: Sequence[Source], gain: str, kbps: int, chain: Chain, cache: PieceCache
-) -> dict[str, tuple[Path, Encoded]]:
-    """The frames of the pieces encoded before at this gain, by key."""
-    found = {}
-    for source in sources:
-        frames = cache.frames(_frames_key(source.key, gain, kbps, chain))
-        if frames is not None:
-            found[source.key] = frames
-    return found
-
-
-def level_missing(
+def render_missing(
     todo: Sequence[Source],
     sentence_audio: Callable[[list[int]], Iterator[bytes]],
     rate: int,
     chain: Chain,
+    gain: str,
+    kbps: int,
     cache: PieceCache,
     work_dir: Path,
     on_piece: PieceProgress | None = None,
-) -> dict[str, tuple[PieceRecord, Path]]:
-    """Level `todo` into raw files in `work_dir` and cache their records; both, by key."""
+) -> dict[str, Rendered]:
+    """Render `todo` at `gain` and cache each piece, by key; `on_piece` hears of each.
+
+    The voice speaks in this thread, one piece at a time; each piece, once
+    spoken, goes to an ffmpeg of its own in a worker, so that the voice and the
+    encoder overlap across pieces. At most ENCODERS pieces wait or render at
+    once, which bounds memory to a few minutes of PCM.
+    """
     wanted = [i for s in todo if s.piece for i in s.piece.sentences]
     stream = sentence_audio(wanted) if wanted else iter(())
-    done = {}
-    for source in todo:
-        raw = work_dir / f"{source.key}.raw"
-        if source.piece is not None:
-            chunks = _body_chunks(source.piece, stream, rate)
-            record = level_piece(chunks, rate, chain, raw, head=source.head)
-        else:
-            record = level_piece([], EPISODE_RATE, chain, raw, head=source.pcm)
-        cache.put_record(source.key, record)
-        done[source.key] = (record, raw)
-        if on_piece:
-            on_piece("levelled", len(done), len(todo))
-    return done
-
-
-def encode_missing(
-    todo: Sequence[Source],
-    records: dict[str, PieceRecord],
-    raws: dict[str, Path],
-    gain: str,
-    kbps: int,
-    chain: Chain,
-    cache: PieceCache,
-    work_dir: Path,
-    on_piece: PieceProgress | None = None,
-) -> dict[str, tuple[Path, Encoded]]:
-    """Encode and measure `todo`'s levelled pieces at `gain` and cache their frames, by key."""
-    encode = functools.partial(
-        _encode_one, gain=gain, kbps=kbps, chain=chain, cache=cache, work_dir=work_dir
+    render = functools.partial(
+        _render_one, chain=chain, gain=gain, kbps=kbps, cache=cache, work_dir=work_dir
     )
-    # LAME is single-threaded and synthesis is over by now: one encoder per core
-    found = {}
+    pending = threading.BoundedSemaphore(ENCODERS)
     with ThreadPoolExecutor(max_workers=ENCODERS) as pool:
-        done = pool.map(lambda s: encode(s.key, records[s.key], raws[s.key]), todo)
-        for source, framed in zip(todo, done, strict=True):
-            found[source.key] = framed
-            if on_piece:
-                on_piece("encoded", len(found), len(todo))
-    return found
+        futures = {}
+        try:
+            for source in todo:
+                audio = _piece_audio(source, stream, rate)
+                pending.acquire()  # backpressure: the voice waits for a free encoder
+                future = pool.submit(render, source.key, audio)
+                future.add_done_callback(lambda _: pending.release())
+                futures[source.key] = future
+                if on_piece:  # spoken and handed to its encoder: being levelled now
+                    on_piece("levelled", len(futures), len(todo))
+            rendered = {}
+            for key, future in futures.items():  # in order, in this thread
+                rendered[key] = future.result()
+                if on_piece:
+                    on_piece("encoded", len(rendered), len(futures))
+            return rendered
+        except BaseException:
+            for future in futures.values():
+                future.cancel()
+            raise
 
 
-def _encode_one(
+def _piece_audio(source: Source, stream: Iterator[bytes], rate: int) -> PieceAudio:
+    """A source's sound, its sentences taken from `stream` in order."""
+    if source.piece is None:  # music (the outro): no sentence marks
+        pcm = source.pcm
+        return PieceAudio(pcm, EPISODE_RATE, b"", (), padded(len(pcm) // 2))
+    return gather_piece(_body_chunks(source.piece, stream, rate), rate, head=source.head)
+
+
+def _render_one(
     key: str,
-    record: PieceRecord,
-    raw: Path,
+    audio: PieceAudio,
+    chain: Chain,
     gain: str,
     kbps: int,
-    chain: Chain,
     cache: PieceCache,
     work_dir: Path,
-) -> tuple[Path, Encoded]:
+) -> Rendered:
     tmp = work_dir / f"{key}.mp3"
     # --jobs 2 renders two episodes at once: still one encoder per core, not per job
     with _ENCODER_SLOTS:
-        encode_piece(raw, record.samples, gain, kbps, chain, tmp)
-        raw.unlink()
-        heard = measure_piece(tmp, record.samples)
-    data = tmp.read_bytes()
-    cut = frames_to_keep(data, record.samples, last=False)
-    encoded = Encoded(cut, crc16(data[:cut]), crc16(data[cut:]), heard.blocks, heard.true_peak)
-    return cache.put_frames(_frames_key(key, gain, kbps, chain), tmp, encoded), encoded
+        record, encoded = render_piece(audio, chain, gain, kbps, tmp)
+    cache.put_record(key, record)
+    path = cache.put_frames(_frames_key(key, gain, kbps, chain), tmp, encoded)
+    return record, path, encoded
 
 
 def write_spliced(
@@ -712,7 +678,7 @@ def render_mp3(
         composed = _outro_pcm(outro, first, pacing)
         digest = hashlib.sha256(composed).hexdigest()
         sources.append(Source(piece_key("outro", digest, level), pcm=composed, title="Outro"))
-    spliced = _master_with_retry(
+    spliced = master_episode(
         sources, audio, rate, level, loudness, kbps, cache, work_dir, out_mp3, force, on_piece
     )
 
@@ -780,7 +746,7 @@ def _outro_pcm(outro: AudioSegment, first: SentenceAudio, pacing: Pacing) -> byt
     return bytes(compose_outro(outro, level, pacing).raw_data)
 
 
-def _master_with_retry(
+def master_episode(
     sources: Sequence[Source],
     audio: Callable[[list[int]], Iterator[bytes]],
     rate: int,
@@ -793,16 +759,36 @@ def _master_with_retry(
     force: bool,
     on_piece: PieceProgress | None = None,
 ) -> SplicedEpisode:
-    """Splice at the gain the levelled pieces ask for; on a miss once more, corrected."""
-    adjust, ceiling = 0.0, mastering.MASTER_CEILING
-    for attempt in range(2):
+    """Splice at the episode's gain, chosen by the rule below; re-level only off target.
+
+    The rule, so that cold builds reproduce and an edit re-encodes one piece:
+
+    1. A warm build keeps the gain (and ceiling) its unchanged pieces were
+       encoded at, while the episode is heard within KEEP_LU of the target and
+       under the true-peak limit: no mastering engineer re-masters an episode
+       for one changed sentence.
+    2. Otherwise, as a cold build does: the nominal gain, the one that takes
+       the first piece, levelled, to the target (`nominal_gain`: one short
+       level-only pass). If the episode misses by more than KEEP_LU, once more
+       at the correction, on the GAIN_STEP_DB grid, with the ceiling lowered by
+       any true-peak excess; a miss then of more than the tolerance is an
+       error, and nothing is published.
+
+    A cold build's gain depends on the content alone, so two cold builds give
+    the same bytes; a warm build that leaves the band lands where a cold build
+    lands. The two differ only while a warm build keeps a gain that an earlier
+    version of the essay needed and this one would not: both are on target.
+    """
+
+    def splice(setting: tuple[str, float]) -> SplicedEpisode:
+        gain, ceiling = setting
         chain = Chain(level, master=functools.partial(_master, ceiling=ceiling))
         spliced = splice_episode(
             sources,
             audio,
             rate,
             chain,
-            functools.partial(_gain, loudness=loudness, adjust=adjust),
+            gain,
             kbps,
             cache,
             work_dir,
@@ -810,20 +796,84 @@ def _master_with_retry(
             force=force,
             on_piece=on_piece,
         )
+        for source in _unique(sources):  # what the next build keeps, if it can
+            cache.put_setting(source.key, gain, ceiling)
+        log.debug(
+            "mastered at %s dB (ceiling %s): levelled %.2f LUFS, heard %.2f LUFS, %.2f dBTP; "
+            "%d of %d pieces rendered",
+            gain,
+            ceiling,
+            spliced.loudness,
+            spliced.heard,
+            spliced.true_peak,
+            spliced.encoded,
+            spliced.pieces,
+        )
+        return spliced
+
+    def miss(spliced: SplicedEpisode, tolerance: float) -> str | None:
         figures = Figures(spliced.heard, spliced.true_peak)
-        tolerance = mastering.RETRY_LU if attempt == 0 else mastering.TOLERANCE_LU
-        problem = mastering.off_target(figures, loudness, tolerance)
-        if problem is None:
+        if spliced.true_peak > mastering.TRUE_PEAK_MAX:
+            # the estimate (what LAME was fed, plus its usual overshoot) is a bound, not a
+            # reading: near the limit, the spliced MP3 itself decides, decoded once
+            figures = Figures(spliced.heard, measure_true_peak(out_mp3))
+        return mastering.off_target(figures, loudness, tolerance)
+
+    def nominal() -> tuple[str, float]:
+        # the first piece, levelled: a pure function of the content, known before the rest
+        first = sources[0]
+        spoken = audio(first.piece.sentences) if first.piece is not None else iter(())
+        measured = levelled_loudness(_piece_audio(first, spoken, rate), level, work_dir)
+        return nominal_gain(measured, loudness), mastering.MASTER_CEILING
+
+    kept = None if force else _kept_setting(sources, cache)
+    if kept is not None:
+        spliced = splice(kept)
+        if miss(spliced, mastering.KEEP_LU) is None:
             return spliced
-        adjust += loudness - spliced.heard
-        ceiling -= max(0.0, spliced.true_peak - (mastering.TRUE_PEAK_MAX - 0.3))
-    raise EssaycastError(f"the mastered episode measures {problem}; not published")
+    cold = nominal()
+    if cold != kept:  # (if it is, it has just missed: correct it)
+        spliced = splice(cold)
+        if miss(spliced, mastering.KEEP_LU) is None:
+            return spliced
+    # the nominal gain missed: once more, corrected; the result must be on target
+    excess = max(0.0, spliced.true_peak - (mastering.TRUE_PEAK_MAX - 0.3))
+    corrected = (
+        quantise_gain(float(cold[0]) + loudness - spliced.heard),
+        round(mastering.MASTER_CEILING - excess, 2),
+    )
+    spliced = splice(corrected)
+    problem = miss(spliced, mastering.TOLERANCE_LU)
+    if problem is not None:
+        raise EssaycastError(f"the mastered episode measures {problem}; not published")
+    return spliced
 
 
-def _gain(measured: float, loudness: float, adjust: float) -> float:
-    # the levelled pieces measure `measured`; the MP3 should be heard at `loudness`
-    return mastering.master_gain(measured, loudness) + adjust
+def _kept_setting(sources: Sequence[Source], cache: PieceCache) -> tuple[str, float] | None:
+    """The gain and ceiling most of this episode's cached pieces were last encoded at."""
+    votes: dict[tuple[str, float], int] = {}
+    for source in _unique(sources):
+        setting = cache.setting(source.key)
+        if setting is not None:
+            votes[setting] = votes.get(setting, 0) + 1
+    if not votes:
+        return None
+    # a tie goes to the lower gain: the same answer on every machine
+    return max(votes, key=lambda s: (votes[s], -float(s[0]), -s[1]))
 
 
 def _master(gain: str, ceiling: float) -> str:
     return mastering.mastering_filter(float(gain), ceiling)
+
+
+def measure_true_peak(mp3: Path) -> float:
+    """The true peak (dBTP) of an MP3 as a listener's decoder gives it: ebur128, one decode."""
+    proc = run_ffmpeg(
+        ["-i", str(mp3), "-af", "ebur128=peak=true:framelog=verbose", "-f", "null", "-"],
+        what=f"measuring {mp3.name}",
+        loglevel="info",
+    )
+    figures = read_ebur128(proc.stderr.decode("utf-8", "replace"))
+    if figures is None or figures.true_peak is None:
+        raise EssaycastError(f"measuring {mp3.name}: ffmpeg gave no true peak")
+    return figures.true_peak

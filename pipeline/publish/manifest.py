@@ -35,7 +35,8 @@ MANIFEST_VERSION = 1
 # 3: blogs read as they are (URLs as sites, tables by row, template syntax gone), the
 # narrator's readings of issue 28, and word timings with a JSON transcript for every
 # episode; the sentence and piece caches keep what did not change.
-RENDER_VERSION = 3
+# 4: pieces in one ffmpeg pass and the episode's gain from its first piece (issue 29).
+RENDER_VERSION = 4
 
 
 def fingerprint(*parts: Any) -> str:
