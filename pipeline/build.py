@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 from .config import Show
 from .errors import ConfigError, EssaycastError, EssayError
 from .fsutil import usable_cores
-from .lock import show_lock
+from .lock import clear_partials, show_lock
 from .model import BuildReport, Episode, Essay, Identity, PlannedEssay, Shard
 from .publish.cover import prune_covers, publish_cover
 from .publish.manifest import (
@@ -129,7 +129,7 @@ def build_show(
             _render_in_processes(show, workers, force=force, only=only, voice=voice)
             force = False  # the children rendered what force asked for
         manifest = Manifest.load(show.output_dir / MANIFEST_NAME)
-        folded = shards.fold_records(show.output_dir, manifest)
+        folded = shards.fold_records(show, manifest)
         if workers == 1:  # the children's own records are this build's business, not news
             report.notes += shards.record_summary(folded)
         _plan(show, manifest, report, force=force, only=only, voice=voice)
@@ -187,7 +187,10 @@ def build_share(
             if path == show.relative(item.essay.path)
         ]
         built = {slug: manifest.entries[slug] for slug in report.built}
-        shards.write_record(show, shard, base_manifest, built, failed_here, stale)
+        assert manifest.show_guid is not None  # _identify gave it
+        shards.write_record(
+            show, shard, base_manifest, manifest.show_guid, built, failed_here, stale
+        )
     report.seconds = time.monotonic() - started
     return report
 
@@ -205,7 +208,7 @@ def publish_show(show: Show, *, voice: str | None = None, restore: bool = False)
     with show_lock(show.state_dir):
         _prepare(show, report, restore=restore, manifest_only=False)
         manifest = Manifest.load(show.output_dir / MANIFEST_NAME)
-        folded = shards.fold_records(show.output_dir, manifest)
+        folded = shards.fold_records(show, manifest)
         report.notes += shards.record_summary(folded)
         _plan(show, manifest, report, voice=voice)
         cover, work = _identify(show, manifest, report)
@@ -222,6 +225,8 @@ def _prepare(show: Show, report: BuildReport, *, restore: bool, manifest_only: b
     """Holding the lock: clear a killed build's leftovers; catch up with the site."""
     for stale in show.state_dir.glob("render-*"):
         shutil.rmtree(stale, ignore_errors=True)  # no other build is using these
+    # a build (or restore) killed mid-write leaves .<name>.<random>.part beside the file
+    clear_partials(show.output_dir)
     if restore:  # before the manifest is read
         report.notes.append(restore_output(show, manifest_only=manifest_only))
 

@@ -241,7 +241,7 @@ def _wants_restore(flag: bool | None, show) -> bool:
         return flag
     if os.environ.get("ESSAYCAST_RESTORE", "").lower() in ("0", "off", "no", "false"):
         return False
-    from .validate import is_local_address
+    from .urls import is_local_address
 
     # a preview address on the runner itself has nothing published behind it
     return bool(os.environ.get("CI")) and not is_local_address(show.podcast.base_url or "")

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import ConfigError
+from .urls import base_url_problem
 
 CONFIG_NAME = "podcast.toml"
 
@@ -72,6 +73,12 @@ class CheckSettings:
 
 
 @dataclass(frozen=True)
+class RestoreSettings:
+    # seconds a whole restore from base_url may take before the build goes on without the rest
+    deadline: float = 900.0
+
+
+@dataclass(frozen=True)
 class Show:
     """A show folder and its settings."""
 
@@ -81,6 +88,7 @@ class Show:
     music: MusicSettings = field(default_factory=MusicSettings)
     audio: AudioSettings = field(default_factory=AudioSettings)
     check: CheckSettings = field(default_factory=CheckSettings)
+    restore: RestoreSettings = field(default_factory=RestoreSettings)
     lexicon: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -110,6 +118,7 @@ _SECTIONS: dict[str, type] = {
     "music": MusicSettings,
     "audio": AudioSettings,
     "check": CheckSettings,
+    "restore": RestoreSettings,
 }
 
 _LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -186,13 +195,9 @@ def parse_show(
         sections[name] = values
 
     if base_url is not None:
-        parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ConfigError(
-                f"--base-url: {base_url!r} is not an absolute http(s) URL; "
-                'use e.g. "https://example.org/show/"',
-                source="command line",
-            )
+        problem = base_url_problem(base_url)
+        if problem:
+            raise ConfigError(f"--base-url: {problem}", source="command line")
         sections["podcast"]["base_url"] = base_url
     podcast = sections["podcast"]
     if not str(podcast.get("title", "")).strip():
@@ -227,6 +232,7 @@ def parse_show(
         music=MusicSettings(**sections["music"]),
         audio=AudioSettings(**sections["audio"]),
         check=CheckSettings(**sections["check"]),
+        restore=RestoreSettings(**sections["restore"]),
         lexicon=dict(lexicon),
     )
 
@@ -251,15 +257,22 @@ def _check_values(sections: dict[str, dict[str, Any]]) -> list[str]:
         )
     if podcast.get("email") and not EMAIL.match(podcast["email"]):
         problems.append(f"podcast.email: {podcast['email']!r} is not an e-mail address")
-    for key in ("base_url", "link"):
-        url = podcast.get(key)
-        if url:
-            parts = urlsplit(url)
-            if parts.scheme not in ("http", "https") or not parts.netloc:
-                problems.append(
-                    f"podcast.{key}: {url!r} is not an absolute http(s) URL; "
-                    'use e.g. "https://example.org/show/"'
-                )
+    if podcast.get("base_url"):
+        # strictest of all: every enclosure URL is base_url + a file name, and it is published
+        problem = base_url_problem(podcast["base_url"])
+        if problem:
+            problems.append(f"podcast.base_url: {problem}")
+    if podcast.get("link"):
+        link = podcast["link"]
+        try:
+            parts = urlsplit(link)
+        except ValueError:
+            parts = urlsplit("")
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            problems.append(
+                f"podcast.link: {link!r} is not an absolute http(s) URL; "
+                'use e.g. "https://example.org/show/"'
+            )
     if "category" in podcast:
         try:
             parse_category(podcast["category"])
@@ -284,6 +297,9 @@ def _check_values(sections: dict[str, dict[str, Any]]) -> list[str]:
         problems.append(
             f"audio.loudness: {loudness} LUFS is out of range; use -24 to -14 (podcasts: -16)"
         )
+    deadline = sections["restore"].get("deadline", 900.0)
+    if not 1.0 <= deadline <= 86400.0:
+        problems.append(f"restore.deadline: {deadline} s is out of range; use 1 to 86400 (a day)")
     max_wer = sections["check"].get("max_wer", 5.0)
     if not 0.0 <= max_wer <= 100.0:
         problems.append(

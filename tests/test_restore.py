@@ -132,7 +132,7 @@ def test_the_cli_restores_in_ci_and_the_manifest_carries_every_checksum(
     assert "Built 0 episodes (6 unchanged)" in result.output and tone == []
     # a published (not local) base_url in CI restores without being asked
     shutil.rmtree(ci / "output")
-    monkeypatch.setattr("pipeline.validate.is_local_address", lambda url: False)
+    monkeypatch.setattr("pipeline.urls.is_local_address", lambda url: False)
     result = CliRunner().invoke(
         main, ["build", "--show", str(ci), "--base-url", base, "--voice", "tone"]
     )

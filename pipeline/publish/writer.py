@@ -12,15 +12,17 @@ from dataclasses import asdict
 from importlib.metadata import version
 
 from ..config import Show
-from ..errors import ConfigError
+from ..errors import ConfigError, EssaycastError
 from ..fsutil import write_atomic
 from ..lock import show_lock
 from ..model import EPISODES_DIR, Episode
 from .cover import prune_covers, publish_cover
 from .manifest import (
     MANIFEST_NAME,
+    Invalid,
     Manifest,
     built_files,
+    check_unique,
     episode_record,
     fingerprint,
     record_checksums,
@@ -39,13 +41,18 @@ def publish(
 ) -> list[Episode]:
     """The manifest, then the feed and the page (unless nothing they show changed).
 
-    `built` names the episodes rendered (or merged) just now, whose files must be
-    hashed again; returns the episodes the feed lists.
+    All or nothing: the episode list is checked (no GUID or file twice) and the feed
+    and page are rendered in memory before the first byte is written, so an error
+    leaves feed, page and manifest as they were. `built` names the episodes rendered
+    (or merged) just now, whose files must be hashed again; returns the episodes the
+    feed lists.
     """
+    try:
+        check_unique(manifest)
+    except Invalid as exc:
+        raise EssaycastError(f"{show.output_dir}: {exc}; nothing was published") from None
     episodes = manifest.episodes()
-    record_site_checksums(show, manifest, cover, built_files(manifest, built))
-    # manifest before feed: the feed must never name an episode the manifest forgot
-    manifest.save(show.output_dir / MANIFEST_NAME)
+    manifest.base_url = show.podcast.base_url
     feed_key = fingerprint(
         # the installed version, read here and not from the package face (no import cycle)
         version("essaycast"),
@@ -56,8 +63,15 @@ def publish(
     )
     published_files = (show.output_dir / FEED_NAME, show.output_dir / PAGE_NAME)
     # a no-change rebuild leaves the feed alone (and never imports feedgen)
+    rendered = None
     if feed_key != manifest.feed_key or not all(p.is_file() for p in published_files):
-        write_feed(show, episodes, show_guid, cover)
+        rendered = render_feed_and_page(show, episodes, show_guid, cover)
+    record_site_checksums(show, manifest, cover, built_files(manifest, built))
+    # manifest before feed: the feed must never name an episode the manifest forgot
+    manifest.save(show.output_dir / MANIFEST_NAME)
+    if rendered is not None:
+        write_atomic(show.output_dir / FEED_NAME, rendered[0])
+        write_atomic(show.output_dir / PAGE_NAME, rendered[1])
         # recorded only once the feed is written: a build killed in between
         # writes it again next time
         manifest.feed_key = feed_key
@@ -71,15 +85,15 @@ def record_site_checksums(show: Show, manifest: Manifest, cover: str, fresh: lis
     record_checksums(manifest, show.output_dir, fresh, extra=[cover, FEED_NAME, PAGE_NAME])
 
 
-def write_feed(
+def render_feed_and_page(
     show: Show, episodes: Sequence[Episode], show_guid: str, cover: str | None = None
-) -> None:
-    """Write feed.xml, then index.html, from the complete episode list, by atomic rename."""
+) -> tuple[bytes, bytes]:
+    """feed.xml's and index.html's bytes, from the complete episode list (nothing written)."""
     from .feed import render_feed
     from .site import load_chapters, load_transcripts, render_site
 
     require_base_url(show)
-    write_atomic(show.output_dir / FEED_NAME, render_feed(show, episodes, show_guid, cover))
+    feed = render_feed(show, episodes, show_guid, cover)
     page = render_site(
         show,
         episodes,
@@ -87,6 +101,15 @@ def write_feed(
         load_transcripts(show.output_dir, episodes),
         load_chapters(show.output_dir, episodes),
     )
+    return feed, page
+
+
+def write_feed(
+    show: Show, episodes: Sequence[Episode], show_guid: str, cover: str | None = None
+) -> None:
+    """Write feed.xml, then index.html, from the complete episode list, by atomic rename."""
+    feed, page = render_feed_and_page(show, episodes, show_guid, cover)
+    write_atomic(show.output_dir / FEED_NAME, feed)
     write_atomic(show.output_dir / PAGE_NAME, page)
 
 
