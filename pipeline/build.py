@@ -42,6 +42,7 @@ from .publish.manifest import (
     Manifest,
     build_time,
     episode_record,
+    first_seen_time,
     identities,
     new_entry,
     plan,
@@ -278,8 +279,10 @@ def _identify(show: Show, manifest: Manifest, report: BuildReport) -> tuple[Path
             report.unchanged.append(item.essay.slug)
             continue
         if entry is None:
+            # not the clock alone: every shard of a run must give a new essay one date
+            seen = first_seen_time(item.essay.path, built_at)
             entry = new_entry(
-                manifest.show_guid, item.essay.slug, show.relative(item.essay.path), built_at
+                manifest.show_guid, item.essay.slug, show.relative(item.essay.path), seen
             )
         stale.append((item, entry))
     found = identities([(item.essay, entry) for item, entry in stale], manifest)

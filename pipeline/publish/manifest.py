@@ -499,6 +499,23 @@ def build_time() -> datetime:
     return datetime.now(tz=UTC).replace(microsecond=0)
 
 
+def first_seen_time(path: Path, built_at: datetime) -> datetime:
+    """When a new essay was first seen: the same on every machine and every shard that
+    holds the same files, so shards a few seconds apart agree with one machine's build.
+
+    SOURCE_DATE_EPOCH when set; else the file's modification time (whole seconds, never
+    after `built_at`, the build's own clock). git's date, when there is one, comes
+    first anyway (publication_date).
+    """
+    if os.environ.get("SOURCE_DATE_EPOCH", "").isdigit():
+        return built_at
+    try:
+        modified = int(path.stat().st_mtime)
+    except (OSError, OverflowError, ValueError):
+        return built_at
+    return min(built_at, datetime.fromtimestamp(max(modified, 0), tz=UTC))
+
+
 def new_entry(show_guid: str, slug: str, source: str, built_at: datetime) -> Entry:
     """The record of an essay seen for the first time: its GUID and date of last resort."""
     return Entry(source=source, guid=episode_guid(show_guid, slug), first_seen=built_at.isoformat())
