@@ -8,8 +8,8 @@ paths told to misbehave (`site.misbehave[path] = "how"`):
 - "many-headers": 150 header lines (http.client allows 100)
 - "huge-header": one 70 KB header line (http.client allows 64 KB)
 - "slow-drip": one byte every DRIP seconds, for at most DRIP_FOR seconds (bounded)
-- "oversize-declared": Content-Length of 400 MB (nothing that big is sent)
-- "oversize-stream": no Content-Length, bytes until the client hangs up (up to 400 MB)
+- "oversize-declared": Content-Length of 400 MB, and bytes until the client hangs up
+- "oversize-stream": the same without a Content-Length
 - "wrong-bytes": the right number of bytes, the wrong ones
 - "off-host": a redirect to another host (never contacted)
 
@@ -126,12 +126,11 @@ def _handler(site: HostileSite) -> type[BaseHTTPRequestHandler]:
                     self.wfile.flush()
                     site.sent[name] += 1
                     time.sleep(DRIP)
-            elif how == "oversize-declared":
-                raw(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % OVERSIZE)
-            elif how == "oversize-stream":
-                raw(b"HTTP/1.1 200 OK\r\nConnection: close\r\n\r\n")
+            elif how in ("oversize-declared", "oversize-stream"):
+                length = b"Content-Length: %d\r\n" % OVERSIZE if how == "oversize-declared" else b""
+                raw(b"HTTP/1.1 200 OK\r\nConnection: close\r\n" + length + b"\r\n")
                 block = b"\0" * 2**16
-                while site.sent[name] < OVERSIZE:
+                while site.sent[name] < OVERSIZE:  # until the client hangs up
                     raw(block)
                     site.sent[name] += len(block)
             elif how == "wrong-bytes":

@@ -204,7 +204,7 @@ class _Plan:
                 continue
             clash = self._clash(slug, entry, local, output_dir, live, guid_owner, file_owner)
             if clash:
-                self.refused.append(f"{slug} ({clash})")
+                self.refused.append(f"refused {slug} ({clash})")
                 continue
             self.taken.append(slug)
             guid_owner[entry.guid] = slug
