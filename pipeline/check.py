@@ -137,6 +137,8 @@ class EpisodeCheck:
     unplaced: int = 0  # sentences of the essay not found in the episode's transcript
     note_own: bool = False  # words_note is this episode's own, not the show's
     misses: list[tuple[str, str, float]] = field(default_factory=list)  # (word, heard, start)
+    # files not as the build left them (a swapped MP3, a lost transcript): never "ready"
+    damage: list[str] = field(default_factory=list)
 
     @property
     def wer(self) -> float | None:
@@ -149,7 +151,7 @@ class EpisodeCheck:
         found = self.figures.problems(self.target)
         if self.wer is not None and self.wer > max_wer:
             found.insert(0, f"WER {self.wer:.1f} % (max {max_wer:g} %)")
-        return found
+        return [*self.damage, *found]
 
     def summary(self, max_wer: float) -> str:
         f = self.figures
@@ -892,6 +894,24 @@ def _spans(
     return spans
 
 
+def _damage(out: Path, episode: Episode) -> list[str]:
+    """What is not as the build left it: an MP3 of another size than the manifest's (another
+    episode's, or cut short), a transcript or chapters file that is gone. Each is a problem:
+    an episode whose words cannot be placed must not pass as "ready"."""
+    found = []
+    size = (out / episode.audio).stat().st_size
+    if size != episode.size:
+        found.append(
+            f"{episode.audio} is {size} bytes, not the {episode.size} the build wrote "
+            "(another episode's MP3, or damaged); run essaycast build --force --only "
+            f"{episode.slug}"
+        )
+    for name in episode.files[1:]:
+        if not (out / name).is_file():
+            found.append(f"{name} is missing; run essaycast build --force --only {episode.slug}")
+    return found
+
+
 def check_episode(
     show: Show,
     episode: Episode,
@@ -952,6 +972,7 @@ def check_episode(
 
     result = EpisodeCheck(episode.slug, episode.title, episode.audio, figures, show.audio.loudness)
     result.unplaced = sum(p is None for p in placed)
+    result.damage = _damage(out, episode)
     if gone:
         result.words_note = f"{source} is gone since the build: audio figures only"
         result.note_own = True
