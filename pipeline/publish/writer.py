@@ -52,7 +52,6 @@ def publish(
     except Invalid as exc:
         raise EssaycastError(f"{show.output_dir}: {exc}; nothing was published") from None
     episodes = manifest.episodes()
-    manifest.base_url = show.podcast.base_url
     feed_key = fingerprint(
         # the installed version, read here and not from the package face (no import cycle)
         version("essaycast"),

@@ -93,11 +93,6 @@ def _restore(show: Show, site: _Site, manifest_only: bool) -> str:
         return f"Restore: skipped, {base}{MANIFEST_NAME} is not a manifest this essaycast reads"
     if live.show_guid is None and live.entries:
         return f"Restore: skipped, {base}{MANIFEST_NAME} has no valid show GUID"
-    if live.base_url and live.base_url != base:
-        return (
-            f"Restore: skipped, {base}{MANIFEST_NAME} was published for another address "
-            f"({live.base_url}); nothing taken from it"
-        )
     if not live.checksums:
         return (
             f"Restore: skipped, {base}{MANIFEST_NAME} carries no checksums (an older "
