@@ -118,6 +118,17 @@ def test_a_misbehaving_episode_download_is_one_line_and_the_build_goes_on(
     assert not list((ci / "output").rglob("*.part"))
 
 
+def test_a_transcript_without_a_declared_size_is_capped_too(
+    tmp_path: Path, site: HostileSite, published: Path
+) -> None:
+    vtt = live_manifest(published)["episodes"]["essay-1"]["episode"]["transcripts"]["text/vtt"]
+    site.misbehave[vtt] = "oversize-stream"
+    ci = ci_copy(published, tmp_path / "ci")
+    report = build_show(load_show(ci, base_url=site.base), voice="tone", restore=True)
+    assert report.ok and "essay-1" in report.built
+    assert site.sent[vtt] < 64 * 2**20  # capped at 16 MB (plus socket buffers), not 400
+
+
 @pytest.mark.parametrize(
     "how",
     ["garbage-status", "short-chunked", "many-headers", "huge-header", "slow-drip",

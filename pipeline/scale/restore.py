@@ -56,7 +56,8 @@ log = logging.getLogger(__name__)
 
 TIMEOUT = 20.0  # seconds without a byte before a fetch gives up
 MANIFEST_LIMIT = 64 * 2**20  # a manifest of thousands of episodes is a few MB
-SITE_FILE_LIMIT = 16 * 2**20  # feed.xml, index.html, a cover: no size in the manifest
+# a transcript, chapters, the feed, the page, a cover: the manifest gives no size for them
+SITE_FILE_LIMIT = 16 * 2**20
 CHUNK = 2**16
 MAX_REDIRECTS = 5
 
@@ -143,7 +144,7 @@ def _restore(show: Show, site: _Site, manifest_only: bool) -> str:
                 fetched += 1
         site_ok = True
         for name in plan.site_stale:
-            got = site.ensure(name, live.checksums[name], output_dir, None, SITE_FILE_LIMIT)
+            got = site.ensure(name, live.checksums[name], output_dir, None)
             if got is None:
                 site_ok = False
                 bad.append(name)
@@ -276,7 +277,7 @@ class _Site:
         return b"".join(chunks)
 
     def ensure(
-        self, name: str, sha: str, output_dir: Path, size: int | None, limit: int = 0
+        self, name: str, sha: str, output_dir: Path, size: int | None, limit: int = SITE_FILE_LIMIT
     ) -> int | None:
         """Make output/<name> hold the published bytes; their size, or None if they fail."""
         target = output_dir / name
