@@ -14,9 +14,8 @@ from urllib.parse import urlsplit
 
 # what inet_aton accepts: dotted parts in decimal, octal or hex, 1 to 4 of them
 _INET_ATON_SHAPE = re.compile(r"^(0x[0-9a-f]+|[0-9]+)(\.(0x[0-9a-f]+|[0-9]+)){0,3}$")
-_HOST_NAME = re.compile(
-    r"^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\.?$"
-)
+# a host name: no space, control character or URL delimiter (IDN letters are fine)
+_HOST_NAME = re.compile(r"^[^\s\x00-\x1f\x7f<>\"{}|\\^`%/?#@\[\]:]+$")
 
 
 def host_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
@@ -99,7 +98,9 @@ def base_url_problem(url: str) -> str | None:
     host = parts.hostname or ""
     if port == 0 or (parts.netloc.endswith(":") and port is None):
         return f"{url!r} has no valid port; use 1 to 65535, or none"
-    if host_address(host) is None and not _HOST_NAME.match(host):
+    if host_address(host) is None and (
+        not _HOST_NAME.match(host) or ".." in host or host.startswith(".")
+    ):
         return f"{url!r}: {host!r} is not a host name (no spaces or odd characters)"
     if any(ch.isspace() or ord(ch) < 32 for ch in url):
         return f"{url!r} contains a space or a control character; encode it as %20"
