@@ -10,11 +10,8 @@ BENCH_STATS=path    write, at exit: sentences synthesised, engine loads, the
 BENCH_ENGINE=tone   replace the Piper engine by the tests' tone engine
                     (tests/fakes.py: speech-length PCM, 16.5 characters a
                     second at 22050 Hz, in microseconds): the memory profile
-                    of assembly, mastering and encoding without the model.
-BENCH_FAST_MASTER=1 replace mastering (gain + limiter + encode) by a plain MP3
-                    encode; used only to *prime* a show cheaply before a
-                    timed rebuild (no effect since episodes are spliced from
-                    cached pieces).
+                    of levelling, encoding and splicing the pieces without
+                    the model.
 
 The engine keeps its registry name "piper", so cache keys and manifest
 fingerprints are exactly those a real Piper build writes: a show primed by
@@ -86,32 +83,6 @@ def _install() -> None:
 
     speech.ENGINES["piper"] = dataclasses.replace(info, create=create)
     _count_pieces()
-    if os.environ.get("BENCH_FAST_MASTER"):
-        from pipeline import render as episode
-        from pipeline.ffmpeg import run_ffmpeg
-
-        def plain_encode(wav: Path, mp3: Path, loudness: float, kbps: int, **_: object) -> None:
-            run_ffmpeg(
-                [
-                    "-i",
-                    str(wav),
-                    "-c:a",
-                    "libmp3lame",
-                    "-b:a",
-                    f"{kbps}k",
-                    "-map_metadata",
-                    "-1",
-                    "-id3v2_version",
-                    "0",
-                    "-f",
-                    "mp3",
-                    str(mp3),
-                ],
-                what=str(mp3),
-            )
-
-        # episode.render_episode looks master_to_mp3 up in its module at every render
-        episode.master_to_mp3 = plain_encode
 
 
 def _count_pieces() -> None:

@@ -28,13 +28,22 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .config import Show
 from .errors import ConfigError, EssaycastError, EssayError
 from .fsutil import usable_cores
 from .lock import clear_partials, show_lock
-from .model import BuildReport, Episode, Essay, Identity, PlannedEssay, Shard
+from .model import (
+    BuildEvent,
+    BuildProgress,
+    BuildReport,
+    Episode,
+    Essay,
+    Identity,
+    PlannedEssay,
+    Shard,
+)
 from .publish.cover import prune_covers, publish_cover
 from .publish.manifest import (
     MANIFEST_NAME,
@@ -71,9 +80,9 @@ class Job:
         return self.item.essay.slug
 
 
-# progress(event, slug, done, total): "essay" when an essay starts rendering,
-# "sentence" after each newly synthesised sentence, "done" when it is published.
-Progress = Callable[[str, str, int, int], None]
+# progress(BuildEvent): a share starts, an essay starts, each sentence spoken and piece
+# rendered, an essay done or failed (model.BuildEvent); called from the rendering threads.
+Progress = BuildProgress
 
 
 # --- the four modes --------------------------------------------------------------------------
@@ -127,7 +136,9 @@ def build_show(
         _prepare(show, report, restore=restore, manifest_only=False)
         workers = worker_count(jobs)
         if workers > 1:
-            _render_in_processes(show, workers, force=force, only=only, voice=voice)
+            _render_in_processes(
+                show, workers, force=force, only=only, voice=voice, progress=progress
+            )
             force = False  # the children rendered what force asked for
         manifest = Manifest.load(show.output_dir / MANIFEST_NAME)
         folded = shards.fold_records(show, manifest)
@@ -141,10 +152,12 @@ def build_show(
         _render_all(show, work, cover, manifest, report, jobs, progress, force)
         _publish(show, manifest, cover, report, folded)
         if work:
-            from .audio.pieces import PieceCache
+            from .audio.piece_cache import PieceCache
+            from .speech.cache import SentenceCache
 
             # bounded: what this build used stays, the least recently used goes first
             PieceCache(show.state_dir / "cache" / "pieces").prune(keep_since=started_at)
+            SentenceCache(show.state_dir / "cache" / "sentences").prune(keep_since=started_at)
     report.seconds = time.monotonic() - started
     return report
 
@@ -368,24 +381,21 @@ def _run_jobs(
     from .render import render_episode
 
     progress = progress or _quiet
+    words = sum(len(job.item.essay.body.split()) for job in work)
+    progress(BuildEvent("start", essays=len(work), words=words))
 
     def render(job: Job) -> Episode | EssaycastError:
         essay = job.item.essay
-        progress("essay", essay.slug, 0, 0)
-        on_sentence = functools.partial(progress, "sentence", essay.slug)
+        started = time.monotonic()
         try:
-            episode = render_episode(kit, essay, job.item.voice, job.identity, on_sentence)
-        except EssaycastError as exc:  # one essay's failure is reported, not raised
-            progress("failed", essay.slug, 0, 0)
-            return exc
+            episode = render_episode(kit, essay, job.item.voice, job.identity, progress)
         except Exception as exc:  # noqa: BLE001 - the one place that isolates an essay
-            log.debug("rendering %s failed", essay.path, exc_info=True)
-            progress("failed", essay.slug, 0, 0)
-            return EssayError(
-                str(essay.path),
-                f"unexpected {type(exc).__name__}: {exc} (run with -v for the traceback)",
-            )
-        progress("done", essay.slug, 0, 0)
+            failure = exc if isinstance(exc, EssaycastError) else _unexpected(essay, exc)
+            seconds = time.monotonic() - started
+            progress(BuildEvent("failed", essay.slug, error=_reason(failure), seconds=seconds))
+            return failure  # one essay's failure is reported, not raised
+        seconds = time.monotonic() - started
+        progress(BuildEvent("done", essay.slug, audio_seconds=episode.duration, seconds=seconds))
         return episode
 
     if jobs <= 1 or len(work) <= 1:
@@ -421,15 +431,23 @@ CHILD_SETUP: Callable[[], None] | None = None
 
 
 def _render_in_processes(
-    show: Show, workers: int, *, force: bool, only: Sequence[str], voice: str | None
+    show: Show,
+    workers: int,
+    *,
+    force: bool,
+    only: Sequence[str],
+    voice: str | None,
+    progress: Progress | None = None,
 ) -> None:
     """Render the stale essays with `workers` shard builds in child processes.
 
     Each child is pinned to its own cores (so the voice engine there, which sizes
     its thread pool by the cores it may use, never oversubscribes), writes its
     record into output/, and the caller merges them. The caller holds the lock.
+    The children's progress events come back through a queue to `progress`.
     """
     import multiprocessing
+    import threading
     from concurrent.futures import ProcessPoolExecutor
 
     # spawn: a fresh interpreter, no copy of the parent's threads or locks
@@ -439,15 +457,46 @@ def _render_in_processes(
         (str(show.root), show.podcast.base_url, Shard(k + 1, workers), sorted(cores[k]))
         for k in range(workers)
     ]
-    with ProcessPoolExecutor(
-        workers, mp_context=context, max_tasks_per_child=1, initializer=CHILD_SETUP
-    ) as pool:
-        child = functools.partial(_child_build, force=force, only=list(only), voice=voice)
-        outcomes = list(pool.map(child, *zip(*args, strict=True)))
+    relay = context.Queue() if progress else None
+    listener = threading.Thread(target=_relay_events, args=(relay, progress), daemon=True)
+    if relay is not None:
+        listener.start()
+    try:
+        with ProcessPoolExecutor(
+            workers,
+            mp_context=context,
+            max_tasks_per_child=1,
+            initializer=_child_setup,
+            initargs=(CHILD_SETUP, relay),
+        ) as pool:
+            child = functools.partial(_child_build, force=force, only=list(only), voice=voice)
+            outcomes = list(pool.map(child, *zip(*args, strict=True)))
+    finally:
+        if relay is not None:
+            relay.put(None)  # after every child has exited, so all their events came first
+            listener.join()
     for outcome in outcomes:
         if outcome is not None:
             kind, message = outcome
             raise (ConfigError(message) if kind == "config" else EssaycastError(message))
+
+
+# In a child process: where its build's progress events go (the parent's queue).
+_RELAY: Any = None
+
+
+def _child_setup(setup: Callable[[], None] | None, relay: Any) -> None:
+    """First thing in each child: the tests' setup, and the queue events go back by."""
+    global _RELAY
+    _RELAY = relay
+    if setup is not None:
+        setup()
+
+
+def _relay_events(relay: Any, progress: Progress) -> None:
+    """In the parent: pass the children's events on, until the None sent at the end."""
+    while (event := relay.get()) is not None:
+        progress(event)
 
 
 def _child_build(
@@ -474,6 +523,7 @@ def _child_build(
             only=only,
             voice=voice,
             jobs=2 if len(cores) >= 2 else 1,
+            progress=_RELAY.put if _RELAY is not None else None,
             locked=True,
         )
     except ConfigError as exc:
@@ -487,7 +537,7 @@ def _child_build(
 
 
 def _read_essays(show: Show, report: BuildReport) -> list[Essay]:
-    essays, failed = read_essays(show.essays_dir, show.relative)
+    essays, failed = read_essays(show, show.relative)  # where [essays] says they are
     report.failed += failed
     return essays
 
@@ -498,8 +548,16 @@ def _failed_slugs(manifest: Manifest, report: BuildReport) -> set[str]:
     return {slug for slug, e in manifest.entries.items() if e.source in failed_sources}
 
 
-def _quiet(event: str, slug: str, done: int, total: int) -> None:
+def _quiet(event: BuildEvent) -> None:
     """The progress callback when nobody is watching."""
+
+
+def _unexpected(essay: Essay, exc: Exception) -> EssayError:
+    """A bug met while rendering one essay, as that essay's failure."""
+    log.debug("rendering %s failed", essay.path, exc_info=True)
+    return EssayError(
+        str(essay.path), f"unexpected {type(exc).__name__}: {exc} (run with -v for the traceback)"
+    )
 
 
 def _reason(exc: EssaycastError) -> str:

@@ -91,11 +91,6 @@ def _setup(ctx: click.Context, verbose: bool, quiet: bool) -> None:
         logging.getLogger("pipeline").setLevel(logging.DEBUG)
 
 
-def _interactive() -> bool:
-    """Progress only for a person at a terminal: not when piped, not in CI."""
-    return sys.stderr.isatty() and not os.environ.get("CI")
-
-
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="essaycast")
 @click.pass_context
@@ -171,36 +166,38 @@ def build(
     from .build import build_share, build_show, plan_show
     from .config import load_show
     from .scale.shard import parse_shard
+    from .watch import BuildWatch, display_mode
 
     spec = parse_shard(shard) if shard else None
     show = load_show(show_dir, base_url=base_url)
-    watching = _interactive() and not quiet and not as_json
-    progress = _progress_printer() if watching else None
     restoring = _wants_restore(restore, show)
+    watch = BuildWatch(display_mode(quiet, as_json))
     if dry_run:
         report = plan_show(show, force=force, only=only, voice=voice, shard=spec)
     elif spec:
-        report = build_share(
-            show,
-            spec,
-            force=force,
-            only=only,
-            voice=voice,
-            jobs=jobs,
-            progress=progress,
-            restore=restoring,
-        )
+        with watch:
+            report = build_share(
+                show,
+                spec,
+                force=force,
+                only=only,
+                voice=voice,
+                jobs=jobs,
+                progress=watch,
+                restore=restoring,
+            )
     else:
-        report = build_show(
-            show,
-            force=force,
-            only=only,
-            voice=voice,
-            jobs=jobs,
-            progress=progress,
-            restore=restoring,
-        )
-    _print_report(report, dry_run=dry_run, as_json=as_json, quiet=quiet)
+        with watch:
+            report = build_show(
+                show,
+                force=force,
+                only=only,
+                voice=voice,
+                jobs=jobs,
+                progress=watch,
+                restore=restoring,
+            )
+    _print_report(report, show, watch, dry_run=dry_run, as_json=as_json, quiet=quiet)
     checked = None
     if then_check and not dry_run:
         checked = _run_check(show, only, None, as_json, quiet)
@@ -231,7 +228,9 @@ def publish(ctx, show_dir, base_url, restore, as_json, verbose, quiet):
 
     show = load_show(show_dir, base_url=base_url)
     report = publish_show(show, restore=_wants_restore(restore, show))
-    _print_report(report, dry_run=False, as_json=as_json, quiet=quiet)
+    _print_report(
+        report, show, None, dry_run=False, as_json=as_json, quiet=quiet, command="publish"
+    )
     ctx.exit(0 if report.ok else 1)
 
 
@@ -247,10 +246,15 @@ def _wants_restore(flag: bool | None, show) -> bool:
     return bool(os.environ.get("CI")) and not is_local_address(show.podcast.base_url or "")
 
 
-def _print_report(report, *, dry_run: bool, as_json: bool, quiet: bool) -> None:
-    """The build's report on stdout (or as JSON); its notes and failures on stderr."""
+def _print_report(
+    report, show, watch, *, dry_run: bool, as_json: bool, quiet: bool, command: str = "build"
+) -> None:
+    """The build's report on stdout (or as JSON); its notes and failures on stderr; the
+    GitHub Actions job summary when $GITHUB_STEP_SUMMARY names one."""
+    from .watch import append_job_summary, build_job_summary, build_summary
+
     if as_json:
-        click.echo(json.dumps(_report_json(report), indent=2))
+        click.echo(json.dumps(_report_json(report, show, watch), indent=2))
     else:
         if not quiet:
             for note in report.notes:
@@ -260,10 +264,13 @@ def _print_report(report, *, dry_run: bool, as_json: bool, quiet: bool) -> None:
                 click.echo(f"{item.action:9}  {item.essay.slug}  ({item.voice.label})")
             for slug in report.removed:
                 click.echo(f"{'removed':9}  {slug}")
-        for path, reason in report.failed:
+        for path, reason in report.failed:  # each failure on its own line, even with -q
             click.echo(f"Error: {path}: {reason}", err=True)
         if not quiet:
-            click.echo(report.summary())
+            for line in build_summary(report, show, watch):
+                click.echo(line)
+    if not dry_run:
+        append_job_summary(build_job_summary(report, show, watch, command))
 
 
 @main.command()
@@ -318,14 +325,11 @@ def check(ctx, show_dir, only, attempts, jobs, as_json, verbose, quiet):
 
 def _run_check(show, only, jobs, as_json, quiet):
     from .check import check_show
+    from .watch import CheckWatch, append_job_summary, check_job_summary, display_mode
 
-    def progress(slug: str, done: int, total: int) -> None:
-        end = "\n" if done == total else ""
-        click.echo(f"\r\033[K{slug}: heard {done}/{total} sentences{end}", err=True, nl=False)
-
-    report = check_show(
-        show, only=only, jobs=jobs, progress=progress if _interactive() and not as_json else None
-    )
+    with CheckWatch(display_mode(quiet, as_json)) as watch:
+        report = check_show(show, only=only, jobs=jobs, progress=watch)
+    append_job_summary(check_job_summary(report))
     if as_json:
         click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     else:
@@ -417,11 +421,13 @@ def script(file, show_dir, voice, phonemes):
     lexicon: dict[str, str] = {}
     language = "en"
     settings = VoiceSettings()
+    reading = None
     root = show_dir or find_show_root(file)
     if root is not None:
         show = load_show(root)
         lexicon, language, settings = show.lexicon, show.podcast.language, show.voice
-    essay = read_essay(file)
+        reading, root = show.essays.reading, show.root  # [essays]: how links, tables, maths read
+    essay = read_essay(file, reading, root=root)
     spec = resolve_voice(settings.engine, settings.voice, settings.speed, voice or essay.voice)
     say = received(spec, phonemes)
     click.echo(render_script(to_speech_text(essay, lexicon, language), say), nl=False)
@@ -466,21 +472,10 @@ def voices(engine, check):
             click.echo(f"\n{name}: {info.summary}\n{usage}")
 
 
-def _progress_printer():
-    """One status line that says which essay is being spoken; a line per finished essay."""
+def _report_json(report, show, watch) -> dict:
+    from .watch import built_audio, renders_json
 
-    def progress(event: str, slug: str, done: int, total: int) -> None:
-        if event == "essay":
-            click.echo(f"\r\033[K{slug}: rendering", err=True, nl=False)
-        elif event == "sentence":
-            click.echo(f"\r\033[K{slug}: sentence {done}/{total}", err=True, nl=False)
-        elif event in ("done", "failed"):
-            click.echo(f"\r\033[K{slug}: {event}", err=True)
-
-    return progress
-
-
-def _report_json(report) -> dict:
+    published = not report.dry_run and report.shard is None
     return {
         "ok": report.ok,
         "dry_run": report.dry_run,
@@ -501,6 +496,14 @@ def _report_json(report) -> dict:
         "seconds": round(report.seconds, 2),
         "notes": report.notes,
         "shard": report.shard.label if report.shard else None,
+        # added by issue 31: the audio this build made, each render's figures, the feed
+        "audio_seconds": round(built_audio(report, watch), 2),
+        "renders": renders_json(watch),
+        "feed": (
+            {"file": str(show.output_dir / "feed.xml"), "url": show.podcast.feed_url}
+            if published
+            else None
+        ),
     }
 
 
@@ -514,7 +517,12 @@ def _report_json(report) -> dict:
     show_default=True,
     help="Render on a matrix of N CI jobs, then publish in one (for long archives).",
 )
-def init(directory, title, shards):
+@click.option(
+    "--follow",
+    metavar="FEED_URL",
+    help="Follow a blog: a daily workflow that imports its new posts, narrates and publishes them.",
+)
+def init(directory, title, shards, follow):
     """Make DIRECTORY (default: here) a show: podcast.toml, essays/, output/, CI workflow.
 
     Existing files are never overwritten; a folder with a podcast.toml is left alone.
@@ -523,10 +531,11 @@ def init(directory, title, shards):
     Examples:
       essaycast init my-show --title "Quiet Reels"
       essaycast init archive --shards 4    a back catalogue: four render jobs
+      essaycast init my-blog --follow https://example.org/feed
     """
     from .scaffold import scaffold_show
 
-    report = scaffold_show(directory, title=title, shards=shards)
+    report = scaffold_show(directory, title=title, shards=shards, follow=follow)
     here = directory == Path(".")
     prefix = "" if here else f"{directory}/"
     click.echo("Created a show here:" if here else f"Created a show in {directory}:")
@@ -534,19 +543,104 @@ def init(directory, title, shards):
         click.echo(f"  {name}")
     for name, why in report.skipped:
         click.echo(f"  {name}: skipped, {why}")
+    for name in report.updated:
+        click.echo(f"  {name}: added essaycast's lines (output/, .essaycast/)")
+    blog = report.blog
+    if blog is not None:
+        count = f"{blog.posts} file{'' if blog.posts == 1 else 's'}"
+        click.echo(
+            f"Found {blog.found} ({', '.join(blog.evidence)}): {count} in "
+            f"{', '.join(blog.paths)}"
+            + (f" (leaving out {', '.join(blog.exclude)})" if blog.exclude else "")
+            + "; podcast.toml's [essays] reads them where they are."
+        )
+        if blog.note:
+            click.echo(f"Note: {blog.note}")
     if report.outside_repo_root is not None:
         click.echo(
             f"Note: {directory} is inside the git repository {report.outside_repo_root}; "
             "GitHub runs workflows only from .github/workflows/ at a repository's root."
         )
     show = "" if here else f" --show {directory}"
+    if follow:
+        click.echo(
+            "Next steps:\n"
+            f"  1. Edit {prefix}podcast.toml (title, author, email).\n"
+            f"  2. essaycast import {follow}{show}   brings the posts in now (optional).\n"
+            '  3. Push to GitHub and set Settings > Pages > Source to "GitHub Actions";\n'
+            "     the follow workflow imports new posts daily, narrates and publishes them."
+        )
+        return
     click.echo(
         "Next steps:\n"
-        f"  1. Edit {prefix}podcast.toml (title, author, email); add essays to {prefix}essays/.\n"
-        f"  2. essaycast build{show}   narrates them into output/.\n"
+        f"  1. Edit {prefix}podcast.toml (title, author, email); "
+        + (
+            "`essaycast script FILE` shows how a post will be read.\n"
+            if blog
+            else f"add essays to {prefix}essays/.\n"
+        )
+        + f"  2. essaycast build{show}   narrates them into output/.\n"
         '  3. Push to GitHub and set Settings > Pages > Source to "GitHub Actions";\n'
         f"     the workflow publishes on every push to {report.branch} and nightly."
     )
+
+
+@main.command("import")
+@click.argument("url")
+@_show_option
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    metavar="DATE",
+    help="Only posts published on or after DATE (YYYY-MM-DD).",
+)
+@click.option("--limit", type=click.IntRange(1), metavar="N", help="Only the newest N posts.")
+@click.option(
+    "--update",
+    is_flag=True,
+    help="Rewrite posts changed at the source (never a file edited by hand).",
+)
+@click.option("--dry-run", is_flag=True, help="List what would be written; write nothing.")
+@_verbosity
+@click.pass_context
+def import_(ctx, url, show_dir, since, limit, update, dry_run, verbose, quiet):
+    """Import a blog's posts from its feed (RSS, Atom, JSON Feed) or one post's page.
+
+    Each post becomes an essay in the show's essays/ folder, with its title,
+    date, author and link to the original in the front matter. A post already
+    imported is never written twice. Posts are fetched only here: `build` reads files.
+
+    \b
+    Examples:
+      essaycast import https://example.org/feed --since 2026-01-01
+      essaycast import https://example.org/2026/03/on-rain/
+    """
+    _setup(ctx, verbose, quiet)
+    from datetime import UTC
+
+    from .config import load_show
+    from .follow.fetch import check_url
+    from .follow.importer import import_posts
+    from .watch import ImportWatch, display_mode
+
+    show = load_show(show_dir)
+    # each post's line is printed as it is read (above the live count on a terminal)
+    with ImportWatch(display_mode(quiet, False), verbose=verbose) as watch:
+        report = import_posts(
+            show.essays_dir,
+            check_url(url),
+            show_root=show.root,
+            since=since.replace(tzinfo=UTC) if since else None,
+            limit=limit,
+            update=update,
+            dry_run=dry_run,
+            progress=watch,
+        )
+    if not quiet:
+        for note in report.notes:
+            click.echo(note, err=True)
+        click.echo(report.summary())
+    ctx.exit(0 if report.ok else 1)
 
 
 @main.command()
@@ -566,6 +660,24 @@ def feed(show_dir, base_url):
     episodes = rewrite_feed(show)
     noun = "episode" if len(episodes) == 1 else "episodes"
     click.echo(f"Wrote feed.xml and index.html with {len(episodes)} {noun} in {show.output_dir}")
+
+
+@main.command()
+@click.argument("slug")
+@_show_option
+def embed(slug, show_dir):
+    """Print the snippet that plays episode SLUG, read along, on your own site.
+
+    For plain HTML, Jekyll, Hugo, Eleventy and Astro; the URLs are under base_url.
+
+    \b
+    Example:
+      essaycast embed never-let-me-go --show ~/my-show
+    """
+    from .config import load_show
+    from .publish.embed import embed_snippets
+
+    click.echo(embed_snippets(load_show(show_dir), slug), nl=False)
 
 
 @main.command()

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .errors import ConfigError
+from .model import Reading
 from .urls import base_url_problem
 
 CONFIG_NAME = "podcast.toml"
@@ -79,6 +80,29 @@ class RestoreSettings:
 
 
 @dataclass(frozen=True)
+class EssaysSettings:
+    """[essays]: where the posts are, what to leave out, and how text for the eye is read."""
+
+    paths: tuple[str, ...] = ("essays",)  # folders or globs relative to the show
+    exclude: tuple[str, ...] = ()  # globs (or folders) relative to the show
+    links: str = "site"
+    tables: str = "read"
+    maths: str = "announce"
+
+    @property
+    def reading(self) -> Reading:
+        return Reading(links=self.links, tables=self.tables, maths=self.maths)
+
+
+# each [essays] choice and its values, the first the default
+ESSAYS_CHOICES: dict[str, tuple[str, ...]] = {
+    "links": ("site", "drop"),
+    "tables": ("read", "skip"),
+    "maths": ("announce", "read"),
+}
+
+
+@dataclass(frozen=True)
 class Show:
     """A show folder and its settings."""
 
@@ -90,6 +114,7 @@ class Show:
     check: CheckSettings = field(default_factory=CheckSettings)
     restore: RestoreSettings = field(default_factory=RestoreSettings)
     lexicon: dict[str, str] = field(default_factory=dict)
+    essays: EssaysSettings = field(default_factory=EssaysSettings)
 
     @property
     def essays_dir(self) -> Path:
@@ -165,10 +190,10 @@ def parse_show(
     sections: dict[str, Any] = {}
 
     for name in data:
-        if name not in _SECTIONS and name != "lexicon":
+        if name not in _SECTIONS and name not in ("lexicon", "essays"):
             problems.append(
                 f"[{name}]: unknown section; the sections are "
-                + ", ".join(f"[{s}]" for s in [*_SECTIONS, "lexicon"])
+                + ", ".join(f"[{s}]" for s in [*_SECTIONS, "essays", "lexicon"])
             )
 
     for name, cls in _SECTIONS.items():
@@ -212,6 +237,8 @@ def parse_show(
         problems.append('lexicon: each entry must be word = "respelling"')
         lexicon = {}
 
+    essays = _essays_settings(data.get("essays", {}), problems)
+
     if problems:
         raise ConfigError(problems, source=source)
 
@@ -234,6 +261,59 @@ def parse_show(
         check=CheckSettings(**sections["check"]),
         restore=RestoreSettings(**sections["restore"]),
         lexicon=dict(lexicon),
+        essays=essays,
+    )
+
+
+def _essays_settings(table: Any, problems: list[str]) -> EssaysSettings:
+    """[essays] -> EssaysSettings; each problem is appended as one line."""
+    if not isinstance(table, dict):
+        problems.append("essays: must be a table [essays]")
+        return EssaysSettings()
+    known = [f.name for f in fields(EssaysSettings)]
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in known:
+            problems.append(
+                f"essays.{key}: unknown key; the keys of [essays] are {', '.join(known)}"
+            )
+        elif key in ("paths", "exclude"):
+            patterns = [value] if isinstance(value, str) else value
+            if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
+                problems.append(
+                    f'essays.{key}: must be a list of folders or globs, e.g. ["_posts"], '
+                    f"not {value!r}"
+                )
+                continue
+            bad = [p for p in patterns if not _inside_show(p)]
+            if bad:
+                problems.append(
+                    f"essays.{key}: {bad[0]!r} is outside the show; "
+                    'give a folder or glob relative to it, e.g. "content/posts/**/*.md"'
+                )
+                continue
+            if key == "paths" and not [p for p in patterns if p.strip()]:
+                problems.append('essays.paths: is empty; name at least one folder, e.g. ["_posts"]')
+                continue
+            values[key] = tuple(p.strip() for p in patterns if p.strip())
+        else:
+            choices = ESSAYS_CHOICES[key]
+            if value not in choices:
+                problems.append(
+                    f"essays.{key}: {value!r}; the choices are {', '.join(map(repr, choices))}"
+                )
+                continue
+            values[key] = value
+    return EssaysSettings(**values)
+
+
+def _inside_show(pattern: str) -> bool:
+    """A path pattern that stays inside the show: relative, with no `..` part."""
+    from pathlib import PurePosixPath, PureWindowsPath
+
+    posix = PurePosixPath(pattern.replace("\\", "/"))
+    return not (
+        posix.is_absolute() or PureWindowsPath(pattern).is_absolute() or ".." in posix.parts
     )
 
 

@@ -8,25 +8,26 @@ podcast.toml key. Whichever it is, it is checked once per process before it
 is first used: the version floor and the filters and encoders essaycast needs,
 with a one-line error naming what is missing.
 
-Every ffmpeg command line is built by `ffmpeg_command`; `run_ffmpeg` runs one to
-completion and `FfmpegStream` feeds one from a pipe. A failure becomes one line
-with ffmpeg's real reason ("No space left on device"), not its log.
+Every ffmpeg command line is built by `ffmpeg_command`, its raw PCM inputs by
+`pcm_input` and its MP3 outputs by `mp3_output`; `run_ffmpeg` runs one to
+completion. A failure becomes one line with ffmpeg's real reason ("No space left
+on device"), not its log (`failure_reason`), and a loudness measurement is read
+from its log by `read_ebur128`, the one reader of ebur128's summary.
 """
 
 from __future__ import annotations
 
-import contextlib
 import errno
 import functools
 import os
 import re
 import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import ConfigError, EssaycastError
+from .standards import EPISODE_RATE
 
 ENV = "ESSAYCAST_FFMPEG"
 # alimiter's latency=1 (keeps transcript times exact) arrived in FFmpeg 5.0,
@@ -160,8 +161,21 @@ def ffmpeg_command(args: list[str], loglevel: str = "error") -> list[str]:
 
 # Lines that say nothing about why: progress, summaries, ffmpeg's own sign-off.
 _NOISE = re.compile(r"^(size=|video:|Conversion failed|Exiting normally|Press \[q\])")
+# What ffmpeg (5.1 to 7) logs after the cause, as a consequence of it; the last resort.
+_CONSEQUENCE = re.compile(
+    r"^(Error opening (input|output) files?\b|Error (initializing|reinitializing) (complex )?"
+    r"filters|Error :|Failed to inject frame into filter network|Error while (processing the "
+    r"decoded data|filtering)|Invalid argument$)"
+)
 _PREFIX = re.compile(r"^\[[^\]]*@ 0x[0-9a-f]+\]\s*")
-_OS_REASONS = tuple(sorted({os.strerror(n) for n in errno.errorcode}, key=len, reverse=True))
+# EINVAL is ffmpeg's answer to any bad option or filter: its text names no cause.
+_OS_REASONS = tuple(
+    sorted(
+        {os.strerror(n) for n in errno.errorcode} - {os.strerror(errno.EINVAL)},
+        key=len,
+        reverse=True,
+    )
+)
 # An output that could not be written: ffmpeg 5.1 logs it and still exits 0.
 _WRITE_FAILED = re.compile(r"Error (writing|closing)|av_interleaved_write_frame\(\)")
 
@@ -170,13 +184,17 @@ def failure_reason(log: str, returncode: int) -> str | None:
     """Why an ffmpeg run failed, as one line from its log, or None if it did not.
 
     A line naming an operating-system error wins (that is the real reason), then
-    the last line that is not progress or ffmpeg's sign-off.
+    the last line that is not progress, ffmpeg's sign-off or a consequence of an
+    earlier line ("Error opening output files: ...").
 
     >>> failure_reason("[out#0/mp3 @ 0x55] Error writing trailer: No space left on device\\n"
     ...                "Conversion failed!\\n", 228)
     'Error writing trailer: No space left on device'
     >>> failure_reason("Error writing trailer of x.wav: No space left on device\\n", 0)
     'Error writing trailer of x.wav: No space left on device'
+    >>> failure_reason("[AVFilterGraph @ 0x56] No such filter: 'nosuch'\\n"
+    ...                "Error initializing complex filters.\\nInvalid argument\\n", 234)
+    "No such filter: 'nosuch'"
     >>> failure_reason("", 0) is None
     True
     """
@@ -185,10 +203,12 @@ def failure_reason(log: str, returncode: int) -> str | None:
     failed = returncode != 0 or any(_WRITE_FAILED.search(line) for line in lines)
     if not failed:
         return None
+    lines = [line for line in lines if not _NOISE.match(line) and "Summary:" not in line]
     for line in lines:
-        if any(reason in line for reason in _OS_REASONS) and _NOISE.match(line) is None:
+        if any(reason in line for reason in _OS_REASONS):
             return line
-    meaningful = [line for line in lines if not _NOISE.match(line) and "Summary:" not in line]
+    causes = [line for line in lines if not _CONSEQUENCE.match(line)]
+    meaningful = causes or lines
     return meaningful[-1] if meaningful else f"exit status {returncode}"
 
 
@@ -203,57 +223,78 @@ def run_ffmpeg(
     return proc
 
 
-class FfmpegStream:
-    """An ffmpeg that reads raw audio from our pipe while it runs (the episode body)."""
+def pcm_input(path: Path | str, rate: int) -> list[str]:
+    """ffmpeg's arguments for an input of raw 16-bit mono PCM at `rate` ("pipe:0": our pipe).
 
-    def __init__(self, args: list[str], what: str, loglevel: str = "info") -> None:
-        self.what = what
-        # stderr goes to a file, not a pipe: a pipe nobody reads would fill and stall ffmpeg
-        self.log = tempfile.TemporaryFile()  # noqa: SIM115 - closed in finish() or abort()
-        self.proc = subprocess.Popen(
-            ffmpeg_command(args, loglevel),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.DEVNULL,
-            stderr=self.log,
-        )
-
-    def write(self, data: bytes) -> None:
-        assert self.proc.stdin is not None
-        try:
-            self.proc.stdin.write(data)
-        except BrokenPipeError:
-            self.proc.wait()
-            raise self._error() from None
-
-    def finish(self) -> str:
-        """Close the stream, wait for ffmpeg; return its log, or raise its reason."""
-        assert self.proc.stdin is not None
-        # ffmpeg may have exited already; its return code and log say why
-        with contextlib.suppress(BrokenPipeError):
-            self.proc.stdin.close()
-        self.proc.wait()
-        log = self._read_log()
-        self.log.close()
-        reason = failure_reason(log, self.proc.returncode)
-        if reason:
-            raise EssaycastError(f"{self.what}: ffmpeg failed: {reason}")
-        return log
-
-    def abort(self) -> None:
-        self.proc.kill()
-        self.proc.wait()
-        self.log.close()
-
-    def _read_log(self) -> str:
-        self.log.seek(0)
-        return self.log.read().decode("utf-8", "replace")
-
-    def _error(self) -> EssaycastError:
-        reason = failure_reason(self._read_log(), self.proc.returncode or 1)
-        return EssaycastError(f"{self.what}: ffmpeg failed: {reason}")
+    >>> pcm_input("pipe:0", 22050)
+    ['-f', 's16le', '-ar', '22050', '-ac', '1', '-i', 'pipe:0']
+    """
+    return ["-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", str(path)]
 
 
-def decode_to_pcm(path: Path, sample_rate: int = 44100) -> bytes:
+def mp3_output(path: Path | str, kbps: int, *, xing: bool = False) -> list[str]:
+    """ffmpeg's arguments for a bare CBR MP3 by LAME: no tags, an Info frame only if `xing`.
+
+    >>> mp3_output("p.mp3", 96)[:4]
+    ['-c:a', 'libmp3lame', '-b:a', '96k']
+    """
+    return [
+        "-c:a",
+        "libmp3lame",
+        "-b:a",
+        f"{kbps}k",
+        "-map_metadata",
+        "-1",
+        "-write_xing",
+        str(int(xing)),
+        "-id3v2_version",
+        "0",
+        "-f",
+        "mp3",
+        str(path),
+    ]
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What ebur128 measured: integrated loudness (LUFS) and, if asked, true peak (dBTP)."""
+
+    integrated: float
+    true_peak: float | None = None
+
+
+# ebur128's summary: "Integrated loudness:\n    I: -19.3 LUFS" ... "True peak:\n    Peak: -1.2 dBFS"
+_INTEGRATED = re.compile(r"I:\s*(-?[\d.]+|-inf|nan)\s*LUFS")
+_TRUE_PEAK = re.compile(r"True peak:\s*Peak:\s*(-?[\d.]+|-inf|nan)\s*dBFS")
+SILENT_DB = -120.0  # what -inf (or nan: nothing measured) reads as
+
+
+def read_ebur128(log: str) -> Figures | None:
+    """The figures of the last ebur128 summary in an ffmpeg log (info level), or None.
+
+    The last one: Debian's ffmpeg 5.1 configures a -filter_complex graph twice and
+    prints a summary of nothing (-70 LUFS) for the discarded first; read blindly,
+    mastering once applied +51 dB (issue 12). -inf and nan read as SILENT_DB.
+
+    >>> read_ebur128("Summary:\\n  I: -70.0 LUFS\\n  True peak:\\n    Peak: -inf dBFS\\n"
+    ...              "Summary:\\n  I: -19.3 LUFS\\n  True peak:\\n    Peak: -1.4 dBFS\\n")
+    Figures(integrated=-19.3, true_peak=-1.4)
+    >>> read_ebur128("Summary:\\n  I: -23.0 LUFS\\n"), read_ebur128("no summary")
+    (Figures(integrated=-23.0, true_peak=None), None)
+    """
+    _, found, summary = log.rpartition("Summary:")
+    integrated = _INTEGRATED.search(summary) if found else None
+    if integrated is None:
+        return None
+    peak = _TRUE_PEAK.search(summary)
+    return Figures(_db(integrated.group(1)), _db(peak.group(1)) if peak else None)
+
+
+def _db(text: str) -> float:
+    return SILENT_DB if text in ("-inf", "nan") else float(text)
+
+
+def decode_to_pcm(path: Path, sample_rate: int = EPISODE_RATE) -> bytes:
     """Decode any audio file ffmpeg reads to 16-bit mono PCM at `sample_rate`."""
     proc = run_ffmpeg(
         ["-i", str(path), "-ac", "1", "-ar", str(sample_rate), "-f", "s16le", "-"],
@@ -267,21 +308,7 @@ def resample_pcm(pcm: bytes, rate: int, to_rate: int) -> bytes:
     if rate == to_rate or not pcm:
         return pcm
     proc = run_ffmpeg(
-        [
-            "-f",
-            "s16le",
-            "-ar",
-            str(rate),
-            "-ac",
-            "1",
-            "-i",
-            "pipe:0",
-            "-ar",
-            str(to_rate),
-            "-f",
-            "s16le",
-            "pipe:1",
-        ],
+        [*pcm_input("pipe:0", rate), "-ar", str(to_rate), "-f", "s16le", "pipe:1"],
         what="resampling speech",
         input=pcm,
     )

@@ -5,24 +5,35 @@ every render in one build shares (the voice engines, the music, the cover art).
 It strings the stages together and owns no audio logic: the text stage gives
 the SpeechText, the sentence cache the voice, audio.pieces the mastered MP3
 (levelled, encoded and spliced in cached pieces, then measured as heard),
-audio.tags the ID3 frames, publish.transcript the VTT, SRT and chapters. Every
+audio.tags the ID3 frames, publish.transcript the VTT, SRT, JSON transcript and
+chapters. Every
 file lands under output/episodes/ by atomic rename, the MP3 last.
 """
 
 from __future__ import annotations
 
 import hashlib
+import itertools
 import shutil
 import tempfile
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .audio.tags import Tags, tag_mp3
 from .errors import EssayError
 from .fsutil import atomic_path, write_atomic
-from .model import EPISODES_DIR, Episode, Essay, Identity, SentenceAudio, VoiceSpec
+from .model import (
+    EPISODES_DIR,
+    BuildEvent,
+    BuildProgress,
+    Episode,
+    Essay,
+    Identity,
+    SentenceAudio,
+    VoiceSpec,
+)
 
 if TYPE_CHECKING:
     from pydub import AudioSegment
@@ -89,16 +100,23 @@ def render_episode(
     essay: Essay,
     spec: VoiceSpec,
     identity: Identity,
-    on_sentence: Callable[[int, int], None] | None = None,
+    on_event: BuildProgress | None = None,
 ) -> Episode:
-    """Speak, assemble, master, tag and publish one essay under output/episodes/.
+    """Speak, render in pieces, tag and publish one essay under output/episodes/.
 
-    Every file is written by atomic rename, the MP3 last; `on_sentence(done, total)`
-    is called after each newly synthesised sentence.
+    Every file is written by atomic rename, the MP3 last; `on_event` hears of the
+    essay's start, each sentence newly spoken and each piece levelled or encoded.
     """
-    from .audio.layout import compose_intro
-    from .audio.pieces import PieceCache, render_mp3
-    from .publish.transcript import render_chapters, render_srt, render_vtt
+    from .audio.intro import compose_intro
+    from .audio.piece_cache import PieceCache
+    from .audio.pieces import render_mp3
+    from .publish.transcript import (
+        paragraph_breaks,
+        render_chapters,
+        render_json,
+        render_srt,
+        render_vtt,
+    )
     from .speech.cache import SentenceCache, synthesize_cached
     from .text.sentences import spoken_intro, to_speech_text
 
@@ -109,12 +127,28 @@ def render_episode(
         raise EssayError(show.relative(essay.path), "has no text to read aloud")
     author = essay.author or show.podcast.author
     cache = SentenceCache(show.state_dir / "cache" / "sentences")
+    keys = [cache.key(spec, s) for s in sentences]
+    event = on_event or _nobody
+    to_speak = len({key for key in keys if key not in cache})  # a sentence said twice: once
+    words = len(essay.body.split())
+    event(
+        BuildEvent(
+            "essay", essay.slug, sentences=len(keys), cached=len(keys) - to_speak, words=words
+        )
+    )
+    spoken = itertools.count(1)
+
+    def said(audio: SentenceAudio) -> None:
+        event(BuildEvent("sentence", essay.slug, spoken=next(spoken), audio_seconds=audio.duration))
+
+    def piece(step: str, done: int, total: int) -> None:
+        event(BuildEvent(step, essay.slug, pieces_done=done, pieces_total=total))
 
     def engine() -> Engine:
         return kit.engine(spec)
 
     def voice(indices: list[int]) -> Iterator[SentenceAudio]:
-        return synthesize_cached([sentences[i] for i in indices], spec, cache, engine, on_sentence)
+        return synthesize_cached([sentences[i] for i in indices], spec, cache, engine, said)
 
     intro_lines = spoken_intro(show.podcast.title, essay.title, author)
     intro_voice = list(synthesize_cached(intro_lines, spec, cache, engine))
@@ -126,7 +160,7 @@ def render_episode(
         # the episode in pieces: only those whose sentences changed are rendered again
         audio = render_mp3(
             speech,
-            [cache.key(spec, s) for s in sentences],
+            keys,
             voice,
             next(voice([0])),
             intro=compose_intro(kit.music, intro_voice),
@@ -137,6 +171,7 @@ def render_episode(
             work_dir=work_dir,
             out_mp3=mp3,
             force=kit.force,
+            on_piece=piece,
         )
         tag_mp3(
             mp3,
@@ -158,9 +193,12 @@ def render_episode(
         # see new audio as new), even if this build is killed right here.
         digest = hashlib.sha256(mp3.read_bytes()).hexdigest()[:10]
         stem = f"{EPISODES_DIR}/{essay.slug}-{digest}"
+        paragraphs = [len(p.sentences) for c in speech.chapters for p in c.paragraphs]
+        breaks = paragraph_breaks(paragraphs, len(audio.cues))
         files = {
             f"{stem}.vtt": render_vtt(audio.cues).encode(),
             f"{stem}.srt": render_srt(audio.cues).encode(),
+            f"{stem}.json": render_json(audio.cues, author or show.podcast.title, breaks).encode(),
             f"{stem}.chapters.json": render_chapters(audio.chapters, essay.title).encode(),
         }
         for name, data in files.items():
@@ -180,6 +218,15 @@ def render_episode(
         explicit=essay.explicit if essay.explicit is not None else show.podcast.explicit,
         number=identity.number,
         season=essay.season,
-        transcripts={"text/vtt": f"{stem}.vtt", "application/x-subrip": f"{stem}.srt"},
+        transcripts={
+            "text/vtt": f"{stem}.vtt",
+            "application/x-subrip": f"{stem}.srt",
+            "application/json": f"{stem}.json",
+        },
         chapters=f"{stem}.chapters.json",
+        link=essay.canonical,
     )
+
+
+def _nobody(event: BuildEvent) -> None:
+    """The event callback when nobody is watching."""

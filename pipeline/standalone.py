@@ -72,7 +72,7 @@ def render_alone(
         started_at = time.time()
         episode = render_episode(kit, essay, spec, identity)
         if not with_cover:  # the per-user cache; a show's is pruned by its builds, locked
-            from .audio.pieces import PieceCache
+            from .audio.piece_cache import PieceCache
 
             PieceCache(show.state_dir / "cache" / "pieces").prune(keep_since=started_at)
         written = []

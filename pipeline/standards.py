@@ -1,7 +1,8 @@
-"""Facts the podcast world fixes, stated once: XML namespaces and the directories' limits.
+"""Facts the podcast world fixes, stated once: XML namespaces, the directories' limits, the rate.
 
-feed.py writes within them, cover.py makes and checks artwork against them, and
-validate.py holds a feed to them (FEED-RULES.md names the rules in brackets).
+feed.py writes within them, cover.py makes and checks artwork against them,
+validate.py holds a feed to them (FEED-RULES.md names the rules in brackets),
+and every episode's audio is made at EPISODE_RATE.
 """
 
 from __future__ import annotations
@@ -16,3 +17,7 @@ TITLE_CHARS = 255  # Apple: titles and names (A8, B1, C1)
 DESCRIPTION_BYTES = 4000  # Apple: channel and item descriptions, in UTF-8 bytes (B2, C10)
 ARTWORK_MIN_PX, ARTWORK_MAX_PX = 1400, 3000  # Apple: square artwork, a side (F1)
 ARTWORK_MAX_BYTES = 512 * 1024  # Apple's advice for artwork files (F4)
+
+# SPEC section 5: an episode is MP3, 44.1 kHz, mono, constant bit rate. The music,
+# the intro and every piece are made at this rate, so nothing is resampled twice.
+EPISODE_RATE = 44100

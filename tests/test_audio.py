@@ -1,12 +1,14 @@
-"""audio.py on synthetic sound: trimming, pacing, the intro's shape (pydub), streaming."""
+"""audio on synthetic sound: trimming, pacing, the intro's shape (pydub), the rendered episode.
+
+The timing tests render through audio.pieces.render_mp3, the path every
+episode takes, and read the MP3 back.
+"""
 
 from __future__ import annotations
 
 import doctest
-import tracemalloc
-import wave
-import weakref
-from collections.abc import Iterator
+import hashlib
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -14,22 +16,20 @@ import pytest
 
 from pipeline import ffmpeg
 from pipeline import render as episode
+from pipeline.audio import intro as intro_module
 from pipeline.audio import layout as audio
 from pipeline.audio import loudness as mastering
 from pipeline.audio import pcm
-from pipeline.audio.layout import (
-    EPISODE_RATE,
-    Pacing,
-    assemble,
-    compose_intro,
-    last_audible,
-    layout,
-    level_db,
-    trim,
-)
+from pipeline.audio.intro import Intro, compose_intro, last_audible
+from pipeline.audio.layout import Pacing, layout, level_db, trim
+from pipeline.audio.mp3 import FRAME
 from pipeline.audio.pcm import from_float, samples, segment
+from pipeline.audio.piece_cache import PieceCache
+from pipeline.audio.pieces import RenderedEpisode, render_mp3
+from pipeline.errors import EssaycastError
 from pipeline.model import Chapter, Paragraph, Sentence, SentenceAudio, SpeechText
 from pipeline.publish import transcript
+from pipeline.standards import EPISODE_RATE
 
 VOICE_RATE = 22050
 
@@ -63,14 +63,44 @@ def speech_of(shape: list[list[int]], titles: list[str] | None = None) -> Speech
     return SpeechText(tuple(chapters))
 
 
-def read_wav(path: Path) -> np.ndarray:
-    with wave.open(str(path), "rb") as wav:
-        assert (wav.getframerate(), wav.getnchannels()) == (EPISODE_RATE, 1)
-        return np.frombuffer(wav.readframes(wav.getnframes()), "<i2").astype(np.float32) / 32768
+def render(
+    tmp_path: Path,
+    speech: SpeechText,
+    sounds: list[SentenceAudio],
+    intro: Intro | None = None,
+    outro: object = None,
+) -> RenderedEpisode:
+    """The episode as every build makes it: layout -> pieces -> one MP3 at -16 LUFS."""
+    work = tmp_path / "work"
+    work.mkdir(exist_ok=True)
+    keys = [hashlib.sha256(f"{n}".encode()).hexdigest() for n in range(len(sounds))]
+    return render_mp3(
+        speech,
+        keys,
+        lambda indices: (sounds[i] for i in indices),
+        sounds[0],
+        intro=intro,
+        outro=outro,  # type: ignore[arg-type]
+        loudness=-16.0,
+        kbps=96,
+        cache=PieceCache(tmp_path / "cache"),
+        work_dir=work,
+        out_mp3=tmp_path / "e.mp3",
+    )
+
+
+def read_mp3(path: Path) -> np.ndarray:
+    """The decoded samples, from the first (ffmpeg skips the delay the Info frame gives)."""
+    pcm = subprocess.run(
+        ffmpeg.ffmpeg_command(["-i", str(path), "-f", "s16le", "-ac", "1", "-"]),
+        capture_output=True,
+        check=True,
+    ).stdout
+    return np.frombuffer(pcm, "<i2").astype(np.float32) / 32768
 
 
 def test_doctests_of_the_audio_modules_pass() -> None:
-    for module in (audio, episode, ffmpeg, mastering, pcm, transcript):
+    for module in (audio, intro_module, episode, ffmpeg, mastering, pcm, transcript):
         assert doctest.testmod(module).failed == 0
 
 
@@ -85,17 +115,20 @@ def test_cues_follow_the_pacing_sentence_paragraph_chapter(tmp_path: Path) -> No
     pacing = Pacing()
     speech = speech_of([[2, 1], [1]], titles=["", "Second part"])
     sounds = [SentenceAudio("x", tone(1.0), VOICE_RATE) for _ in range(4)]
-    result = assemble(speech, iter(sounds), tmp_path / "e.wav", pacing=pacing)
+    result = render(tmp_path, speech, sounds)
     cues = result.cues
     assert [c.text for c in cues] == [s.written for s in speech.sentences()]
-    gaps = [round(b.start - a.end, 2) for a, b in zip(cues, cues[1:], strict=False)]
-    assert gaps == [pacing.sentence, pacing.paragraph, pacing.chapter]
+    gaps = [b.start - a.end for a, b in zip(cues, cues[1:], strict=False)]
+    assert [round(gap, 2) for gap in gaps[:2]] == [pacing.sentence, pacing.paragraph]
+    # a chapter opens a piece, and a piece starts on the frame grid: within a frame
+    assert 0 <= gaps[2] - pacing.chapter < FRAME / EPISODE_RATE
     spoken = 1.0 + audio.TRIM_LEAD + audio.TRIM_TAIL
     assert all(abs((c.end - c.start) - spoken) < 0.002 for c in cues)
     assert [m.title for m in result.chapters] == ["", "Second part"]
     assert result.chapters[1].start == pytest.approx(cues[3].start)
-    samples = read_wav(result.wav_path)
-    assert len(samples) / EPISODE_RATE == pytest.approx(result.duration, abs=0.01)
+    samples = read_mp3(result.mp3)
+    # exact, bar the last frame's padding, which a decoder may keep
+    assert 0 <= len(samples) - round(result.duration * EPISODE_RATE) < FRAME
     # the tone is where its cue says, and the pause before it is silent
     start = int(cues[1].start * EPISODE_RATE)
     assert np.abs(samples[start - 8000 : start]).max() < 0.01
@@ -119,7 +152,7 @@ def test_intro_comes_first_as_its_own_chapter_and_cues_and_the_essay_after_it(
     tmp_path: Path,
 ) -> None:
     intro = compose_intro(music_of(12), [line("Tiny Show."), line("A Title, by Jo.")])
-    result = assemble(speech_of([[1]]), iter([line("x")]), tmp_path / "e.wav", intro=intro)
+    result = render(tmp_path, speech_of([[1]]), [line("x")], intro=intro)
     assert result.chapters[0].title == "Intro" and result.chapters[0].start == 0.0
     assert result.chapters[1].start == pytest.approx(intro.seconds)
     # the spoken intro is in the transcript, each line where it is heard
@@ -127,8 +160,10 @@ def test_intro_comes_first_as_its_own_chapter_and_cues_and_the_essay_after_it(
     assert result.cues[0].start == pytest.approx(Pacing().music_lead)
     assert result.cues[1].start == pytest.approx(result.cues[0].end + Pacing().sentence, abs=1e-3)
     assert result.cues[2].start == pytest.approx(result.chapters[1].start)
-    wav = read_wav(result.wav_path)
-    heard = wav[int(result.cues[0].start * EPISODE_RATE) : int(result.cues[0].end * EPISODE_RATE)]
+    decoded = read_mp3(result.mp3)
+    heard = decoded[
+        int(result.cues[0].start * EPISODE_RATE) : int(result.cues[0].end * EPISODE_RATE)
+    ]
     assert level_db(heard) > -30
 
 
@@ -197,59 +232,26 @@ def test_layout_is_the_body_in_order_with_its_pauses() -> None:
     assert [s.chapter for s in steps] == ["", None, None, "Second part"]
 
 
-def test_assemble_streams_one_sentence_at_a_time(tmp_path: Path) -> None:
-    """1000 sentences (about 13 min): none is kept, memory stays flat."""
-    count = 1000
-    speech = speech_of([[100] * (count // 100)])
-    alive: list[weakref.ref[SentenceAudio]] = []
-    one = tone(0.3, pad=0.05)
-
-    def sentences() -> Iterator[SentenceAudio]:
-        for n in range(count):
-            if alive:
-                # assemble must have let go of the previous sentence before asking for this one
-                assert alive[-1]() is None, f"sentence {n - 1} is still held"
-            item = SentenceAudio(f"s{n}", bytes(one), VOICE_RATE)
-            alive.append(weakref.ref(item))
-            yield item
-            del item  # the generator's own reference does not count
-
-    tracemalloc.start()
-    try:
-        result = assemble(speech, sentences(), tmp_path / "long.wav")
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    assert len(result.cues) == count
-    assert result.duration > count * 0.75
-    # the body is ~35 MB of PCM at 22 kHz and twice that at 44.1 kHz; Python holds a few
-    # sentences' worth plus the cue list
-    assert peak < 8_000_000, peak
-
-
 def test_a_sample_rate_change_mid_episode_is_an_error(tmp_path: Path) -> None:
-    from pipeline.errors import EssaycastError
-
     sounds = [SentenceAudio("a", tone(0.5), VOICE_RATE), SentenceAudio("b", tone(0.5), 16000)]
     with pytest.raises(EssaycastError, match="sample rate"):
-        assemble(speech_of([[2]]), iter(sounds), tmp_path / "e.wav")
+        render(tmp_path, speech_of([[2]]), sounds)
 
 
 def test_an_outro_follows_the_essay_as_its_own_chapter_at_the_voices_level(
     tmp_path: Path,
 ) -> None:
     outro = music_of(2.0, amp=0.9)  # far louder than the voice
-    result = assemble(
-        speech_of([[1]]),
-        iter([SentenceAudio("x", tone(1.0), VOICE_RATE)]),
-        tmp_path / "e.wav",
-        outro=outro,
+    result = render(
+        tmp_path, speech_of([[1]]), [SentenceAudio("x", tone(1.0), VOICE_RATE)], outro=outro
     )
     last = result.chapters[-1]
     assert last.title == "Outro"
-    assert last.start == pytest.approx(result.cues[-1].end + Pacing().chapter)
-    assert result.duration == pytest.approx(last.start + 2.0)
-    samples = read_wav(result.wav_path)
+    # a piece ends on the frame grid: the outro starts within a frame of the chapter pause
+    frame = FRAME / EPISODE_RATE
+    assert 0 <= last.start - (result.cues[-1].end + Pacing().chapter) < frame
+    assert 0 <= result.duration - (last.start + 2.0) < frame
+    samples = read_mp3(result.mp3)
 
     def between(a: float, b: float) -> np.ndarray:
         return samples[int(a * EPISODE_RATE) : int(b * EPISODE_RATE)]

@@ -105,5 +105,6 @@ def test_sigkill_mid_build_keeps_the_old_feed_whole_and_the_next_build_finishes(
     final = check_feed_is_consistent(output)
     assert len(final) == 3 and not (final & old_names)
     leftovers = sorted(p.name for p in (output / "episodes").iterdir())
-    assert len(leftovers) == 3 * 4, leftovers  # only what the feed names
+    # only what the feed names: mp3, vtt, srt, json transcript, chapters, read-along json
+    assert len(leftovers) == 3 * 6, leftovers
     assert not list((root / ".essaycast").glob("render-*"))

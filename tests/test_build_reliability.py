@@ -167,7 +167,8 @@ def test_an_edit_gives_the_episode_new_urls_and_removes_the_old_files(tiny_show:
     stem = gone.removesuffix(".mp3")
     assert not list((tiny_show / "output").glob(f"{stem}.*"))
     names = {p.name for p in (tiny_show / "output" / "episodes").iterdir()}
-    assert len(names) == 2 * 4  # mp3, vtt, srt, chapters.json per episode
+    # mp3, vtt, srt, json transcript, chapters.json, and the read-along <slug>.json
+    assert len(names) == 2 * 6
 
 
 def test_new_show_artwork_renders_the_episodes_again(tiny_show: Path) -> None:
@@ -183,3 +184,20 @@ def test_new_show_artwork_renders_the_episodes_again(tiny_show: Path) -> None:
         "first-light",
         "second-thoughts",
     ]
+
+
+def test_a_non_utf8_file_name_fails_that_file_only_and_the_rest_publish(tiny_show: Path) -> None:
+    """Issue 24, case 9: the manifest save used to fail for every build."""
+    import os
+
+    bad = os.fsdecode(bytes(tiny_show / "essays") + b"/r\xe9sum\xe9.md")
+    Path(bad).write_text("# Odd name\n\nWords.\n", encoding="utf-8")
+    result = build(tiny_show)
+    assert result.exit_code == 1, result.output
+    assert "essays/r\\xe9sum\\xe9.md" in result.output and "not valid UTF-8" in result.output
+    assert set(json.loads((tiny_show / "output" / "manifest.json").read_text())["episodes"]) == {
+        "first-light",
+        "second-thoughts",
+    }
+    assert len(feed_enclosures(tiny_show / "output")) == 2
+    assert build(tiny_show).exit_code == 1  # and the next build is no worse

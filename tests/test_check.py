@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import doctest
+import importlib.util
 import json
 import socket
 import subprocess
@@ -18,40 +19,44 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline import check
+from pipeline.check import figures, hearing, report, respell, script, words
+from pipeline.check.report import clock
 from pipeline.cli import main
 from pipeline.config import load_show, parse_show
 from pipeline.errors import ConfigError
 from pipeline.ffmpeg import ffmpeg_exe
+from pipeline.publish.transcript import read_vtt
 
 from .conftest import TINY_TOML, make_show
 
 
 def test_doctests_of_check_pass() -> None:
-    assert doctest.testmod(check).failed == 0
+    for module in (check, figures, hearing, report, respell, script, words):
+        assert doctest.testmod(module).failed == 0, module.__name__
 
 
 # -- comparing words ---------------------------------------------------------------------------
 
 
 def test_homophones_spelling_variants_and_numbers_are_not_errors() -> None:
-    expected = check.ear_words("Their colour film from 1990 cost $5, every one knew.")
-    heard = check.ear_words(
+    expected = words.ear_words("Their colour film from 1990 cost $5, every one knew.")
+    heard = words.ear_words(
         "There color film from nineteen ninety cost five dollars, everyone new."
     )
-    assert check.compare(expected, heard).errors == 0
+    assert words.compare(expected, heard).errors == 0
 
 
 def test_a_wrong_word_is_an_error_with_what_was_heard() -> None:
-    found = check.compare(
-        check.ear_words("A semicolon joins two clauses."),
-        check.ear_words("A watermelon joins two clauses."),
+    found = words.compare(
+        words.ear_words("A semicolon joins two clauses."),
+        words.ear_words("A watermelon joins two clauses."),
     )
     assert (found.errors, found.expected, found.heard) == (1, ("semicolon",), ("watermelon",))
 
 
 def test_left_out_and_added_words_count() -> None:
-    assert check.compare(["the", "long", "take"], ["the", "take"]).errors == 1
-    assert check.compare(["the", "take"], ["the", "long", "take"]).errors == 1
+    assert words.compare(["the", "long", "take"], ["the", "take"]).errors == 1
+    assert words.compare(["the", "take"], ["the", "long", "take"]).errors == 1
 
 
 # -- where sentences are ----------------------------------------------------------------------
@@ -65,7 +70,7 @@ def test_sentences_are_placed_in_split_cues_after_an_intro_cue() -> None:
         (5.5, 7.0, "Fish & chips."),
     ]
     written = ["The film opens at dawn and nobody speaks.", "Fish & chips.", "Not there."]
-    assert check.place_sentences(written, cues) == [(2.5, 5.0), (5.5, 7.0), None]
+    assert script.place_sentences(written, cues) == [(2.5, 5.0), (5.5, 7.0), None]
 
 
 # -- audio figures ----------------------------------------------------------------------------
@@ -103,19 +108,19 @@ def test_audio_figures_find_silence_and_loudness(tmp_path: Path) -> None:
         tmp_path / "t.mp3", "sine=f=440:d=8,volume='if(between(t,2,6),0,0.3)':eval=frame"
     )
     pcm = tmp_path / "t.s16"
-    figures = check.measure(mp3, pcm, first_sentence=6.0)
+    figures = check.figures.measure(mp3, pcm, first_sentence=6.0)
     assert 3.8 < figures.longest_silence < 4.2 and 1.9 < figures.silence_at < 2.2
     assert 3.8 < figures.intro_gap < 4.2
     # lavfi's sine is at 1/8 of full scale: x 0.3 peaks at -28.5 dBFS
     assert figures.clipped == 0 and -29.5 < figures.true_peak < -27.5
     assert -33 < figures.loudness < -27
-    assert pcm.stat().st_size == pytest.approx(8 * check.RATE * 2, rel=0.02)
+    assert pcm.stat().st_size == pytest.approx(8 * hearing.RATE * 2, rel=0.02)
     problems = figures.problems(-16.0)
     assert any("dead air" in p for p in problems) and any("of silence" in p for p in problems)
 
 
 def test_clipping_is_counted_once_per_flattened_peak() -> None:
-    scan = check._Scan(44100)
+    scan = figures._Scan(44100)
     wave = np.zeros(44100, dtype="<i2")
     wave[1000:1010] = 32767  # one flat top
     wave[5000:5002] = 32767  # two samples: a peak, not clipping
@@ -190,14 +195,14 @@ def test_a_planted_mispronunciation_is_found_in_every_sentence_that_has_it(plant
     report = check.check_show(show)
     (episode,) = report.episodes
     vtt = (show.output_dir / episode.audio.replace(".mp3", ".vtt")).read_text()
-    starts = {text: start for start, _, text in check.read_cues(vtt)}
+    starts = {cue.text: cue.start for cue in read_vtt(vtt)}
     doubts = {d.text: d for d in episode.doubts}
     for sentence in ("The semicolon is a small mark.", "I like the semicolon a lot."):
         assert sentence in doubts, result.output
         assert "semicolon" in doubts[sentence].expected
         assert doubts[sentence].respelled
         assert doubts[sentence].start == pytest.approx(starts[sentence])
-        assert f"{check.clock(starts[sentence])}  expected" in result.output
+        assert f"{clock(starts[sentence])}  expected" in result.output
     assert not {"The cat sat on the mat.", "We walked home in the rain."} & set(doubts)
     (advice,) = [a for a in report.advice if a.word == "semicolon"]
     assert advice.places == 2 and advice.entry == "watermelon"
@@ -212,6 +217,7 @@ def test_a_second_check_is_answered_from_the_cache(planted, monkeypatch) -> None
     def no_model(*args, **kwargs):
         raise AssertionError("the recogniser was loaded on a warm check")
 
+    # where check_show and check_episode look them up
     monkeypatch.setattr(check, "Recognizer", no_model)
     monkeypatch.setattr(check, "measure", no_model)
     result = CliRunner().invoke(main, ["check", "--show", str(root), "--json"])
@@ -252,14 +258,15 @@ def test_other_languages_get_the_audio_figures_and_one_line(planted) -> None:
 @pytest.mark.slow
 def test_without_the_extra_one_line_says_what_to_install(planted, monkeypatch) -> None:
     root, _ = planted
-    real = check.importlib.util.find_spec
+    real = importlib.util.find_spec
     monkeypatch.setattr(
-        check.importlib.util,
+        importlib.util,
         "find_spec",
         lambda name: None if name == "faster_whisper" else real(name),
     )
-    result = CliRunner().invoke(main, ["check", "--show", str(root)])
-    lines = result.output.splitlines()
+    # the report on stdout; each episode's progress line goes to stderr
+    result = CliRunner(mix_stderr=False).invoke(main, ["check", "--show", str(root)])
+    lines = result.stdout.splitlines()
     assert lines[0] == (
         "the word check needs the recogniser: pip install 'essaycast[check]' (audio figures only)"
     )

@@ -88,3 +88,55 @@ def test_a_bad_base_url_on_the_command_line_is_named_as_such() -> None:
     with pytest.raises(ConfigError) as caught:
         parse_show(Path("/s"), {"podcast": {"title": "T"}}, base_url="example.org/x")
     assert caught.value.message.startswith("command line: --base-url: 'example.org/x'")
+
+
+# -- [essays]: where the posts are and how text for the eye is read (issue 23) --------------
+
+
+def test_essays_defaults_to_the_essays_folder() -> None:
+    show = parse_show(Path("/show"), {"podcast": {"title": "T"}})
+    assert show.essays.paths == ("essays",) and show.essays.exclude == ()
+    assert (show.essays.links, show.essays.tables, show.essays.maths) == (
+        "site",
+        "read",
+        "announce",
+    )
+
+
+def test_essays_table_is_read() -> None:
+    show = parse_show(
+        Path("/show"),
+        {
+            "podcast": {"title": "T"},
+            "essays": {
+                "paths": ["_posts", "content/posts/*/index.md"],
+                "exclude": ["**/_index.md"],
+                "links": "drop",
+                "tables": "skip",
+                "maths": "read",
+            },
+        },
+    )
+    assert show.essays.paths == ("_posts", "content/posts/*/index.md")
+    assert show.essays.reading.tables == "skip" and show.essays.reading.links == "drop"
+
+
+def test_every_essays_problem_is_reported_at_once() -> None:
+    with pytest.raises(ConfigError) as caught:
+        parse_show(
+            Path("/show"),
+            {
+                "podcast": {"title": "T"},
+                "essays": {
+                    "paths": "../elsewhere",
+                    "exclude": [3],
+                    "tables": "sing",
+                    "colour": "red",
+                },
+            },
+        )
+    problems = caught.value.problems
+    assert any(p.startswith("essays.paths: '../elsewhere' is outside the show") for p in problems)
+    assert any(p.startswith("essays.exclude: must be a list of folders or globs") for p in problems)
+    assert "essays.tables: 'sing'; the choices are 'read', 'skip'" in problems
+    assert any(p.startswith("essays.colour: unknown key") for p in problems)

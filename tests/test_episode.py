@@ -1,4 +1,4 @@
-"""episode.py: cover art for the tag, ID3v2.3 frames, the mastering filter."""
+"""Cover art for the tag (publish.cover), ID3v2.3 frames (audio.tags), the mastering filter."""
 
 from __future__ import annotations
 

@@ -157,7 +157,6 @@ def test_crlf_and_bom_are_fine(tmp_path: Path) -> None:
         (b"---\ntitle: [unclosed\n---\nHi.", "front matter is not valid YAML on line"),
         (b"---\ntitle: T\nHi there.", "never ends"),
         (b"---\n- a\n- b\n---\nHi.", "must be `key: value` lines"),
-        (b"---\ntitel: T\n---\nHi.", "'titel' is unknown; the keys are title, date,"),
         (b"---\ntitle: T\n---\n\n", "no text"),
         (b"---\ndate: next tuesday\n---\nHi.", "is not an ISO 8601 date"),
         (b"---\ndate: 2026-13-45\n---\nHi.", "is not an ISO 8601 date"),
@@ -167,11 +166,25 @@ def test_crlf_and_bom_are_fine(tmp_path: Path) -> None:
         (b"---\ndraft: 1\n---\nHi.", "draft: must be true or false"),
         (b"---\ntitle: [a, b]\n---\nHi.", "title: must be text"),
         (b"---\ntitle: ''\n---\nHi.", "title: is empty"),
-        (b"---\nslug: Not A Slug\n---\nHi.", "e.g. 'not-a-slug'"),
+        (b"---\nauthor: {age: 3}\n---\nHi.", "author: must be a name, a list of names"),
+        (b"---\ntags: {a: 1}\n---\nHi.", "tags: must be a list of words"),
+        (b"---\nimage: 3\n---\nHi.", "image: must be a path or URL"),
+        (b"+++\ntitle = 'T'\nHi.", "starts with +++ but never ends"),
+        (b"+++\ntitle = \n+++\nHi.", "front matter is not valid TOML"),
+        (b'{\n"title": \n}\nHi.', "front matter starts with { but is not valid JSON"),
+        (b"+++\ndraft = 'maybe'\n+++\nHi.", "draft: must be true or false, not 'maybe'"),
     ],
 )
 def test_bad_input(tmp_path: Path, content: bytes, expected: str) -> None:
     assert expected in error_of(write(tmp_path, "bad.md", content))
+
+
+def test_unknown_keys_are_listed_never_fatal_and_a_slug_is_made_safe(tmp_path: Path) -> None:
+    essay = read_essay(
+        write(tmp_path, "x.md", "---\ntitel: T\nlayout: post\nslug: Not A Slug\n---\nHi.")
+    )
+    assert essay.unknown_keys == ("titel", "layout")
+    assert essay.slug == "not-a-slug"
 
 
 def test_unreadable_and_unknown_files(tmp_path: Path) -> None:
@@ -278,3 +291,45 @@ def test_git_first_added_follows_renames(tmp_path: Path) -> None:
 
 def test_git_first_added_outside_a_repository(tmp_path: Path) -> None:
     assert git_first_added(write(tmp_path, "x.md", "x")) is None
+
+
+# -- file names and links from outside the show (issue 24, case 9) ---------------------------
+
+
+def test_a_file_name_that_is_not_utf8_is_refused_and_the_others_are_read(tmp_path: Path) -> None:
+    from pipeline.text.essays import read_essays
+
+    essays_dir = tmp_path / "essays"
+    essays_dir.mkdir()
+    (essays_dir / "good.md").write_text("# Good\n\nWords.\n", encoding="utf-8")
+    bad = os.fsdecode(bytes(essays_dir) + b"/caf\xe9.md")
+    Path(bad).write_text("# Bad name\n\nWords.\n", encoding="utf-8")
+    essays, failed = read_essays(essays_dir, lambda p: str(p.relative_to(tmp_path)))
+    assert [e.slug for e in essays] == ["good"]
+    assert failed == [
+        (
+            "essays/caf\\xe9.md",
+            "its file name is not valid UTF-8; rename it (e.g. with only letters and digits)",
+        )
+    ]
+    failed[0][0].encode("utf-8")  # printable and savable: no surrogate left in it
+
+
+def test_an_essay_linked_from_outside_the_show_is_refused(tmp_path: Path) -> None:
+    from pipeline.text.essays import read_essays
+
+    outside = tmp_path / "secret.md"
+    outside.write_text("# Secret\n\nNot the show's.\n", encoding="utf-8")
+    show = tmp_path / "show"
+    (show / "essays").mkdir(parents=True)
+    (show / "notes.md").write_text("# Notes\n\nInside the show.\n", encoding="utf-8")
+    (show / "essays" / "leak.md").symlink_to(outside)
+    (show / "essays" / "inside.md").symlink_to(show / "notes.md")
+    essays, failed = read_essays(show / "essays", lambda p: str(p.relative_to(show)))
+    assert [e.slug for e in essays] == ["notes"]  # a link within the show is fine
+    assert failed == [
+        (
+            "essays/leak.md",
+            "is a link to a file outside the show; copy the essay into the show instead",
+        )
+    ]

@@ -17,7 +17,7 @@ from lxml import etree
 
 from pipeline.config import parse_show
 from pipeline.model import Episode
-from pipeline.publish.feed import PODCAST_NS, podcast_guid, render_feed, truncate_bytes
+from pipeline.publish.feed import PODCAST_NS, podcast_guid, render_feed
 
 GOLDEN = Path(__file__).parent / "golden" / "feed"
 NS = {
@@ -62,6 +62,7 @@ def episode(slug: str, day: int, number: int, **fields: object) -> Episode:
         "transcripts": {
             "text/vtt": f"episodes/{slug}.vtt",
             "application/x-subrip": f"episodes/{slug}.srt",
+            "application/json": f"episodes/{slug}.json",
         },
         "chapters": f"episodes/{slug}.chapters.json",
     }
@@ -135,10 +136,15 @@ def test_items_have_every_element_of_the_spec_newest_first() -> None:
     assert newest.findtext("itunes:episode", namespaces=NS) == "2"
     assert newest.findtext("itunes:episodeType", namespaces=NS) == "full"
     assert newest.findtext("itunes:explicit", namespaces=NS) == "true"
-    transcripts = [(t.get("url"), t.get("type")) for t in newest.findall("podcast:transcript", NS)]
+    transcripts = [
+        (t.get("url"), t.get("type"), t.get("rel"))
+        for t in newest.findall("podcast:transcript", NS)
+    ]
     assert transcripts == [
-        (BASE + "episodes/second-thoughts.vtt", "text/vtt"),
-        (BASE + "episodes/second-thoughts.srt", "application/x-subrip"),
+        (BASE + "episodes/second-thoughts.vtt", "text/vtt", None),
+        (BASE + "episodes/second-thoughts.json", "application/json", None),
+        # 2 lines of 32: the Podcast Namespace's caption profile, so marked as captions
+        (BASE + "episodes/second-thoughts.srt", "application/x-subrip", "captions"),
     ]
     chapters = newest.find("podcast:chapters", NS)
     assert chapters.get("type") == "application/json+chapters"
@@ -184,7 +190,6 @@ def test_long_descriptions_are_cut_to_4000_bytes_at_a_word() -> None:
     ):
         assert len(text.encode("utf-8")) <= 4000
         assert text.endswith("…") and not text.endswith(" …")
-    assert truncate_bytes("short") == "short"
 
 
 def test_titles_are_cut_to_255_characters() -> None:

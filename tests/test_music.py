@@ -9,12 +9,13 @@ import numpy as np
 import pytest
 
 from pipeline.audio.jingle import compose_jingle, write_wav
-from pipeline.audio.music import MUSIC_RATE, default_jingle, load_music
+from pipeline.audio.music import default_jingle, load_music
 from pipeline.audio.pcm import from_float, samples
 from pipeline.errors import ConfigError
 from pipeline.ffmpeg import run_ffmpeg
+from pipeline.standards import EPISODE_RATE
 
-SR = MUSIC_RATE
+SR = EPISODE_RATE
 
 
 def dbfs(x: np.ndarray) -> float:

@@ -18,30 +18,28 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+import pipeline.audio.mp3
+import pipeline.audio.piece_cache
 import pipeline.audio.pieces
+from pipeline.audio.mp3 import FIRST_SAMPLE, FRAME, Splicer, crc16, iter_frames, padded
+from pipeline.audio.piece_cache import PieceCache, PieceRecord
 from pipeline.audio.pieces import (
-    FIRST_SAMPLE,
-    FRAME,
-    RATE,
     Chain,
     Piece,
-    PieceCache,
-    PieceRecord,
     Source,
-    Splicer,
-    crc16,
     integrated_loudness,
-    iter_frames,
     plan_pieces,
     splice_episode,
 )
-from pipeline.ffmpeg import ffmpeg_exe
+from pipeline.ffmpeg import ffmpeg_command, ffmpeg_exe, mp3_output, pcm_input
+from pipeline.standards import EPISODE_RATE as RATE
 
 PLAIN = Chain(level="anull", master=lambda gain: f"volume={gain}dB")
 
 
 def test_doctests_pass() -> None:
-    assert doctest.testmod(pipeline.audio.pieces).failed == 0
+    for module in (pipeline.audio.pieces, pipeline.audio.mp3, pipeline.audio.piece_cache):
+        assert doctest.testmod(module).failed == 0
 
 
 # -- boundaries ------------------------------------------------------------------
@@ -187,35 +185,7 @@ def _encode(pcm: np.ndarray, out: Path, xing: bool, kbps: int = 96) -> bytes:
     raw = out.with_suffix(".pcm")
     raw.write_bytes((np.clip(pcm, -1, 1) * 32767).astype("<i2").tobytes())
     subprocess.run(
-        [
-            ffmpeg_exe(),
-            "-hide_banner",
-            "-loglevel",
-            "error",
-            "-y",
-            "-f",
-            "s16le",
-            "-ar",
-            str(RATE),
-            "-ac",
-            "1",
-            "-i",
-            str(raw),
-            "-c:a",
-            "libmp3lame",
-            "-b:a",
-            f"{kbps}k",
-            "-map_metadata",
-            "-1",
-            "-id3v2_version",
-            "0",
-            "-write_xing",
-            str(int(xing)),
-            "-f",
-            "mp3",
-            str(out),
-        ],
-        check=True,
+        ffmpeg_command([*pcm_input(raw, RATE), *mp3_output(out, kbps, xing=xing)]), check=True
     )
     return out.read_bytes()
 
@@ -285,7 +255,7 @@ def _levelled_row(tones) -> np.ndarray:
     row = []
     for pcm in tones[1]:
         piece = np.concatenate([np.frombuffer(pcm, "<i2"), np.zeros(round(0.45 * RATE))])
-        row.append(np.pad(piece, (0, pipeline.audio.pieces.padded(piece.size) - piece.size)))
+        row.append(np.pad(piece, (0, padded(piece.size) - piece.size)))
     return np.concatenate(row) / 32768
 
 
@@ -300,8 +270,8 @@ def test_joins_decode_without_gap_click_or_drift(tmp_path: Path) -> None:
     info = out.read_bytes()[: 4 + 17 + 156]
     delay_padding = int.from_bytes(info[-15:-12], "big")
     frames = int.from_bytes(info[4 + 17 + 8 : 4 + 17 + 12], "big")
-    padding = (delay_padding & 0xFFF) - pipeline.audio.pieces.DECODER_DELAY
-    assert delay_padding >> 12 == pipeline.audio.pieces.ENCODER_DELAY
+    padding = (delay_padding & 0xFFF) - pipeline.audio.mp3.DECODER_DELAY
+    assert delay_padding >> 12 == pipeline.audio.mp3.ENCODER_DELAY
     assert frames * FRAME - FIRST_SAMPLE - padding == source.size
     assert decoded.size in (source.size, source.size + padding)  # ffmpeg may keep the tail
     decoded = decoded[: source.size]
@@ -314,7 +284,7 @@ def test_joins_decode_without_gap_click_or_drift(tmp_path: Path) -> None:
     reference_error = np.abs(reference - source)
     at = 0
     for n, pcm in enumerate(tones[1]):
-        at += pipeline.audio.pieces.padded(len(pcm) // 2 + round(0.45 * RATE))
+        at += padded(len(pcm) // 2 + round(0.45 * RATE))
         if n == len(sources) - 1:
             break
         join = slice(at - 3000, at + 3000)

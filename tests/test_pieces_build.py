@@ -14,11 +14,13 @@ import numpy as np
 import pytest
 
 import pipeline.audio.pieces as pieces
+from pipeline.audio.mp3 import FRAME
 from pipeline.build import build_show
 from pipeline.config import load_show
 from pipeline.ffmpeg import ffmpeg_exe
 from pipeline.model import SentenceAudio
 from pipeline.speech import ENGINES, EngineInfo, VoiceInfo
+from pipeline.standards import EPISODE_RATE
 from tests.conftest import make_show
 
 WORDS = [
@@ -143,13 +145,13 @@ def test_cues_and_duration_are_where_the_samples_are(tmp_path: Path, tones) -> N
     ).stdout
     decoded = np.abs(np.frombuffer(pcm, "<i2").astype(np.float64))
     # ffmpeg skips the encoder delay; it may keep the last frame's padding
-    assert 0 <= decoded.size - round(episode["duration"] * pieces.RATE) < pieces.FRAME
+    assert 0 <= decoded.size - round(episode["duration"] * EPISODE_RATE) < FRAME
     vtt = (root / "output" / episode["transcripts"]["text/vtt"]).read_text()
     starts = [_seconds(line.split(" --> ")[0]) for line in vtt.splitlines() if " --> " in line]
     assert len(starts) > 90
-    ms = pieces.RATE // 1000
+    ms = EPISODE_RATE // 1000
     for start in starts[2:]:  # the spoken intro's cues come first
-        at = round(start * pieces.RATE)
+        at = round(start * EPISODE_RATE)
         before, after = decoded[at - 40 * ms : at - 3 * ms], decoded[at + 3 * ms : at + 40 * ms]
         assert before.max() < 300 < after.max(), start
 

@@ -17,8 +17,14 @@ from pipeline.speech.onnx_noise import (
     _int_field,
     _len_field,
     _node,
-    seed_random_ops,
+    seeded_pieces,
 )
+
+
+def seed_random_ops(model: bytes) -> tuple[bytes, tuple[onnx_noise.NoiseInput, ...]]:
+    """The seeded model as one bytes object (piper.py writes the same pieces to a file)."""
+    pieces, noise = seeded_pieces(model)
+    return b"".join(pieces), noise
 
 
 def _value_info(field: int, name: str) -> bytes:

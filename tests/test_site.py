@@ -320,7 +320,7 @@ def test_vtt_captions_are_joined_back_into_sentences_with_their_characters() -> 
     assert parse_vtt(vtt) == [(0.5, "Tom & Jerry."), (2.5, long), (12.5, "3 > 2.")]
 
 
-def test_chapters_and_the_speed_control_are_on_the_page(tmp_path: Path) -> None:
+def test_chapters_and_the_player_are_on_the_page(tmp_path: Path) -> None:
     from pipeline.publish.site import load_chapters
 
     one = episode("one", 5, chapters="episodes/one.chapters.json")
@@ -343,9 +343,9 @@ def test_chapters_and_the_speed_control_are_on_the_page(tmp_path: Path) -> None:
     assert "<summary>Chapters</summary>" in html
     assert '<button type="button" data-start="75.500" dir="auto"><time>1:15</time>Tom &amp;' in html
     assert "<script>alert" not in html
-    # the speed control waits, hidden, for the script that makes it work
-    assert '<label hidden>Speed <select class="speed"' in html
-    assert '<option value="1" selected>1×</option>' in html and 'value="2"' in html
+    # the read-along player (with the speed control) takes the episode over when it runs
+    assert '<essaycast-player src="episodes/one.json" data-no-title>' in html
+    assert '<script src="player.js" defer></script>' in html
 
 
 def test_a_broken_chapters_file_leaves_the_page_without_chapters(tmp_path: Path) -> None:

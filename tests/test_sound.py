@@ -2,6 +2,8 @@
 
 Every test here runs with whichever ffmpeg the run chose: the bundled one by
 default, Debian's in .ci/run's second pass (ESSAYCAST_FFMPEG=/usr/bin/ffmpeg).
+The failures are those of the path episodes take (audio.pieces: level, encode,
+measure; check.measure), not of a test double.
 """
 
 from __future__ import annotations
@@ -19,12 +21,12 @@ import pytest
 from click.testing import CliRunner
 
 from pipeline import ffmpeg as ff
-from pipeline.audio.layout import assemble
-from pipeline.audio.loudness import measure, parse_summary
+from pipeline.audio import loudness, pieces
 from pipeline.audio.pcm import from_float
+from pipeline.audio.piece_cache import PieceCache
 from pipeline.errors import ConfigError, EssaycastError
 from pipeline.model import Chapter, Paragraph, Sentence, SentenceAudio, SpeechText
-from pipeline.render import master_to_mp3
+from pipeline.standards import EPISODE_RATE
 from tests.conftest import TINY_ESSAYS, TINY_TOML, make_show
 
 HAS_DEV_FULL = Path("/dev/full").exists()
@@ -136,35 +138,136 @@ def test_a_full_disk_is_one_line_with_ffmpegs_reason(tmp_path: Path) -> None:
     assert message.endswith("No space left on device") and "\n" not in message
 
 
+LEVEL = pieces.Chain(level="anull", master=lambda gain: loudness.mastering_filter(float(gain)))
+
+
+def tone_pcm(seconds: float = 1.0, amp: float = 0.1) -> bytes:
+    """A 440 Hz tone at EPISODE_RATE, as 16-bit PCM, ending in half a second of silence."""
+    t = np.arange(int(seconds * EPISODE_RATE)) / EPISODE_RATE
+    return from_float(amp * np.sin(2 * np.pi * 440 * t)) + bytes(EPISODE_RATE)
+
+
+def one_line(err: pytest.ExceptionInfo[EssaycastError], starts: str) -> str:
+    message = err.value.format_message()
+    assert message.startswith(starts), message
+    assert "\n" not in message, message
+    return message
+
+
+def to_full_disk(path: Path) -> Path:
+    """`path` made a link to /dev/full: every write to it fails, as on a full disk."""
+    path.symlink_to("/dev/full")
+    return path
+
+
 @pytest.mark.skipif(not HAS_DEV_FULL, reason="needs /dev/full")
-def test_a_full_disk_while_streaming_is_one_line_too(tmp_path: Path) -> None:
-    stream = ff.FfmpegStream(
-        ["-f", "s16le", "-ar", "22050", "-ac", "1", "-i", "pipe:0", "-f", "wav", "/dev/full"],
-        what="assembling the episode",
-    )
-    stream.write(bytes(44100 * 4))
+def test_a_full_disk_while_levelling_a_piece_is_one_line_with_ffmpegs_reason(
+    tmp_path: Path,
+) -> None:
+    raw = to_full_disk(tmp_path / "piece.raw")
     with pytest.raises(EssaycastError) as err:
-        stream.finish()
-    message = err.value.format_message()
-    assert message.startswith("assembling the episode: ffmpeg failed: ")
-    assert "No space left on device" in message and "\n" not in message
+        pieces.level_piece([tone_pcm(3.0)], EPISODE_RATE, LEVEL, raw)
+    message = one_line(err, "levelling a piece: ffmpeg failed: ")
+    assert message.endswith("No space left on device")
 
 
-def test_an_unreadable_input_names_the_reason() -> None:
+@pytest.mark.skipif(not HAS_DEV_FULL, reason="needs /dev/full")
+def test_a_full_disk_while_encoding_a_piece_is_one_line_with_ffmpegs_reason(
+    tmp_path: Path,
+) -> None:
+    record = pieces.level_piece([tone_pcm()], EPISODE_RATE, LEVEL, tmp_path / "piece.raw")
+    out = to_full_disk(tmp_path / "piece.mp3")
     with pytest.raises(EssaycastError) as err:
-        ff.run_ffmpeg(["-i", "/nonexistent.wav", "-f", "null", "-"], "music.wav")
-    message = err.value.format_message()
-    assert "No such file or directory" in message and "\n" not in message
+        pieces.encode_piece(tmp_path / "piece.raw", record.samples, "0.00", 96, LEVEL, out)
+    message = one_line(err, "encoding a piece: ffmpeg failed: ")
+    assert message.endswith("No space left on device")
+
+
+def test_a_filter_ffmpeg_refuses_is_one_line_naming_it_when_levelling(tmp_path: Path) -> None:
+    chain = pieces.Chain(level="nosuchfilter", master=LEVEL.master)
+    with pytest.raises(EssaycastError) as err:
+        pieces.level_piece([tone_pcm()], EPISODE_RATE, chain, tmp_path / "piece.raw")
+    assert "nosuchfilter" in one_line(err, "levelling a piece: ffmpeg failed: ")
+
+
+def test_a_filter_ffmpeg_refuses_is_one_line_naming_it_when_encoding(tmp_path: Path) -> None:
+    record = pieces.level_piece([tone_pcm()], EPISODE_RATE, LEVEL, tmp_path / "piece.raw")
+    chain = pieces.Chain(level="anull", master=lambda gain: f"volume={gain}dB,nosuchfilter")
+    with pytest.raises(EssaycastError) as err:
+        pieces.encode_piece(
+            tmp_path / "piece.raw", record.samples, "0.00", 96, chain, tmp_path / "p.mp3"
+        )
+    assert "nosuchfilter" in one_line(err, "encoding a piece: ffmpeg failed: ")
+
+
+def test_a_piece_ffmpeg_cannot_decode_is_one_line_with_its_reason(tmp_path: Path) -> None:
+    mp3 = tmp_path / "piece.mp3"
+    mp3.write_bytes(b"not an mp3 at all" * 100)
+    with pytest.raises(EssaycastError) as err:
+        pieces.measure_piece(mp3, 1152)
+    message = one_line(err, "measuring a piece: ffmpeg failed: ")
+    # ffmpeg's own words for it: 7 says what is wrong, 5.1 names the file
+    assert "Invalid data found when processing input" in message or "piece.mp3" in message
 
 
 def test_only_the_last_loudness_summary_counts() -> None:
     """ffmpeg 5.1 prints a summary of an empty graph first (-70 LUFS): issue 12's bug."""
     log = (
         "[Parsed_ebur128_3 @ 0x1] Summary:\n\n  Integrated loudness:\n    I:         -70.0 LUFS\n"
-        "    Threshold:   0.0 LUFS\n[Parsed_ebur128_3 @ 0x2] Summary:\n\n"
-        "  Integrated loudness:\n    I:         -19.4 LUFS\n    Threshold: -29.6 LUFS\n"
+        "    Threshold:   0.0 LUFS\n\n  True peak:\n    Peak:        -inf dBFS\n"
+        "[Parsed_ebur128_3 @ 0x2] Summary:\n\n"
+        "  Integrated loudness:\n    I:         -19.4 LUFS\n    Threshold: -29.6 LUFS\n\n"
+        "  Loudness range:\n    LRA:         3.1 LU\n\n  True peak:\n    Peak:        -2.3 dBFS\n"
     )
-    assert parse_summary(log).integrated == -19.4
+    assert ff.read_ebur128(log) == ff.Figures(-19.4, -2.3)
+
+
+# printf's format: what Debian's ffmpeg 5.1 prints for the graph it configures and discards
+EMPTY_SUMMARY = (
+    r"[Parsed_ebur128_0 @ 0x1] Summary:\n\n  Integrated loudness:\n"
+    r"    I:         -70.0 LUFS\n    Threshold:   0.0 LUFS\n\n"
+    r"  True peak:\n    Peak:        -inf dBFS\n"
+)
+
+
+def debian_like_ffmpeg(tmp_path: Path) -> Path:
+    """The real ffmpeg, but a measuring run first prints a summary of nothing, as Debian's 5.1."""
+    real = ff.ffmpeg_exe()
+    script = tmp_path / "ffmpeg"
+    script.write_text(
+        "#!/bin/sh\n"
+        'case "$*" in\n'
+        f"  *ebur128=*) printf '{EMPTY_SUMMARY}' >&2 ;;\n"
+        "esac\n"
+        f'exec "{real}" "$@"\n'
+    )
+    script.chmod(script.stat().st_mode | stat.S_IEXEC)
+    return script
+
+
+def test_a_summary_of_nothing_first_is_not_the_pieces_or_the_checks_figure(
+    choose, tmp_path: Path
+) -> None:
+    from pipeline import check
+
+    # the same piece measured by the plain ffmpeg and by one that prints -70 LUFS first
+    record = pieces.level_piece([tone_pcm(3.0)], EPISODE_RATE, LEVEL, tmp_path / "piece.raw")
+    mp3 = tmp_path / "piece.mp3"
+    pieces.encode_piece(tmp_path / "piece.raw", record.samples, "0.00", 96, LEVEL, mp3)
+    plain = pieces.measure_piece(mp3, record.samples)
+    figures = check.measure(mp3, None, None)
+    choose(str(debian_like_ffmpeg(tmp_path)))
+    assert ff.ffmpeg().origin == ff.ENV
+    log = subprocess.run(
+        ff.ffmpeg_command(["-i", str(mp3), "-af", "ebur128=peak=true", "-f", "null", "-"], "info"),
+        capture_output=True,
+        text=True,
+    ).stderr
+    assert log.index("-70.0 LUFS") < log.rindex("Summary:")  # the trap is laid
+    assert pieces.measure_piece(mp3, record.samples) == plain
+    trapped = check.measure(mp3, None, None)
+    assert (trapped.loudness, trapped.true_peak) == (figures.loudness, figures.true_peak)
+    assert -30.0 < figures.loudness < -10.0 and -30.0 < plain.true_peak < 0.0
 
 
 def speech_of(count: int) -> SpeechText:
@@ -172,29 +275,58 @@ def speech_of(count: int) -> SpeechText:
     return SpeechText((Chapter("", (Paragraph(sentences),)),))
 
 
+def render(folder: Path, sounds: list[SentenceAudio]) -> pieces.RenderedEpisode:
+    """The live path: sentences -> pieces -> one MP3 mastered to -16 LUFS as heard."""
+    work = folder / "work"
+    work.mkdir(parents=True, exist_ok=True)
+    keys = [hashlib.sha256(f"{n}".encode()).hexdigest() for n in range(len(sounds))]
+    return pieces.render_mp3(
+        speech_of(len(sounds)),
+        keys,
+        lambda indices: (sounds[i] for i in indices),
+        sounds[0],
+        intro=None,
+        outro=None,
+        loudness=-16.0,
+        kbps=96,
+        cache=PieceCache(folder / "cache"),
+        work_dir=work,
+        out_mp3=folder / "e.mp3",
+    )
+
+
 def test_speech_that_measures_impossibly_quiet_fails_in_one_line(tmp_path: Path) -> None:
-    silent = [SentenceAudio(f"s{i}", bytes(44100), 22050) for i in range(2)]
+    quiet = [SentenceAudio(f"s{i}", from_float(np.full(22050, 1e-5)), 22050) for i in range(2)]
     with pytest.raises(EssaycastError) as err:
-        assemble(speech_of(2), iter(silent), tmp_path / "e.wav", loudness=-16.0)
-    message = err.value.format_message()
-    assert "cannot be right for speech" in message and "\n" not in message
+        render(tmp_path, quiet)
+    message = one_line(err, "the mastered episode measures ")
+    assert message.endswith("not published") and "LUFS as heard" in message
 
 
-def test_a_wrong_measured_figure_is_caught_on_the_mp3_and_corrected(tmp_path: Path) -> None:
-    wav = tone_wav(tmp_path / "t.wav", seconds=4.0, amp=0.1)  # about -23 LUFS plainly
-    # told the WAV is 8 dB quieter than it is, the first pass lands 8 dB too loud
-    true = measure(wav).integrated
-    heard = master_to_mp3(wav, tmp_path / "t.mp3", -16.0, 96, measured=true - 8.0)
-    assert abs(heard.integrated + 16.0) <= 0.5
-    assert heard.true_peak is not None and heard.true_peak <= -1.0
-    again = measure(tmp_path / "t.mp3", heard=True, true_peak=True)
-    assert again == heard  # what was checked is what is published
+def test_a_first_pass_that_misses_is_corrected_on_the_mp3(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    t = np.arange(int(3.0 * 22050)) / 22050
+    voice = from_float(0.1 * np.sin(2 * np.pi * 330 * t)) + bytes(11025 * 2)
+    sounds = [SentenceAudio(f"s{i}", voice, 22050) for i in range(3)]
+    passes: list[str] = []
+    splice = pieces.splice_episode
 
+    def counted(*args, **kwargs):
+        passes.append((spliced := splice(*args, **kwargs)).gain)
+        return spliced
 
-def test_an_impossible_measured_figure_is_measured_again(tmp_path: Path) -> None:
-    wav = tone_wav(tmp_path / "t.wav", seconds=4.0, amp=0.1)
-    heard = master_to_mp3(wav, tmp_path / "t.mp3", -16.0, 96, measured=-70.0)
-    assert abs(heard.integrated + 16.0) <= 0.5
+    monkeypatch.setattr(pieces, "splice_episode", counted)
+    right = render(tmp_path / "right", sounds).spliced
+    assert len(passes) == 1 and abs(right.heard + 16.0) <= loudness.RETRY_LU
+    # told the levelled pieces are 3 dB quieter than they are, the first pass lands too loud
+    true_gain = loudness.master_gain
+    monkeypatch.setattr(loudness, "master_gain", lambda m, target: true_gain(m - 3.0, target))
+    passes.clear()
+    corrected = render(tmp_path / "corrected", sounds).spliced
+    assert len(passes) == 2 and passes[0] != passes[1]  # missed, then a second pass
+    assert abs(corrected.heard + 16.0) <= loudness.TOLERANCE_LU
+    assert corrected.true_peak <= loudness.TRUE_PEAK_MAX
 
 
 def _episode_bytes(root: Path) -> dict[str, str]:

@@ -98,3 +98,27 @@ def test_engine_is_built_only_on_a_miss_and_duplicates_are_spoken_once(tmp_path,
         "Yes.",
     ]
     assert len(built) == 1
+
+
+def test_an_unreadable_cached_sentence_is_spoken_again(tmp_path: Path) -> None:
+    """A power cut can leave a renamed but empty WAV (the sentence cache skips fsync)."""
+    from pipeline.model import SentenceAudio, VoiceSpec
+    from pipeline.speech.cache import SentenceCache, synthesize_cached
+
+    class Echo:
+        calls: list[list[str]] = []
+
+        def synthesize(self, sentences):
+            self.calls.append(list(sentences))
+            for text in sentences:
+                yield SentenceAudio(text, b"\x01\x00" * len(text), 16000)
+
+    spec = VoiceSpec("echo-engine", "v", 1.0)
+    cache = SentenceCache(tmp_path)
+    engine = Echo()
+    list(synthesize_cached(["One.", "Two."], spec, cache, lambda: engine))
+    cache.store.path(cache.key(spec, "Two."), ".wav").write_bytes(b"")  # torn entry
+    again = list(synthesize_cached(["One.", "Two."], spec, cache, lambda: engine))
+    assert [a.text for a in again] == ["One.", "Two."]
+    assert engine.calls == [["One.", "Two."], ["Two."]]
+    assert cache.get(cache.key(spec, "Two."), "Two.") is not None

@@ -89,9 +89,10 @@ def test_code_html_and_image_urls_are_not_read() -> None:
     ]
 
 
-def test_bare_urls_are_read_with_their_path_but_not_their_query() -> None:
+def test_bare_urls_are_said_as_their_site_never_their_path_or_query() -> None:
+    # issue 23: a narrator says where a link goes, not its address letter by letter
     speech = to_speech_text(essay("See https://www.example.org/a/b?c=1 or <https://bfi.org.uk>."))
-    assert spoken(speech) == ["See example dot org slash A slash B or B F I dot org dot U K."]
+    assert spoken(speech) == ["See example dot org or B F I dot org dot U K."]
 
 
 def test_footnotes_are_read_after_the_essay_and_markers_never() -> None:
@@ -122,12 +123,8 @@ def test_block_quotes_and_tables() -> None:
     speech = to_speech_text(
         essay("> Quoted *words*.\n>\n> More.\n\n| Film | Year |\n|---|---|\n| Rope | 1948 |")
     )
-    assert spoken(speech) == [
-        "Quoted words.",
-        "More.",
-        "Film, Year.",
-        "Rope, nineteen forty-eight.",
-    ]
+    # issue 23: each row is read with the header as its labels
+    assert spoken(speech) == ["Quoted words.", "More.", "Film: Rope; Year: nineteen forty-eight."]
 
 
 def test_plain_text_is_not_markdown() -> None:

@@ -1,15 +1,17 @@
-"""transcript.py: VTT, SRT and JSON chapters from timings (pure formatting)."""
+"""transcript.py: VTT, SRT, the JSON transcript and JSON chapters from timings (pure formatting)."""
 
 from __future__ import annotations
 
 import json
 
-from pipeline.model import ChapterMark, Cue
+from pipeline.model import ChapterMark, Cue, Word
 from pipeline.publish.transcript import (
     WORD_JOINER,
     captions,
     escape_vtt,
+    paragraph_breaks,
     render_chapters,
+    render_json,
     render_srt,
     render_vtt,
 )
@@ -80,12 +82,68 @@ def test_vtt_speaker_is_escaped_in_the_voice_tag() -> None:
     assert first.startswith("<v Tom &amp; &lt;Jerry&gt;>")
 
 
-def test_srt_has_the_vtt_captions_numbered_with_comma_millis() -> None:
-    srt, vtt = _blocks(render_srt(CUES)), _blocks(render_vtt(CUES))[1:]
-    assert [b[0] for b in srt] == [str(n) for n in range(1, len(vtt) + 1)]
-    assert [b[1].replace(",", ".") for b in srt] == [b[1] for b in vtt]
+def _seconds(clock: str) -> float:
+    h, m, s = clock.replace(",", ".").split(":")
+    return int(h) * 3600 + int(m) * 60 + float(s)
+
+
+def test_srt_holds_2_lines_of_32_and_the_vtts_sentence_times() -> None:
+    many = [*CUES, Cue(25.0, 40.0, LONG + " " + LONG)]
+    srt, vtt = _blocks(render_srt(many)), _blocks(render_vtt(many))[1:]
+    assert [b[0] for b in srt] == [str(n) for n in range(1, len(srt) + 1)]
     assert srt[1][1].startswith("00:00:13,000 --> ")
-    assert all(len(b) - 2 <= 2 and all(len(line) <= 42 for line in b[2:]) for b in srt)
+    # the Podcast Namespace SRT profile: at most 2 lines of at most 32 characters
+    assert all(1 <= len(b) - 2 <= 2 and all(len(line) <= 32 for line in b[2:]) for b in srt)
+    assert any(len(line) > 32 for b in vtt for line in b[2:])  # the VTT keeps 2 x 42
+    # every sentence starts and ends at the same time in both
+    starts = lambda blocks: {_seconds(b[1].split(" --> ")[0]) for b in blocks}  # noqa: E731
+    ends = lambda blocks: {_seconds(b[1].split(" --> ")[1]) for b in blocks}  # noqa: E731
+    for cue in many:
+        assert cue.start in starts(srt) and cue.start in starts(vtt)
+        assert cue.end in ends(srt) and cue.end in ends(vtt)
+    words = " ".join(line for b in srt for line in b[2:]).split()
+    assert words == " ".join(c.text for c in many).split()  # every word, in order
+
+
+WORDS = (Word(1.0, 1.3, "Nobody"), Word(1.35, 1.6, "speaks"), Word(1.7, 2.0, "&amp;."))
+
+
+def test_json_transcript_has_a_segment_per_word_when_the_voice_timed_words() -> None:
+    cues = [
+        Cue(0.0, 0.8, "Quiet Reels."),  # the intro: no words timed, a segment for the line
+        Cue(1.0, 2.0, "Nobody speaks &amp;.", WORDS),
+        Cue(2.5, 3.0, "Then.", (Word(2.5, 3.0, "Then."),), speaker="Guest"),
+    ]
+    body = json.loads(render_json(cues, "A. Writer", paragraph_breaks([1, 1], 3)))
+    assert body["version"] == "1.0.0"
+    assert body["segments"] == [
+        {"speaker": "A. Writer", "startTime": 0.0, "endTime": 0.8, "body": "Quiet Reels.\n"},
+        {"speaker": "A. Writer", "startTime": 1.0, "endTime": 1.3, "body": "Nobody"},
+        {"speaker": "A. Writer", "startTime": 1.35, "endTime": 1.6, "body": "speaks"},
+        # the writer's characters as written (JSON needs no escapes), a paragraph's end "\n"
+        {"speaker": "A. Writer", "startTime": 1.7, "endTime": 2.0, "body": "&amp;.\n"},
+        {"speaker": "Guest", "startTime": 2.5, "endTime": 3.0, "body": "Then."},
+    ]
+    # the spec's keys and nothing else; times in order
+    assert all(set(s) == {"speaker", "startTime", "endTime", "body"} for s in body["segments"])
+    starts = [s["startTime"] for s in body["segments"]]
+    assert starts == sorted(starts)
+
+
+def test_json_transcript_falls_back_to_a_segment_per_sentence() -> None:
+    body = json.loads(render_json(CUES))
+    assert [(s["startTime"], s["endTime"], s["body"]) for s in body["segments"]] == [
+        (10.33, 12.5, CUES[0].text),
+        (13.0, 24.9, LONG),
+    ]
+    assert all("speaker" not in s for s in body["segments"])  # nobody to name: no key
+    assert json.loads(render_json([])) == {"version": "1.0.0", "segments": []}
+
+
+def test_paragraph_breaks_count_the_intro_as_one_paragraph() -> None:
+    assert paragraph_breaks([2, 1], 3) == {1}  # no intro; the last cue is no break
+    assert paragraph_breaks([2, 1], 5) == {1, 3}
+    assert paragraph_breaks([3], 3) == set()
 
 
 def test_srt_keeps_the_writers_characters_but_not_as_markup() -> None:

@@ -23,7 +23,8 @@ from pipeline.publish.cover import embedded_cover, generate_cover
 from pipeline.publish.feed import podcast_guid
 from pipeline.publish.transcript import render_chapters, render_srt, render_vtt
 from pipeline.publish.writer import write_feed
-from pipeline.validate import MUST, RULES, SHOULD, is_local_address, validate_feed
+from pipeline.urls import is_local_address
+from pipeline.validate import MUST, RULES, SHOULD, validate_feed
 
 TOML = """\
 [podcast]

@@ -135,7 +135,8 @@ def test_unknown_voice_in_one_essay_fails_that_essay_only(tmp_path: Path) -> Non
     )
     result = _run("build", "--show", str(root))
     assert result.exit_code == 1
-    (line,) = result.stderr.splitlines()
+    # stderr also has each essay's progress line (pipeline/watch.py); one error
+    (line,) = [text for text in result.stderr.splitlines() if text.startswith("Error:")]
     assert line.startswith(
         "Error: essays/first.md: voice 'espeak:klingon': "
         "unknown espeak voice 'klingon'; use a language such as en-us"

@@ -25,10 +25,10 @@ import podcastparser
 import pytest
 from lxml import etree
 
+from pipeline.audio.tags import _chapter_start, _syncsafe
 from pipeline.ffmpeg import ffmpeg_exe
 from pipeline.publish.feed import html_text
 from pipeline.publish.transcript import WORD_JOINER
-from pipeline.render import _chapter_start, _syncsafe
 
 from .conftest import make_show
 from .test_page_listens import WebDriver, browser  # noqa: F401 - a fixture used below
@@ -305,13 +305,14 @@ def test_chromium_parses_the_vtt_into_the_writers_sentences(
     assert sentences[-len(SENTENCES) :] == SENTENCES  # after the spoken intro, if any
 
 
-def test_srt_captions_are_two_lines_of_42_with_the_writers_characters(output: Path) -> None:
+def test_srt_captions_are_two_lines_of_32_with_the_writers_characters(output: Path) -> None:
     srt = episode_file(output, ".srt").read_text(encoding="utf-8")
     blocks = [b.splitlines() for b in srt.strip().split("\n\n")]
     assert [b[0] for b in blocks] == [str(n) for n in range(1, len(blocks) + 1)]
     assert len(blocks) > len(SENTENCES)  # the long sentence became several captions
     for block in blocks:
-        assert 1 <= len(block) - 2 <= 2 and all(len(line) <= 42 for line in block[2:]), block
+        # the Podcast Namespace SRT profile: at most 2 lines of at most 32 characters
+        assert 1 <= len(block) - 2 <= 2 and all(len(line) <= 32 for line in block[2:]), block
     text = " ".join(line for b in blocks for line in b[2:]).replace(WORD_JOINER, "")
     assert " ".join(SENTENCES) in " ".join(text.split())
     assert "&lt;" not in text and "&amp;" not in text  # readable: SRT has no escapes

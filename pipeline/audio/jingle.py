@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..standards import EPISODE_RATE
 from .pcm import from_float
 
 SEED = 1957  # any fixed number: noise (reverb, shaker, phases) must be the same every render
@@ -195,7 +196,7 @@ def _convolve(x: np.ndarray, ir: np.ndarray) -> np.ndarray:
     return y[: len(x)]
 
 
-def compose_jingle(sample_rate: int = 44100) -> np.ndarray:
+def compose_jingle(sample_rate: int = EPISODE_RATE) -> np.ndarray:
     """Render the default intro jingle: mono float32, about 9 s, peak -3 dBFS."""
     sr = sample_rate
     rng = np.random.default_rng(SEED)
@@ -234,7 +235,7 @@ def compose_jingle(sample_rate: int = 44100) -> np.ndarray:
     return mix.astype(np.float32)
 
 
-def write_wav(path: Path, samples: np.ndarray, sample_rate: int = 44100) -> None:
+def write_wav(path: Path, samples: np.ndarray, sample_rate: int = EPISODE_RATE) -> None:
     """Write mono float samples as a 16-bit WAV file."""
     with wave.open(str(path), "wb") as out:
         out.setnchannels(1)

@@ -1,58 +1,33 @@
-"""Sentences + pauses + a composed intro -> one episode WAV, streamed to disk.
+"""Where each sentence and pause of an episode falls, from the text alone.
 
-Two tools, each for what it is made for. pydub composes the intro and the
-outro: a few seconds of music and speech as AudioSegments (gain, ducking,
-overlay, fades), from PCM that ffmpeg decoded. The body can be hours long, so
-it never becomes one object: `layout` says, from the SpeechText alone, which
-sentence comes next and how long a pause goes before it, and `assemble` pipes
-each sentence, trimmed, into one ffmpeg at the voice's own rate. ffmpeg
-resamples it, puts intro + body + outro in a row, brings it near the target
-loudness (a pre-gain estimated from the first sentence, a gentle compressor, a
-limiter; the numbers are in mastering.py), measures the integrated loudness
-(ITU-R BS.1770) on the way through and writes the episode WAV; mastering then
-only trims the last decibel. Memory stays flat in the essay's length, the
-measurement costs no extra pass, and each sentence's start time falls out of
-the sample count, which is exactly what the transcript needs.
+`layout` walks a SpeechText and says, for each sentence in order, the pause
+before it (Pacing: sentence < paragraph < chapter) and the chapter it opens:
+audio.pieces cuts the episode into pieces along it, without any audio. `trim`
+drops a voice's own padding around a sentence; `pre_gain` estimates from the
+first sentence the gain that brings the voice near the target before the
+compressor and limiter; `close_chapters` gives each chapter mark its end. The
+intro and outro are composed in audio.intro.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+import difflib
+import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..errors import EssaycastError
-from ..ffmpeg import FfmpegStream, resample_pcm
-from ..model import ChapterMark, Cue, EpisodeAudio, Sentence, SentenceAudio, SpeechText
-from .loudness import (
-    COMPRESSOR,
-    ENCODER_LOSS_LU,
-    MONO_OFFSET_LU,
-    SPEECH_K_OFFSET,
-    Figures,
-    limiter,
-    measure,
-    parse_summary,
-    plausible,
-)
-from .pcm import samples, segment, to_float
+from ..model import ChapterMark, Sentence, SentenceAudio, SpeechText, Word
+from ..standards import EPISODE_RATE
+from .loudness import ENCODER_LOSS_LU, MONO_OFFSET_LU, SPEECH_K_OFFSET
+from .pcm import to_float
 
-if TYPE_CHECKING:
-    from pydub import AudioSegment
-
-EPISODE_RATE = 44100
 # Piper pads each sentence with ~40 ms before and 70-160 ms after; anything quieter
 # than this (-54 dBFS) at the edges is padding, not speech.
 TRIM_THRESHOLD = 64  # of 32768
 TRIM_LEAD = 0.02  # seconds kept before the first audible sample (a soft onset)
 TRIM_TAIL = 0.06  # seconds kept after the last one (the decay of the last phoneme)
-# Music quieter than this, relative to the voice's level, is silence to a listener
-# (about -60 dBFS once mastered): the intro ends where its music falls below it.
-AUDIBLE_DB = -40.0
-AUDIBLE_WINDOW = 0.01  # seconds per level reading when looking for the last audible sound
 
 
 @dataclass(frozen=True)
@@ -77,34 +52,112 @@ class Pacing:
     after_intro_max: float = 0.8
 
 
-@dataclass(frozen=True)
-class Intro:
-    """The composed intro: audio that ends where the essay begins, and its spoken lines."""
-
-    audio: AudioSegment  # 16-bit mono at EPISODE_RATE
-    cues: tuple[Cue, ...]  # the spoken lines, timed from the intro's start
-
-    @property
-    def seconds(self) -> float:
-        return self.audio.frame_count() / EPISODE_RATE
-
-
-@dataclass(frozen=True)
-class AssembledAudio(EpisodeAudio):
-    """The episode WAV plus what ffmpeg measured while writing it."""
-
-    loudness: float  # integrated loudness in LUFS, measured plainly (mono, not dual-mono)
+def trim_bounds(pcm: bytes, sample_rate: int) -> tuple[int, int]:
+    """The first and the end sample `trim` keeps of a sentence ((0, 0) if it is silent)."""
+    values = np.frombuffer(pcm, dtype="<i2")
+    loud = np.flatnonzero(np.abs(values.astype(np.int32)) > TRIM_THRESHOLD)
+    if loud.size == 0:
+        return 0, 0
+    start = max(0, int(loud[0]) - round(TRIM_LEAD * sample_rate))
+    end = min(values.size, int(loud[-1]) + 1 + round(TRIM_TAIL * sample_rate))
+    return start, end
 
 
 def trim(pcm: bytes, sample_rate: int) -> bytes:
     """Drop the engine's leading and trailing silence, keeping a short soft edge."""
-    values = np.frombuffer(pcm, dtype="<i2")
-    loud = np.flatnonzero(np.abs(values.astype(np.int32)) > TRIM_THRESHOLD)
-    if loud.size == 0:
-        return b""
-    start = max(0, int(loud[0]) - round(TRIM_LEAD * sample_rate))
-    end = min(values.size, int(loud[-1]) + 1 + round(TRIM_TAIL * sample_rate))
+    start, end = trim_bounds(pcm, sample_rate)
     return pcm[2 * start : 2 * end]
+
+
+def trim_words(audio: SentenceAudio) -> tuple[Word, ...]:
+    """The sentence's words timed from the start of its trimmed audio: shifted by the
+    lead `trim` drops and held inside what it keeps."""
+    if not audio.words:
+        return ()
+    start, end = trim_bounds(audio.pcm, audio.sample_rate)
+    lead, length = start / audio.sample_rate, (end - start) / audio.sample_rate
+    return tuple(
+        Word(
+            min(max(0.0, w.start - lead), length),
+            min(max(0.0, w.end - lead), length),
+            w.text,
+        )
+        for w in audio.words
+    )
+
+
+_TOKEN = re.compile(r"\S+")
+
+
+def _plain(token: str) -> str:
+    """A token as the two texts can agree on it: letters and digits, lower case, ’ as '."""
+    return "".join(c for c in token.lower().replace("’", "'") if c.isalnum() or c == "'")
+
+
+def written_words(
+    words: Sequence[Word], written: str, offset: float, end: float
+) -> tuple[Word, ...]:
+    """The voice's words (spoken text, times in the sentence) as the written sentence's
+    words in the episode: each whitespace-separated written token gets the time of the
+    spoken words it became ("1948" -> "nineteen forty-eight"), found by matching the
+    two word sequences; times shifted by `offset` and kept inside [offset, end].
+
+    A written token with nothing spoken for it (a symbol left unsaid) takes no time, at
+    the start of the next spoken word.
+
+    >>> spoken = [Word(0.0, 0.3, "In"), Word(0.3, 0.8, "nineteen"), Word(0.8, 1.4, "forty-eight.")]
+    >>> [(w.start, w.end, w.text) for w in written_words(spoken, "In 1948.", 10.0, 12.0)]
+    [(10.0, 10.3, 'In'), (10.3, 11.4, '1948.')]
+    """
+    tokens = _TOKEN.findall(written)
+    if not words or not tokens:
+        return ()
+    said = [_plain(w.text) for w in words]
+    wrote = [_plain(t) for t in tokens]
+    times: list[tuple[float, float] | None] = [None] * len(tokens)
+    matcher = difflib.SequenceMatcher(None, wrote, said, autojunk=False)
+    for op, t0, t1, s0, s1 in matcher.get_opcodes():
+        if op == "equal":
+            for k in range(t1 - t0):
+                times[t0 + k] = (words[s0 + k].start, words[s0 + k].end)
+        elif op == "replace":
+            _share(times, tokens, t0, t1, words[s0].start, words[s1 - 1].end)
+        elif op == "insert" and t0 > 0 and times[t0 - 1] is not None:
+            # spoken words with no written token of their own (a read-out symbol): the
+            # written token before them takes their time too
+            before = times[t0 - 1]
+            assert before is not None
+            times[t0 - 1] = (before[0], words[s1 - 1].end)
+    out: list[Word] = []
+    following = [w.start for w in words] + [words[-1].end]
+    for k, token in enumerate(tokens):
+        span = times[k]
+        if span is None:  # unsaid: no time, where the next said word starts
+            later = next((t[0] for t in times[k + 1 :] if t is not None), following[-1])
+            span = (later, later)
+        a = min(max(offset + span[0], offset, out[-1].end if out else offset), end)
+        b = min(max(offset + span[1], a), end)
+        out.append(Word(round(a, 3), round(b, 3), token))
+    return tuple(out)
+
+
+def _share(
+    times: list[tuple[float, float] | None],
+    tokens: Sequence[str],
+    t0: int,
+    t1: int,
+    start: float,
+    end: float,
+) -> None:
+    """Tokens t0..t1 share [start, end] in proportion to their letters."""
+    sizes = [len(_plain(tokens[k])) for k in range(t0, t1)]  # a dash takes no time
+    if not any(sizes):
+        sizes = [1] * len(sizes)
+    total, at = sum(sizes), start
+    for k, size in zip(range(t0, t1), sizes, strict=True):
+        step = (end - start) * size / total
+        times[k] = (at, at + step)
+        at += step
 
 
 def level_db(values: np.ndarray, rate: int = EPISODE_RATE) -> float:
@@ -125,134 +178,6 @@ def level_db(values: np.ndarray, rate: int = EPISODE_RATE) -> float:
     # relative gate: blocks 10 dB under the mean are pauses, not programme
     power = power[power > power.mean() / 10]
     return float(10 * np.log10(power.mean()))
-
-
-def speech_segment(audio: SentenceAudio) -> AudioSegment:
-    """A sentence, trimmed, as an AudioSegment at EPISODE_RATE (for the short intro)."""
-    # ffmpeg's resampler, the same one the body goes through
-    pcm = resample_pcm(trim(audio.pcm, audio.sample_rate), audio.sample_rate, EPISODE_RATE)
-    return segment(pcm, EPISODE_RATE)
-
-
-def match_level(music: AudioSegment, voice_level: float, pacing: Pacing = Pacing()) -> AudioSegment:
-    """`music` with the gain that sets it `pacing.music_level` dB from a voice at `voice_level`."""
-    # any music file, loud master or quiet one, sits at the same place against this voice
-    own = level_db(samples(music))
-    if own <= -100.0:  # digital silence: nothing to bring up but noise
-        return music
-    return music.apply_gain(voice_level + pacing.music_level - own)
-
-
-def _from_first_sound(music: AudioSegment) -> AudioSegment:
-    """`music` without a silent lead-in (a file that starts with two quiet seconds)."""
-    from pydub.silence import detect_leading_silence
-
-    return music[detect_leading_silence(music, silence_threshold=-50.0, chunk_size=10) :]
-
-
-def last_audible(audio: AudioSegment, voice_level: float) -> float:
-    """Seconds from the start of `audio` to the end of its last audible moment."""
-    values = samples(audio)
-    window = int(AUDIBLE_WINDOW * EPISODE_RATE)
-    count = len(values) // window
-    if count == 0:
-        return 0.0
-    power = (values[: count * window].astype(np.float64).reshape(count, window) ** 2).mean(axis=1)
-    loud = np.flatnonzero(power > 10 ** ((voice_level + AUDIBLE_DB) / 10))
-    return (int(loud[-1]) + 1) * window / EPISODE_RATE if loud.size else 0.0
-
-
-def compose_intro(
-    music: AudioSegment | None, voice: Sequence[SentenceAudio], pacing: Pacing = Pacing()
-) -> Intro:
-    """Music alone, then ducked under the spoken lines, a small swell, a fade; then the essay.
-
-    The intro ends where the essay begins: `pacing.after_intro` to
-    `pacing.after_intro_max` after its last audible sound, and, within that, no
-    sooner than a paragraph's pause after its last word.
-    """
-    gap = segment(b"", EPISODE_RATE)
-    spoken = gap
-    offsets: list[tuple[int, int, str]] = []  # (first frame, end frame, text) in `spoken`
-    for n, audio in enumerate(voice):
-        if n:
-            spoken += gap._spawn(bytes(2 * round(pacing.sentence * EPISODE_RATE)))
-        line = speech_segment(audio)
-        start = spoken.frame_count()
-        spoken += line
-        offsets.append((int(start), int(spoken.frame_count()), audio.text))
-    voice_level = level_db(samples(spoken)) if offsets else -20.0
-    if not offsets and (music is None or not len(music)):
-        return Intro(spoken, ())
-
-    lead_ms = 0
-    mixed = spoken
-    if music is not None and len(music):
-        lead_ms = round(pacing.music_lead * 1000)
-        mixed = _bed(_from_first_sound(music), voice_level, lead_ms, len(spoken), pacing)
-        mixed = mixed.overlay(spoken, position=lead_ms)
-    voice_end = lead_ms / 1000 + spoken.frame_count() / EPISODE_RATE
-    heard = min(last_audible(mixed, voice_level), mixed.frame_count() / EPISODE_RATE)
-    # a paragraph's pause after the last word, the music's tail permitting; and never
-    # more than after_intro_max after the last sound (the word's own decay counts)
-    essay_start = max(heard + pacing.after_intro, voice_end + pacing.paragraph)
-    essay_start = min(essay_start, heard + pacing.after_intro_max)
-    frames = round(essay_start * EPISODE_RATE)
-    body = mixed.get_sample_slice(0, min(frames, int(mixed.frame_count())))
-    body = body.fade_out(min(20, len(body)))  # the cut, if any, is below hearing; no click
-    silence = bytes(2 * max(0, frames - int(body.frame_count())))
-    cues = tuple(
-        Cue(lead_ms / 1000 + a / EPISODE_RATE, lead_ms / 1000 + b / EPISODE_RATE, text)
-        for a, b, text in offsets
-    )
-    return Intro(body + body._spawn(silence), cues)
-
-
-def _bed(
-    music: AudioSegment, voice_level: float, lead_ms: int, spoken_ms: int, pacing: Pacing
-) -> AudioSegment:
-    """The music under the spoken intro: level-matched, ducked, swelled, faded out.
-
-    The fade eases down a few dB, then drops: a fade that is linear all the way
-    spends its last second under hearing, which is dead air before the essay.
-    """
-    voice_end = lead_ms + spoken_ms
-    swell_end = voice_end + round(pacing.swell * 1000)
-    eased = swell_end + round(pacing.music_fade * 1000)
-    total = eased + round(pacing.music_drop * 1000)
-    bed = match_level(music[:total], voice_level, pacing)
-    if len(bed) < total:  # music that ends before its fade: end it softly, then silence
-        bed = bed.fade_out(min(200, len(bed)))
-        bed += segment(bytes(2 * round((total - len(bed)) * EPISODE_RATE / 1000)), EPISODE_RATE)
-    duck_at = max(0, lead_ms - round(pacing.duck_ramp * 1000))
-    duck, swell = pacing.duck_db, pacing.swell_db
-    return (
-        bed[:duck_at]
-        + _ramp(bed[duck_at:lead_ms], 0.0, duck)
-        + bed[lead_ms:voice_end].apply_gain(duck)
-        + _ramp(bed[voice_end:swell_end], duck, swell)
-        + _ramp(bed[swell_end:eased], swell, swell + pacing.fade_ease_db)
-        + _ramp(bed[eased:total], swell + pacing.fade_ease_db, -120.0)
-    )
-
-
-def _ramp(part: AudioSegment, from_db: float, to_db: float) -> AudioSegment:
-    """`part` with its gain going from `from_db` to `to_db`, linear in amplitude.
-
-    Linear in amplitude (pydub's fade), not in dB: a fade linear in dB is
-    inaudible for its second half, one linear in amplitude is heard to the end.
-    """
-    if not len(part):
-        return part
-    return part.fade(from_gain=from_db, to_gain=to_db, start=0, end=len(part))
-
-
-def compose_outro(
-    music: AudioSegment, voice_level: float, pacing: Pacing = Pacing()
-) -> AudioSegment:
-    """The outro music at the intro's balance against the voice, with click-free edges."""
-    music = match_level(_from_first_sound(music), voice_level, pacing)
-    return music.fade_in(min(20, len(music))).fade_out(min(20, len(music)))
 
 
 @dataclass(frozen=True)
@@ -285,163 +210,7 @@ def layout(speech: SpeechText, pacing: Pacing = Pacing()) -> Iterator[Step]:
                 first, opens = False, None
 
 
-def _filtergraph(has_intro: bool, has_outro: bool, body_rate: int, gain: float) -> str:
-    """Resample the body, put intro + body + outro in a row, level, limit, measure."""
-    body_input = 1 if has_intro else 0
-    resample = f"aresample={EPISODE_RATE}" if body_rate != EPISODE_RATE else "anull"
-    parts = [f"[{body_input}:a]{resample}[body]"]
-    chain = "[0:a]" if has_intro else ""
-    chain += "[body]"
-    if has_outro:
-        chain += f"[{body_input + 1}:a]"
-    count = 1 + has_intro + has_outro
-    # framelog=verbose keeps the 10-per-second lines out of the log but the summary in;
-    # framelog=quiet would drop the summary too.
-    parts.append(
-        f"{chain}concat=n={count}:v=0:a=1,volume={gain:.2f}dB,{COMPRESSOR},{limiter()},"
-        "ebur128=framelog=verbose[out]"
-    )
-    return ";".join(parts)
-
-
-def _raw_input(path: Path, rate: int) -> list[str]:
-    return ["-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", str(path)]
-
-
-class _Writer:
-    """The episode's one ffmpeg: intro file, the body from our pipe, outro file -> WAV."""
-
-    def __init__(
-        self, out_wav: Path, intro: Path | None, outro: Path | None, rate: int, gain: float
-    ) -> None:
-        self.rate = rate
-        inputs = _raw_input(intro, EPISODE_RATE) if intro else []
-        inputs += _raw_input(Path("pipe:0"), rate)
-        inputs += _raw_input(outro, EPISODE_RATE) if outro else []
-        graph = _filtergraph(intro is not None, outro is not None, rate, gain)
-        self.stream = FfmpegStream(
-            [
-                *inputs,
-                "-filter_complex",
-                graph,
-                "-map",
-                "[out]",
-                "-c:a",
-                "pcm_s16le",
-                "-f",
-                "wav",
-                str(out_wav),
-            ],
-            what="assembling the episode",
-        )
-        self.frames = 0
-
-    def write(self, pcm: bytes) -> None:
-        self.stream.write(pcm)
-        self.frames += len(pcm) // 2
-
-    def silence(self, seconds: float) -> None:
-        if seconds > 0:
-            self.write(bytes(2 * int(round(seconds * self.rate))))
-
-    @property
-    def seconds(self) -> float:
-        return self.frames / self.rate
-
-    def finish(self) -> Figures | None:
-        """Close the stream, wait for ffmpeg; the loudness it measured, if it can be right."""
-        figures = parse_summary(self.stream.finish())
-        return figures if plausible(figures) else None
-
-    def abort(self) -> None:
-        self.stream.abort()
-
-
-def assemble(
-    speech: SpeechText,
-    sentences: Iterable[SentenceAudio],
-    out_wav: Path,
-    intro: Intro | None = None,
-    outro: AudioSegment | None = None,
-    pacing: Pacing = Pacing(),
-    loudness: float | None = None,
-) -> AssembledAudio:
-    """Write intro + the essay read aloud (+ outro) to `out_wav`; return its timings.
-
-    `sentences` yields the audio of `speech.sentences()` in the same order; it is
-    consumed one sentence at a time and nothing of it is kept. With `loudness`
-    (LUFS as heard), the WAV is already brought close to it and peak-limited, so
-    that mastering only trims the last decibel (see `_pre_gain`).
-    """
-    audio_iter: Iterator[SentenceAudio] = iter(sentences)
-    first = next(audio_iter, None)
-    rate = first.sample_rate if first else EPISODE_RATE
-    gain = _pre_gain(first, loudness)
-    # the first sentence was read early for its sample rate; hand it over, keep nothing
-    pending = [first] if first else []
-    del first
-
-    def next_audio() -> SentenceAudio:
-        audio = pending.pop() if pending else next(audio_iter, None)
-        if audio is None:
-            raise EssaycastError("the voice returned fewer sentences than the essay has")
-        if audio.sample_rate != rate:
-            raise EssaycastError(
-                f"the voice changed sample rate mid-episode ({audio.sample_rate} != {rate} Hz)"
-            )
-        return audio
-
-    work = out_wav.parent
-    intro_seconds = intro.seconds if intro is not None and len(intro.audio) else 0.0
-    intro_file = outro_file = None
-    if intro_seconds:
-        assert intro is not None
-        intro_file = work / f"{out_wav.stem}.intro.pcm"
-        intro_file.write_bytes(intro.audio.raw_data)
-    outro_seconds = 0.0
-    if outro is not None and len(outro):
-        # the outro answers the voice it follows, at the intro's balance
-        voice = to_float(trim(pending[0].pcm, rate)) if pending else np.zeros(0, np.float32)
-        outro = compose_outro(outro, level_db(voice, rate) if voice.size else -20.0, pacing)
-        outro_file = work / f"{out_wav.stem}.outro.pcm"
-        outro_file.write_bytes(outro.raw_data)
-        outro_seconds = outro.frame_count() / EPISODE_RATE
-
-    cues: list[Cue] = list(intro.cues) if intro_seconds and intro else []
-    marks: list[ChapterMark] = [ChapterMark(0.0, 0.0, "Intro")] if intro_seconds else []
-    writer = _Writer(out_wav, intro_file, outro_file, rate, gain)
-    try:
-        for step in layout(speech, pacing):
-            writer.silence(step.pause)
-            start = intro_seconds + writer.seconds
-            if step.chapter is not None:
-                marks.append(ChapterMark(start, 0.0, step.chapter))
-            writer.write(trim(next_audio().pcm, rate))
-            cues.append(Cue(start, intro_seconds + writer.seconds, step.sentence.written))
-        if outro_file:
-            writer.silence(pacing.chapter)
-            marks.append(ChapterMark(intro_seconds + writer.seconds, 0.0, "Outro"))
-        else:
-            writer.silence(pacing.paragraph)  # let the last word ring out
-        body_seconds = writer.seconds
-        figures = writer.finish()
-    except BaseException:
-        writer.abort()
-        raise
-    finally:
-        for path in (intro_file, outro_file):
-            if path:
-                path.unlink(missing_ok=True)
-    if figures is None:
-        # the in-graph figure cannot be right (none, or -70 LUFS): measure the WAV on its own
-        figures = measure(out_wav)
-    duration = intro_seconds + body_seconds + outro_seconds
-    return AssembledAudio(
-        out_wav, duration, tuple(cues), _close_chapters(marks, duration), figures.integrated
-    )
-
-
-def _pre_gain(first: SentenceAudio | None, loudness: float | None) -> float:
+def pre_gain(first: SentenceAudio | None, loudness: float | None) -> float:
     """A gain, in dB, that takes this voice to about `loudness` (as heard), from one sentence.
 
     The limiter's bite depends on how far the gain lifts the peaks; applying most
@@ -459,7 +228,7 @@ def _pre_gain(first: SentenceAudio | None, loudness: float | None) -> float:
     return float(np.clip(target - estimate, -20.0, 30.0))
 
 
-def _close_chapters(marks: list[ChapterMark], duration: float) -> tuple[ChapterMark, ...]:
+def close_chapters(marks: list[ChapterMark], duration: float) -> tuple[ChapterMark, ...]:
     """Give each chapter its end (the next one's start) and drop empty ones."""
     closed = []
     for i, mark in enumerate(marks):

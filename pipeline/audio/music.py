@@ -4,7 +4,7 @@
 pipeline/audio/jingle.py composed, shipped as pipeline/data/jingle.wav), "none", or a
 path inside the show folder to any file ffmpeg decodes (mp3, wav, ogg, flac, m4a...).
 Music arrives as a pydub AudioSegment made from the PCM that ffmpeg decoded, so
-pydub never needs ffprobe (which imageio-ffmpeg does not ship); audio.py composes
+pydub never needs ffprobe (which imageio-ffmpeg does not ship); audio.intro composes
 the intro and outro from it.
 """
 
@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING
 
 from ..errors import ConfigError, EssaycastError
 from ..ffmpeg import decode_to_pcm
+from ..standards import EPISODE_RATE
 from .pcm import segment
 
 if TYPE_CHECKING:
     from pydub import AudioSegment
 
-MUSIC_RATE = 44100
 JINGLE_RESOURCE = "data/jingle.wav"
 
 
@@ -37,18 +37,18 @@ def _jingle_pcm() -> bytes:
         resources.as_file(resources.files("pipeline") / JINGLE_RESOURCE) as path,
         wave.open(str(path), "rb") as wav,
     ):
-        # The jingle is rendered at MUSIC_RATE in mono; anything else means a stale file.
-        if (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) != (1, 2, MUSIC_RATE):
+        # The jingle is rendered at EPISODE_RATE in mono; anything else means a stale file.
+        if (wav.getnchannels(), wav.getsampwidth(), wav.getframerate()) != (1, 2, EPISODE_RATE):
             raise EssaycastError(
-                f"{JINGLE_RESOURCE}: not 16-bit mono at {MUSIC_RATE} Hz; "
+                f"{JINGLE_RESOURCE}: not 16-bit mono at {EPISODE_RATE} Hz; "
                 "re-render it with `python -m pipeline.audio.jingle`"
             )
         return wav.readframes(wav.getnframes())
 
 
 def default_jingle() -> AudioSegment:
-    """The bundled intro jingle, mono at MUSIC_RATE."""
-    return segment(_jingle_pcm(), MUSIC_RATE)
+    """The bundled intro jingle, mono at EPISODE_RATE."""
+    return segment(_jingle_pcm(), EPISODE_RATE)
 
 
 def _show_path(choice: str, show_root: Path, key: str) -> Path:
@@ -67,7 +67,7 @@ def _show_path(choice: str, show_root: Path, key: str) -> Path:
 
 
 def load_music(choice: str, show_root: Path, key: str = "music.intro") -> AudioSegment | None:
-    """The music that `choice` names, mono at MUSIC_RATE, or None for "none"."""
+    """The music that `choice` names, mono at EPISODE_RATE, or None for "none"."""
     if choice == "none":
         return None
     if choice == "default":
@@ -80,7 +80,7 @@ def load_music(choice: str, show_root: Path, key: str = "music.intro") -> AudioS
             f'{key}: {choice} not found in {where}; put the file there or set {name} = "default"'
         )
     try:
-        pcm = decode_to_pcm(path, MUSIC_RATE)
+        pcm = decode_to_pcm(path, EPISODE_RATE)
     except ConfigError:  # the ffmpeg itself (ESSAYCAST_FFMPEG), not the file
         raise
     except EssaycastError as exc:
@@ -94,4 +94,4 @@ def load_music(choice: str, show_root: Path, key: str = "music.intro") -> AudioS
         raise ConfigError(
             f'{key}: {choice} contains no audio; use a file with sound in it or set {name} = "none"'
         )
-    return segment(pcm, MUSIC_RATE)
+    return segment(pcm, EPISODE_RATE)

@@ -1,42 +1,31 @@
 """The episode in pieces: an edit re-encodes the piece it touches, not the episode.
 
-An episode is a row of pieces: runs of sentences (about a minute each, cut
-where audio.layout puts a pause, at every chapter), the first one led by the
-composed intro, and the outro. Every piece but the last ends in a pause. A
-piece is rendered on its own, from its own sentences:
+The path from sentences to the published MP3 is: layout -> pieces (level,
+encode, splice) -> measure as heard. audio.layout says, from the text alone,
+which sentence comes next and the pause before it; the episode is cut there
+into pieces, runs of sentences (about a minute each, cut at a pause and at
+every chapter), the first one led by the intro (audio.intro), the outro a piece
+of its own. Every piece but the last ends in a pause. A piece is rendered on
+its own, from its own sentences:
 
-1. *levelled*: resampled, pre-gain, compressor, limiter (mastering.py's
+1. *levelled*: resampled, pre-gain, compressor, limiter (audio.loudness's
    chain), to a raw 44.1 kHz PCM file whose length is a whole number of MP3
    frames, while ffmpeg's ebur128 logs the loudness of every 400 ms block;
 2. *encoded*: the episode's one mastering gain, the peak limiter, LAME CBR;
-   then decoded once and measured as a listener hears it (blocks, true peak).
+   then decoded once and *measured as heard* (dual-mono blocks, true peak).
 
 What step 1 learnt (length, sentence positions, block loudness) is kept in a
 small record, and step 2's MP3 frames with their figures by piece and gain,
-both in a content-addressed cache. The episode's gain comes from all pieces'
-blocks, gated together as BS.1770 gates one programme, so an unchanged piece
-is never measured again, and it is re-encoded only when that gain moves a
-step (GAIN_STEP_DB: a cold build must land on the same bytes). The published
-MP3's loudness and true peak come the same way from its pieces' figures, and
-miss the target as master_to_mp3's would: one more pass, then an error.
-
-The splice. A fresh LAME encoder puts input sample n at decoded sample
-n + 1105 (its 576 samples of delay plus the decoder's 529), so the frame j of
-a piece that starts at episode sample S (a multiple of 1152) decodes exactly
-episode samples [S + 1152 j - 1105, S + 1152 (j + 1) - 1105): every piece's
-frames sit on the one frame grid the whole episode would have. Consecutive
-pieces overlap by one frame: the last one a piece needs to flush its final
-1105 samples, which the next piece's first frame covers too. Because every
-piece ends in digital silence longer than the codec's memory (an MDCT
-granule, the filter banks), that frame decodes to silence either way, so the
-earlier piece's copy is dropped and the next piece's kept. That first frame
-never borrows from the bit reservoir (main_data_begin is 0 in a fresh
-encoder's first frame), and nothing before it is needed, so the joined
-stream decodes as if it had been encoded at once: no gap, no click, no drift,
-and every sample lands where the transcript says. One Xing/Info frame with a
-LAME tag (frame count, TOC, encoder delay and padding, CRCs) is written in
-front, exactly as ffmpeg's muxer would write it, so players know the exact
-length.
+both in the piece cache (audio.piece_cache). The episode's gain comes from all
+pieces' blocks, gated together as BS.1770 gates one programme, so an unchanged
+piece is never measured again, and it is re-encoded only when that gain moves
+a step (GAIN_STEP_DB: a cold build must land on the same bytes). The published
+MP3's loudness and true peak come the same way from its pieces' figures; a
+miss gets one more pass with the gain and ceiling corrected, and a second miss
+is an error. The frames are joined by audio.mp3's Splicer, on the one frame
+grid the whole episode would have, so the joined stream decodes as if it had
+been encoded at once: no gap, no click, no drift, and every sample lands where
+the transcript says. Every ffmpeg failure is one line with ffmpeg's own reason.
 """
 
 from __future__ import annotations
@@ -51,21 +40,50 @@ import re
 import subprocess
 import tempfile
 import threading
-import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from ..errors import EssaycastError
-from ..ffmpeg import ffmpeg, ffmpeg_command, ffmpeg_exe
-from ..model import ChapterMark, Cue, SentenceAudio, SpeechText
-from . import layout as shape
+from ..ffmpeg import (
+    Figures,
+    failure_reason,
+    ffmpeg,
+    ffmpeg_command,
+    mp3_output,
+    pcm_input,
+    read_ebur128,
+)
+from ..model import ChapterMark, Cue, SentenceAudio, SpeechText, Word
+from ..standards import EPISODE_RATE
 from . import loudness as mastering
+from .intro import Intro, compose_outro
+from .layout import (
+    Pacing,
+    close_chapters,
+    layout,
+    level_db,
+    pre_gain,
+    trim,
+    trim_words,
+    written_words,
+)
+from .mp3 import (
+    FIRST_SAMPLE,
+    FRAME,
+    Splicer,
+    crc16,
+    crc16_combine,
+    frames_to_keep,
+    iter_frames,
+    padded,
+)
 from .pcm import to_float
+from .piece_cache import Encoded, PieceCache, PieceRecord
 
 if TYPE_CHECKING:
     from pydub import AudioSegment
@@ -73,11 +91,6 @@ if TYPE_CHECKING:
 # Bump when a piece's audio for the same inputs changes (the chain, the splice).
 PIECES_VERSION = 1
 
-RATE = 44100
-FRAME = 1152  # samples per MPEG-1 Layer III frame
-ENCODER_DELAY = 576  # LAME's, as the LAME tag records it
-DECODER_DELAY = 529  # the decoder's filter bank, which players add to it
-FIRST_SAMPLE = ENCODER_DELAY + DECODER_DELAY  # where input sample 0 decodes
 # Silence a piece must end with for the overlapping frame to decode the same
 # from either side: the 1105 samples it covers, two granules of MDCT overlap
 # and the polyphase filter bank's memory, with room to spare. A sentence pause
@@ -101,7 +114,8 @@ RELATIVE_GATE = -10.0
 
 ENCODERS = 2  # pieces encoded at once, by all the episodes a build renders together
 _ENCODER_SLOTS = threading.BoundedSemaphore(ENCODERS)
-CACHE_LIMIT_BYTES = 2 << 30  # the piece cache's bound; least recently used go first
+# on_piece(step, k, n): piece k of the n a pass levels ("levelled") or encodes ("encoded")
+PieceProgress = Callable[[str, int, int], None]
 
 
 # -- the plan: which sentences and pauses make each piece ----------------------
@@ -161,33 +175,6 @@ def plan_pieces(steps: Sequence[tuple[float, str | None, str]], final_pause: flo
     return pieces
 
 
-# -- what a levelled piece is: its record ------------------------------------
-
-
-@dataclass(frozen=True)
-class PieceRecord:
-    """What levelling a piece learnt: enough to place, time and measure it again."""
-
-    samples: int  # its length at RATE, a multiple of FRAME
-    marks: tuple[tuple[int, int], ...]  # each sentence's (start, end) sample in the piece
-    blocks: tuple[float, ...]  # loudness (LUFS) of each 400 ms block, 100 ms apart
-
-    def to_json(self) -> str:
-        return json.dumps(
-            {"samples": self.samples, "marks": self.marks, "blocks": self.blocks},
-            separators=(",", ":"),
-        )
-
-    @classmethod
-    def from_json(cls, text: str) -> PieceRecord:
-        data = json.loads(text)
-        return cls(
-            int(data["samples"]),
-            tuple((int(a), int(b)) for a, b in data["marks"]),
-            tuple(float(x) for x in data["blocks"]),
-        )
-
-
 def integrated_loudness(pieces: Iterable[Sequence[float]]) -> float:
     """BS.1770 integrated loudness of pieces played in a row, from their block loudness.
 
@@ -219,15 +206,6 @@ def quantise_gain(gain_db: float) -> str:
     steps = round(gain_db / GAIN_STEP_DB)
     text = f"{steps * GAIN_STEP_DB:.2f}"
     return "0.00" if text == "-0.00" else text
-
-
-def padded(samples: int) -> int:
-    """`samples` rounded up to whole frames: a piece's length on the frame grid.
-
-    >>> padded(1), padded(1152), padded(1153)
-    (1152, 1152, 2304)
-    """
-    return -(-samples // FRAME) * FRAME
 
 
 def ffmpeg_identity() -> str:
@@ -265,18 +243,18 @@ def level_piece(
     """Stream a piece through the levelling chain into `out_raw`; return its record.
 
     `chunks` yields 16-bit PCM at `rate` (a sentence) or an int (that many
-    samples of silence at `rate`); `head` is 16-bit PCM at RATE played before
+    samples of silence at `rate`); `head` is 16-bit PCM at EPISODE_RATE played before
     them (the intro). Each sentence's place is counted from what was written, so
     the transcript's times are the audio's.
     """
-    resample = f"aresample={RATE}" if rate != RATE else "anull"
+    resample = f"aresample={EPISODE_RATE}" if rate != EPISODE_RATE else "anull"
     blocks_log = out_raw.with_suffix(".blocks")
-    inputs = ["-f", "s16le", "-ar", str(rate), "-ac", "1", "-i", "pipe:0"]
+    inputs = pcm_input("pipe:0", rate)
     body = f"[0:a]{resample}"
     head_file = out_raw.with_suffix(".head")
     if head:
         head_file.write_bytes(head)
-        inputs = ["-f", "s16le", "-ar", str(RATE), "-ac", "1", "-i", head_file.name, *inputs]
+        inputs = [*pcm_input(head_file.name, EPISODE_RATE), *inputs]
         body = f"[1:a]{resample}[body];[0:a][body]concat=n=2:v=0:a=1"
     graph = (
         f"{body},{chain.level},asplit=2[out][m];"
@@ -318,7 +296,7 @@ def level_piece(
                     marks.append((offset + _at_rate(start, rate), offset + _at_rate(written, rate)))
             with contextlib.suppress(BrokenPipeError):
                 proc.stdin.close()
-            failed = proc.wait() != 0
+            returncode = proc.wait()
         except BaseException:
             proc.kill()
             proc.wait()
@@ -326,9 +304,9 @@ def level_piece(
         finally:
             # only once ffmpeg has exited: it may open its inputs after our last write
             head_file.unlink(missing_ok=True)
-        if failed:
-            log.seek(0)
-            raise EssaycastError(f"levelling a piece failed: {log.read().decode()[-300:]}")
+        log.seek(0)
+        # Debian's ffmpeg 5.1 exits 0 after a failed write: the log says so, not the code
+        _raise_on_failure("levelling a piece", log.read(), returncode)
     samples = padded(offset + _at_rate(written, rate))
     # the resampler's output may differ from the exact ratio by a sample or two,
     # all in the trailing silence: cut or pad it to the frame grid (zeros)
@@ -345,47 +323,32 @@ def _read_blocks(path: Path, samples: int) -> tuple[float, ...]:
 
 
 def _at_rate(samples: int, rate: int) -> int:
-    """A position at `rate` as a sample at RATE (exact for 22,050 and 44,100 Hz)."""
-    return samples if rate == RATE else (samples * RATE + rate // 2) // rate
+    """A position at `rate` as a sample at EPISODE_RATE (exact for 22,050 and 44,100 Hz)."""
+    if rate == EPISODE_RATE:
+        return samples
+    return (samples * EPISODE_RATE + rate // 2) // rate
+
+
+def _raise_on_failure(what: str, log: bytes, returncode: int) -> None:
+    """One line naming `what` and ffmpeg's own reason, if its run failed."""
+    reason = failure_reason(log.decode("utf-8", "replace"), returncode)
+    if reason:
+        raise EssaycastError(f"{what}: ffmpeg failed: {reason}")
 
 
 def encode_piece(raw: Path, samples: int, gain: str, kbps: int, chain: Chain, out: Path) -> None:
     """Master and encode a levelled piece into bare MP3 frames (no tag, no Xing frame)."""
-    cmd = [
-        ffmpeg_exe(),
-        "-hide_banner",
-        "-nostdin",
-        "-loglevel",
-        "error",
-        "-y",
-        "-f",
-        "s16le",
-        "-ar",
-        str(RATE),
-        "-ac",
-        "1",
-        "-i",
-        str(raw),
-        # apad+atrim: exactly `samples` reach LAME, whatever the limiter does at the end
-        "-af",
-        f"{chain.master(gain)},apad=whole_len={samples},atrim=end_sample={samples}",
-        "-c:a",
-        "libmp3lame",
-        "-b:a",
-        f"{kbps}k",
-        "-map_metadata",
-        "-1",
-        "-write_xing",
-        "0",
-        "-id3v2_version",
-        "0",
-        "-f",
-        "mp3",
-        str(out),
-    ]
+    cmd = ffmpeg_command(
+        [
+            *pcm_input(raw, EPISODE_RATE),
+            # apad+atrim: exactly `samples` reach LAME, whatever the limiter does at the end
+            "-af",
+            f"{chain.master(gain)},apad=whole_len={samples},atrim=end_sample={samples}",
+            *mp3_output(out, kbps),
+        ]
+    )
     proc = subprocess.run(cmd, capture_output=True)
-    if proc.returncode != 0:
-        raise EssaycastError(f"encoding a piece failed: {proc.stderr.decode()[-300:]}")
+    _raise_on_failure("encoding a piece", proc.stderr, proc.returncode)
     frames = list(iter_frames(out.read_bytes()))
     if len(frames) < samples // FRAME + 1 or frames[0].main_data_begin != 0:
         raise EssaycastError(f"encoding a piece gave unexpected frames ({len(frames)})")
@@ -423,337 +386,11 @@ def measure_piece(mp3: Path, samples: int) -> Heard:
         "info",
     )
     proc = subprocess.run(cmd, capture_output=True, cwd=mp3.parent)
-    log = proc.stderr.decode("utf-8", "replace")
-    peaks = _PEAK_LINE.findall(log)
-    if proc.returncode != 0 or not peaks:
-        raise EssaycastError(f"measuring a piece failed: {log[-300:]}")
-    # the last summary: Debian's ffmpeg 5.1 prints one of nothing first
-    peak = float(peaks[-1]) if peaks[-1] not in ("-inf", "nan") else -120.0
-    return Heard(_read_blocks(blocks_log, samples), peak)
-
-
-_PEAK_LINE = re.compile(r"Peak:\s*(-?[\d.]+|-inf|nan)\s*dBFS")
-
-
-# -- MP3 frames ------------------------------------------------------------------
-
-_KBPS = (0, 32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320)
-
-
-@dataclass(frozen=True)
-class Frame:
-    offset: int
-    size: int
-    main_data_begin: int  # bytes of the reservoir it borrows from earlier frames
-
-
-def iter_frames(data: bytes) -> Iterator[Frame]:
-    """The MPEG-1 Layer III 44.1 kHz mono frames of a bare stream, in order."""
-    at = 0
-    while at < len(data):
-        if at + 6 > len(data) or data[at] != 0xFF or data[at + 1] & 0xFE != 0xFA:
-            raise EssaycastError(f"not an MPEG-1 Layer III frame at byte {at}")
-        kbps = _KBPS[data[at + 2] >> 4]
-        if not kbps or (data[at + 2] >> 2) & 3 != 0:
-            raise EssaycastError(f"unexpected bit rate or sample rate at byte {at}")
-        size = 144_000 * kbps // RATE + ((data[at + 2] >> 1) & 1)
-        crc = 0 if data[at + 1] & 1 else 2  # protection bit 0: a CRC word before side info
-        side = at + 4 + crc
-        yield Frame(at, size, (data[side] << 1) | (data[side + 1] >> 7))
-        at += size
-
-
-def frames_to_keep(data: bytes, samples: int, last: bool) -> int:
-    """Bytes of a piece's frames that go into the episode: all for the last piece,
-    else the frames before the one that overlaps the next piece."""
-    if last:
-        return len(data)
-    cut = samples // FRAME
-    for n, frame in enumerate(iter_frames(data)):
-        if n == cut:
-            return frame.offset
-    raise EssaycastError("a piece has fewer frames than its length needs")
-
-
-# -- CRC-16 (ffmpeg's AV_CRC_16_ANSI_LE), vectorised ---------------------------
-
-
-CRC_LANES = 8192  # independent registers run side by side, then folded together
-
-
-@functools.cache
-def _crc_table() -> np.ndarray:
-    table = np.zeros(256, dtype=np.uint32)
-    for v in range(256):
-        c = v
-        for _ in range(8):
-            c = (c >> 1) ^ 0xA001 if c & 1 else c >> 1
-        table[v] = c
-    return table
-
-
-@functools.lru_cache(maxsize=16)
-def _crc_shift(length: int) -> np.ndarray:
-    """The register after `length` zero bytes, for every start value."""
-    table = _crc_table()
-    # linear in the start: run the 256 low bytes and the 256 high bytes through,
-    # then combine them for all 65,536 starts
-    halves = np.concatenate([np.arange(256), np.arange(256) << 8]).astype(np.uint32)
-    for _ in range(length):
-        halves = table[halves & 0xFF] ^ (halves >> 8)
-    every = np.arange(65536, dtype=np.uint32)
-    return halves[every & 0xFF] ^ halves[256 + (every >> 8)]
-
-
-def crc16(data: bytes, crc: int = 0) -> int:
-    """CRC-16/ARC, as ffmpeg's mp3 muxer computes the LAME tag's music CRC.
-
-    The data is cut into CRC_LANES runs whose registers numpy steps together; a
-    CRC is linear, so each run's register is then shifted past the runs after it.
-
-    >>> hex(crc16(b"123456789"))
-    '0xbb3d'
-    """
-    table = _crc_table()
-    length = len(data) // CRC_LANES
-    if length >= 64:
-        whole = CRC_LANES * length
-        rows = np.frombuffer(data, dtype=np.uint8, count=whole).reshape(CRC_LANES, length)
-        columns = np.ascontiguousarray(rows.T)  # byte i of every run, side by side
-        registers = np.zeros(CRC_LANES, dtype=np.uint32)
-        registers[0] = crc
-        for column in columns:
-            registers = table[(registers ^ column) & 0xFF] ^ (registers >> 8)
-        shift = _crc_shift(length)
-        crc = int(registers[0])
-        for value in registers[1:].tolist():
-            crc = int(shift[crc]) ^ value
-        data = data[whole:]
-    lookup = table.tolist()
-    for byte in data:
-        crc = lookup[(crc ^ byte) & 0xFF] ^ (crc >> 8)
-    return crc
-
-
-def crc16_combine(first: int, second: int, length: int) -> int:
-    """The CRC of A + B from the CRC of A, the CRC of B (begun at 0) and len(B).
-
-    >>> crc16_combine(crc16(b"12345"), crc16(b"6789"), 4) == crc16(b"123456789")
-    True
-    """
-    table = _crc_table().tolist()
-    # the register after one zero byte, as the images of its 16 bits
-    step = [table[(1 << i) & 0xFF] ^ ((1 << i) >> 8) for i in range(16)]
-
-    def apply(images: list[int], value: int) -> int:
-        out = 0
-        for i in range(16):
-            if value >> i & 1:
-                out ^= images[i]
-        return out
-
-    while length:  # square-and-multiply: `first` goes through `length` zero bytes
-        if length & 1:
-            first = apply(step, first)
-        step = [apply(step, image) for image in step]
-        length >>= 1
-    return first ^ second
-
-
-# -- the Xing/Info frame -------------------------------------------------------
-
-XING_OFFSET = 4 + 17  # header + MPEG-1 mono side info
-XING_SIZE = 156
-TOC_BAGS = 400
-
-
-def info_frame(kbps: int) -> bytearray:
-    """An empty Info frame for CBR `kbps` mono, as ffmpeg's mp3 muxer lays it out."""
-    index = _KBPS.index(kbps)
-    size = 144_000 * kbps // RATE
-    if size < XING_OFFSET + XING_SIZE:
-        raise EssaycastError(f"{kbps} kbps frames are too small for an Info frame")
-    frame = bytearray(size)
-    frame[0:4] = bytes([0xFF, 0xFB, index << 4, 0xC0])  # MPEG-1 L3, no CRC, 44.1 kHz, mono
-    x = XING_OFFSET
-    frame[x : x + 4] = b"Info"
-    frame[x + 4 : x + 8] = (0x0F).to_bytes(4, "big")  # frames, bytes, TOC, quality
-    # the encoder string ffmpeg writes without one; players read the delay
-    # and padding after any of "LAME", "Lavf", "Lavc"
-    frame[x + 120 : x + 129] = b"Lavf\0\0\0\0\0"
-    return frame
-
-
-class Splicer:
-    """Writes the Info frame, then pieces' frames, then fills the Info frame in."""
-
-    def __init__(self, out: BinaryIO, kbps: int) -> None:
-        self.out = out
-        self.frame = info_frame(kbps)
-        self.start = out.tell()
-        out.write(self.frame)
-        self.frames = 0
-        self.size = len(self.frame)
-        self.crc = 0
-        # ffmpeg's seek table: a byte count every `want` frames, halved when full
-        self.bags: list[int] = []
-        self.want = 1
-        self.seen = 0
-
-    def add(self, data: bytes, crc: int | None = None) -> None:
-        """Append whole frames; `crc` is their CRC-16 begun at 0, if known already."""
-        # frames were checked when they were encoded: only their sizes are read here
-        base = 144_000 * _KBPS[data[2] >> 4] // RATE if data else 0
-        at = 0
-        while at < len(data):
-            size = base + ((data[at + 2] >> 1) & 1)  # the padding bit
-            at += size
-            self.frames += 1
-            self.seen += 1
-            self.size += size
-            if self.seen == self.want:
-                self.bags.append(self.size)
-                if len(self.bags) == TOC_BAGS:
-                    self.bags = self.bags[1::2]
-                    self.want *= 2
-                self.seen = 0
-        if crc is None:
-            self.crc = crc16(data, self.crc)
-        else:
-            self.crc = crc16_combine(self.crc, crc, len(data))
-        self.out.write(data)
-
-    def finish(self, samples: int) -> None:
-        """Fill in counts, TOC, delay and padding for `samples` of audio, and the CRCs."""
-        padding = self.frames * FRAME - FIRST_SAMPLE - samples
-        if not 0 <= padding < 4096 - DECODER_DELAY:
-            raise EssaycastError(f"spliced frames do not hold {samples} samples")
-        x, f = XING_OFFSET, self.frame
-        f[x + 8 : x + 12] = self.frames.to_bytes(4, "big")
-        f[x + 12 : x + 16] = self.size.to_bytes(4, "big")
-        pos = len(self.bags)
-        for i in range(1, 100):
-            f[x + 16 + i] = min(256 * self.bags[i * pos // 100] // self.size, 255) if pos else 0
-        f[x + 141 : x + 144] = ((ENCODER_DELAY << 12) | (padding + DECODER_DELAY)).to_bytes(
-            3, "big"
-        )
-        f[x + XING_SIZE - 8 : x + XING_SIZE - 4] = self.size.to_bytes(4, "big")
-        f[x + XING_SIZE - 4 : x + XING_SIZE - 2] = self.crc.to_bytes(2, "big")
-        f[x + XING_SIZE - 2 : x + XING_SIZE] = crc16(bytes(f[:190])).to_bytes(2, "big")
-        end = self.out.tell()
-        self.out.seek(self.start)
-        self.out.write(f)
-        self.out.seek(end)
-
-
-# -- the cache -----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Encoded:
-    """Where a piece's frames overlap the next piece, and the CRC-16 of either side."""
-
-    cut: int  # bytes kept unless the piece is the episode's last
-    head: int  # CRC of data[:cut]
-    tail: int  # CRC of data[cut:]
-    heard: tuple[float, ...] = ()  # block loudness as heard (Heard.blocks), if measured
-    true_peak: float | None = None  # dBTP, if measured
-
-
-class PieceCache:
-    """Levelled-piece records and encoded frames under `root`, by content hash.
-
-    Bounded: `prune` drops the least recently used files beyond `limit` bytes;
-    every hit refreshes a file's time, so a build's own pieces are the last to go.
-    """
-
-    def __init__(self, root: Path, limit: int = CACHE_LIMIT_BYTES) -> None:
-        self.root = root
-        self.limit = limit
-
-    def _path(self, key: str, suffix: str) -> Path:
-        return self.root / key[:2] / f"{key}{suffix}"
-
-    def record(self, key: str) -> PieceRecord | None:
-        path = self._path(key, ".json")
-        try:
-            record = PieceRecord.from_json(path.read_text(encoding="utf-8"))
-        except (FileNotFoundError, ValueError, KeyError, TypeError):
-            return None
-        _touch(path)
-        return record
-
-    def put_record(self, key: str, record: PieceRecord) -> None:
-        self._store(self._path(key, ".json"), record.to_json().encode())
-
-    def frames(self, key: str) -> tuple[Path, Encoded] | None:
-        """The encoded frames for `key` (a piece key with its gain) and what they hold."""
-        path = self._path(key, ".mp3")
-        try:
-            data = json.loads(self._path(key, ".frames").read_text())
-            encoded = Encoded(**{**data, "heard": tuple(data.get("heard", ()))})
-        except (FileNotFoundError, ValueError, TypeError):
-            return None
-        if not path.is_file():
-            return None
-        _touch(path)
-        _touch(self._path(key, ".frames"))
-        return path, encoded
-
-    def put_frames(self, key: str, source: Path, encoded: Encoded) -> Path:
-        path = self._path(key, ".mp3")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            os.replace(source, path)  # a build renders beside its cache: one rename
-        except OSError:  # `essaycast episode` renders in /tmp, maybe another file system
-            self._store(path, source.read_bytes())
-            source.unlink()
-        # the description last: frames without one are not found
-        self._store(self._path(key, ".frames"), json.dumps(encoded.__dict__).encode())
-        return path
-
-    def _store(self, path: Path, data: bytes) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # write then rename: a killed build never leaves half a record behind
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
-        try:
-            with os.fdopen(fd, "wb") as out:
-                out.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-
-    def prune(self, keep_since: float | None = None) -> int:
-        """Delete least recently used files until the cache fits; return bytes freed.
-
-        Files used at or after `keep_since` (a time.time()) stay whatever the size.
-        """
-        if not self.root.is_dir():
-            return 0
-        files = []
-        for path in self.root.glob("*/*"):
-            try:
-                stat = path.stat()
-            except FileNotFoundError:
-                continue
-            files.append((stat.st_mtime, stat.st_size, path))
-        total = sum(size for _, size, _ in files)
-        freed = 0
-        for mtime, size, path in sorted(files):
-            if total - freed <= self.limit:
-                break
-            if keep_since is not None and mtime >= keep_since:
-                continue
-            path.unlink(missing_ok=True)
-            freed += size
-        return freed
-
-
-def _touch(path: Path) -> None:
-    now = time.time()
-    with contextlib.suppress(OSError):  # a read-only cache still serves
-        os.utime(path, (now, now))
+    _raise_on_failure("measuring a piece", proc.stderr, proc.returncode)
+    figures = read_ebur128(proc.stderr.decode("utf-8", "replace"))
+    if figures is None or figures.true_peak is None:
+        raise EssaycastError("measuring a piece: ffmpeg's ebur128 gave no true peak")
+    return Heard(_read_blocks(blocks_log, samples), figures.true_peak)
 
 
 # -- the episode: plan, level what changed, one gain, encode what moved, splice --
@@ -765,8 +402,8 @@ class Source:
 
     key: str
     piece: Piece | None = None  # body pieces: sentences and pauses
-    pcm: bytes = b""  # music pieces (the outro): 16-bit PCM at RATE
-    head: bytes = b""  # 16-bit PCM at RATE before a body piece's sentences (the intro)
+    pcm: bytes = b""  # music pieces (the outro): 16-bit PCM at EPISODE_RATE
+    head: bytes = b""  # 16-bit PCM at EPISODE_RATE before a body piece (the intro)
     title: str | None = None  # the chapter mark it opens, at its first sentence
 
     @property
@@ -779,7 +416,7 @@ class Source:
 class SplicedEpisode:
     """The spliced MP3 and what the transcript and the feed need from it."""
 
-    samples: int  # exact decoded length at RATE
+    samples: int  # exact decoded length at EPISODE_RATE
     marks: tuple[tuple[int, int], ...]  # each sentence's (start, end) sample in the episode
     chapters: tuple[tuple[int, str], ...]  # (start sample, title) of each mark
     loudness: float  # integrated loudness of the levelled pieces, LUFS, plain
@@ -792,7 +429,7 @@ class SplicedEpisode:
 
     @property
     def duration(self) -> float:
-        return self.samples / RATE
+        return self.samples / EPISODE_RATE
 
 
 def splice_episode(
@@ -806,6 +443,7 @@ def splice_episode(
     work_dir: Path,
     out_mp3: Path,
     force: bool = False,
+    on_piece: PieceProgress | None = None,
 ) -> SplicedEpisode:
     """Render what changed, encode what moved, and splice all pieces into `out_mp3`.
 
@@ -817,67 +455,158 @@ def splice_episode(
     a pass over all of it.
     """
     for source in sources[:-1]:
-        if round(source.trailing * RATE) < JOIN_SILENCE:
+        if round(source.trailing * EPISODE_RATE) < JOIN_SILENCE:
             raise EssaycastError(
                 f"a piece ends in {source.trailing:.3f} s of silence; joins need more"
             )
-    records: dict[str, PieceRecord] = {}
-    raws: dict[str, Path] = {}
-
-    def level(todo: list[Source]) -> None:
-        wanted = [i for s in todo if s.piece for i in s.piece.sentences]
-        stream = sentence_audio(wanted) if wanted else iter(())
-        for source in todo:
-            raw = work_dir / f"{source.key}.raw"
-            if source.piece is not None:
-                chunks = _body_chunks(source.piece, stream, rate)
-                record = level_piece(chunks, rate, chain, raw, head=source.head)
-            else:
-                record = level_piece([], RATE, chain, raw, head=source.pcm)
-            cache.put_record(source.key, record)
-            records[source.key], raws[source.key] = record, raw
-
-    for source in sources:
-        kept = None if force else cache.record(source.key)
-        if kept is not None:
-            records[source.key] = kept
-    # a piece said twice (a refrain) is rendered once
-    fresh = list({s.key: s for s in sources if s.key not in records}.values())
-    level(fresh)
+    level = functools.partial(
+        level_missing,
+        sentence_audio=sentence_audio,
+        rate=rate,
+        chain=chain,
+        cache=cache,
+        work_dir=work_dir,
+        on_piece=on_piece,
+    )
+    records = {} if force else _cached_records(sources, cache)
+    fresh = level(_unique(s for s in sources if s.key not in records))
+    records.update({key: record for key, (record, _) in fresh.items()})
     loudness = integrated_loudness(records[s.key].blocks for s in sources)
     gain = quantise_gain(gain_for(loudness))
 
-    framed: dict[str, tuple[Path, Encoded]] = {}
-    moved: list[Source] = []
+    framed = {} if force else _cached_frames(sources, gain, kbps, chain, cache)
+    # levelled before, but the gain has moved a step: level again for the encoder
+    moved = level(_unique(s for s in sources if s.key not in framed and s.key not in fresh))
+    records.update({key: record for key, (record, _) in moved.items()})
+    raws = {key: raw for key, (_, raw) in (fresh | moved).items()}
+    todo = _unique(s for s in sources if s.key not in framed)
+    framed.update(encode_missing(todo, records, raws, gain, kbps, chain, cache, work_dir, on_piece))
+
+    samples, marks, chapters = write_spliced(sources, records, framed, kbps, out_mp3)
+    return SplicedEpisode(
+        samples=samples,
+        marks=marks,
+        chapters=chapters,
+        loudness=loudness,
+        gain=gain,
+        heard=integrated_loudness(framed[s.key][1].heard for s in sources),
+        true_peak=max(framed[s.key][1].true_peak or -120.0 for s in sources),
+        pieces=len(sources),
+        levelled=len(fresh) + len(moved),
+        encoded=len(todo),
+    )
+
+
+def _unique(sources: Iterable[Source]) -> list[Source]:
+    """Each key once, in order: a piece said twice (a refrain) is rendered once."""
+    return list({s.key: s for s in sources}.values())
+
+
+def _cached_records(sources: Sequence[Source], cache: PieceCache) -> dict[str, PieceRecord]:
+    """The records of the pieces levelled before, by key."""
+    found = {}
     for source in sources:
-        found = None if force else cache.frames(_frames_key(source.key, gain, kbps, chain))
-        if found is not None:
-            framed[source.key] = found
-        elif source.key not in raws:
-            moved.append(source)  # levelled before, but the gain has moved a step
-    moved = list({s.key: s for s in moved}.values())
-    level(moved)
+        record = cache.record(source.key)
+        if record is not None:
+            found[source.key] = record
+    return found
 
-    def encode(source: Source) -> tuple[Path, Encoded]:
-        record, raw = records[source.key], raws[source.key]
-        tmp = work_dir / f"{source.key}.mp3"
-        # --jobs 2 renders two episodes at once: still one encoder per core, not per job
-        with _ENCODER_SLOTS:
-            encode_piece(raw, record.samples, gain, kbps, chain, tmp)
-            raw.unlink()
-            heard = measure_piece(tmp, record.samples)
-        data = tmp.read_bytes()
-        cut = frames_to_keep(data, record.samples, last=False)
-        encoded = Encoded(cut, crc16(data[:cut]), crc16(data[cut:]), heard.blocks, heard.true_peak)
-        key = _frames_key(source.key, gain, kbps, chain)
-        return cache.put_frames(key, tmp, encoded), encoded
 
-    todo = list({s.key: s for s in sources if s.key not in framed}.values())
+def _cached_frames(
+    sources: Sequence[Source], gain: str, kbps: int, chain: Chain, cache: PieceCache
+) -> dict[str, tuple[Path, Encoded]]:
+    """The frames of the pieces encoded before at this gain, by key."""
+    found = {}
+    for source in sources:
+        frames = cache.frames(_frames_key(source.key, gain, kbps, chain))
+        if frames is not None:
+            found[source.key] = frames
+    return found
+
+
+def level_missing(
+    todo: Sequence[Source],
+    sentence_audio: Callable[[list[int]], Iterator[bytes]],
+    rate: int,
+    chain: Chain,
+    cache: PieceCache,
+    work_dir: Path,
+    on_piece: PieceProgress | None = None,
+) -> dict[str, tuple[PieceRecord, Path]]:
+    """Level `todo` into raw files in `work_dir` and cache their records; both, by key."""
+    wanted = [i for s in todo if s.piece for i in s.piece.sentences]
+    stream = sentence_audio(wanted) if wanted else iter(())
+    done = {}
+    for source in todo:
+        raw = work_dir / f"{source.key}.raw"
+        if source.piece is not None:
+            chunks = _body_chunks(source.piece, stream, rate)
+            record = level_piece(chunks, rate, chain, raw, head=source.head)
+        else:
+            record = level_piece([], EPISODE_RATE, chain, raw, head=source.pcm)
+        cache.put_record(source.key, record)
+        done[source.key] = (record, raw)
+        if on_piece:
+            on_piece("levelled", len(done), len(todo))
+    return done
+
+
+def encode_missing(
+    todo: Sequence[Source],
+    records: dict[str, PieceRecord],
+    raws: dict[str, Path],
+    gain: str,
+    kbps: int,
+    chain: Chain,
+    cache: PieceCache,
+    work_dir: Path,
+    on_piece: PieceProgress | None = None,
+) -> dict[str, tuple[Path, Encoded]]:
+    """Encode and measure `todo`'s levelled pieces at `gain` and cache their frames, by key."""
+    encode = functools.partial(
+        _encode_one, gain=gain, kbps=kbps, chain=chain, cache=cache, work_dir=work_dir
+    )
     # LAME is single-threaded and synthesis is over by now: one encoder per core
+    found = {}
     with ThreadPoolExecutor(max_workers=ENCODERS) as pool:
-        for source, done in zip(todo, pool.map(encode, todo), strict=True):
-            framed[source.key] = done
+        done = pool.map(lambda s: encode(s.key, records[s.key], raws[s.key]), todo)
+        for source, framed in zip(todo, done, strict=True):
+            found[source.key] = framed
+            if on_piece:
+                on_piece("encoded", len(found), len(todo))
+    return found
 
+
+def _encode_one(
+    key: str,
+    record: PieceRecord,
+    raw: Path,
+    gain: str,
+    kbps: int,
+    chain: Chain,
+    cache: PieceCache,
+    work_dir: Path,
+) -> tuple[Path, Encoded]:
+    tmp = work_dir / f"{key}.mp3"
+    # --jobs 2 renders two episodes at once: still one encoder per core, not per job
+    with _ENCODER_SLOTS:
+        encode_piece(raw, record.samples, gain, kbps, chain, tmp)
+        raw.unlink()
+        heard = measure_piece(tmp, record.samples)
+    data = tmp.read_bytes()
+    cut = frames_to_keep(data, record.samples, last=False)
+    encoded = Encoded(cut, crc16(data[:cut]), crc16(data[cut:]), heard.blocks, heard.true_peak)
+    return cache.put_frames(_frames_key(key, gain, kbps, chain), tmp, encoded), encoded
+
+
+def write_spliced(
+    sources: Sequence[Source],
+    records: dict[str, PieceRecord],
+    framed: dict[str, tuple[Path, Encoded]],
+    kbps: int,
+    out_mp3: Path,
+) -> tuple[int, tuple[tuple[int, int], ...], tuple[tuple[int, str], ...]]:
+    """Join the pieces' frames into `out_mp3`; its samples, sentence marks and chapters."""
     marks: list[tuple[int, int]] = []
     chapters: list[tuple[int, str]] = []
     at = 0
@@ -898,20 +627,7 @@ def splice_episode(
                 splicer.add(data, whole)
             at += record.samples
         splicer.finish(at)
-    heard = integrated_loudness(framed[s.key][1].heard for s in sources)
-    peak = max(framed[s.key][1].true_peak or -120.0 for s in sources)
-    return SplicedEpisode(
-        at,
-        tuple(marks),
-        tuple(chapters),
-        loudness,
-        gain,
-        heard,
-        peak,
-        len(sources),
-        len(fresh) + len(moved),
-        len(todo),
-    )
+    return at, tuple(marks), tuple(chapters)
 
 
 def _frames_key(key: str, gain: str, kbps: int, chain: Chain) -> str:
@@ -930,7 +646,7 @@ def _body_chunks(piece: Piece, stream: Iterator[bytes], rate: int) -> Iterator[b
             yield round(item * rate)
 
 
-# -- the episode as audio.py shapes it -------------------------------------------
+# -- the episode as audio.layout lays it out ------------------------------------
 
 PRE_GAIN_STEP_DB = 0.5  # coarse: the pre-gain is in every piece's key
 
@@ -940,7 +656,7 @@ class RenderedEpisode:
     """The spliced episode MP3 and its timings."""
 
     mp3: Path
-    duration: float  # exact, in seconds: samples / RATE
+    duration: float  # exact, in seconds: samples / EPISODE_RATE
     cues: tuple[Cue, ...]
     chapters: tuple[ChapterMark, ...]
     spliced: SplicedEpisode
@@ -951,15 +667,16 @@ def render_mp3(
     keys: Sequence[str],
     sentence_audio: Callable[[list[int]], Iterator[SentenceAudio]],
     first: SentenceAudio,
-    intro: shape.Intro | None,
+    intro: Intro | None,
     outro: AudioSegment | None,
     loudness: float,
     kbps: int,
     cache: PieceCache,
     work_dir: Path,
     out_mp3: Path,
-    pacing: shape.Pacing | None = None,
+    pacing: Pacing | None = None,
     force: bool = False,
+    on_piece: PieceProgress | None = None,
 ) -> RenderedEpisode:
     """Intro + the essay read aloud (+ outro), mastered to `loudness` LUFS as heard, as
     one CBR MP3 (no ID3 tag yet) spliced from cached pieces; return its timings.
@@ -967,15 +684,16 @@ def render_mp3(
     `keys` are the sentences' cache keys, in order; `sentence_audio(indices)`
     yields those sentences' audio in order (synthesising what is missing);
     `first` is the first sentence's, which sets the pre-gain and the outro's level.
-    As master_to_mp3 does for a whole file, the MP3's figures (as heard) are
-    checked, a miss gets one more pass with the gain and ceiling corrected, and
-    a second miss is an error: nothing is published.
+    The MP3's figures (as heard) are checked: a miss gets one more pass with the
+    gain and ceiling corrected, and a second miss is an error: nothing is published.
+    `on_piece(step, k, n)` hears of each piece levelled or encoded (step "levelled" or
+    "encoded", piece k of the n that pass renders).
     """
-    pacing = pacing or shape.Pacing()
+    pacing = pacing or Pacing()
     rate = first.sample_rate
     # the pre-gain sets where the compressor bites; on a coarse grid, so that an
     # edit of the first sentence seldom moves it (and with it every piece)
-    pre = round(shape._pre_gain(first, loudness) / PRE_GAIN_STEP_DB) * PRE_GAIN_STEP_DB
+    pre = round(pre_gain(first, loudness) / PRE_GAIN_STEP_DB) * PRE_GAIN_STEP_DB
     level = f"volume={pre:.2f}dB,{mastering.COMPRESSOR},{mastering.limiter()}"
 
     def audio(indices: list[int]) -> Iterator[bytes]:
@@ -985,14 +703,59 @@ def render_mp3(
                     f"the voice changed sample rate mid-episode ({sentence.sample_rate} != "
                     f"{rate} Hz)"
                 )
-            yield shape.trim(sentence.pcm, rate)
+            yield trim(sentence.pcm, rate)
 
     head = intro.audio.raw_data if intro is not None and len(intro.audio) else b""
+    has_outro = outro is not None and len(outro) > 0
+    sources = _sources(speech, keys, rate, level, head, pacing, has_outro)
+    if outro is not None and has_outro:
+        composed = _outro_pcm(outro, first, pacing)
+        digest = hashlib.sha256(composed).hexdigest()
+        sources.append(Source(piece_key("outro", digest, level), pcm=composed, title="Outro"))
+    spliced = _master_with_retry(
+        sources, audio, rate, level, loudness, kbps, cache, work_dir, out_mp3, force, on_piece
+    )
+
+    written = [s.written for s in speech.sentences()]
+    cues = [*intro.cues] if head and intro is not None else []
+    # every sentence's words, from the sentence cache (the pieces' records hold none):
+    # timed in its trimmed audio, then placed where its piece put it
+    timed = (trim_words(s) for s in sentence_audio(list(range(len(written)))))
+    cues += [
+        Cue(a / EPISODE_RATE, b / EPISODE_RATE, text, _words(words, text, a, b))
+        for (a, b), text, words in zip(spliced.marks, written, timed, strict=True)
+    ]
+    marks = [ChapterMark(0.0, 0.0, "Intro")] if head else []
+    marks += [ChapterMark(at / EPISODE_RATE, 0.0, title) for at, title in spliced.chapters]
+    return RenderedEpisode(
+        out_mp3,
+        spliced.duration,
+        tuple(cues),
+        close_chapters(marks, spliced.duration),
+        spliced,
+    )
+
+
+def _words(words: tuple[Word, ...], written: str, a: int, b: int) -> tuple[Word, ...]:
+    """A sentence's words as written, in the episode: it starts at sample `a`, ends at `b`."""
+    return written_words(words, written, a / EPISODE_RATE, b / EPISODE_RATE)
+
+
+def _sources(
+    speech: SpeechText,
+    keys: Sequence[str],
+    rate: int,
+    level: str,
+    head: bytes,
+    pacing: Pacing,
+    has_outro: bool,
+) -> list[Source]:
+    """The body's pieces as layout and plan_pieces cut it, each keyed by its content."""
     steps = [
         (step.pause, step.chapter, key)
-        for step, key in zip(shape.layout(speech, pacing), keys, strict=True)
+        for step, key in zip(layout(speech, pacing), keys, strict=True)
     ]
-    final = pacing.chapter if outro is not None and len(outro) else pacing.paragraph
+    final = pacing.chapter if has_outro else pacing.paragraph
     sources: list[Source] = []
     for n, piece in enumerate(plan_pieces(steps, final)):
         items = [keys[i] if isinstance(i, int) else i for i in piece.items]
@@ -1007,15 +770,30 @@ def render_mp3(
                 title=piece.chapter,
             )
         )
-    if outro is not None and len(outro):
-        # the outro answers the voice it follows, at the intro's balance
-        voice = to_float(shape.trim(first.pcm, rate))
-        composed = shape.compose_outro(
-            outro, shape.level_db(voice, rate) if voice.size else -20.0, pacing
-        ).raw_data
-        digest = hashlib.sha256(composed).hexdigest()
-        sources.append(Source(piece_key("outro", digest, level), pcm=composed, title="Outro"))
+    return sources
 
+
+def _outro_pcm(outro: AudioSegment, first: SentenceAudio, pacing: Pacing) -> bytes:
+    """The outro, composed to answer the voice it follows at the intro's balance."""
+    voice = to_float(trim(first.pcm, first.sample_rate))
+    level = level_db(voice, first.sample_rate) if voice.size else -20.0
+    return bytes(compose_outro(outro, level, pacing).raw_data)
+
+
+def _master_with_retry(
+    sources: Sequence[Source],
+    audio: Callable[[list[int]], Iterator[bytes]],
+    rate: int,
+    level: str,
+    loudness: float,
+    kbps: int,
+    cache: PieceCache,
+    work_dir: Path,
+    out_mp3: Path,
+    force: bool,
+    on_piece: PieceProgress | None = None,
+) -> SplicedEpisode:
+    """Splice at the gain the levelled pieces ask for; on a miss once more, corrected."""
     adjust, ceiling = 0.0, mastering.MASTER_CEILING
     for attempt in range(2):
         chain = Chain(level, master=functools.partial(_master, ceiling=ceiling))
@@ -1030,31 +808,16 @@ def render_mp3(
             work_dir,
             out_mp3,
             force=force,
+            on_piece=on_piece,
         )
-        figures = mastering.Figures(spliced.heard, spliced.true_peak)
+        figures = Figures(spliced.heard, spliced.true_peak)
         tolerance = mastering.RETRY_LU if attempt == 0 else mastering.TOLERANCE_LU
         problem = mastering.off_target(figures, loudness, tolerance)
         if problem is None:
-            break
+            return spliced
         adjust += loudness - spliced.heard
         ceiling -= max(0.0, spliced.true_peak - (mastering.TRUE_PEAK_MAX - 0.3))
-    else:
-        raise EssaycastError(f"the mastered episode measures {problem}; not published")
-
-    written = [s.written for s in speech.sentences()]
-    cues = [*intro.cues] if head and intro is not None else []
-    cues += [
-        Cue(a / RATE, b / RATE, text) for (a, b), text in zip(spliced.marks, written, strict=True)
-    ]
-    marks = [ChapterMark(0.0, 0.0, "Intro")] if head else []
-    marks += [ChapterMark(at / RATE, 0.0, title) for at, title in spliced.chapters]
-    return RenderedEpisode(
-        out_mp3,
-        spliced.duration,
-        tuple(cues),
-        shape._close_chapters(marks, spliced.duration),
-        spliced,
-    )
+    raise EssaycastError(f"the mastered episode measures {problem}; not published")
 
 
 def _gain(measured: float, loudness: float, adjust: float) -> float:

@@ -79,6 +79,18 @@ def description_html(text: str, limit: int = DESCRIPTION_BYTES) -> str:
     return html_text(text)
 
 
+def episode_description(episode: Episode, title: str, limit: int = DESCRIPTION_BYTES) -> str:
+    """The item's description as HTML; an imported post's ends with where to read it.
+
+    The pointer to the original is kept whole: the description is cut to make room.
+    """
+    text = clean_text(episode.description) or title
+    if not episode.link:
+        return description_html(text, limit)
+    tail = html_text(f" Read the original post: {episode.link}")
+    return description_html(text, limit - len(tail.encode("utf-8"))) + tail
+
+
 def hex_references(data: bytes) -> bytes:
     """The serialised feed with `&` and `<` as hex character references (same XML).
 
@@ -97,17 +109,6 @@ def truncate_chars(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     return _cut(text, lambda s: len(s) <= limit)
-
-
-def truncate_bytes(text: str, limit: int = DESCRIPTION_BYTES) -> str:
-    """`text` cut to at most `limit` UTF-8 bytes, at a word break, with an ellipsis.
-
-    >>> truncate_bytes("é" * 3, 5)
-    'é…'
-    """
-    if len(text.encode("utf-8")) <= limit:
-        return text
-    return _cut(text, lambda s: len(s.encode("utf-8")) <= limit)
 
 
 def _cut(text: str, fits) -> str:
@@ -182,8 +183,11 @@ def _extension_classes() -> tuple[type, type]:  # feedgen is imported only when 
                 element = xml_elem(f"{{{PODCAST_NS}}}transcript", item)
                 element.set("url", url)
                 element.set("type", mime)
-                # no rel="captions": our captions are 2 lines of 42 (SPEC §5), and
-                # FEED-RULES E5 (validate) holds captions to 32 characters a line
+                if mime == "application/x-subrip":
+                    # the SRT is cut to the Podcast Namespace caption profile, 2 lines of
+                    # 32 (FEED-RULES E5, which validate then holds it to); the VTT's 2 x 42
+                    # (SPEC §5) and the JSON's word segments are transcripts, not captions
+                    element.set("rel", "captions")
             if self.chapters:
                 element = xml_elem(f"{{{PODCAST_NS}}}chapters", item)
                 element.set("url", self.chapters)
@@ -255,9 +259,9 @@ def render_feed(
         episode_title = truncate_chars(clean_text(episode.title), TITLE_CHARS) or episode.slug
         fe.guid(episode.guid, permalink=False)
         fe.title(episode_title)
-        fe.description(description_html(clean_text(episode.description) or episode_title))
-        # the episode's place on index.html, which is published at base_url
-        fe.link(href=f"{base}#{episode.slug}")
+        fe.description(episode_description(episode, episode_title))
+        # an imported post's own page; else the episode's place on index.html (at base_url)
+        fe.link(href=episode.link or f"{base}#{episode.slug}")
         fe.published(episode.published)
         # exact bytes of the final, tagged file, as a string: feedgen writes None otherwise
         fe.enclosure(base + episode.audio, str(episode.size), "audio/mpeg")

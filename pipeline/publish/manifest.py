@@ -33,7 +33,10 @@ log = logging.getLogger(__name__)
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
 # Bump when a change to the pipeline changes what an unchanged essay sounds like.
-RENDER_VERSION = 2
+# 3: blogs read as they are (URLs as sites, tables by row, template syntax gone), the
+# narrator's readings of issue 28, and word timings with a JSON transcript for every
+# episode; the sentence and piece caches keep what did not change.
+RENDER_VERSION = 3
 
 
 def fingerprint(*parts: Any) -> str:
@@ -129,11 +132,11 @@ SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 # essaycast's own names under output/: nothing else is ever fetched, published or read
 _EPISODE_FILE = re.compile(
-    r"^episodes/(?P<stem>[a-z0-9]+(?:-[a-z0-9]+)*)\.(?P<kind>mp3|vtt|srt|chapters\.json)$"
+    r"^episodes/(?P<stem>[a-z0-9]+(?:-[a-z0-9]+)*)\.(?P<kind>mp3|vtt|srt|chapters\.json|json)$"
 )
 _CONTENT_HASH = re.compile(r"^[0-9a-f]{6,64}$")
-_SITE_FILE = re.compile(r"^(cover-[0-9a-f]{8}\.(jpg|png)|feed\.xml|index\.html)$")
-_TRANSCRIPT_KINDS = {"text/vtt": "vtt", "application/x-subrip": "srt"}
+_SITE_FILE = re.compile(r"^(cover-[0-9a-f]{8}\.(jpg|png)|feed\.xml|index\.html|player\.js)$")
+_TRANSCRIPT_KINDS = {"text/vtt": "vtt", "application/x-subrip": "srt", "application/json": "json"}
 _EPISODE_KEYS = {f.name for f in fields(Episode)}
 _REQUIRED_EPISODE_KEYS = {
     f.name for f in fields(Episode) if f.default is MISSING and f.default_factory is MISSING
@@ -226,7 +229,7 @@ def parse_episode(slug: str, guid: str, raw: object) -> dict[str, Any]:
         raise Invalid(f"episode.explicit {raw['explicit']!r} is not true or false")
     transcripts = raw.get("transcripts", {})
     if not isinstance(transcripts, dict) or set(transcripts) - set(_TRANSCRIPT_KINDS):
-        raise Invalid(f"episode.transcripts {transcripts!r} is not a table of VTT and SRT")
+        raise Invalid(f"episode.transcripts {transcripts!r} is not a table of VTT, SRT and JSON")
     chapters = raw.get("chapters")
     record = {
         "slug": slug,
@@ -247,7 +250,19 @@ def parse_episode(slug: str, guid: str, raw: object) -> dict[str, Any]:
         },
         "chapters": None if chapters is None else episode_file(chapters, slug, "chapters.json"),
     }
+    if raw.get("link") is not None:  # only imported posts have one (episode_record)
+        record["link"] = _web_link(raw["link"])
     return record
+
+
+def _web_link(value: object) -> str:
+    """An episode's link (the original post): an absolute http(s) address, nothing else."""
+    link = _text(value, "episode.link", 2048)
+    if not link.startswith(("https://", "http://")) or any(
+        ch.isspace() or ord(ch) < 32 for ch in link
+    ):
+        raise Invalid(f"episode.link {link[:80]!r} is not an http(s) address")
+    return link
 
 
 def parse_entry(slug: object, raw: object) -> Entry:
@@ -377,6 +392,8 @@ def episode_record(episode: Episode) -> dict[str, Any]:
     """An Episode as JSON for the manifest."""
     data = asdict(episode)
     data["published"] = episode.published.isoformat()
+    if data.get("link") is None:
+        del data["link"]  # only imported posts have one; other records stay as they were
     # normalised as it will read back from disk, so a fresh build and a rebuild
     # render the feed from identical records (key order included)
     return json.loads(json.dumps(data, sort_keys=True))
@@ -459,6 +476,7 @@ def show_fingerprint_parts(show: Show) -> tuple[Any, ...]:
         show.podcast.title,
         show.podcast.author,
         show.podcast.language,
+        asdict(show.essays.reading),  # links, tables and maths: what the voice is given
     )
 
 

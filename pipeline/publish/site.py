@@ -4,34 +4,48 @@ One self-contained page: inline CSS and inline JS, no fonts, scripts or styles
 from anywhere else. Every link is relative, so the page works from file:// and
 from any base URL; only the feed URL it shows for subscribing is absolute.
 
-The page listens along: under each player, the transcript follows the audio
-(the sentence being read is highlighted), a click on a sentence or a chapter
-seeks there, and a control sets the playback speed. Without JS the page still
-shows every sentence with its time and every chapter.
+The page listens along with the same read-along player a blog embeds
+(output/player.js, from pipeline/data/; see publish/readalong.py): each episode
+is an <essaycast-player> reading episodes/<slug>.json, the word being read
+highlighted, a click on a word or a chapter seeks there. The markup inside the
+element is the page without JS (every sentence with its time, every chapter),
+and the player's source of sentences when the JSON cannot be fetched (file://).
 """
 
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from html import escape, unescape
+from html import escape
 from pathlib import Path
 
 from ..config import Show
 from ..model import Episode
-from ..text.normalize import MONTHS as _MONTHS
+from .readalong import PLAYER_NAME, readalong_path
+from .transcript import vtt_sentences
 
 # (start in seconds, the sentence as written)
 TranscriptLine = tuple[float, str]
 # (start in seconds, the chapter's title)
 ChapterLine = tuple[float, str]
-SPEEDS = (0.75, 1.0, 1.25, 1.5, 1.75, 2.0)
+# The page's dates are English in every locale (calendar.month_name follows the locale),
+# and twelve words do not need the text normaliser and its num2words behind them.
+_MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
 
-_TIMING = re.compile(r"^(\d{2,}):(\d{2}):(\d{2})[.,](\d{3}) --> ")
-_TAG = re.compile(r"<[^>]*>")  # WebVTT cue tags: <v Joe>, <i>, <c.x>, timestamps
-_PART = re.compile(r"^(\d+)\.\d+$")  # transcript.cue_id of one part of a split sentence
 
 _CSS = """
 :root{color-scheme:light dark;--bg:#f7f5f0;--fg:#1d1c1a;--muted:#5f5a52;--card:#fff;
@@ -82,13 +96,17 @@ font-variant-numeric:tabular-nums;margin-right:.5rem}
 .transcript .js p:hover{background:var(--line)}
 .transcript p.now{background:var(--accent);color:var(--bg)}
 .transcript p.now time{color:inherit}
+essaycast-player{display:block}
+.essaycast{--essaycast-highlight-bg:var(--accent);--essaycast-highlight-fg:var(--bg);
+--essaycast-accent:var(--accent);--essaycast-border:var(--line);padding:.5rem 0;border:0}
 footer{color:var(--muted);font-size:.88rem;text-align:center;padding:1rem 0 2rem}
 @media (max-width:40rem){header.show{flex-direction:column;align-items:center;
 text-align:center}header.show img{width:70vw;height:70vw;max-width:18rem;max-height:18rem}
 header.show h1{font-size:1.8rem}main{padding:.8rem}}
 """
 
-# Progressive: without JS the copy button stays hidden and <details> still folds.
+# Progressive: without JS the copy button stays hidden and <details> still folds;
+# listening along is player.js's (one player for this page and every embed).
 _JS = """
 (function(){
 var b=document.getElementById('copy'),u=document.getElementById('feed-url');
@@ -96,38 +114,6 @@ if(b&&u){b.hidden=false;b.addEventListener('click',function(){
 function done(){b.textContent='Copied';setTimeout(function(){b.textContent='Copy';},1500);}
 if(navigator.clipboard&&window.isSecureContext){navigator.clipboard.writeText(u.value).then(done);}
 else{u.select();document.execCommand('copy');done();}});}
-function starts(list){return Array.prototype.map.call(list,function(e){
-return parseFloat(e.dataset.start);});}
-function find(times,t){var lo=0,hi=times.length-1,at=-1;
-while(lo<=hi){var mid=(lo+hi)>>1;if(times[mid]<=t+0.05){at=mid;lo=mid+1;}else{hi=mid-1;}}
-return at;}
-document.querySelectorAll('article').forEach(function(art){
-var a=art.querySelector('audio');if(!a)return;
-var lines=art.querySelectorAll('.transcript p[data-start]'),
-marks=art.querySelectorAll('.chapters button[data-start]'),
-box=art.querySelector('.lines'),speed=art.querySelector('select.speed'),
-lt=starts(lines),mt=starts(marks),cur=-1,curMark=-1;
-if(box)box.classList.add('js');
-function seek(t){a.currentTime=t;var p=a.play();if(p&&p.catch)p.catch(function(){});show();}
-function show(){var t=a.currentTime,i=find(lt,t),m=find(mt,t);
-if(i!==cur){if(cur>=0){lines[cur].classList.remove('now');lines[cur].removeAttribute('aria-current');}
-cur=i;if(i>=0){var e=lines[i];e.classList.add('now');e.setAttribute('aria-current','true');
-if(box&&box.offsetParent){var top=e.offsetTop-box.offsetTop;
-if(top<box.scrollTop||top+e.offsetHeight>box.scrollTop+box.clientHeight){
-box.scrollTop=top-box.clientHeight/3;}}}}
-if(m!==curMark){if(curMark>=0)marks[curMark].classList.remove('now');curMark=m;
-if(m>=0)marks[m].classList.add('now');}}
-['timeupdate','seeked','play','loadedmetadata'].forEach(function(n){a.addEventListener(n,show);});
-lines.forEach(function(e){e.tabIndex=0;e.setAttribute('role','button');
-e.addEventListener('click',function(){seek(parseFloat(e.dataset.start));});
-e.addEventListener('keydown',function(k){if(k.key==='Enter'||k.key===' '){k.preventDefault();
-seek(parseFloat(e.dataset.start));}});});
-marks.forEach(function(e){e.addEventListener('click',function(){
-seek(parseFloat(e.dataset.start));});});
-if(speed){speed.parentNode.hidden=false;speed.addEventListener('change',function(){
-a.playbackRate=parseFloat(speed.value);});
-a.addEventListener('ratechange',function(){speed.value=String(a.playbackRate);});}
-});
 })();
 """
 
@@ -200,6 +186,7 @@ def render_site(
         f'<footer><a href="feed.xml">RSS feed</a> · {len(newest_first)} '
         f"{'episode' if len(newest_first) == 1 else 'episodes'} · made with essaycast</footer>",
         f"<script>{_JS.strip()}</script>",
+        f'<script src="{PLAYER_NAME}" defer></script>',
         "</body>",
         "</html>",
         "",
@@ -226,24 +213,18 @@ def _episode_html(
     if episode.description:
         out.append(f'<p dir="auto">{escape(episode.description)}</p>')
     audio = escape(episode.audio)
-    out += [
-        f'<audio controls preload="metadata" src="{audio}"></audio>',
+    files = (
         f'<p class="files"><a href="{audio}" download>MP3, {format_size(episode.size)}</a>'
         + "".join(
             f' · <a href="{escape(path)}">{label}</a>' for label, path in _transcript_files(episode)
         )
-        + "</p>",
+        + "</p>"
+    )
+    # the player replaces what is inside it: the page as it reads without JS
+    out += [
+        f'<essaycast-player src="{escape(readalong_path(episode.slug))}" data-no-title>',
+        f'<audio controls preload="metadata" src="{audio}"></audio>',
     ]
-    # hidden until the script can make it work
-    options = "".join(
-        f'<option value="{speed:g}"{" selected" if speed == 1.0 else ""}>{speed:g}×</option>'
-        for speed in SPEEDS
-    )
-    out.append(
-        f'<div class="controls"><label hidden>Speed <select class="speed" '
-        f'aria-label="Playback speed of {escape(episode.title)}">{options}</select>'
-        "</label></div>"
-    )
     if len(chapters) > 1:
         out.append("<details open>")
         out.append("<summary>Chapters</summary>")
@@ -266,12 +247,12 @@ def _episode_html(
             )
         out.append("</div>")
         out.append("</details>")
-    out.append("</article>")
+    out += ["</essaycast-player>", files, "</article>"]
     return out
 
 
 def _transcript_files(episode: Episode) -> list[tuple[str, str]]:
-    labels = {"text/vtt": "WebVTT", "application/x-subrip": "SRT"}
+    labels = {"text/vtt": "WebVTT", "application/x-subrip": "SRT", "application/json": "JSON"}
     return [
         (labels.get(mime, mime), path)
         for mime, path in sorted(episode.transcripts.items(), key=lambda kv: kv[1])
@@ -308,7 +289,7 @@ def load_chapters(output_dir: Path, episodes: Sequence[Episode]) -> dict[str, li
 
 
 def parse_vtt(text: str) -> list[TranscriptLine]:
-    """WebVTT -> (start, text) per sentence: cue tags dropped, character references decoded.
+    """WebVTT -> (start, text) per sentence (transcript.vtt_sentences).
 
     The parts of a sentence that transcript.py split into captions (cue ids
     "7.1", "7.2", ...) are joined again into one line that starts with the first.
@@ -316,25 +297,7 @@ def parse_vtt(text: str) -> list[TranscriptLine]:
     >>> parse_vtt("WEBVTT\\n\\n1\\n00:00:01.500 --> 00:00:02.000\\n<v Joe>3 &lt; 5 &amp; 6.\\n")
     [(1.5, '3 < 5 & 6.')]
     """
-    lines: list[TranscriptLine] = []
-    last_sentence: str | None = None
-    for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n")):
-        rows = block.strip("\n").split("\n")
-        for i, row in enumerate(rows):
-            match = _TIMING.match(row)
-            if not match:
-                continue
-            h, m, s, ms = (int(g) for g in match.groups())
-            words = unescape(" ".join(_TAG.sub("", r).strip() for r in rows[i + 1 :]).strip())
-            part = _PART.match(rows[i - 1].strip()) if i > 0 else None
-            sentence = part.group(1) if part else None
-            if words and sentence is not None and sentence == last_sentence and lines:
-                lines[-1] = (lines[-1][0], f"{lines[-1][1]} {words}")
-            elif words:
-                lines.append((h * 3600 + m * 60 + s + ms / 1000, words))
-            last_sentence = sentence
-            break
-    return lines
+    return [(start, words) for start, _end, words in vtt_sentences(text)]
 
 
 def format_date(when: datetime) -> str:

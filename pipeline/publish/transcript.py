@@ -1,10 +1,17 @@
-"""WebVTT, SRT and Podcast Namespace JSON chapters from timings; pure formatting.
+"""WebVTT, SRT, Podcast Namespace JSON transcripts and JSON chapters from timings; pure
+formatting. And the one reader of WebVTT (`read_vtt`), beside the writer it reads back.
 
-A cue comes in per sentence (audio.assemble times each one from synthesis). A
+A cue comes in per sentence (audio.pieces times each one from the samples it
+levelled, so a cue starts where its sentence is heard). A
 sentence too long for a caption is split here, at clause boundaries, into cues
-of at most CAPTION_LINES lines of CAPTION_WIDTH characters: the first part keeps
-the sentence's start, the last its end, and the parts between are timed in
-proportion to their speech sounds. VTT and SRT get the same cues and times.
+of at most CAPTION_LINES lines of CAPTION_WIDTH characters (SRT_WIDTH for SRT):
+the first part keeps the sentence's start, the last its end, and the parts
+between are timed in proportion to their speech sounds. VTT and SRT therefore
+agree on every sentence's start and end; only the cuts inside a long one differ.
+
+The JSON transcript has a segment per word when the voice timed words (Cue.words),
+else a segment per sentence; the last segment of a paragraph ends in "\n", as in
+the Podcast Namespace's own example, so the paragraphs survive for the player.
 """
 
 from __future__ import annotations
@@ -12,13 +19,27 @@ from __future__ import annotations
 import json
 import re
 import textwrap
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from html import unescape
 
 from ..model import ChapterMark, Cue
 
 CAPTION_WIDTH = 42  # SPEC §5: at most 2 lines of 42 characters, the broadcast caption size
 CAPTION_LINES = 2  # Podcast Namespace transcripts guidance: at most two lines a caption
+# The Podcast Namespace's SRT profile (transcripts.md; FEED-RULES E5): 2 lines of at most
+# 32 characters. Only SRT gets it: the same spec sets no caption width for WebVTT (it
+# recommends lines under 65), Apple ingests the VTT and lays it out as sentences, and
+# index.html joins VTT parts back into sentences, so 32 there would only cut sentences
+# into more, shorter cues for nobody; SPEC §5's 2 x 42 stays the VTT's.
+SRT_WIDTH = 32
+# No WebVTT word timestamp tags (<00:01:02.300>) either: of the apps that read the feed's
+# VTT, AntennaPod strips markup with an HTML parser, which keeps "<0...>" as literal text
+# (a timestamp is no tag name), Pocket Casts reads cue text through media3's WebvttParser
+# and highlights cues, Apple Podcasts ingests cues and speaker <v> tags and highlights
+# words by its own alignment, and no documentation or source of Podcast Addict, Fountain
+# or Podverse reads them; browsers parse them but style them (::cue(:past)) only on
+# captions drawn over a <video>. Word timing goes where apps do read it: the JSON transcript.
 
 # What a clause may end with, strongest first: a break after it costs this much.
 _SENTENCE_END = re.compile(r"[.!?…][\"'”’)\]]*$")
@@ -321,15 +342,63 @@ def render_vtt(cues: Sequence[Cue], speaker: str | None = None) -> str:
     return "\n".join(lines)
 
 
-def render_srt(cues: Sequence[Cue]) -> str:
-    """An SRT transcript with the same captions and times as the VTT, numbered from 1."""
+def render_srt(cues: Sequence[Cue], width: int = SRT_WIDTH) -> str:
+    """An SRT transcript to the Podcast Namespace profile (2 lines of 32), numbered from 1."""
     blocks = [
         f"{n}\n{_clock(c.start, ',')} --> {_clock(c.end, ',')}\n"
         + "\n".join(_srt_line(line) for line in c.lines)
         + "\n"
-        for n, c in enumerate(captions(cues), start=1)
+        for n, c in enumerate(captions(cues, width), start=1)
     ]
     return "\n".join(blocks)
+
+
+def paragraph_breaks(paragraph_sizes: Sequence[int], cue_count: int) -> set[int]:
+    """Indices of the cues that end a paragraph, the last cue aside.
+
+    The cues are the spoken intro's (if any: one paragraph) then one per sentence,
+    paragraph after paragraph of `paragraph_sizes` sentences.
+
+    >>> sorted(paragraph_breaks([2, 1, 3], 8))  # 2 intro cues, then 2 + 1 + 3 sentences
+    [1, 3, 4]
+    """
+    intro = cue_count - sum(paragraph_sizes)
+    ends = {intro - 1} if intro > 0 else set()
+    done = intro
+    for size in paragraph_sizes:
+        done += size
+        ends.add(done - 1)
+    return {n for n in ends if 0 <= n < cue_count - 1}
+
+
+def render_json(
+    cues: Sequence[Cue], speaker: str | None = None, paragraph_ends: Collection[int] = ()
+) -> str:
+    """A Podcast Namespace JSON transcript (version 1.0.0): a segment per word, else per cue.
+
+    `speaker` names whoever reads a cue without its own; a paragraph's last
+    segment ends in a newline.
+
+    >>> print(render_json([Cue(0.5, 1.25, "Hi there.")], "Ann"))
+    {"version": "1.0.0", "segments": [
+    {"speaker": "Ann", "startTime": 0.5, "endTime": 1.25, "body": "Hi there."}
+    ]}
+    <BLANKLINE>
+    """
+    segments: list[dict[str, object]] = []
+    for number, cue in enumerate(cues):
+        who = cue.speaker or speaker
+        timed = [(w.start, w.end, w.text) for w in cue.words] or [(cue.start, cue.end, cue.text)]
+        for part, (start, end, text) in enumerate(timed, start=1):
+            body = " ".join(text.split())
+            if part == len(timed) and number in paragraph_ends:
+                body += "\n"
+            segment: dict[str, object] = {"speaker": who} if who else {}
+            segment.update(startTime=round(start, 3), endTime=round(end, 3), body=body)
+            segments.append(segment)
+    # one segment a line: a word transcript stays readable and diffs by segment
+    rows = ",\n".join(json.dumps(s, ensure_ascii=False) for s in segments)
+    return '{"version": "1.0.0", "segments": [\n' + rows + "\n]}\n"
 
 
 def render_chapters(chapters: Sequence[ChapterMark], title: str) -> str:
@@ -346,3 +415,82 @@ def render_chapters(chapters: Sequence[ChapterMark], title: str) -> str:
         ],
     }
     return json.dumps(body, ensure_ascii=False, indent=2) + "\n"
+
+
+# -- reading WebVTT back --------------------------------------------------------------------
+
+# A cue timing line as players read it: hours optional, "." or "," before the fraction.
+_TIMING = re.compile(r"^\s*(?:(\d+):)?(\d+):(\d+)[.,](\d+)\s*-->\s*(?:(\d+):)?(\d+):(\d+)[.,](\d+)")
+_CUE_TAG = re.compile(r"<[^>]*>")  # <v Joe>, <i>, <c.x>, inline timestamps
+
+
+def _seconds(hours: str | None, minutes: str, secs: str, fraction: str) -> float:
+    return (
+        int(hours or 0) * 3600 + int(minutes) * 60 + int(secs) + int(fraction) / 10 ** len(fraction)
+    )
+
+
+@dataclass(frozen=True)
+class VttCue:
+    """One cue of a WebVTT file as read back."""
+
+    start: float
+    end: float
+    identifier: str | None  # the line above the timing: cue_id(), "7" or "7.2" for a part
+    lines: tuple[str, ...]  # the text lines as written: cue tags and references kept
+
+    @property
+    def text(self) -> str:
+        """The cue as plain text: tags dropped, character references decoded, one line."""
+        return unescape(" ".join(_CUE_TAG.sub("", line).strip() for line in self.lines).strip())
+
+
+def read_vtt(text: str) -> list[VttCue]:
+    """The cues of a WebVTT file in file order; blocks without a timing (header, NOTE) skipped.
+
+    >>> vtt = "WEBVTT\\n\\n7.2\\n00:00:01.500 --> 00:00:03.000\\n<v Jo>Fish &amp;\\nchips.\\n"
+    >>> (cue,) = read_vtt(vtt)
+    >>> cue.start, cue.end, cue.identifier, cue.lines
+    (1.5, 3.0, '7.2', ('<v Jo>Fish &amp;', 'chips.'))
+    >>> cue.text
+    'Fish & chips.'
+    """
+    cues = []
+    for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n")):
+        rows = block.strip().split("\n")
+        for i, row in enumerate(rows):
+            found = _TIMING.match(row)
+            if found:
+                times = found.groups()
+                identifier = rows[i - 1].strip() if i else None
+                cues.append(
+                    VttCue(
+                        _seconds(*times[:4]), _seconds(*times[4:]), identifier, tuple(rows[i + 1 :])
+                    )
+                )
+                break
+    return cues
+
+
+def vtt_sentences(text: str) -> list[tuple[float, float, str]]:
+    """Our WebVTT -> (start, end, text) per sentence, the parts of a split sentence joined.
+
+    render_vtt splits a long sentence into captions with cue ids "7.1", "7.2", ...;
+    the page and the player want the sentence whole again.
+
+    >>> vtt_sentences("WEBVTT\\n\\n1\\n00:00:01.500 --> 00:00:02.000\\n<v A>3 &lt; 5.\\n\\n"
+    ...     "2.1\\n00:00:02.500 --> 00:00:03.000\\nOne,\\n\\n"
+    ...     "2.2\\n00:00:03.000 --> 00:00:04.000\\ntwo.\\n")
+    [(1.5, 2.0, '3 < 5.'), (2.5, 4.0, 'One, two.')]
+    """
+    out: list[tuple[float, float, str]] = []
+    last: str | None = None
+    for cue in read_vtt(text):
+        ident = cue.identifier or ""
+        sentence = ident.split(".", 1)[0] if "." in ident else None
+        if cue.text and sentence is not None and sentence == last and out:
+            out[-1] = (out[-1][0], cue.end, f"{out[-1][2]} {cue.text}")
+        elif cue.text:
+            out.append((cue.start, cue.end, cue.text))
+        last = sentence
+    return out

@@ -3,6 +3,8 @@
 build.py calls `publish` once every stale essay is rendered, from the complete episode
 list (a feed never names a file that is not complete); `essaycast feed` calls
 `rewrite_feed`. Only after the feed stops naming a file may `collect_garbage` delete it.
+The read-along player (player.js) and each episode's episodes/<slug>.json are written
+with the feed and page, before them, and checksummed with them.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from .manifest import (
     fingerprint,
     record_checksums,
 )
+from .readalong import readalong_path, site_files
 
 FEED_NAME = "feed.xml"
 PAGE_NAME = "index.html"
@@ -41,11 +44,11 @@ def publish(
 ) -> list[Episode]:
     """The manifest, then the feed and the page (unless nothing they show changed).
 
-    All or nothing: the episode list is checked (no GUID or file twice) and the feed
-    and page are rendered in memory before the first byte is written, so an error
-    leaves feed, page and manifest as they were. `built` names the episodes rendered
-    (or merged) just now, whose files must be hashed again; returns the episodes the
-    feed lists.
+    All or nothing: the episode list is checked (no GUID or file twice) and the
+    read-alongs, feed and page are rendered in memory before the first byte is
+    written, so an error leaves feed, page and manifest as they were. `built` names
+    the episodes rendered (or merged) just now, whose files must be hashed again;
+    returns the episodes the feed lists.
     """
     try:
         check_unique(manifest)
@@ -60,39 +63,48 @@ def publish(
         cover,
         sorted((episode_record(e) for e in episodes), key=lambda r: r["slug"]),
     )
-    published_files = (show.output_dir / FEED_NAME, show.output_dir / PAGE_NAME)
+    published_files = [
+        show.output_dir / name for name in (FEED_NAME, PAGE_NAME, *site_files(episodes))
+    ]
     # a no-change rebuild leaves the feed alone (and never imports feedgen)
     rendered = None
     if feed_key != manifest.feed_key or not all(p.is_file() for p in published_files):
-        rendered = render_feed_and_page(show, episodes, show_guid, cover)
+        rendered = render_site_files(show, episodes, show_guid, cover)
     record_site_checksums(show, manifest, cover, built_files(manifest, built))
     # manifest before feed: the feed must never name an episode the manifest forgot
     manifest.save(show.output_dir / MANIFEST_NAME)
     if rendered is not None:
-        write_atomic(show.output_dir / FEED_NAME, rendered[0])
-        write_atomic(show.output_dir / PAGE_NAME, rendered[1])
+        write_site_files(show, rendered)
         # recorded only once the feed is written: a build killed in between
         # writes it again next time
         manifest.feed_key = feed_key
-        record_site_checksums(show, manifest, cover, [FEED_NAME, PAGE_NAME])
+        fresh = [FEED_NAME, PAGE_NAME, *site_files(episodes)]
+        record_site_checksums(show, manifest, cover, fresh)
         manifest.save(show.output_dir / MANIFEST_NAME)
     return episodes
 
 
 def record_site_checksums(show: Show, manifest: Manifest, cover: str, fresh: list[str]) -> None:
     """So the site can be restored from the manifest (scale/restore.py checks against them)."""
-    record_checksums(manifest, show.output_dir, fresh, extra=[cover, FEED_NAME, PAGE_NAME])
+    extra = [cover, FEED_NAME, PAGE_NAME, *site_files(manifest.episodes())]
+    record_checksums(manifest, show.output_dir, fresh, extra=extra)
 
 
-def render_feed_and_page(
+def render_site_files(
     show: Show, episodes: Sequence[Episode], show_guid: str, cover: str | None = None
-) -> tuple[bytes, bytes]:
-    """feed.xml's and index.html's bytes, from the complete episode list (nothing written)."""
+) -> list[tuple[str, bytes]]:
+    """The player and read-alongs, feed.xml, then index.html: (name, bytes) in the order
+    they are written, all rendered before any is (nothing written here)."""
     from .feed import render_feed
+    from .readalong import PLAYER_NAME, load_read_along, player_script, render_read_along
     from .site import load_chapters, load_transcripts, render_site
 
     require_base_url(show)
-    feed = render_feed(show, episodes, show_guid, cover)
+    files = [(PLAYER_NAME, player_script())]
+    for episode in episodes:
+        document = render_read_along(load_read_along(show.output_dir, episode))
+        files.append((readalong_path(episode.slug), document))
+    files.append((FEED_NAME, render_feed(show, episodes, show_guid, cover)))
     page = render_site(
         show,
         episodes,
@@ -100,16 +112,21 @@ def render_feed_and_page(
         load_transcripts(show.output_dir, episodes),
         load_chapters(show.output_dir, episodes),
     )
-    return feed, page
+    files.append((PAGE_NAME, page))
+    return files
+
+
+def write_site_files(show: Show, files: Sequence[tuple[str, bytes]]) -> None:
+    """Write what render_site_files rendered, in its order, each by atomic rename."""
+    for name, data in files:
+        write_atomic(show.output_dir / name, data)
 
 
 def write_feed(
     show: Show, episodes: Sequence[Episode], show_guid: str, cover: str | None = None
 ) -> None:
-    """Write feed.xml, then index.html, from the complete episode list, by atomic rename."""
-    feed, page = render_feed_and_page(show, episodes, show_guid, cover)
-    write_atomic(show.output_dir / FEED_NAME, feed)
-    write_atomic(show.output_dir / PAGE_NAME, page)
+    """Write the player and read-alongs, feed.xml, then index.html, by atomic rename."""
+    write_site_files(show, render_site_files(show, episodes, show_guid, cover))
 
 
 def rewrite_feed(show: Show) -> list[Episode]:
@@ -124,7 +141,8 @@ def rewrite_feed(show: Show) -> list[Episode]:
         cover = publish_cover(show)
         write_feed(show, episodes, show_guid, cover)
         if manifest.entries:  # keep the checksums a restore checks against true
-            record_site_checksums(show, manifest, cover, [FEED_NAME, PAGE_NAME])
+            fresh = [FEED_NAME, PAGE_NAME, *site_files(episodes)]
+            record_site_checksums(show, manifest, cover, fresh)
             manifest.save(show.output_dir / MANIFEST_NAME)
         prune_covers(show.output_dir, keep=cover)
     return episodes
@@ -141,7 +159,8 @@ def require_base_url(show: Show) -> None:
 def collect_garbage(show: Show, manifest: Manifest) -> None:
     """Delete episode files no manifest entry names: old versions, removed essays,
     and temporary files a killed build left behind."""
-    keep = manifest.files()
+    # the read-alongs are named by slug, not content: kept while their episode is
+    keep = manifest.files() | {readalong_path(e.slug) for e in manifest.episodes()}
     episodes_dir = show.output_dir / EPISODES_DIR
     if not episodes_dir.is_dir():
         return

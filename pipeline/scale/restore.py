@@ -46,6 +46,7 @@ from ..publish.manifest import (
     published_name,
     sha256_file,
 )
+from ..publish.readalong import readalong_path
 
 if TYPE_CHECKING:
     import http.client
@@ -205,8 +206,9 @@ class _Plan:
             self.taken.append(slug)
             guid_owner[entry.guid] = slug
             file_owner.update(dict.fromkeys(names, slug))
+        readalongs = {readalong_path(slug) for slug in live.entries}
         for name, sha in live.checksums.items():
-            if name in episode_files or name.startswith("episodes/"):
+            if name in episode_files or (name.startswith("episodes/") and name not in readalongs):
                 continue  # an episode file no episode names is nobody's: not fetched
             if local.checksums.get(name) != sha or not (output_dir / name).is_file():
                 self.site_stale.append(name)

@@ -8,6 +8,12 @@ PATH is the fallback when that library is missing.
 Voice names: a language ("en-us", "de", "fr") with an optional variant
 ("en-us+f3"); settings: ",pitch=0..100" (50 is the voice's own pitch).
 Speed scales espeak's 175 words a minute.
+
+Word timings: espeak-ng reports each word as it speaks it (an espeakEVENT_WORD
+with its character position and its time in ms, through the synth callback);
+each written word starts at its event and ends where the next begins. The
+system executable reports none: there, words are spread over the voiced
+stretches found by energy (words.voiced_words), as for gTTS.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import atexit
 import ctypes
 import functools
 import hashlib
+import re
 import shutil
 import struct
 import subprocess
@@ -27,8 +34,9 @@ from importlib.util import find_spec
 from pathlib import Path
 
 from ..errors import EngineUnavailable
-from ..model import SentenceAudio, VoiceSpec
+from ..model import SentenceAudio, VoiceSpec, Word
 from .base import NATIVE_LOCK, EngineInfo, VoiceInfo, check_options, split_voice
+from .words import fit_groups, is_word, voiced_words
 
 DEFAULT_VOICE = "en-us"
 BASE_RATE = 175  # espeak-ng's default words per minute
@@ -40,8 +48,26 @@ _INITIALIZE_DONT_EXIT = 0x8000  # report a data error instead of exit()ing our p
 _CHARS_UTF8 = 1
 _POS_CHARACTER = 1
 _RATE, _PITCH = 1, 3
+
+
+class _Event(ctypes.Structure):
+    """espeak_EVENT (speak_lib.h): what the synth callback is told beside the samples."""
+
+    _fields_ = [
+        ("type", ctypes.c_int),
+        ("unique_identifier", ctypes.c_uint),
+        ("text_position", ctypes.c_int),  # 1-based, in characters of the text
+        ("length", ctypes.c_int),
+        ("audio_position", ctypes.c_int),  # milliseconds into the utterance
+        ("sample", ctypes.c_int),
+        ("user_data", ctypes.c_void_p),
+        ("id", ctypes.c_char * 8),  # a union of an int, a pointer and 8 chars
+    ]
+
+
+_EVENT_END_OF_LIST, _EVENT_WORD = 0, 1
 _SYNTH_CALLBACK = ctypes.CFUNCTYPE(
-    ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.c_void_p
+    ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.POINTER(_Event)
 )
 
 
@@ -239,14 +265,23 @@ class _Library:
             raise EngineUnavailable(f"espeak: espeak-ng cannot read its data in {data_dir}")
         self.sample_rate = rate
         self._chunks: list[bytes] = []
+        self._words: list[tuple[float, int]] = []  # (seconds, character) of each word event
         self._callback = _SYNTH_CALLBACK(self._collect)  # kept alive as long as the library
 
-    def _collect(self, wav: ctypes._Pointer, count: int, _events: int | None) -> int:
+    def _collect(self, wav: ctypes._Pointer, count: int, events: ctypes._Pointer) -> int:
         if count > 0 and wav:
             self._chunks.append(ctypes.string_at(wav, count * 2))
+        if events:
+            k = 0
+            while events[k].type != _EVENT_END_OF_LIST:
+                if events[k].type == _EVENT_WORD:
+                    event = events[k]
+                    self._words.append((event.audio_position / 1000, event.text_position - 1))
+                k += 1
         return 0  # 0: go on synthesising
 
-    def speak(self, text: str, voice: str, rate: int, pitch: int) -> bytes:
+    def speak(self, text: str, voice: str, rate: int, pitch: int) -> tuple[bytes, tuple[Word, ...]]:
+        """The sentence's samples and its words, timed by espeak's own word events."""
         data = text.encode("utf-8") + b"\0"
         self.lib.espeak_SetSynthCallback(self._callback)
         if self.lib.espeak_SetVoiceByName(voice.encode("utf-8")) != 0:
@@ -256,14 +291,15 @@ class _Library:
         if hasattr(self.lib, "espeak_ng_SetRandSeed"):  # espeak-ng >= 1.52
             seed = hashlib.sha256(f"{voice}|{rate}|{pitch}|{text}".encode()).digest()
             self.lib.espeak_ng_SetRandSeed(ctypes.c_long(int.from_bytes(seed[:4], "little")))
-        self._chunks = []
+        self._chunks, self._words = [], []
         error = self.lib.espeak_Synth(
             data, len(data), 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None
         )
         chunks, self._chunks = self._chunks, []
         if error != 0:
             raise EngineUnavailable(f"espeak: espeak-ng failed on {text[:40]!r} (error {error})")
-        return b"".join(chunks)
+        pcm = b"".join(chunks)
+        return pcm, event_words(text, self._words, len(pcm) / 2 / self.sample_rate)
 
     def close(self) -> None:
         import _ctypes
@@ -284,15 +320,47 @@ def _private_copy(library: Path) -> Path:
     return copy
 
 
+def event_words(text: str, events: list[tuple[float, int]], duration: float) -> tuple[Word, ...]:
+    """The text's words timed by espeak's word events: each whitespace-separated token
+    starts at the first event inside it and ends where the next timed token starts (the
+    last, at the end of the audio). A token espeak sent no event for shares its
+    neighbour's span (words.fit_groups).
+
+    >>> timed = event_words("Hi there, you.", [(0.1, 0), (0.4, 3), (0.9, 10)], 1.5)
+    >>> [(w.start, w.end, w.text) for w in timed]
+    [(0.1, 0.4, 'Hi'), (0.4, 0.9, 'there,'), (0.9, 1.5, 'you.')]
+    """
+    tokens = [(m.start(), m.end(), m.group()) for m in re.finditer(r"\S+", text)]
+    tokens = [t for t in tokens if is_word(t[2])]
+    starts: list[float | None] = [None] * len(tokens)
+    for seconds, at in sorted(events, key=lambda e: e[0]):
+        for k, (a, b, _) in enumerate(tokens):
+            if a <= at < b:
+                if starts[k] is None:
+                    starts[k] = seconds
+                break
+    timed = [(start, tokens[k][2]) for k, start in enumerate(starts) if start is not None]
+    if not timed:
+        return ()
+    groups = [
+        (start, timed[n + 1][0] if n + 1 < len(timed) else duration, len(name))
+        for n, (start, name) in enumerate(timed)
+    ]
+    groups = [(a, max(a, b), size) for a, b, size in groups]
+    return fit_groups(groups, [name for _, _, name in tokens])
+
+
 def speak_with_library(
     backend: Backend, text: str, voice: str, rate: int, pitch: int
-) -> tuple[bytes, int]:
-    """PCM and sample rate from a fresh libespeak-ng: the same text, the same samples."""
+) -> tuple[bytes, int, tuple[Word, ...]]:
+    """PCM, sample rate and word timings from a fresh libespeak-ng: the same text, the
+    same samples."""
     # Piper's phonemizer drives the same C library: nobody else in until we are done
     with NATIVE_LOCK:
         library = _Library(_private_copy(backend.path), backend.data_dir)
         try:
-            return library.speak(text, voice, rate, pitch), library.sample_rate
+            pcm, words = library.speak(text, voice, rate, pitch)
+            return pcm, library.sample_rate, words
         finally:
             library.close()
 
@@ -356,20 +424,25 @@ class EspeakEngine:
         self.voice = f"{language}{plus}{variant}"
         self.rate = max(80, min(450, round(BASE_RATE * spec.speed)))
         self.pitch = _pitch(settings["pitch"]) if "pitch" in settings else DEFAULT_PITCH
-        self._speak: Callable[[str], tuple[bytes, int]]
+        self._speak: Callable[[str], tuple[bytes, int, tuple[Word, ...]]]
         if backend.kind == "piper":
             self._speak = lambda text: speak_with_library(
                 backend, text, self.voice, self.rate, self.pitch
             )
         else:  # a new process per sentence: no state carried from one to the next
-            self._speak = lambda text: speak_with_executable(
-                backend.path, text, self.voice, self.rate, self.pitch
+            self._speak = lambda text: _with_voiced_words(
+                text, *speak_with_executable(backend.path, text, self.voice, self.rate, self.pitch)
             )
 
     def synthesize(self, sentences: Sequence[str]) -> Iterator[SentenceAudio]:
         for sentence in sentences:
-            pcm, rate = self._speak(sentence)
-            yield SentenceAudio(text=sentence, pcm=pcm, sample_rate=rate)
+            pcm, rate, words = self._speak(sentence)
+            yield SentenceAudio(text=sentence, pcm=pcm, sample_rate=rate, words=words)
+
+
+def _with_voiced_words(text: str, pcm: bytes, rate: int) -> tuple[bytes, int, tuple[Word, ...]]:
+    # `espeak-ng --stdout` reports no events: words spread over the voiced stretches
+    return pcm, rate, voiced_words(pcm, rate, text)
 
 
 def _voices() -> list[VoiceInfo]:

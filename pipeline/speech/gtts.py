@@ -6,6 +6,13 @@ is applied by ffmpeg's atempo when the MP3 is decoded.
 
 ESSAYCAST_GTTS_URL replaces Google's batchexecute URL, for tests against a
 local stub (and mirrors); "{tld}" in it is replaced by the voice's tld.
+
+Word timings: Google returns an MP3 and nothing about it, so the words are
+aligned from the audio alone: voiced stretches found by energy (10 ms windows
+more than 35 dB under the loudest are quiet; 80 ms of quiet is a pause), and
+the sentence's words shared out over them in proportion to their letters, each
+pause between words rather than inside one (words.voiced_words). Coarser than
+the neural voices' own durations.
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from typing import Any
 from ..errors import EngineUnavailable
 from ..model import SentenceAudio, VoiceSpec
 from .base import OFFLINE_ENGINES, EngineInfo, VoiceInfo, check_options, split_voice
+from .words import voiced_words
 
 DEFAULT_VOICE = "en"
 SAMPLE_RATE = 24000  # what gTTS's MP3s carry
@@ -138,7 +146,8 @@ class GttsEngine:
         for sentence in sentences:
             mp3 = self._fetch(sentence)
             pcm = self._decode(mp3) if mp3 else b"\0\0" * (SAMPLE_RATE // 4)
-            yield SentenceAudio(text=sentence, pcm=pcm, sample_rate=SAMPLE_RATE)
+            words = voiced_words(pcm, SAMPLE_RATE, sentence) if mp3 else ()
+            yield SentenceAudio(text=sentence, pcm=pcm, sample_rate=SAMPLE_RATE, words=words)
 
     def _request(self, text: str) -> Any:
         from gtts import gTTS

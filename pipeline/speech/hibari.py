@@ -113,16 +113,35 @@ _LOAD_LOCK = threading.Lock()
 _G2P_LOCK = threading.Lock()
 
 
+FRAME = 600  # samples per predicted frame: two of the decoder's 300-sample STFT hops at 24 kHz
+
+
 @functools.lru_cache(maxsize=1)
-def _load(path: str) -> Any:
-    """One Hibari per process: its ONNX session on one core, its US G2P."""
+def _load(path: str) -> tuple[Any, str | None]:
+    """One Hibari per process: its ONNX session on one core, its US G2P; and the name of
+    its per-phoneme frame counts, made a model output (None if the model has no such node).
+    """
+    import tempfile
+
     from hibari import Hibari
 
-    # model= by path, so hibari never resolves (or downloads) a voice by name;
-    # one thread: hibari is ~100x real time on a core, the other core is the pipeline's
-    tts = Hibari(voice=DEFAULT_VOICE, model=path, threads=1)
+    from .onnx_noise import seeded_pieces, tensor_after
+
+    data = Path(path).read_bytes()
+    # the duration predictor's rounded frames: Round -> Clip -> Cast(int64), before the
+    # length regulator; exposed as an output, which changes no sample
+    durations = tensor_after(data, ("Round", "Clip", "Cast"))
+    pieces, _ = seeded_pieces(data, (durations,) if durations else ())
+    with tempfile.TemporaryDirectory(prefix="essaycast-hibari-") as scratch:
+        edited = Path(scratch) / Path(path).name
+        with open(edited, "wb") as out:
+            out.writelines(pieces)
+        del pieces, data
+        # model= by path, so hibari never resolves (or downloads) a voice by name;
+        # one thread: hibari is ~100x real time on a core, the other core is the pipeline's
+        tts = Hibari(voice=DEFAULT_VOICE, model=str(edited), threads=1)
     tts.g2p  # noqa: B018 - load the G2P now, not racing in two jobs
-    return tts
+    return tts, durations
 
 
 def to_pcm(audio: Any) -> bytes:
@@ -133,7 +152,12 @@ def to_pcm(audio: Any) -> bytes:
 
 
 class HibariEngine:
-    """hibari's voice "heart": one sentence at a time, each yielded as soon as it is made."""
+    """hibari's voice "heart": one sentence at a time, each yielded as soon as it is made.
+
+    Word timings come from the model's own duration predictor: each phoneme id's frame
+    count (an output added to the graph), summed over the phonemes hibari's G2P made
+    from each word, 600 samples a frame (speed is already in the counts).
+    """
 
     sample_rate = SAMPLE_RATE
 
@@ -144,7 +168,7 @@ class HibariEngine:
         path = model_file(split_voice(spec.voice)[0])
         assert path is not None  # checked above
         with _LOAD_LOCK:
-            self.tts = _load(str(path))
+            self.tts, self.durations = _load(str(path))
         self.speed = spec.speed
 
     def phonemes(self, sentence: str) -> list[str]:
@@ -152,17 +176,72 @@ class HibariEngine:
         with _G2P_LOCK:
             return self.tts.phonemize(prepare(sentence))
 
+    def _owners(self, sentence: str, chunks: list[str]) -> tuple[list[list[int | None]], list[str]]:
+        """Whose each phoneme of each chunk is (the index of its word), and the words."""
+        from .words import owned_phonemes, owners_of
+
+        phonemes: list[str] = []
+        owners: list[int | None] = []
+        names: list[str] = []
+        with _G2P_LOCK:
+            for line in self.tts.split_sentences(prepare(sentence)):
+                ps, mine, words = owned_phonemes(self.tts.g2p, line)
+                if phonemes:
+                    phonemes.append(" ")
+                    owners.append(None)
+                phonemes.append(ps)
+                owners += [None if o is None else o + len(names) for o in mine]
+                names += words
+        found = owners_of(chunks, "".join(phonemes), owners)
+        if found is None:  # pragma: no cover - hibari's G2P changed its joins
+            log.warning("hibari: no word timings for %r (phonemes did not line up)", sentence)
+            return [[None] * len(c) for c in chunks], []
+        return found, names
+
     def synthesize(self, sentences: Sequence[str]) -> Iterator[SentenceAudio]:
         import numpy as np
+        from hibari import dsp
 
+        from .words import timed_tokens, to_words
+
+        vocab = self.tts.vocab
         for sentence in sentences:
             rng = np.random.default_rng(seed_for(sentence, self.speed))
-            parts = [
-                self.tts.from_ids(self.tts.ids(chunk), self.speed, rng)
-                for chunk in self.phonemes(sentence)
-            ]
+            chunks = self.phonemes(sentence)
+            owners, names = self._owners(sentence, chunks) if self.durations else ([], [])
+            parts = []
+            spans: dict[int, tuple[int, int]] = {}
+            at = 0
+            for n, chunk in enumerate(chunks):
+                ids = self.tts.ids(chunk)
+                if len(ids) < 3:  # as hibari's from_ids: nothing to say, no noise drawn
+                    continue
+                feed = {
+                    "ids": np.asarray([ids], np.int64),
+                    "speed": np.asarray([self.speed], np.float32),
+                }
+                out = self.tts.sess.run(None, feed)
+                parts.append(dsp.synth(*(o[0] for o in out[:6]), rng))
+                if self.durations and names:
+                    mine = [
+                        None,
+                        *(o for c, o in zip(chunk, owners[n], strict=True) if c in vocab),
+                        None,
+                    ]
+                    frames = out[6].reshape(-1).tolist()
+                    if len(frames) == len(mine) and sum(frames) * FRAME == len(parts[-1]):
+                        for owner, (a, b) in timed_tokens(frames, mine, FRAME).items():
+                            a, b = a + at, b + at
+                            old = spans.get(owner)
+                            spans[owner] = (min(old[0], a), max(old[1], b)) if old else (a, b)
+                at += len(parts[-1])
             audio = np.concatenate(parts) if parts else np.zeros(0, np.float32)
-            yield SentenceAudio(text=sentence, pcm=to_pcm(audio), sample_rate=SAMPLE_RATE)
+            yield SentenceAudio(
+                text=sentence,
+                pcm=to_pcm(audio),
+                sample_rate=SAMPLE_RATE,
+                words=to_words(spans, names, SAMPLE_RATE),
+            )
 
 
 @functools.lru_cache(maxsize=2)

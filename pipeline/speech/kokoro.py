@@ -50,6 +50,7 @@ MAX_TOKENS = 510  # the model's context, its two pad tokens included
 SOFT_TOKENS = 150
 VOICE_DIR = Path(__file__).resolve().parent.parent / "data" / "kokoro"
 STYLE_ROWS, STYLE_WIDTH = 510, 256  # one style vector per phoneme count
+FRAME = 600  # samples per predicted frame (the decoder's two 300-sample hops at 24 kHz)
 
 
 @dataclass(frozen=True)
@@ -184,7 +185,7 @@ def _session() -> Any:
     options.log_severity_level = 3
     _return_large_frees()
     session = onnxruntime.InferenceSession(
-        read_model(), sess_options=options, providers=["CPUExecutionProvider"]
+        _with_durations(read_model()), sess_options=options, providers=["CPUExecutionProvider"]
     )
     # onnxruntime's Python wrapper keeps the bytes it was given (`_model_bytes`, "holding the
     # memory indefinitely", its own comment) only to rebuild the session on a provider
@@ -192,6 +193,19 @@ def _session() -> Any:
     if getattr(session, "_model_bytes", None) is not None:
         session._model_bytes = None
     return session
+
+
+def _with_durations(model: bytes) -> bytes:
+    """The model with its duration predictor's rounded frames per token (Round -> Clip ->
+    Cast, before the length regulator) as a second output; the audio is unchanged."""
+    from .onnx_noise import seeded_pieces, tensor_after
+
+    name = tensor_after(model, ("Round", "Clip", "Cast"))
+    if name is None:  # pragma: no cover - another export: audio without word timings
+        return model
+    pieces, _ = seeded_pieces(model, (name,))
+    del model
+    return b"".join(pieces)
 
 
 MMAP_THRESHOLD = 1 << 20
@@ -297,24 +311,58 @@ class KokoroEngine:
         kept = "".join(c for c in text if c in self.vocab)
         return chunks(kept, SOFT_TOKENS)
 
-    def _run(self, feed: dict[str, Any]) -> Any:
+    def _run(self, feed: dict[str, Any]) -> tuple[Any, list[int] | None]:
+        """The chunk's samples, and each token's frame count if the model gave them."""
         with NATIVE_LOCK:
-            return self.session.run(None, feed, self.run_options)[0].reshape(-1)
+            out = self.session.run(None, feed, self.run_options)
+        frames = out[1].reshape(-1).tolist() if len(out) > 1 else None
+        return out[0].reshape(-1), frames
+
+    def _owners(self, sentence: str, chunks: list[str]) -> tuple[list[list[int | None]], list[str]]:
+        """Whose each phoneme of each chunk is (the index of its word), and the words."""
+        from .words import owned_phonemes, owners_of
+
+        with _hibari._G2P_LOCK:
+            phonemes, owners, names = owned_phonemes(
+                _hibari.g2p(self.british), _hibari.prepare(sentence)
+            )
+        found = owners_of(chunks, phonemes, owners)
+        if found is None:  # pragma: no cover - the G2P changed its joins
+            return [[None] * len(c) for c in chunks], []
+        return found, names
 
     def synthesize(self, sentences: Sequence[str]) -> Iterator[SentenceAudio]:
+        """Word timings: each token's frames from the duration predictor (an output added to
+        the graph), summed over the phonemes hibari's G2P made from each word, 600 samples a
+        frame (speed is already in the counts)."""
         import numpy as np
+
+        from .words import timed_tokens, to_words
 
         speed = np.asarray([self.speed], np.float32)
         for sentence in sentences:
             parts = []
-            for chunk in self.phonemes(sentence):
+            chunks = self.phonemes(sentence)
+            owners, names = self._owners(sentence, chunks)
+            spans: dict[int, tuple[int, int]] = {}
+            at = 0
+            for chunk, mine in zip(chunks, owners, strict=True):
                 ids = [0, *(self.vocab[c] for c in chunk), 0]
                 # the style vector is chosen by the number of phonemes, as Kokoro does
                 style = self.styles[min(len(ids) - 2, STYLE_ROWS - 1)][None, :]
                 feed = {"tokens": np.asarray([ids], np.int64), "style": style, "speed": speed}
-                parts.append(self._run(feed))
+                samples, frames = self._run(feed)
+                parts.append(samples)
+                if frames is not None and len(frames) == len(ids) and names:
+                    # the model's last frames are cut by its vocoder: trust them, clip below
+                    for owner, (a, b) in timed_tokens(frames, [None, *mine, None], FRAME).items():
+                        a, b = min(a, len(samples)) + at, min(b, len(samples)) + at
+                        old = spans.get(owner)
+                        spans[owner] = (min(old[0], a), max(old[1], b)) if old else (a, b)
+                at += len(samples)
             audio = np.concatenate(parts) if parts else np.zeros(0, np.float32)
-            yield SentenceAudio(sentence, _hibari.to_pcm(audio), SAMPLE_RATE)
+            words = to_words(spans, names, SAMPLE_RATE)
+            yield SentenceAudio(sentence, _hibari.to_pcm(audio), SAMPLE_RATE, words)
 
 
 def _voices() -> list[VoiceInfo]:

@@ -18,6 +18,11 @@ for element i never depends on how much noise was supplied, so the same
 sentence gives the same samples in any process, in any order. The model is
 edited at the protobuf wire level (field numbers from onnx.proto), so the 16 MB
 `onnx` package is not needed for four nodes.
+
+The same edit can also make an inner tensor a graph output (`outputs=`): the
+voices' duration predictors (Piper's w_ceil, hibari's and Kokoro's rounded
+durations) are read that way for word timings. An extra output changes no
+computation: the samples stay byte for byte what they were.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ import numpy as np
 # onnx.proto field numbers (stable since ONNX 1.0)
 _MODEL_GRAPH, _MODEL_OPSET = 7, 8
 _OPSET_DOMAIN, _OPSET_VERSION = 1, 2
-_GRAPH_NODE, _GRAPH_INITIALIZER, _GRAPH_INPUT = 1, 5, 11
+_GRAPH_NODE, _GRAPH_INITIALIZER, _GRAPH_INPUT, _GRAPH_OUTPUT = 1, 5, 11, 12
 _NODE_INPUT, _NODE_OUTPUT, _NODE_NAME, _NODE_OP, _NODE_ATTR = 1, 2, 3, 4, 5
 _ATTR_NAME, _ATTR_F, _ATTR_I, _ATTR_TYPE = 1, 2, 3, 20
 _ATTR_INT = 2
@@ -175,11 +180,21 @@ def _seeded_nodes(name: str, x: str, y: str) -> list[bytes]:
     ]
 
 
-def _seeded_graph(graph: memoryview) -> tuple[list[bytes | memoryview], list[NoiseInput]]:
+def _output(name: str) -> bytes:
+    """A graph output by name alone (ValueInfoProto.name; onnxruntime infers its type)."""
+    return _len_field(_GRAPH_OUTPUT, _len_field(1, name.encode()))
+
+
+def _seeded_graph(
+    graph: memoryview, extra: tuple[str, ...] = ()
+) -> tuple[list[bytes | memoryview], list[NoiseInput]]:
     """The graph's fields, edited, as pieces that point into `graph` (nothing copied)."""
     pieces: list[bytes | memoryview] = []
     noise: list[NoiseInput] = []
+    present: set[str] = set()
     for field, _, value, raw in _fields(graph):
+        if field == _GRAPH_OUTPUT:
+            present |= {bytes(v).decode() for f, _, v, _ in _fields(value) if f == 1}
         if field == _GRAPH_NODE:
             op, inputs, outputs, attrs = _parse_node(value)
             if op == "RandomNormalLike" and attrs.get("dtype", _FLOAT) == _FLOAT:
@@ -199,37 +214,90 @@ def _seeded_graph(graph: memoryview) -> tuple[list[bytes | memoryview], list[Noi
         )
         pieces.append(_len_field(_GRAPH_INITIALIZER, zero))
         pieces += [_float_input(spec.name) for spec in noise]
+    pieces += [_output(name) for name in extra if name not in present]
     return pieces, noise
 
 
-def seeded_pieces(model: bytes) -> tuple[list[bytes | memoryview], tuple[NoiseInput, ...]]:
+def seeded_pieces(
+    model: bytes, outputs: tuple[str, ...] = ()
+) -> tuple[list[bytes | memoryview], tuple[NoiseInput, ...]]:
     """The edited model as pieces to write in order (views into `model`), and its noise inputs.
 
     Pieces rather than one bytes object: the weights are most of a voice model,
     and a second copy of them would add its size to the build's peak memory.
+    `outputs` names inner tensors to make graph outputs too (after the model's own).
     A model without float RandomNormalLike nodes (or older than opset 10's
-    Slice) comes back as one piece, unchanged, with no inputs.
+    Slice) and no outputs to add comes back as one piece, unchanged, with no inputs.
     """
-    if b"RandomNormalLike" not in model or _opset(model) < 10:
+    seeding = b"RandomNormalLike" in model and _opset(model) >= 10
+    if not seeding and not outputs:
         return [model], ()
     parts: list[bytes | memoryview] = []
     noise: list[NoiseInput] = []
     for field, _, value, raw in _fields(model):
         if field == _MODEL_GRAPH:
-            pieces, noise = _seeded_graph(value)
+            if seeding:
+                pieces, noise = _seeded_graph(value, outputs)
+            else:
+                pieces = [*(raw for f, _, _, raw in _fields(value))]
+                pieces += [_output(name) for name in outputs if name not in _outputs(value)]
             size = sum(len(piece) for piece in pieces)
             parts += [_encode_varint(_MODEL_GRAPH << 3 | _LEN) + _encode_varint(size), *pieces]
         else:
             parts.append(raw)
-    if not noise:
+    if not noise and not outputs:
         return [model], ()
     return parts, tuple(noise)
 
 
-def seed_random_ops(model: bytes) -> tuple[bytes, tuple[NoiseInput, ...]]:
-    """The model with each float RandomNormalLike node fed from a new input, and those inputs."""
-    pieces, noise = seeded_pieces(model)
-    return b"".join(pieces), noise
+def _outputs(graph: memoryview) -> set[str]:
+    return {
+        bytes(v).decode()
+        for field, _, value, _ in _fields(graph)
+        if field == _GRAPH_OUTPUT
+        for f, _, v, _ in _fields(value)
+        if f == 1
+    }
+
+
+def _graph(model: bytes | memoryview) -> memoryview:
+    for field, _, value, _ in _fields(model):
+        if field == _MODEL_GRAPH:
+            return value
+    raise ValueError("not an ONNX model: it has no graph")
+
+
+def tensor_after(model: bytes | memoryview, ops: tuple[str, ...]) -> str | None:
+    """The output of the last node of the first chain of nodes of these ops, each fed by
+    the one before (e.g. ("Round", "Clip", "Cast"): a duration predictor's frames); or None.
+
+    One op alone names the output of the only node of that op (None if there are several).
+    """
+    nodes = [
+        _parse_node(value)[:3]
+        for field, _, value, _ in _fields(_graph(model))
+        if field == _GRAPH_NODE
+    ]
+    if len(ops) == 1:
+        found = [outputs[0] for op, _, outputs in nodes if op == ops[0] and outputs]
+        return found[0] if len(found) == 1 else None
+    made_by = {}
+    for op, inputs, outputs in nodes:
+        for output in outputs:
+            made_by[output] = (op, inputs)
+    for op, inputs, outputs in nodes:
+        if op != ops[-1] or not outputs:
+            continue
+        feed, ok = inputs, True
+        for earlier in reversed(ops[:-1]):
+            source = made_by.get(feed[0]) if feed else None
+            if source is None or source[0] != earlier:
+                ok = False
+                break
+            feed = source[1]
+        if ok:
+            return outputs[0]
+    return None
 
 
 def run_seed(feed: Mapping[str, np.ndarray]) -> bytes:

@@ -3,6 +3,10 @@
 Voice names: "en_US-joe-medium" (bundled) or a path to a Piper .onnx with its
 .onnx.json beside it; settings: ",volume=0.8" (0.1 to 4.0). Speed is Piper's
 length scale, inverted: speed 2.0 halves every phoneme's length.
+
+Word timings come from the model: its w_ceil (frames per phoneme id) is made an
+output, Piper turns it into samples per phoneme, and espeak's word boundaries
+(spaces in its phoneme string) group them into words.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import re
 import tempfile
 import threading
 from collections.abc import Iterator, Sequence
@@ -27,6 +32,7 @@ from .base import (
     distribution_version,
     split_voice,
 )
+from .words import fit_groups, text_words
 
 DEFAULT_VOICE = "en_US-joe-medium"
 
@@ -125,11 +131,16 @@ def _load(path: str, identity: str) -> Any:
     # gives the same samples in any process and any order (SPEC section 3).
     # The edited model goes through a temporary file, not bytes in memory: a
     # session made from bytes keeps them beside its own copy (+150 MB, measured).
-    from .onnx_noise import SeededSession, seeded_pieces  # numpy: not at --help
+    from .onnx_noise import SeededSession, seeded_pieces, tensor_after  # numpy: not at --help
 
     with tempfile.TemporaryDirectory(prefix="essaycast-piper-") as scratch:
         seeded = Path(scratch) / Path(path).name
-        pieces, noise = seeded_pieces(Path(path).read_bytes())
+        data = Path(path).read_bytes()
+        # w_ceil, each phoneme id's frames, as a second output: Piper then reports how
+        # many samples each phoneme made (its own alignment path); the audio is unchanged
+        w_ceil = tensor_after(data, ("Ceil",))
+        pieces, noise = seeded_pieces(data, (w_ceil,) if w_ceil else ())
+        del data
         with open(seeded, "wb") as out:
             out.writelines(pieces)
         del pieces
@@ -162,11 +173,51 @@ class PiperEngine:
         self.sample_rate = self.voice.config.sample_rate
 
     def synthesize(self, sentences: Sequence[str]) -> Iterator[SentenceAudio]:
+        """Word timings: Piper's own phoneme alignments (samples per phoneme, from w_ceil),
+        summed over each space-separated phoneme word espeak made; those are matched to
+        the sentence's words in order (words.fit_groups when espeak made more or fewer)."""
         for sentence in sentences:
             with NATIVE_LOCK:
                 # Piper may split a "sentence" further; join its chunks back into one.
-                chunks = [c.audio_int16_bytes for c in self.voice.synthesize(sentence, self.config)]
-            yield SentenceAudio(text=sentence, pcm=b"".join(chunks), sample_rate=self.sample_rate)
+                chunks = list(self.voice.synthesize(sentence, self.config, include_alignments=True))
+            groups: list[tuple[float, float, int]] = []
+            at = 0
+            for chunk in chunks:
+                groups += phoneme_words(chunk.phoneme_alignments or (), at, self.sample_rate)
+                at += len(chunk.audio_int16_bytes) // 2
+            words = fit_groups(groups, text_words(PHONEMES.sub(" ", sentence)))
+            yield SentenceAudio(
+                text=sentence,
+                pcm=b"".join(c.audio_int16_bytes for c in chunks),
+                sample_rate=self.sample_rate,
+                words=words,
+            )
+
+
+PHONEMES = re.compile(r"\[\[.*?\]\]", re.S)  # Piper's raw phonemes: no words of their own
+_SILENT = set(" ^$_") | set(",.;:!?¡¿—…\"'()-«»“”")  # espeak's pauses and punctuation
+_MARKS = set("ˈˌːˑ\u0303\u0329\u032a\u0361")  # stress and length: no sound of their own
+
+
+def phoneme_words(alignments: Any, offset: int, rate: int) -> list[tuple[float, float, int]]:
+    """(start, end, phonemes) of each space-separated run of sounding phonemes, in seconds."""
+    groups: list[tuple[float, float, int]] = []
+    start: int | None = None
+    end = size = 0
+    at = offset
+    for alignment in alignments:
+        phoneme, samples = alignment.phoneme, int(alignment.num_samples)
+        if phoneme == " " and start is not None:
+            groups.append((start / rate, end / rate, size))
+            start, size = None, 0
+        elif phoneme not in _SILENT:
+            start = at if start is None else start
+            end = at + samples
+            size += phoneme not in _MARKS
+        at += samples
+    if start is not None:
+        groups.append((start / rate, end / rate, size))
+    return groups
 
 
 def _voices() -> list[VoiceInfo]:

@@ -1,171 +1,174 @@
-"""Find essays in a folder and read each one, with its front matter, into an `Essay`.
+"""Find essays where a show keeps them and read each one, with its front matter, into an `Essay`.
 
-A reader per suffix (.md/.markdown are Markdown, .txt is plain text); both accept YAML
-front matter between `---` lines. Every way a file can be unreadable becomes one
-EssayError naming the file and what to do, never a traceback.
+Where: `essays/` by default, or podcast.toml's `[essays] paths` (folders or globs
+relative to the show, so the show can be a blog repo: `_posts`,
+`content/posts/**/*.md`) less its `exclude`. A reader per suffix (.md, .markdown
+and .mdx are Markdown, .txt is plain text). Front matter as blogs write it is read
+by text/frontmatter.py; Liquid, shortcodes, MDX and wikilinks are turned into plain
+Markdown by text/templates.py. Every way a file can be unreadable becomes one
+EssayError naming the file and what to do, never a traceback; a file whose name is
+not UTF-8, or a link to a file outside the show, is refused with one line.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 import re
 import subprocess
-from collections.abc import Callable
-from datetime import UTC, date, datetime, time
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import TYPE_CHECKING, Any
 
 from ..errors import EssayError
-from ..model import Essay
+from ..model import Essay, Reading
+from . import frontmatter
+from .frontmatter import slugify
 from .markup import blocks
+from .templates import plain_inline, to_markdown
 
-READERS: dict[str, str] = {".md": "markdown", ".markdown": "markdown", ".txt": "text"}
-FRONT_MATTER_KEYS = (
-    "title", "date", "author", "description", "slug",
-    "episode", "season", "explicit", "voice", "image", "draft",
-)  # fmt: skip
-_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-_FENCE = re.compile(r"^---[ \t]*$")
-_FENCE_END = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
+if TYPE_CHECKING:
+    from ..config import Show
+
+READERS: dict[str, str] = {
+    ".md": "markdown", ".markdown": "markdown", ".mdx": "markdown", ".txt": "text",
+}  # fmt: skip
+# folders no post lives in: a site's dependencies and its built pages
+_NEVER = {"node_modules", "_site", "__pycache__"}
+# Markdown a description may carry (links, emphasis, code, a URL): read, not shown raw
+_MARKDOWN_MARKS = re.compile(r"[*_`\[\]]|https?://|^#|\n\s*\n", re.M)
+_MORE = re.compile(r"<!--\s*more\s*-->", re.I)  # Hugo, Jekyll and MkDocs: the summary ends here
+__all__ = [
+    "discover_essays",
+    "find_essays",
+    "git_first_added",
+    "read_essay",
+    "read_essays",
+    "slugify",
+]
+
+
+# -- finding -------------------------------------------------------------------------------------
 
 
 def discover_essays(essays_dir: Path) -> list[Path]:
     """Every essay under `essays_dir`, sorted; hidden files and folders are skipped."""
-    if not essays_dir.is_dir():
-        return []
-    found = [
-        path
-        for path in essays_dir.rglob("*")
-        if path.suffix.lower() in READERS
-        and path.is_file()
-        and not any(part.startswith(".") for part in path.relative_to(essays_dir).parts)
-    ]
+    found, _ = find_essays(essays_dir, ["."])
+    return found
+
+
+def find_essays(
+    root: Path, paths: Iterable[str], exclude: Iterable[str] = ()
+) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """The essays `paths` name under `root` less `exclude`, sorted by their path; and the
+    files refused, as (path, reason): a name that is not UTF-8, a link out of `root`.
+
+    A path is a folder (every essay under it) or a glob (`content/posts/**/*.md`); hidden
+    files and folders, linked folders, node_modules and the show's output/ are skipped.
+    """
+    root = Path(root)
+    excluded = [_glob(p, prefix=True) for p in exclude]
+    found: dict[str, Path] = {}
+    refused: dict[str, tuple[Path, str]] = {}
+    for pattern in paths:
+        base, matcher = _walk_base(pattern)
+        for path in _walk(root, base):
+            relative = path.relative_to(root).as_posix()
+            if matcher is not None and not matcher.match(relative):
+                continue
+            if any(rx.match(relative) for rx in excluded) or relative in found:
+                continue
+            reason = _refusal(root, path, relative)
+            if reason:
+                refused[relative] = (path, reason)
+            else:
+                found[relative] = path
     # sort by the relative POSIX path so the order is the same on every machine
-    return sorted(found, key=lambda p: p.relative_to(essays_dir).as_posix())
+    return [found[k] for k in sorted(found)], [refused[k] for k in sorted(refused)]
 
 
-# -- front matter --------------------------------------------------------------------------------
+def _walk_base(pattern: str) -> tuple[str, re.Pattern[str] | None]:
+    """(the folder to walk, the glob a file must match there, or None for all of it)."""
+    parts = [p for p in pattern.strip().strip("/").split("/") if p not in ("", ".")]
+    fixed: list[str] = []
+    for part in parts:
+        if any(c in part for c in "*?["):
+            return "/".join(fixed), _glob("/".join(parts))
+        fixed.append(part)
+    return "/".join(fixed), None
 
 
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
-    """Safe YAML that leaves dates as text: we parse ISO 8601 ourselves, time zone included."""
-
-
-_Loader.yaml_implicit_resolvers = {
-    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
-    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
-
-
-def _split_front_matter(text: str) -> tuple[str | None, str, int]:
-    """(front matter or None, body, the body's first line number)."""
-    lines = text.split("\n")
-    if not lines or not _FENCE.match(lines[0].rstrip("\r")):
-        return None, text, 1
-    for index in range(1, len(lines)):
-        if _FENCE_END.match(lines[index].rstrip("\r")):
-            return "\n".join(lines[1:index]), "\n".join(lines[index + 1 :]), index + 2
-    raise ValueError("front matter starts with --- but never ends; add a closing --- line")
-
-
-def _parse_front_matter(source: str) -> dict[str, Any]:
-    try:
-        data = yaml.load(source, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f" on line {mark.line + 2}" if mark else ""  # +2: the opening --- and 1-based
-        raise ValueError(f"front matter is not valid YAML{where}: {exc.problem or exc}") from None
-    except (yaml.YAMLError, RecursionError) as exc:
-        raise ValueError(f"front matter is not valid YAML: {exc}") from None
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise ValueError("front matter must be `key: value` lines, e.g. `title: My Essay`")
-    unknown = [str(k) for k in data if k not in FRONT_MATTER_KEYS]
-    if unknown:
-        raise ValueError(
-            f"front matter key {', '.join(map(repr, unknown))} is unknown; "
-            f"the keys are {', '.join(FRONT_MATTER_KEYS)}"
-        )
-    return {k: v for k, v in data.items() if v is not None}  # `author:` with nothing = unset
-
-
-def _text(key: str, value: Any) -> str:
-    if isinstance(value, bool) or not isinstance(value, str | int | float):
-        raise ValueError(f"front matter {key}: must be text, not {value!r}; put it in quotes")
-    text = str(value).strip()
-    if not text:
-        raise ValueError(f"front matter {key}: is empty; remove the key or give it a value")
-    return text
-
-
-def _positive(key: str, value: Any) -> int:
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"front matter {key}: must be a whole number from 1, not {value!r}")
-    return value
-
-
-def _flag(key: str, value: Any) -> bool:
-    if not isinstance(value, bool):
-        raise ValueError(f"front matter {key}: must be true or false, not {value!r}")
-    return value
-
-
-def _date(key: str, value: Any) -> datetime:
-    """ISO 8601 -> tz-aware; a bare date is 00:00 UTC, a time without zone is UTC."""
-    text = str(value).strip() if isinstance(value, str | int) else ""
-    try:
-        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
-            parsed = datetime.combine(date.fromisoformat(text), time(0), UTC)
+def _glob(pattern: str, prefix: bool = False) -> re.Pattern[str]:
+    """A glob over POSIX paths (`**` any folders, `*` within one) -> a regex; `prefix`
+    also matches everything under a folder the glob names."""
+    text = "/".join(p for p in pattern.strip().strip("/").split("/") if p not in ("", "."))
+    out, i = "", 0
+    while i < len(text):
+        if text.startswith("**/", i):
+            out, i = out + "(?:.*/)?", i + 3
+        elif text.startswith("**", i):
+            out, i = out + ".*", i + 2
+        elif text[i] == "*":
+            out, i = out + "[^/]*", i + 1
+        elif text[i] == "?":
+            out, i = out + "[^/]", i + 1
+        elif text[i] == "[" and "]" in text[i + 2 :]:
+            end = text.index("]", i + 2)
+            inner = text[i + 1 : end]
+            out += (
+                "["
+                + ("^" + inner[1:] if inner.startswith("!") else inner).replace("\\", "\\\\")
+                + "]"
+            )
+            i = end + 1
         else:
-            parsed = datetime.fromisoformat(text.replace("z", "Z"))
-    except ValueError:
-        raise ValueError(
-            f"front matter {key}: {value!r} is not an ISO 8601 date; "
-            "use e.g. 2026-11-02 or 2026-11-02T09:30:00+01:00"
-        ) from None
-    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
+            out, i = out + re.escape(text[i]), i + 1
+    return re.compile(out + ("(?:/.*)?" if prefix else "") + r"\Z")
 
 
-def _slug_value(key: str, value: Any) -> str:
-    slug = _text(key, value)
-    if not _SLUG.match(slug):
-        raise ValueError(
-            f"front matter slug: {slug!r} must be lower-case letters, digits and hyphens; "
-            f"e.g. {slugify(slug) or 'my-essay'!r}"
+def _walk(root: Path, base: str) -> Iterable[Path]:
+    """Every essay file under root/base: no hidden or linked folders, no node_modules."""
+    start = root / base if base else root
+    if start.is_file() or (start.is_symlink() and not start.is_dir()):
+        if start.suffix.lower() in READERS:
+            yield start
+        return
+    if not start.is_dir() or (start.is_symlink() and base):
+        return
+    for folder, subfolders, names in os.walk(start):  # never follows a linked folder
+        here = Path(folder)
+        subfolders[:] = sorted(
+            d
+            for d in subfolders
+            if not d.startswith(".") and d not in _NEVER and not (here == root and d in ("output",))
         )
-    return slug
+        for name in names:
+            if not name.startswith(".") and Path(name).suffix.lower() in READERS:
+                yield here / name
 
 
-_CHECKS: dict[str, Callable[[str, Any], Any]] = {
-    "title": _text, "author": _text, "description": _text, "voice": _text, "image": _text,
-    "slug": _slug_value, "date": _date, "episode": _positive, "season": _positive,
-    "explicit": _flag, "draft": _flag,
-}  # fmt: skip
+def _refusal(root: Path, path: Path, relative: str) -> str:
+    """Why a found file is refused, or "": a file name that is not UTF-8, a link outside."""
+    if any("\udc80" <= c <= "\udcff" for c in relative):
+        # undecodable bytes would break every later step that writes the name (manifest, feed)
+        return "its file name is not valid UTF-8; rename it (e.g. with only letters and digits)"
+    if path.is_symlink():
+        try:
+            target = path.resolve(strict=True)
+        except (OSError, RuntimeError):
+            return "is a link to nothing; remove it or copy the essay in"
+        if not target.is_relative_to(root.resolve()):
+            return "is a link to a file outside the show; copy the essay into the show instead"
+        if not target.is_file():
+            return "is a link to something that is not a file; copy the essay in instead"
+    return ""
 
 
-# -- defaults ------------------------------------------------------------------------------------
-
-
-def slugify(text: str, limit: int = 80) -> str:
-    """'Café Society (1984)!' -> 'cafe-society-1984': ASCII, lower case, hyphens."""
-    from unidecode import unidecode  # transliterates accents and non-Latin scripts
-
-    slug = re.sub(r"[^a-z0-9]+", "-", unidecode(text).lower()).strip("-")
-    if len(slug) > limit:
-        slug = slug[:limit].rsplit("-", 1)[0] if "-" in slug[:limit] else slug[:limit]
-    return slug
-
-
-def _title_from_name(path: Path) -> str:
-    """'2026-11-02-on_rewatching.txt' -> 'On rewatching'."""
-    stem = re.sub(r"^\d{4}-\d{2}-\d{2}[-_ ]*", "", path.stem) or path.stem
-    words = re.sub(r"[-_\s]+", " ", stem).strip() or path.stem
-    return words[0].upper() + words[1:] if words.islower() else words
+def printable(name: str) -> str:
+    """A file name fit to print and save: undecodable bytes shown as \\xNN."""
+    return os.fsencode(name).decode("utf-8", "backslashreplace") if name else name
 
 
 # -- reading -------------------------------------------------------------------------------------
@@ -194,8 +197,57 @@ def _decode(data: bytes) -> str:
         ) from None
 
 
-def read_essay(path: Path) -> Essay:
-    """Read one essay file; every bad input raises EssayError(path, reason)."""
+def _title_from_name(path: Path) -> str:
+    """'2026-11-02-on_rewatching.txt' -> 'On rewatching'; a page bundle's index.md: its folder."""
+    stem = path.parent.name if path.stem in ("index", "_index") and path.parent.name else path.stem
+    stem = re.sub(r"^\d{4}-\d{1,2}-\d{1,2}[-_ ]*", "", stem) or stem
+    words = re.sub(r"[-_\s]+", " ", stem).strip() or stem
+    return words[0].upper() + words[1:] if words.islower() else words
+
+
+def _eleventy_data(path: Path, root: Path | None) -> tuple[dict[str, Any], list[bytes]]:
+    """Eleventy's directory and template data files (JSON) for a post, lowest first, merged;
+    and their bytes, so an edit to one is an edit to the essay. JavaScript data is not run."""
+    folders: list[Path] = []
+    folder = path.parent
+    stop = (root or path.parent).resolve()
+    while True:
+        folders.append(folder)
+        if folder.resolve() == stop or folder.parent == folder or len(folders) > 32:
+            break
+        folder = folder.parent
+    candidates = [
+        f / f"{f.name}{suffix}" for f in reversed(folders) for suffix in (".11tydata.json", ".json")
+    ] + [path.with_name(f"{path.stem}{suffix}") for suffix in (".11tydata.json", ".json")]
+    merged: dict[str, Any] = {}
+    used: list[bytes] = []
+    for candidate in candidates:
+        if candidate.suffix != ".json" or not candidate.is_file() or candidate.is_symlink():
+            continue
+        try:
+            raw = candidate.read_bytes()
+            data = json.loads(raw)
+        except (OSError, ValueError):
+            continue  # the site's own file; Eleventy reports it, not us
+        if isinstance(data, dict):
+            merged.update(data)
+            used.append(raw)
+    return merged, used
+
+
+def read_essay(
+    path: Path,
+    reading: Reading | None = None,
+    *,
+    root: Path | None = None,
+    now: datetime | None = None,
+) -> Essay:
+    """Read one essay file; every bad input raises EssayError(path, reason).
+
+    `reading` holds the show's [essays] choices; `root` is the show (Eleventy data files
+    are looked for up to it); `now` decides what has expired or is still to come.
+    """
+    reading = reading or Reading()
     markup = READERS.get(path.suffix.lower())
     if markup is None:
         raise EssayError(str(path), f"is not an essay; use one of {', '.join(sorted(READERS))}")
@@ -205,25 +257,40 @@ def read_essay(path: Path) -> Essay:
         raise EssayError(str(path), f"cannot be read: {exc.strerror or exc}") from None
     try:
         text = _decode(data).replace("\r\n", "\n").replace("\r", "\n")
-        source, body, _ = _split_front_matter(text)
-        meta = _parse_front_matter(source) if source is not None else {}
-        values = {key: _CHECKS[key](key, value) for key, value in meta.items()}
+        kind, source, body = frontmatter.split(text)
+        meta = frontmatter.parse(kind, source) if source is not None else {}
+        cascade, extra = _eleventy_data(path, root) if markup == "markdown" else ({}, [])
+        if cascade:
+            meta = {**cascade, **meta}
+        fields = frontmatter.interpret(meta, path, now)
     except ValueError as exc:
         raise EssayError(str(path), str(exc)) from None
     if not body.strip():
         raise EssayError(str(path), "has front matter but no text; write the essay below it")
 
+    values = {**meta, "title": fields.title} if fields.title else dict(meta)
+    if markup == "markdown":
+        body = to_markdown(
+            body, values, mdx=path.suffix.lower() == ".mdx", read_maths=reading.maths == "read"
+        )
+    title = plain_inline(fields.title, values) if fields.title else None
+    description = _plain_description(fields.description, values, reading)
     # parse the body only when front matter leaves a default to find: a rebuild reads every essay
-    found = [] if "title" in values and "description" in values else blocks(body, markup)
+    found = [] if title and description else blocks(body, markup, reading)
     title = (
-        values.get("title")
+        title
         or next((b.text for b in found if b.kind == "heading" and b.level == 1 and b.text), None)
         or _title_from_name(path)
     )
-    description = values.get("description") or next(
-        (b.text for b in found if b.kind == "paragraph"), ""
+    description = (
+        description
+        or _summary(text, body, values, markup, reading)
+        or next((b.text for b in found if b.kind == "paragraph"), "")
     )
-    slug = values.get("slug") or slugify(title) or slugify(path.stem) or "essay"
+    slug = fields.slug or slugify(title) or slugify(path.stem) or "essay"
+    digest = hashlib.sha256(data)
+    for raw in extra:  # the data files that say something about this post
+        digest.update(b"\0" + raw)
     return Essay(
         path=path,
         slug=slug,
@@ -231,29 +298,72 @@ def read_essay(path: Path) -> Essay:
         body=body,
         markup=markup,
         description=description,
-        digest=hashlib.sha256(data).hexdigest(),
-        date=values.get("date"),
-        author=values.get("author"),
-        episode=values.get("episode"),
-        season=values.get("season"),
-        explicit=values.get("explicit"),
-        voice=values.get("voice"),
-        image=values.get("image"),
-        draft=values.get("draft", False),
+        digest=digest.hexdigest(),
+        date=fields.date,
+        author=plain_inline(fields.author, values) if fields.author else None,
+        episode=fields.episode,
+        season=fields.season,
+        explicit=fields.explicit,
+        voice=fields.voice,
+        image=fields.image,
+        draft=bool(fields.skip_reason),
+        skip_reason=fields.skip_reason,
+        updated=fields.updated,
+        tags=fields.tags,
+        unknown_keys=fields.unknown,
+        reading=reading,
+        canonical=fields.canonical,
+        source_id=fields.source_id,
     )
 
 
+def _plain_description(written: str | None, values: dict[str, Any], reading: Reading) -> str:
+    """A front matter description as plain words: no Markdown, template syntax or URL paths."""
+    if not written:
+        return ""
+    if not _MARKDOWN_MARKS.search(written):
+        # plain words (maybe "3 < 5" or "<tricky>"): the writer's own characters, as written
+        return plain_inline(written, values)
+    words = " ".join(b.text for b in blocks(to_markdown(written, values), "markdown", reading))
+    return plain_inline(words, values) or plain_inline(written, values)
+
+
+def _summary(text: str, body: str, values: dict[str, Any], markup: str, reading: Reading) -> str:
+    """The words before `<!--more-->`, the summary Hugo, Jekyll and MkDocs show."""
+    if markup != "markdown" or not _MORE.search(text):
+        return ""
+    _, _, raw_body = frontmatter.split(text)
+    before = _MORE.split(raw_body, maxsplit=1)[0]
+    found = blocks(to_markdown(before, values), markup, reading)
+    return " ".join(b.text for b in found if b.kind == "paragraph")
+
+
 def read_essays(
-    essays_dir: Path, name: Callable[[Path], str] = str
+    source: Path | Show,
+    name: Callable[[Path], str] = str,
+    now: datetime | None = None,
 ) -> tuple[list[Essay], list[tuple[str, str]]]:
-    """Every essay in the folder that is not a draft, and the files that failed as
-    (`name(path)`, reason); a slug already taken fails the later file."""
+    """Every essay of a show (or in a folder) that is to be published, and the files that
+    failed as (`name(path)`, reason); a slug already taken fails the later file.
+
+    `source` is a Show (its [essays] paths, exclude and reading choices) or, as before
+    [essays], the essays folder itself, whose parent is the show.
+    """
+    paths: Iterable[str]
+    exclude: Iterable[str]
+    if isinstance(source, Path):
+        root, paths, exclude, reading = source.parent, [source.name], (), Reading()
+    else:
+        root, paths, exclude = source.root, source.essays.paths, source.essays.exclude
+        reading = source.essays.reading
+    now = now or datetime.now(UTC)
+    files, refused = find_essays(root, paths, exclude)
+    failed: list[tuple[str, str]] = [(printable(name(p)), why) for p, why in refused]
     essays: list[Essay] = []
-    failed: list[tuple[str, str]] = []
     seen: dict[str, Path] = {}
-    for path in discover_essays(essays_dir):
+    for path in files:
         try:
-            essay = read_essay(path)
+            essay = read_essay(path, reading, root=root, now=now)
         except EssayError as exc:
             failed.append((name(path), exc.reason))
             continue

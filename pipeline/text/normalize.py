@@ -194,7 +194,26 @@ _CURRENCIES = {
     "EUR": ("euro", "euros", "cent", "cents"),
     "GBP": ("pound", "pounds", "penny", "pence"),
     "JPY": ("yen", "yen", "sen", "sen"),
-}
+    # ISO 4217 codes a narrator says by name (before or after the amount)
+    "CAD": ("Canadian dollar", "Canadian dollars", "cent", "cents"),
+    "AUD": ("Australian dollar", "Australian dollars", "cent", "cents"),
+    "NZD": ("New Zealand dollar", "New Zealand dollars", "cent", "cents"),
+    "HKD": ("Hong Kong dollar", "Hong Kong dollars", "cent", "cents"),
+    "SGD": ("Singapore dollar", "Singapore dollars", "cent", "cents"),
+    "CHF": ("Swiss franc", "Swiss francs", "centime", "centimes"),
+    "CNY": ("yuan", "yuan", "fen", "fen"), "RMB": ("yuan", "yuan", "fen", "fen"),
+    "INR": ("Indian rupee", "Indian rupees", "paisa", "paise"),
+    "RS": ("rupee", "rupees", "paisa", "paise"),
+    "SEK": ("Swedish krona", "Swedish kronor", "öre", "öre"),
+    "NOK": ("Norwegian krone", "Norwegian kroner", "øre", "øre"),
+    "DKK": ("Danish krone", "Danish kroner", "øre", "øre"),
+    "MXN": ("Mexican peso", "Mexican pesos", "centavo", "centavos"),
+    "BRL": ("Brazilian real", "Brazilian reais", "centavo", "centavos"),
+    "ZAR": ("rand", "rand", "cent", "cents"), "RUB": ("rouble", "roubles", "kopek", "kopeks"),
+    "KRW": ("won", "won", "jeon", "jeon"), "PLN": ("zloty", "zlotys", "grosz", "groszy"),
+    "ILS": ("shekel", "shekels", "agora", "agorot"),
+}  # fmt: skip
+_CODE_RE = "|".join(k for k in _CURRENCIES if k.isalpha() and k != "RS")
 _CURRENCY_RE = r"(?:US\$|A\$|C\$|[$£€¥₹₩₽₺₪])"
 _SCALES = {
     "thousand": "thousand", "k": "thousand", "million": "million", "m": "million",
@@ -243,7 +262,8 @@ ABBREVIATIONS: dict[str, dict[str, Abbreviation]] = {
         "p": _A(""), "pp": _A(""), "al": _A("", True), "viz": _A("namely"),
         "e.g": _A(""), "i.e": _A(""), "dr": _A("", True), "st": _A("", True),
         "ave": _A("Avenue", True), "rd": _A("Road", True), "blvd": _A("Boulevard", True),
-        "ln": _A("Lane", True), "hwy": _A("Highway", True), "pkwy": _A("Parkway", True),
+        "ln": _A("Lane", True), "pl": _A("Place", True), "hwy": _A("Highway", True),
+        "pkwy": _A("Parkway", True),
         "apt": _A("Apartment"), "ste": _A("Suite"), "bldg": _A("Building"),
         "a.m": _A("", True), "p.m": _A("", True), "jan": _A(""), "feb": _A(""),
         "mar": _A(""), "apr": _A(""), "jun": _A(""), "jul": _A(""), "aug": _A(""),
@@ -323,9 +343,28 @@ _UNITS: dict[str, tuple[str, str]] = {
     "kcal": ("kilocalorie", "kilocalories"), "ha": ("hectare", "hectares"),
     "ac": ("acre", "acres"), "mpg": ("mile per gallon", "miles per gallon"),
     "K": ("K", "K"), "p": ("P", "P"), "D": ("D", "D"), "x": ("times", "times"),
+    # parts of a second ("s" alone is a rule of its own: "10 s", never "3s and 4s")
+    "ns": ("nanosecond", "nanoseconds"),
+    "μs": ("microsecond", "microseconds"),
+    "kgs": ("kilogram", "kilograms"), "kms": ("kilometer", "kilometers"),
+    # binary sizes (IEC) and rates written in lower case
+    "KiB": ("kibibyte", "kibibytes"), "MiB": ("mebibyte", "mebibytes"),
+    "GiB": ("gibibyte", "gibibytes"), "TiB": ("tebibyte", "tebibytes"),
+    "mbps": ("megabit per second", "megabits per second"),
+    "gbps": ("gigabit per second", "gigabits per second"),
+    "Kbps": ("kilobit per second", "kilobits per second"),
 }  # fmt: skip
 # Rates are always plural ("sixty miles per hour"); size and count units agree with the number.
-_RATES = {"mph", "kph", "km/h", "m/s", "fps", "rpm", "bpm", "mpg", "Mbps", "Gbps", "kbps"}
+_RATES = {"mph", "kph", "km/h", "m/s", "fps", "rpm", "bpm", "mpg", "Mbps", "Gbps", "kbps",
+          "mbps", "gbps", "Kbps"}  # fmt: skip
+# What a rate is per: "900kB/s" is "kilobytes per second", "IOPS/GiB" "I O P S per gibibyte"
+_PER_UNIT = {
+    "s": "second", "sec": "second", "h": "hour", "hr": "hour", "min": "minute", "d": "day",
+    "day": "day", "wk": "week", "mo": "month", "yr": "year", "KiB": "kibibyte",
+    "MiB": "mebibyte", "GiB": "gibibyte", "TiB": "tebibyte", "KB": "kilobyte", "kB": "kilobyte",
+    "MB": "megabyte", "GB": "gigabyte", "TB": "terabyte", "kg": "kilogram", "km": "kilometer",
+}  # fmt: skip
+_PER_UNIT_RE = "|".join(sorted(_PER_UNIT, key=len, reverse=True))
 _BRITISH_SPELLING = {"meter": "metre", "liter": "litre", "milliliter": "millilitre",
                      "centiliter": "centilitre"}  # fmt: skip
 _UNIT_RE = "|".join(re.escape(u) for u in sorted(_UNITS, key=len, reverse=True))
@@ -357,6 +396,14 @@ _ACRONYM_WORDS = {
     "AIDS", "LASER", "RADAR", "SCUBA", "SWAT", "ASCII", "JPEG", "GIF", "PIN", "SIM", "COVID",
     "OSHA", "FEMA", "DARPA", "NORAD", "SONAR", "WASP", "MOMA", "ASAP", "TED", "SAG", "NAB",
     "LEGO", "ANZAC", "AWOL", "SARS", "UNIX", "WIFI", "PDF", "OK", "UFO", "NAN", "ZIP", "GIFS",
+}  # fmt: skip
+# Words of a language written in capitals (SQL's keywords): said as words, never spelled
+_CAPITAL_WORDS = {
+    "SELECT", "FROM", "WHERE", "SET", "AND", "OR", "NOT", "NULL", "JOIN", "INSERT", "INTO",
+    "UPDATE", "DELETE", "VALUES", "ORDER", "GROUP", "BY", "AS", "ON", "IN", "LIMIT", "CREATE",
+    "TABLE", "DROP", "INDEX", "LIKE", "BETWEEN", "HAVING", "UNION", "ALL", "DISTINCT", "IS",
+    "CASE", "WHEN", "THEN", "ELSE", "END", "EXISTS", "LEFT", "RIGHT", "INNER", "OUTER",
+    "ALTER", "ADD", "COUNT", "SUM", "MAX", "MIN", "TRUE", "FALSE", "WITH", "OFFSET",
 }  # fmt: skip
 _SPELLED_OVERRIDES = {"OK": "okay", "PDF": "P D F", "UFO": "U F O", "WIFI": "wifi"}
 _MIXED_CASE = {"PhD": "P H D", "PhDs": "P H Ds", "MSc": "M S C", "BSc": "B S C", "TVs": "T Vs"}
@@ -451,6 +498,21 @@ _DASH = r"\s?(?:-|–|—)\s?"
 _MERIDIEM = r"[aApP]\.?\s?[mM]\.?"
 
 
+# A rule looks this far either side of its match for context ("at", "call", "a 5km run"):
+# never at the whole text, or every match would rescan it and a long text take quadratic time
+_WINDOW = 80
+
+
+def _before(m: re.Match[str], width: int = _WINDOW) -> str:
+    """The text just before a match, at most `width` characters of it."""
+    return m.string[max(0, m.start() - width) : m.start()]
+
+
+def _after(m: re.Match[str], width: int = _WINDOW) -> str:
+    """The text just after a match, at most `width` characters of it."""
+    return m.string[m.end() : m.end() + width]
+
+
 def _month(word: str) -> str:
     """'Sept.', 'Nov', 'june' or 'November' -> 'November'."""
     return _MONTH_ABBR.get(word.rstrip(".").lower()[:3], word)
@@ -488,6 +550,15 @@ def _slash_date(m: re.Match[str], say: Say) -> str:
     if not (1 <= month <= 12 and 1 <= day <= 31):
         return m.group(0).replace("/", " slash ")
     return _date(MONTHS[month - 1], str(day), year, say, say.british)
+
+
+def _short_date(m: re.Match[str], say: Say) -> str:
+    """'on 4/15' -> 'on April fifteenth' (day first where the language says so)."""
+    a, b = int(m.group(2)), int(m.group(3))
+    month, day = (b, a) if say.day_first else (a, b)
+    if not (1 <= month <= 12 and 1 <= day <= 31):
+        return m.group(0)
+    return f"{m.group(1)} {_date(MONTHS[month - 1], str(day), None, say, say.british)}"
 
 
 def _dotted_date(m: re.Match[str], say: Say) -> str:
@@ -670,22 +741,38 @@ def _decade_range(m: re.Match[str], say: Say) -> str:
     return f"{say.plural(say.year(m.group(1)))} to {say.plural(words)}"
 
 
+def _range_word(m: re.Match[str]) -> str:
+    """'to', but 'and' after 'between' ("between 5 and 10", as Chicago 9.58 has it)."""
+    return "and" if _previous_word(m).lower() == "between" else "to"
+
+
+def _score_side(number: str, say: Say) -> str:
+    """A score's zero is 'nothing', as a broadcaster says '3–0'."""
+    return "nothing" if number == "0" else say.number(number)
+
+
 def _to(m: re.Match[str], say: Say) -> str:
     """A range: the dash becomes 'to'; the numbers are read by the rules after this one."""
-    return f"{m.group(1)} to {m.group(2)}"
+    first, second = m.group(1), m.group(2)
+    if second == "0" and first.isdigit() and int(first) > 0:
+        return f"{say.number(first)} to nothing"  # "a 3–0 win"
+    return f"{first} {_range_word(m)} {second}"
 
 
 def _hyphen_range(m: re.Match[str], say: Say) -> str:
-    first, second = int(m.group(1)), int(m.group(2))
-    if first < second:
-        return f"{m.group(1)} to {m.group(2)}"
+    first, second = m.group(1), m.group(2)
+    if float(first.replace(",", "")) < float(second.replace(",", "")):
+        return f"{first} {_range_word(m)} {second}"
     # "a 5-4 decision", "won 3-2": a score, not a range
-    return f"{say.cardinal(m.group(1))} {say.cardinal(m.group(2))}"
+    return f"{say.number(first)} {_score_side(second, say)}"
 
 
 def _phone(m: re.Match[str], say: Say) -> str:
     groups = re.findall(r"\d+", m.group(0))
-    return ", ".join(say.digits(g) for g in groups)
+    spoken = [say.digits(g) for g in groups]
+    if len(groups) >= 3 and groups[0] == "800":
+        spoken[0] = "eight hundred"  # a toll-free number, as its advert says it
+    return ", ".join(spoken)
 
 
 _CALLING = re.compile(r"\b(?:call|dial|phone|tel|fax|text|ring|reach|number|line)\b", re.I)
@@ -693,7 +780,7 @@ _CALLING = re.compile(r"\b(?:call|dial|phone|tel|fax|text|ring|reach|number|line
 
 def _phone_local(m: re.Match[str], say: Say) -> str:
     """555-1234 is a number to call only where the sentence says so; else '300-1000' is a range."""
-    if _CALLING.search(m.string[: m.start()]):
+    if _CALLING.search(_before(m, 200)):
         return _phone(m, say)
     return m.group(0)
 
@@ -774,7 +861,8 @@ def _fraction(m: re.Match[str], say: Say) -> str:
         if top == bottom and top in (5, 10, 100):
             return f"{say.cardinal(str(top))} out of {say.cardinal(str(bottom))}"  # 10/10
         return f"{say.cardinal(str(top))} {say.cardinal(str(bottom))}"  # 50/50, 20/20
-    if not whole and bottom in (10, 100):  # a score: 8/10 is "eight out of ten"
+    of = re.match(r"\s+of\b", _after(m)) is not None  # "1/10 of the budget": a tenth
+    if not whole and bottom in (10, 100) and not of:  # a score: 8/10 is "eight out of ten"
         return f"{say.cardinal(str(top))} out of {say.cardinal(str(bottom))}"
     name = _fraction_name(top, bottom, say)
     if whole:
@@ -806,7 +894,16 @@ def _fraction_of(top: int, bottom: int, noun: str, say: Say) -> str:
 
 def _fraction_measure(m: re.Match[str], say: Say) -> str:
     whole, top, bottom = m.group(1), int(m.group(2)), int(m.group(3))
-    unit = m.group(4)
+    unit = m.group(5)
+    if m.group(4) == "-":  # "a 1/2-inch bit": the hyphen stays between the words
+        if top >= bottom or bottom == 0:
+            return m.group(0)
+        if whole:
+            head = f"{say.cardinal(whole)} and {'a' if top == 1 else say.cardinal(str(top))}"
+            return f"{head} {_fraction_name(top, bottom, say)}-{unit}"
+        if top == 1 and bottom == 2:
+            return f"half-{unit}"
+        return f"{say.cardinal(str(top))} {_fraction_name(top, bottom, say)}-{unit}"
     one, many = _UNITS.get(unit) or _UNITS.get(unit.lower()) or (_TSP.get(unit.lower(), unit),) * 2
     if unit.lower() not in _UNITS and not unit.endswith("s") and unit.lower() not in _TSP:
         many = unit + "s"
@@ -819,10 +916,21 @@ def _fraction_measure(m: re.Match[str], say: Say) -> str:
             return f"half {one}"
         return f"{say.cardinal(str(top))} {_fraction_name(top, bottom, say)} {one}"
     if whole:
-        return f"{say.cardinal(whole)} and {'a' if top == 1 else say.cardinal(str(top))} " + (
-            f"{_fraction_name(top, bottom, say)} {many}"
-        )
+        head = f"{say.cardinal(whole)} and {'a' if top == 1 else say.cardinal(str(top))}"
+        if top == 1 and bottom == 2:
+            head = f"{say.cardinal(whole)} and a"
+        noun = one if _attributive(m) else _plural_noun(unit, many)
+        return f"{head} {_fraction_name(top, bottom, say)} {noun}"
     return _fraction_of(top, bottom, one, say)
+
+
+def _plural_noun(unit: str, many: str) -> str:
+    """'inch' -> 'inches', 'foot' -> 'feet' (measure nouns not in the unit table)."""
+    if unit in _UNITS or unit.lower() in _UNITS or unit.lower() in _TSP:
+        return many
+    if unit == "foot":
+        return "feet"
+    return unit + "es" if unit.endswith(("ch", "sh", "x", "s")) else unit + "s"
 
 
 def _out_of(m: re.Match[str], say: Say) -> str:
@@ -840,10 +948,10 @@ def _ordinal(m: re.Match[str], say: Say) -> str:
 
 def _attributive(m: re.Match[str]) -> bool:
     """Is the measure an adjective ('a 5km run', 'on 35mm film')? Then its unit is singular."""
-    after = re.match(r"\s*-?([a-z]+)\b", m.string[m.end() :])
+    after = re.match(r"\s*-?([a-z]+)\b", _after(m))
     if not after or after.group(1) in _FUNCTION_WORDS:
         return False
-    before = re.search(r"([A-Za-z]+)\W*$", m.string[: m.start()])
+    before = re.search(r"(?<![A-Za-z])([A-Za-z]+)\W*$", _before(m))
     return before is not None and before.group(1).lower() in _DETERMINERS
 
 
@@ -909,11 +1017,48 @@ def _feet_inches(m: re.Match[str], say: Say) -> str:
     return f"{say.cardinal(feet)} {foot} {say.cardinal(inches)} {inch}"
 
 
+_DIRECTIONS = {"N": "North", "S": "South", "E": "East", "W": "West", "NE": "Northeast",
+               "NW": "Northwest", "SE": "Southeast", "SW": "Southwest"}  # fmt: skip
+_DIRECTION_RE = r"(?:NE|NW|SE|SW|N|S|E|W)"
+
+
+def _street_name(name: str, say: Say) -> str:
+    """'42nd ' -> 'Forty-Second ': an ordinal street is a name, written with capitals."""
+    return re.sub(r"\b(\d+)(?:st|nd|rd|th)\b", lambda o: _title(say.ordinal(o.group(1))), name)
+
+
+def _stop_after(m: re.Match[str], dotted: bool) -> str:
+    """'Elm St. Then': the abbreviation's full stop also ends the sentence; keep one."""
+    return "." if dotted and re.match(r"\s+[A-Z]", _after(m)) else ""
+
+
 def _house(m: re.Match[str], say: Say) -> str:
     """'221B Baker St.' -> 'two twenty-one B Baker Street': house numbers in pairs."""
-    number, letter, name, kind = m.group(1), m.group(2) or "", m.group(3), m.group(4)
+    number, letter, name, kind = m.group(1), m.group(2) or "", m.group(4), m.group(5)
     letter = f" {letter.upper()}" if letter else ""
-    return f"{say.pair(number)}{letter} {name}{_STREET_TYPES[kind.lower()]}"
+    toward = f"{_DIRECTIONS[m.group(3)]} " if m.group(3) else ""
+    after = f" {_DIRECTIONS[m.group(7)]}" if m.group(7) else ""
+    street = f"{toward}{_street_name(name, say)}{_STREET_TYPES[kind.lower()]}{after}"
+    return f"{say.pair(number)}{letter} {street}{_stop_after(m, bool(m.group(6)))}"
+
+
+def _ordinal_street(m: re.Match[str], say: Say) -> str:
+    """'on 5th Ave.' -> 'on Fifth Avenue'."""
+    name = _title(say.ordinal(m.group(1)))
+    return f"{name} {_STREET_TYPES[m.group(2).lower()]}{_stop_after(m, bool(m.group(3)))}"
+
+
+# Words that end a greeting or an answer, never a city: "Yes, OK" is not Oklahoma
+_NOT_CITIES = {"Yes", "Okay", "Well", "Hello", "Sure", "Fine", "Right", "Great", "Thanks",
+               "Alright", "Good", "Oh", "Hi", "Now", "So", "And", "But", "Then"}  # fmt: skip
+
+
+def _state(m: re.Match[str], say: Say) -> str:
+    """'Portland, OR' -> 'Portland, Oregon': a state after its city is said by name."""
+    city, state = m.group(1), m.group(2)
+    if city in _NOT_CITIES:
+        return m.group(0)
+    return f"{city}, {_STATES[state]}"
 
 
 def _zip(m: re.Match[str], say: Say) -> str:
@@ -961,7 +1106,16 @@ def _roman_name(m: re.Match[str], say: Say) -> str:
         return m.group(0)
     if name in _REGNAL:
         return f"{name} the {_title(say.ordinal(str(value)))}"
+    if numeral == "I":
+        return m.group(0)  # "Then I left": only a monarch's name makes "I" a numeral
     return f"{name} {_title(say.cardinal(str(value)))}"
+
+
+def _act_scene(m: re.Match[str], say: Say) -> str:
+    """'Macbeth, 5.5' -> 'Macbeth, act five, scene five' (and a line, if one is given)."""
+    play, act, scene, line = m.group(1), m.group(2), m.group(3), m.group(4)
+    spoken = f"{play}, act {say.cardinal(act)}, scene {say.cardinal(scene)}"
+    return spoken + (f", line {say.cardinal(line)}" if line else "")
 
 
 def _title(words: str) -> str:
@@ -973,12 +1127,22 @@ def _world_war(m: re.Match[str], say: Say) -> str:
     return "World War " + _title(say.cardinal(str(len(m.group(1)))))
 
 
+# "He lives on Baker St. Paul ...": after these, a capitalised word and "St." are a street
+_PLACE_WORDS = {"on", "along", "down", "off", "up", "near", "onto", "via", "to", "from", "at",
+                "in", "into", "past", "toward", "towards", "across", "lives", "live",
+                "lived"}  # fmt: skip
+
+
 def _doctor(m: re.Match[str], say: Say) -> str:
     before, abbr, after = m.group(1) or "", m.group(2), m.group(3) or ""
     # "Mulholland Dr." is a road, "Dr. Strangelove" a doctor, "Baker St." a street
-    place = bool(before) and before[0].isupper() and not (after and after[0].isupper())
+    named = bool(before) and before[0].isupper()
+    place = named and not (after and after[0].isupper())
+    stop = ""
+    if named and after[:1].isupper() and _previous_word(m).lower() in _PLACE_WORDS:
+        place, stop = True, "."  # "on Baker St. Paul visits": the stop ends the sentence
     word = {"dr": ("Doctor", "Drive"), "st": ("Saint", "Street")}[abbr.lower()][place]
-    return f"{before}{' ' if before else ''}{word}{after and ' ' + after}"
+    return f"{before}{' ' if before else ''}{word}{stop}{after and ' ' + after}"
 
 
 # Written in lower case, these are other words: "col. 2" is a column, "Col. Sanders" a colonel
@@ -1022,6 +1186,8 @@ def _caps(m: re.Match[str], say: Say) -> str:
     upper = word.upper()
     if upper in _SPELLED_OVERRIDES:
         return _SPELLED_OVERRIDES[upper] + tail
+    if word in _CAPITAL_WORDS:
+        return word + tail
     if (
         word.isupper()
         and upper not in _ACRONYM_WORDS
@@ -1034,9 +1200,8 @@ def _caps(m: re.Match[str], say: Say) -> str:
 
 def _caps_guard(m: re.Match[str], say: Say) -> str:
     # SHOUTED TEXT is read as words, not spelled: two all-caps neighbours mean shouting
-    text, start, end = m.string, m.start(), m.end()
-    before = re.search(r"([A-Za-z]+)\W*$", text[:start])
-    after = re.match(r"\W*([A-Za-z]+)", text[end:])
+    before = re.search(r"(?<![A-Za-z])([A-Za-z]+)\W*$", _before(m))
+    after = re.match(r"\W*([A-Za-z]+)", _after(m))
     shouting = sum(
         1
         for w in (before and before.group(1), after and after.group(1))
@@ -1084,6 +1249,8 @@ _WEB_WORDS = {
 def _label(label: str, say: Say, host: bool = True) -> str:
     """One part of a host or path: a word stays a word, 'bbc' is spelled, digits are numbers."""
     if label.isdigit():
+        if say.lang == "en" and re.fullmatch(r"1\d{3}|20\d{2}", label):
+            return say.year(label)  # "example.org/2019": the year as in prose
         return say.cardinal(label) if say.known else label
     if len(label) == 1:
         return label.upper()
@@ -1103,7 +1270,8 @@ def _unsayable(label: str) -> bool:
     clusters = [len(c) for c in re.findall(r"[^aeiouy]+", label.lower())]
     vowels = re.search(r"[aeiouy]", label, re.I)
     longest = max(clusters, default=0)
-    return not vowels or longest >= 4 or (len(label) <= 4 and longest >= 3)
+    # "filmclub" and "nightscape" join words: four consonants in a row are still sayable
+    return not vowels or longest >= 5 or (len(label) <= 4 and longest >= 3)
 
 
 def _web_path(path: str, words: _WebWords, say: Say) -> str:
@@ -1126,7 +1294,25 @@ def _url(m: re.Match[str], say: Say) -> str:
     spoken = f" {words.dot} ".join(_label(p, say) for p in host.split(".") if p)
     if port.isdigit():
         spoken += f" {words.colon} {_label(port, say)}"
-    return spoken + _web_path(path, words, say)
+    return spoken + (_web_path(path, words, say) if _sayable_path(path) else "")
+
+
+def _sayable_path(path: str) -> bool:
+    """A short path of words ('about', 'films/2020') is read; a long or coded one is not.
+
+    A narrator says where to go, not what to type: 'polarisproject dot org', never
+    '/resources/2019-report/full-text' or '/p/8f3a9c2e41'.
+    """
+    segments = [s for s in path.split("/") if s]
+    if len(segments) > 2:
+        return False
+    for segment in segments:
+        pieces = [p for p in re.split(r"[-_.]", segment) if p]
+        if len(pieces) > 3:
+            return False
+        if not all(p.isalpha() or (p.isdigit() and len(p) <= 4) for p in pieces):
+            return False
+    return True
 
 
 def _email(m: re.Match[str], say: Say) -> str:
@@ -1137,6 +1323,99 @@ def _email(m: re.Match[str], say: Say) -> str:
     return f"{user} {words.at} {f' {words.dot} '.join(_label(p, say) for p in domain.split('.'))}"
 
 
+def _dotted_name(m: re.Match[str], say: Say) -> str:
+    """'Node.js' -> 'Node dot J S', 'ASP.NET' -> 'ASP dot net': a name, not a web address."""
+    words = _WEB_WORDS.get(say.lang, _WEB_WORDS["en"])
+    suffix = {"js": "J S", "ts": "T S", "net": "net"}[m.group(2).lower()]
+    return f"{m.group(1)} {words.dot} {suffix}"
+
+
+def _comparison(m: re.Match[str], say: Say) -> str:
+    """'< 5' -> 'less than five'; '3 < 5' -> 'three is less than five', a statement."""
+    statement = re.search(r"(?:\d|\b[A-Za-z])\s?$", _before(m, 3)) is not None
+    words = {
+        "<": "less than", ">": "greater than" if statement else "more than", "≤": "at most",
+        "≥": "at least", "≠": "not equal to", "≈": "about",
+    }[m.group(0)]  # fmt: skip
+    return f" is {words} " if statement else f" {words} "
+
+
+def _money_code_name(code: str) -> str:
+    return code.rstrip(".").upper()
+
+
+def _rate(m: re.Match[str], say: Say) -> str:
+    """'900kB/s' -> 'nine hundred kilobytes per second'."""
+    number, unit, per = m.group(1), m.group(3), m.group(4)
+    one, many = _UNITS.get(unit) or _UNITS[unit.lower()]
+    return f"{say.number(number)} {one if number in ('1', '1.0') else many} per {_PER_UNIT[per]}"
+
+
+def _unit_gloss(m: re.Match[str], say: Say) -> str:
+    """'120fps (frames per second)': the gloss says the unit again; say it once."""
+    unit, gloss = m.group(3), " ".join(m.group(4).lower().split())
+    if gloss not in (_UNITS.get(unit) or _UNITS.get(unit.lower()) or ()):
+        return m.group(0)
+    return _unit(m, say)
+
+
+def _dotted_time(m: re.Match[str], say: Say) -> str:
+    """'at 9.30' -> 'at nine thirty'; 'at 2.50 a share' stays a number."""
+    if re.match(r"\s?(?:" + _UNIT_RE + r"|percent|per|a|an|each)(?!\w)|\s?%", _after(m)):
+        return m.group(0)
+    return f"{m.group(1)} {_clock(m.group(2), m.group(3), None, say)}"
+
+
+def _military(m: re.Match[str], say: Say) -> str:
+    """'at 0600' -> 'at oh six hundred'; 'at 1430 hours' -> 'at fourteen thirty hours'."""
+    cue, hour, minute, hours = m.group(1), m.group(2), m.group(3), m.group(4)
+    if not hours and not hour.startswith("0"):
+        return m.group(0)  # "at 1500" may count something; hours or a leading 0 says time
+    said = (
+        f"oh {say.cardinal(hour[1])}"
+        if hour.startswith("0") and hour != "00"
+        else ("zero" if hour == "00" else say.cardinal(hour))
+    )
+    if minute == "00":
+        said += " hundred"
+    else:
+        said += " " + (
+            f"oh {say.cardinal(minute[1])}" if minute[0] == "0" else say.cardinal(minute)
+        )
+    return f"{cue} {said}" + (" hours" if hours else "")
+
+
+def _model(m: re.Match[str], say: Say) -> str:
+    """'Boeing 747' -> 'Boeing seven forty-seven': a model number is said in pairs."""
+    words = say.pair(m.group(2))
+    return f"{m.group(1).strip()} {say.plural(words) if m.group(3) else words}"
+
+
+def _number_word(m: re.Match[str], say: Say) -> str:
+    """'2PAC' -> 'two pac': a number run into a word in capitals that can be said."""
+    word = m.group(2)
+    if word in _LETTER_INITIALISMS or word in _UNITS or not _pronounceable(word):
+        return m.group(0)
+    return f"{say.cardinal(m.group(1))} {word.lower()}"
+
+
+def _mixed_hyphen(m: re.Match[str], say: Say) -> str:
+    """'1-1/2' -> '1 1/2': a mixed number written with a hyphen (the fraction rules read it)."""
+    whole, top, bottom = m.group(1), int(m.group(2)), int(m.group(3))
+    return f"{whole} {top}/{bottom}" if 0 < top < bottom else m.group(0)
+
+
+_COUNTS = {"100": "hundreds", "1000": "thousands", "1000000": "millions"}
+# Plays cited by act and scene ("Macbeth, 5.5"); a number after them is not a decimal
+_PLAYS = (
+    "Hamlet|Macbeth|Othello|King Lear|Lear|Romeo and Juliet|Julius Caesar|The Tempest|Tempest|"
+    "Twelfth Night|A Midsummer Night's Dream|As You Like It|Much Ado About Nothing|"
+    "The Merchant of Venice|Richard III|Richard II|Henry V|Coriolanus|Cymbeline|"
+    "Antony and Cleopatra|The Winter's Tale|Measure for Measure|Pericles|Titus Andronicus"
+)
+_MODELS = r"Boeing\s|Airbus\sA|Porsche\s|Cessna\s|Learjet\s|Embraer\sE|Peugeot\s|Saab\s"
+
+
 # -- the English table -----------------------------------------------------------------------------
 
 _URL = r"\b(?:https?://|ftp://|www\.)[^\s<>\"“”()]+[^\s<>\"“”().,;:!?'’]"
@@ -1144,7 +1423,7 @@ _DOMAIN = (
     r"(?<![\w@./-])(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+(?:" + _TLDS + r")"
     r"(?:/[^\s<>\"“”()]*[^\s<>\"“”().,;:!?'’])?(?![\w@-]|\.\w)"
 )
-_EMAIL = r"\b([\w.+-]+)@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)\b"
+_EMAIL = r"(?<![\w.+-])([\w.+-]+)@([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)\b"
 
 
 def _web_rules() -> list[Rule]:
@@ -1155,6 +1434,8 @@ def _web_rules() -> list[Rule]:
              _URL, _url),
         rule("web.domain", "a bare domain such as archive.org, with any path after it",
              _DOMAIN, _url),
+        rule("web.dotted_name", "Node.js, ASP.NET: a name with a dot, 'Node dot J S'",
+             r"(?<![\w.])([A-Za-z][A-Za-z0-9]*)\.(js|ts|NET)\b(?!\.\w)", _dotted_name),
     ]  # fmt: skip
 
 
@@ -1170,20 +1451,29 @@ def _english_rules() -> list[Rule]:
              r"\b1-(8\d\d)-([A-Z]{4,}|[A-Z\d]{3,4}-[A-Z\d]{4})(?![\w-])", _phone_toll_free),
         rule("phone.north_american", "(555) 123-4567 and 1-555-123-4567: digits in groups",
              r"(?<![\w-])(?:1[-. ])?(?:\(\d{3}\)\s?|\d{3}[-.])\d{3}[-.]\d{4}(?![\w-])", _phone),
-        rule("phone.spaced", "555 123 4567, (020) 7946 0958: digits in groups",
-             r"(?<![\w-])(?:\d{3} \d{3} \d{4}|\(0\d{1,4}\)\s?\d{3,4}\s\d{3,4})(?![\w-])", _phone),
+        rule("phone.spaced", "555 123 4567, (020) 7946 0958, 020 7946 0958: digits in groups",
+             r"(?<![\w-])(?:\d{3} \d{3} \d{4}|\(0\d{1,4}\)\s?\d{3,4}\s\d{3,4}"
+             r"|0\d{2,4} \d{3,4} \d{3,4})(?![\w-])", _phone),
         rule("phone.local", "call 555-1234: seven digits after a word for calling, in groups",
              r"(?<![\w-])[2-9]\d{2}-\d{4}(?![\w-])", _phone_local),
         rule("phone.emergency", "call 911: 'nine one one'",
              r"\b((?:[Cc]all(?:ed)?|[Dd]ial(?:l?ed)?|[Rr]ing|[Pp]hone(?:d)?)\s)(\d{3})\b",
              lambda m, s: m.group(1) + s.digits(m.group(2))),
+        rule("phone.extension", "ext. 89: 'extension eight nine'",
+             r"\b[Ee]xt\.?\s?(\d{1,5})\b", lambda m, s: "extension " + s.digits(m.group(1))),
         rule("address.zip", "Springfield, IL 62701: the state by name, the ZIP in digits",
              r"\b(" + "|".join(_STATES) + r")\s(\d{5})(?:-(\d{4}))?\b", _zip),
         rule("address.postcode", "SW1A 1AA: a British postcode, letter by letter",
              r"\b([A-Z]{1,2}\d[A-Z\d]?)\s(\d[A-Z]{2})\b", _postcode),
-        rule("address.house", "221B Baker St.: the house number in pairs, the street type said",
-             r"(?<![\w.,$£€])(\d{1,5})([A-Za-z])?\s((?:[A-Z][\w'’-]*\s){1,3})(" + _STREET_RE
-             + r")\b\.?", _house),
+        rule("address.state", "Portland, OR: a state after its city, said by name",
+             r"\b([A-Z][a-z]{2,}),\s(" + "|".join(_STATES) + r")\b(?![\w'’-])(?!\s?\d)", _state),
+        rule("address.house", "221B Baker St., 123 N. Main St., 77 W 42nd St.: the house number in "
+             "pairs, directions and the street type said",
+             r"(?<![\w.,$£€])(\d{1,5})([A-Za-z])?\s(?:(" + _DIRECTION_RE + r")\.?\s)?"
+             r"((?:(?:[A-Z][\w'’-]*|\d+(?:st|nd|rd|th))\s){1,3})(" + _STREET_RE + r")\b(\.)?"
+             r"(?:\s(NE|NW|SE|SW)\b)?", _house),
+        rule("address.ordinal_street", "on 5th Ave.: 'on Fifth Avenue'",
+             _B + r"(\d+)(?:st|nd|rd|th)\s(" + _STREET_RE + r")\b(\.)?", _ordinal_street),
         # places for pages and numbers: "pp. 10-12" before the range rules
         rule("page", "p. 5, pp. 10–12: page, pages", r"\b(pp?)\.\s?(?=\d)(\d+)", _page, re.I),
         rule("number_sign.no", "No. 5: number five", r"\b(Nos?)\.\s?(\d+)", _numbered),
@@ -1192,6 +1482,10 @@ def _english_rules() -> list[Rule]:
         rule("circa", "c. 1850: circa", r"\b(?:c|ca|circa)\.\s?(\d{3,4}s?)\b", _circa),
         rule("world_war", "WWII: World War Two", r"\bWW(I{1,2})\b", _world_war),
         rule("tax_form", "401(k): 'four oh one K'", r"\b(\d{3})\(([a-z])\)", _tax_form),
+        rule("act_scene", "Macbeth, 5.5: 'Macbeth, act five, scene five'",
+             r"\b(" + _PLAYS + r"),?\s([1-5])\.(\d{1,2})(?:\.(\d{1,4}))?\b(?!\.\d)", _act_scene),
+        rule("model", "Boeing 747, Airbus A380: the model number in pairs",
+             r"\b(" + _MODELS + r")(\d{3})(s?)\b(?![.,]\d)", _model),
         rule("version.cue", "Python 3.11, Web 2.0: a version, 'three point eleven'",
              r"\b(" + _VERSION_CUES + r")\s?(\d+(?:\.\d+)+)\b", _version_cue),
         rule("version.v", "v2.0: 'version two point oh'", r"\b[vV](\d+(?:\.\d+)*)\b(?!\.\d)",
@@ -1210,9 +1504,7 @@ def _english_rules() -> list[Rule]:
         rule("sign.plus_minus", "±2: 'plus or minus two'", r"±\s?", _words(" plus or minus ")),
         rule("sign.plus", "+3: 'plus three'", r"(?<![\w)])\+(?=\d)", _words("plus ")),
         rule("comparison", "< 5, ≥ 18: said as words",
-             r"(?<=[\s\d])(?:<|>|≤|≥|≠|≈)(?=\s?\d)",
-             lambda m, s: {"<": " less than ", ">": " more than ", "≤": " at most ",
-                           "≥": " at least ", "≠": " not equal to ", "≈": " about "}[m.group(0)]),
+             r"(?<=[\s\d])(?:<|>|≤|≥|≠|≈)(?=\s?\d)", _comparison),
         # money: "$3" is never a time or a plain number
         rule("money.range", "$250–$300: 'two hundred fifty to three hundred dollars'",
              r"(" + cur + r")\s?(" + _NUM + r")" + scale + _DASH + r"(?:" + cur + r")?\s?("
@@ -1225,16 +1517,20 @@ def _english_rules() -> list[Rule]:
         rule("money.after", "12 €: the symbol after the amount",
              _B + r"(" + _NUM + r")\s?([$£€¥₹₩₽₺₪])(\s?(?:thousand|million|billion)\b)?",
              _money_after),
-        rule("money.code", "USD 20: 'twenty US dollars'", r"\b(USD|EUR|GBP|JPY)\s?(" + _NUM + r")",
-             _money_code),
-        rule("money.code_after", "20 EUR: 'twenty euros'",
-             _B + r"(" + _NUM + r")\s?(USD|EUR|GBP|JPY)\b", _money_code_after),
+        rule("money.code", "USD 20, CAD 40, Rs 500: 'twenty US dollars'",
+             r"\b(" + _CODE_RE + r"|Rs\.?)\s?(" + _NUM + r")",
+             lambda m, s: _amount(_money_code_name(m.group(1)), m.group(2), None, s)),
+        rule("money.code_after", "20 EUR, 300 CHF: 'twenty euros'",
+             _B + r"(" + _NUM + r")\s?(" + _CODE_RE + r")\b", _money_code_after),
         rule("money.cents", "50¢: 'fifty cents'", _B + r"(\d+)\s?¢", _cents),
         # dates
         rule("date.iso", "2016-07-03", _B + r"(\d{4})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])" + _E,
              _iso_date),
         rule("date.slash", "03/07/2016: month first in en-US, day first in en-GB",
              _B + r"(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})" + _E, _slash_date),
+        rule("date.month_day_cue", "due on 4/15, until 12/26: a date after on/until/since",
+             r"\b(on|until|till|since|due|through|thru|before|after|starting|from)\s"
+             r"(\d{1,2})/(\d{1,2})" + _E + r"(?!\s+(?:of|stars?|cups?)\b)", _short_date),
         rule("date.dotted", "03.07.2016: day first, as Europe writes it",
              _B + r"(0?[1-9]|[12]\d|3[01])\.(0?[1-9]|1[0-2])\.(\d{4})" + _E, _dotted_date),
         rule("date.weekday_range", "Mon–Fri: 'Monday to Friday'",
@@ -1267,6 +1563,12 @@ def _english_rules() -> list[Rule]:
              _B + r"(\d{1,2}):([0-5]\d):([0-5]\d)" + _E, _duration),
         rule("time.dotted", "9.30 a.m., 1.59 p.m.: a British time with its a.m./p.m.",
              _B + r"(1[0-2]|0?[1-9])\.([0-5]\d)\s?([aApP]\.[mM]\.|[aApP][mM])(?![\w])", _time),
+        rule("time.dotted_cue", "at 9.30, by 8.15: a time after at/by/until, not a decimal",
+             r"\b(at|by|until|till|from|before|after|around)\s([01]?\d|2[0-3])\.([0-5]\d)"
+             r"(?![\d°]|[.,]\d)", _dotted_time),
+        rule("time.military", "at 0600, at 1430 hours: 'oh six hundred', 'fourteen thirty hours'",
+             r"\b(at|by|until|till|from|before|after|since)\s([01]\d|2[0-3])([0-5]\d)"
+             r"(?:\s(hours|hrs)\b)?(?![\w]|[.,]\d)", _military),
         rule("time.clock", "3:45 pm, 14:05, 10:00",
              _B + r"([01]?\d|2[0-3]):([0-5]\d)(?:\s?(" + _MERIDIEM + r")(?![\w]))?" + _E, _time),
         rule("time.meridiem", "7 p.m., 10am", _B + r"(1[0-2]|0?[1-9])\s?([aApP]\.[mM]\.|[aApP][mM])"
@@ -1288,8 +1590,11 @@ def _english_rules() -> list[Rule]:
         rule("decade.range", "1960s–70s",
              _B + r"(1\d{3}|20\d{2})(?<=0)s\s?(?:–|—|-|to)\s?['’]?(\d{2}|1\d{3}|20\d{2})(?<=0)s\b",
              _decade_range),
-        rule("decade", "the 1990s, the '90s", r"(?<![\w.,])(['’]?)(\d{2}|1\d{3}|20\d{2})(?<=0)s\b",
-             _decade),
+        rule("count.plural", "1000s of fans: 'thousands'",
+             _B + r"(100|1,?000|1,?000,?000)s\b",
+             lambda m, s: _COUNTS[m.group(1).replace(",", "")]),
+        rule("decade", "the 1990s, the '90s, the 80's",
+             r"(?<![\w.,])(['’]?)(\d{2}|1\d{3}|20\d{2})(?<=0)['’]?s\b", _decade),
         rule("year.apostrophe", "'99: 'ninety-nine'", r"(?<![\w'’])['’](\d{2})(?![\w'’%])",
              _apostrophe_year),
         rule("year.season", "the 2010/11 season: 'twenty ten eleven'",
@@ -1300,23 +1605,28 @@ def _english_rules() -> list[Rule]:
         rule("ordinal.range", "3rd–5th: 'third to fifth'",
              _B + r"(\d+)(?:st|nd|rd|th)" + _DASH + r"(\d+)(?:st|nd|rd|th)\b",
              lambda m, s: f"{s.ordinal(m.group(1))} to {s.ordinal(m.group(2))}"),
+        rule("fraction.mixed_hyphen", "1-1/2: a mixed number, not a range",
+             _B + r"(\d+)-(\d{1,2})/(\d{1,2})" + _E, _mixed_hyphen),
+        rule("range.times", "6-30x, 2–3x: 'six to thirty times'",
+             _B + r"(\d+)\s?[-–]\s?(\d+)\s?x\b",
+             lambda m, s: f"{s.cardinal(m.group(1))} to {s.cardinal(m.group(2))} times"),
         rule("range.dash", "5–10, 2.5–3: the en dash says 'to'",
              _B + r"(" + _NUM + r")\s?(?:–|—)\s?(" + _NUM + r")" + r"(?![\d]|[.,]\d)", _to),
-        rule("range.hyphen", "10-12 is a range; 5-4 is a score", _B + r"(\d+)\s?-\s?(\d+)" + _E,
-             _hyphen_range),
+        rule("range.hyphen", "10-12 and 1,000-2,000 are ranges; 5-4 is a score",
+             _B + r"(" + _NUM + r")\s?-\s?(" + _NUM + r")" + _E, _hyphen_range),
         # fractions: 9/11 and 24/7 are names, 4/5 stars a score, the rest real fractions
         rule("fraction.name", "9/11: a name said as two numbers", _B + r"(9)/(11)" + _E, _pair),
         rule("fraction.name_24_7", "24/7: 'twenty-four seven'", _B + r"(24)/(7)" + _E, _pair),
         rule("fraction.score", "8.5/10: 'eight point five out of ten'",
              _B + r"(\d+\.\d+)/(5|10|100)" + _E, _out_of),
-        rule("resolution", "1080p, 720p: 'ten eighty P'", _B + r"(\d{3,4})p\b",
-             lambda m, s: f"{s.pair(m.group(1))} P"),
+        rule("resolution", "1080p, 720p, 1080i: 'ten eighty P'", _B + r"(\d{3,4})([pi])\b",
+             lambda m, s: f"{s.pair(m.group(1))} {m.group(2).upper()}"),
         rule("fraction.out_of", "4/5 stars", _B + r"(\d+(?:\.\d+)?)/(\d+(?:\.\d+)?)(?=\s+stars?\b)",
              _out_of),
-        rule("fraction.ordinal", "1/4th: 'one fourth'", _B + r"(\d+)/(\d+)(?:st|nd|rd|th)\b",
+        rule("fraction.ordinal", "1/4th: 'one fourth'", _B + r"(\d+)/(\d+)(?:st|nd|rd|th)s?\b",
              _fraction_ordinal),
         rule("fraction.measure", "½ cup, 4 1/2 lbs: 'half a cup', 'four and a half pounds'",
-             _B + r"(?:(\d+)\s)?(\d+)[/⁄](\d{1,2})\s?(" + _MEASURE_NOUNS + "|" + _UNIT_RE
+             _B + r"(?:(\d+)\s)?(\d+)[/⁄](\d{1,2})([\s-]?)(" + _MEASURE_NOUNS + "|" + _UNIT_RE
              + r")\b(?!/)", _fraction_measure),
         rule("fraction", "3/4, 1 1/2", _B + r"(?:(\d+)\s)?(\d+)[/⁄](\d{1,3})" + _E, _fraction),
         rule("ordinal", "1st, 101st, 1,000th", _B + r"(\d{1,3}(?:,\d{3})+|\d+)(?:st|nd|rd|th)\b",
@@ -1338,6 +1648,14 @@ def _english_rules() -> list[Rule]:
         rule("unit.scale", "5M viewers: millions and billions",
              _B + r"(" + _NUM + r")\s?(M|B|bn|mn)\b(?=\s+[a-z])",
              _scale),
+        rule("unit.gloss", "120fps (frames per second): the unit said once",
+             _B + r"(" + _NUM + r")(\s?)(" + _UNIT_RE + r")\s?\(([^()]{1,40})\)", _unit_gloss),
+        rule("unit.rate", "900kB/s, 220MB/s: 'kilobytes per second'",
+             _B + r"(" + _NUM + r")(\s?)(" + _UNIT_RE + r")/(" + _PER_UNIT_RE + r")\b", _rate),
+        rule("unit.seconds", "a 10 s pause: 's' after a space is seconds ('3s' is not)",
+             _B + r"(" + _NUM + r")(\s)(s)\b(?![.'’]\w)",
+             lambda m, s: f"{s.number(m.group(1))} "
+             f"{'second' if m.group(1) in ('1', '1.0') or _attributive(m) else 'seconds'}"),
         rule("unit", "12kg, 5 km, 3.5 GHz, 60 mph: number and unit",
              _B + r"(" + _NUM + r")(\s?)(" + "|".join(re.escape(u) for u in sorted(
                  set(_UNITS) - {"in"}, key=len, reverse=True)) + r")(?![\w/])"
@@ -1349,6 +1667,7 @@ def _english_rules() -> list[Rule]:
         # years: a lone four-digit number from 1000 to 2099, unless it counts something
         rule("year", "1984, 2001, 1066", _B + r"(1\d{3}|20\d{2})(?!\s(?:" + _COUNT_NOUNS + r")\b)"
              + _E, _year),
+        rule("number.word", "2PAC: 'two pac'", _B + r"(\d+)([A-Z]{3,})\b", _number_word),
         rule("number", "3, -5, 1,500, 3.25", r"(?<![\w.,])([-−–])?(" + _NUM + r")(?![\d])",
              _number_guard),
         rule("digits.rest", "anything left: never give the engine digits",
@@ -1367,8 +1686,14 @@ def _english_word_rules() -> list[Rule]:
              lambda m, s: "World War " + _title(s.cardinal(str(_roman_value(m.group(1)))))),
         rule("roman.cue", "Part II, Act I: a plain number",
              rf"\b({_NUMERAL_CUES})\.?\s([IVXLCDM]+)\b(?!\.\w)", _roman_cue),
-        rule("roman.name", "Henry VIII (the Eighth), Rocky II (Two)",
-             r"\b([A-Z][a-z]+)\s([IVXL]{2,}|[IVX]*[VX])\b(?![\w'’])(?!\.\w)", _roman_name),
+        rule("roman.cue_lower", "chapter iv: a plain number after a lower-case cue",
+             r"\b(chapter|part|act|scene|book|volume|section|appendix|canto|psalm)\s"
+             r"([ivxlc]{2,}|[ivx]*[vx])\b(?![\w'’])",
+             lambda m, s: m.group(0) if _roman_value(m.group(2).upper()) is None
+             else f"{m.group(1)} {s.cardinal(str(_roman_value(m.group(2).upper())))}"),
+        rule("roman.name", "Henry VIII (the Eighth), Henry VIII's, Elizabeth I, Rocky II (Two)",
+             r"\b([A-Z][a-z]+)\s([IVXL]{2,}|[IVX]*[VX]|I)\b(?!\w)(?!['’](?!s\b))(?!\.\w)",
+             _roman_name),
         rule("abbreviation.dotted", "e.g., i.e., a.m., et al.",
              r"(?:(?<=\s)|^)(" + dotted + r")(?=[\s,;:.)!?]|$)", _dotted, re.I),
         rule("abbreviation.doctor_saint", "Dr. and St.: Doctor/Saint before a name, Drive/Street "
@@ -1383,6 +1708,14 @@ def _english_word_rules() -> list[Rule]:
         rule("abbreviation.month", "Nov. 2: the month's name",
              r"\b(" + "|".join(m[:3] for m in MONTHS if m != "May") + r"|Sept)\.(?=\s?\d)",
              lambda m, s: _month(m.group(1))),
+        # letters and units around a slash, before their capitals are spelled
+        rule("slash.letters", "Q/A: 'Q and A'; I/O, A/B: the letters",
+             r"\b([A-Z])/([A-Z])\b",
+             lambda m, s: "Q and A" if m.group(0) == "Q/A" else f"{m.group(1)} {m.group(2)}"),
+        rule("slash.per_unit", "IOPS/GiB, req/sec: 'per' before a unit",
+             r"\b([A-Za-z]{2,})/(" + _PER_UNIT_RE + r")\b",
+             lambda m, s: f"{_UNITS.get(m.group(1), ('', m.group(1)))[1]} per "
+             f"{_PER_UNIT[m.group(2)]}"),
         # initialisms: U.S. -> U S; J. R. R. Tolkien -> J R R Tolkien; BBC -> B B C
         rule("initialism.dotted", "U.S.A.: letters", r"\b(?:[A-Za-z]\.){2,}(?!\w)",
              _dotted_initialism),
@@ -1476,11 +1809,16 @@ _FR = _Tongue(
         "kW": ("kilowatt", "kilowatts"), "kWh": ("kilowattheure", "kilowattheures"),
         "ha": ("hectare", "hectares"), "m²": ("mètre carré", "mètres carrés"),
         "km²": ("kilomètre carré", "kilomètres carrés"), "m³": ("mètre cube", "mètres cubes"),
+        "μs": ("microseconde", "microsecondes"), "ns": ("nanoseconde", "nanosecondes"),
+        "Mo/s": ("mégaoctet par seconde", "mégaoctets par seconde"),
+        "Go/s": ("gigaoctet par seconde", "gigaoctets par seconde"),
+        "Ko/s": ("kilooctet par seconde", "kilooctets par seconde"),
     },
     signs={"&": "et", "@": "arobase", "+": "plus", "=": "égale", "×": "fois", "§": "paragraphe",
            "±": "plus ou moins", "°": "degrés", "~": "environ"},
     feminine=frozenset({"heure", "heures", "minute", "minutes", "seconde", "secondes", "livre",
-                        "livres", "tonne", "tonnes", "milliseconde", "millisecondes"}),
+                        "livres", "tonne", "tonnes", "milliseconde", "millisecondes",
+                        "microseconde", "nanoseconde"}),
     number_sign="numéro",
 )  # fmt: skip
 _DE = _Tongue(
@@ -1511,11 +1849,15 @@ _DE = _Tongue(
         "km²": ("Quadratkilometer", "Quadratkilometer"), "m³": ("Kubikmeter", "Kubikmeter"),
         "Mio": ("Million", "Millionen"), "Mrd": ("Milliarde", "Milliarden"),
         "Tsd": ("tausend", "tausend"),
+        "μs": ("Mikrosekunde", "Mikrosekunden"), "ns": ("Nanosekunde", "Nanosekunden"),
+        "MB/s": ("Megabyte pro Sekunde", "Megabyte pro Sekunde"),
+        "GB/s": ("Gigabyte pro Sekunde", "Gigabyte pro Sekunde"),
+        "kB/s": ("Kilobyte pro Sekunde", "Kilobyte pro Sekunde"),
     },
     signs={"&": "und", "@": "ät", "+": "plus", "=": "gleich", "×": "mal", "§": "Paragraf",
            "±": "plus minus", "°": "Grad", "~": "etwa"},
     feminine=frozenset({"Minute", "Minuten", "Sekunde", "Stunde", "Tonne", "Million", "Milliarde",
-                        "Millisekunde", "Kilowattstunde"}),
+                        "Millisekunde", "Kilowattstunde", "Mikrosekunde", "Nanosekunde"}),
     number_sign="Nummer",
 )  # fmt: skip
 _TONGUES = {"fr": _FR, "de": _DE}
@@ -1629,12 +1971,24 @@ def _eu_degrees(m: re.Match[str], say: Say) -> str:
     return f"{minus}{_eu_number(number, say, word)} {word}{name}"
 
 
+_EU_COMPARISONS = {
+    "fr": ("est", {"<": "inférieur à", ">": "supérieur à"}),
+    "de": ("ist", {"<": "kleiner als", ">": "größer als"}),
+}
+
+
+def _eu_comparison(m: re.Match[str], say: Say) -> str:
+    verb, words = _EU_COMPARISONS[say.lang]
+    statement = re.search(r"(?:\d|\b[^\W\d_])\s?$", _before(m, 3)) is not None
+    return f" {verb} {words[m.group(0)]} " if statement else f" {words[m.group(0)]} "
+
+
 def _eu_signed(m: re.Match[str], say: Say) -> str:
     return f"{_TONGUES[say.lang].minus} {_eu_number(m.group(1), say)}"
 
 
 def _eu_plain(m: re.Match[str], say: Say) -> str:
-    after = re.match(r"\s*([^\W\d_]+)", m.string[m.end() :])
+    after = re.match(r"\s*([^\W\d_]+)", _after(m))
     return _eu_number(m.group(0), say, after.group(1) if after else "")
 
 
@@ -1666,7 +2020,7 @@ def _de_ordinal(digits: str, say: Say, before: str) -> str:
 
 
 def _previous_word(m: re.Match[str]) -> str:
-    found = re.search(r"([^\W\d_]+)\W*$", m.string[: m.start()])
+    found = re.search(r"(?<![^\W\d_])([^\W\d_]+)\W*$", _before(m))
     return found.group(1) if found else ""
 
 
@@ -1752,7 +2106,7 @@ _DE_YEAR_CUES = {
 
 def _de_year(m: re.Match[str], say: Say) -> str:
     """'seit 1871' and 'im Jahr 1990' are years; '1500 Menschen' is a count."""
-    after = m.string[m.end() :]
+    after = _after(m)
     if _previous_word(m).lower() in _DE_YEAR_CUES or re.match(
         r"\s*(?:[.,;:!?)]|$|und\b|bis\b|[-–]|v\.|n\.)", after
     ):
@@ -1802,6 +2156,8 @@ def _eu_rules(tongue: _Tongue) -> list[Rule]:
         rule("sign.minus", "-5: 'moins cinq', 'minus fünf'",
              r"(?:(?<=\s)|^)[-−](" + _EU_NUM + r")(?![\d])", _eu_signed),
         rule("sign.plus", "+3", r"(?<![\w)])\+(?=\d)", _words(signs["+"] + " ")),
+        rule("comparison", "3 < 5: 'trois est inférieur à cinq', 'drei ist kleiner als fünf'",
+             r"(?<=[\s\d])[<>](?=\s?\d)", _eu_comparison),
         rule("number.sign", "n° 5, № 5: 'numéro', 'Nummer'", r"(?i:\bn[°º]|№|#)\s?(?=\d)",
              _words(tongue.number_sign + " ")),
     ]  # fmt: skip
@@ -1948,6 +2304,8 @@ def _clean(text: str) -> str:
     text = re.sub(r"(?<=[A-Za-zµμ])([²³])", lambda m: "^" + str(_SUPERSCRIPTS.index(m[1])), text)
     text = re.sub(r"(?<=[^\W\d_]|[.,;:!?)’”\"])[⁰¹⁴-⁹]+", "", text)
     text = re.sub(r"(?<=\d)([²³])", lambda m: "^" + str(_SUPERSCRIPTS.index(m[1])), text)
+    # "1½" is one and a half: a space keeps NFKC's "1⁄2" from joining the whole number
+    text = re.sub(r"(?<=\d)([¼½¾⅐-⅞])", r" \1", text)
     # NFKC folds ligatures, full-width forms, "½" and superscripts into plain characters
     text = unicodedata.normalize("NFKC", text)
     out = []
@@ -1971,16 +2329,17 @@ def _pauses(text: str) -> str:
     text = re.sub(r"[“”„‟«»‹›\"]", " ", text)
     text = re.sub(r"(?:(?<=\s)|^)['‘’`]|['‘’`](?=\s|$|[,.;:!?])", " ", text)
     text = re.sub(r"[‘’`´]", "'", text)
-    text = re.sub(r"\s*(?:\.\s?){3,}|\s*…", " , ", text)  # ellipses
-    text = re.sub(r"\s*(?:—|–|--+|―|‒)\s*", " , ", text)  # dashes in prose
-    text = re.sub(r"\s+-\s+", " , ", text)
+    # (?<!\s): a match starts where a run of spaces does, never inside it (linear time)
+    text = re.sub(r"(?<!\s)\s*(?:\.\s?){3,}|(?<!\s)\s*…", " , ", text)  # ellipses
+    text = re.sub(r"(?<!\s)\s*(?:—|–|--+|―|‒)\s*", " , ", text)  # dashes in prose
+    text = re.sub(r"(?<!\s)\s+-\s+", " , ", text)
     text = re.sub(r"\[\s*sic\s*\]", " ", text, flags=re.I)
     text = re.sub(r"[()\[\]{}]", " , ", text)
     text = re.sub(r"[*_|<>^~\\]+", " ", text)
     text = re.sub(r"(?<!\w)/(?!\w)|/", " ", text)
     text = re.sub(r"\s+", " ", text).strip()
     # tidy the pauses: no pause at the start, none before other punctuation, one at a time
-    text = re.sub(r"\s+([,.;:!?])", r"\1", text)
+    text = re.sub(r"(?<!\s)\s+([,.;:!?])", r"\1", text)
     text = re.sub(r",(?:\s*,)+", ",", text)
     text = re.sub(r",\s*([.;:!?])", r"\1", text)
     text = re.sub(r"([;:!?.])\s*,", r"\1", text)
@@ -2045,6 +2404,8 @@ def _skip_unspeakable(text: str, lang: str) -> tuple[str, tuple[str, ...]]:
         run = text[begin:end]
         if lang == "en" and len(run) == 1 and _script(run) == "GREEK":
             continue  # a lone π or Δ: the English rules say its name
+        if run == "μ" and text[end : end + 1].isalpha():
+            continue  # "50 μs": the micro sign of a unit, in every language
         kept.append(text[at:begin])
         kept.append(" ")
         skipped.append(run)
@@ -2141,7 +2502,8 @@ def continues(before: str, language: str = "en") -> bool:
     if Say(language).lang != "en":
         return False
     # "St." and "Dr." end a sentence only as a street, after a name: "on Baker St."
-    place = re.search(r"(\S+)\s(?:St|Dr)\.$|^(?:St|Dr)\.$", before)
+    # (?<!\S): the word is tried from its start only, or "word" and 64,000 dots is quadratic
+    place = re.search(r"(?<!\S)(\S+)\s(?:St|Dr)\.$|^(?:St|Dr)\.$", before)
     return place is not None and not (place.group(1) and place.group(1)[0].isupper())
 
 

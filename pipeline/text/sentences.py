@@ -184,7 +184,7 @@ def to_speech_text(
 ) -> SpeechText:
     """An essay -> what the narrator says: chapters of paragraphs of normalised sentences."""
     chapters = []
-    for title, group in _chapters(essay, blocks(essay.body, essay.markup)):
+    for title, group in _chapters(essay, blocks(essay.body, essay.markup, essay.reading)):
         found = [_paragraph_sentences(b, lexicon, language) for b in group]
         paragraphs = [Paragraph(tuple(p)) for p in _attach_silent([p for p in found if p])]
         if paragraphs:
