@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from .config import Show
 from .errors import ConfigError, EssaycastError, EssayError
 from .fsutil import usable_cores
-from .lock import show_lock
+from .lock import clear_partials, show_lock
 from .model import (
     BuildEvent,
     BuildProgress,
@@ -51,6 +51,7 @@ from .publish.manifest import (
     Manifest,
     build_time,
     episode_record,
+    first_seen_time,
     identities,
     new_entry,
     plan,
@@ -140,7 +141,7 @@ def build_show(
             )
             force = False  # the children rendered what force asked for
         manifest = Manifest.load(show.output_dir / MANIFEST_NAME)
-        folded = shards.fold_records(show.output_dir, manifest)
+        folded = shards.fold_records(show, manifest)
         if workers == 1:  # the children's own records are this build's business, not news
             report.notes += shards.record_summary(folded)
         _plan(show, manifest, report, force=force, only=only, voice=voice)
@@ -200,7 +201,10 @@ def build_share(
             if path == show.relative(item.essay.path)
         ]
         built = {slug: manifest.entries[slug] for slug in report.built}
-        shards.write_record(show, shard, base_manifest, built, failed_here, stale)
+        assert manifest.show_guid is not None  # _identify gave it
+        shards.write_record(
+            show, shard, base_manifest, manifest.show_guid, built, failed_here, stale
+        )
     report.seconds = time.monotonic() - started
     return report
 
@@ -218,7 +222,7 @@ def publish_show(show: Show, *, voice: str | None = None, restore: bool = False)
     with show_lock(show.state_dir):
         _prepare(show, report, restore=restore, manifest_only=False)
         manifest = Manifest.load(show.output_dir / MANIFEST_NAME)
-        folded = shards.fold_records(show.output_dir, manifest)
+        folded = shards.fold_records(show, manifest)
         report.notes += shards.record_summary(folded)
         _plan(show, manifest, report, voice=voice)
         cover, work = _identify(show, manifest, report)
@@ -235,6 +239,8 @@ def _prepare(show: Show, report: BuildReport, *, restore: bool, manifest_only: b
     """Holding the lock: clear a killed build's leftovers; catch up with the site."""
     for stale in show.state_dir.glob("render-*"):
         shutil.rmtree(stale, ignore_errors=True)  # no other build is using these
+    # a build (or restore) killed mid-write leaves .<name>.<random>.part beside the file
+    clear_partials(show.output_dir)
     if restore:  # before the manifest is read
         report.notes.append(restore_output(show, manifest_only=manifest_only))
 
@@ -286,8 +292,10 @@ def _identify(show: Show, manifest: Manifest, report: BuildReport) -> tuple[Path
             report.unchanged.append(item.essay.slug)
             continue
         if entry is None:
+            # not the clock alone: every shard of a run must give a new essay one date
+            seen = first_seen_time(item.essay.path, built_at)
             entry = new_entry(
-                manifest.show_guid, item.essay.slug, show.relative(item.essay.path), built_at
+                manifest.show_guid, item.essay.slug, show.relative(item.essay.path), seen
             )
         stale.append((item, entry))
     found = identities([(item.essay, entry) for item, entry in stale], manifest)

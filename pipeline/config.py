@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from .errors import ConfigError
 from .model import Reading
+from .urls import base_url_problem
 
 CONFIG_NAME = "podcast.toml"
 
@@ -94,6 +95,12 @@ class CheckSettings:
 
 
 @dataclass(frozen=True)
+class RestoreSettings:
+    # seconds a whole restore from base_url may take before the build goes on without the rest
+    deadline: float = 900.0
+
+
+@dataclass(frozen=True)
 class EssaysSettings:
     """[essays]: where the posts are, what to leave out, and how text for the eye is read."""
 
@@ -126,6 +133,7 @@ class Show:
     music: MusicSettings = field(default_factory=MusicSettings)
     audio: AudioSettings = field(default_factory=AudioSettings)
     check: CheckSettings = field(default_factory=CheckSettings)
+    restore: RestoreSettings = field(default_factory=RestoreSettings)
     lexicon: dict[str, str] = field(default_factory=dict)
     essays: EssaysSettings = field(default_factory=EssaysSettings)
     voices: dict[str, str] = field(default_factory=dict)  # [voices]: speaker name -> voice
@@ -157,6 +165,7 @@ _SECTIONS: dict[str, type] = {
     "music": MusicSettings,
     "audio": AudioSettings,
     "check": CheckSettings,
+    "restore": RestoreSettings,
 }
 
 # a [voices] name as an essay writes it after `::: voice` or `**…:**`: words, not markup
@@ -235,13 +244,9 @@ def parse_show(
         sections[name] = values
 
     if base_url is not None:
-        parts = urlsplit(base_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ConfigError(
-                f"--base-url: {base_url!r} is not an absolute http(s) URL; "
-                'use e.g. "https://example.org/show/"',
-                source="command line",
-            )
+        problem = base_url_problem(base_url)
+        if problem:
+            raise ConfigError(f"--base-url: {problem}", source="command line")
         sections["podcast"]["base_url"] = base_url
     podcast = sections["podcast"]
     if not str(podcast.get("title", "")).strip():
@@ -285,6 +290,7 @@ def parse_show(
         music=MusicSettings(**sections["music"]),
         audio=AudioSettings(**sections["audio"]),
         check=CheckSettings(**sections["check"]),
+        restore=RestoreSettings(**sections["restore"]),
         lexicon=dict(lexicon),
         essays=essays,
         voices=voices,
@@ -396,15 +402,22 @@ def _check_values(sections: dict[str, dict[str, Any]]) -> list[str]:
         )
     if podcast.get("email") and not EMAIL.match(podcast["email"]):
         problems.append(f"podcast.email: {podcast['email']!r} is not an e-mail address")
-    for key in ("base_url", "link"):
-        url = podcast.get(key)
-        if url:
-            parts = urlsplit(url)
-            if parts.scheme not in ("http", "https") or not parts.netloc:
-                problems.append(
-                    f"podcast.{key}: {url!r} is not an absolute http(s) URL; "
-                    'use e.g. "https://example.org/show/"'
-                )
+    if podcast.get("base_url"):
+        # strictest of all: every enclosure URL is base_url + a file name, and it is published
+        problem = base_url_problem(podcast["base_url"])
+        if problem:
+            problems.append(f"podcast.base_url: {problem}")
+    if podcast.get("link"):
+        link = podcast["link"]
+        try:
+            parts = urlsplit(link)
+        except ValueError:
+            parts = urlsplit("")
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            problems.append(
+                f"podcast.link: {link!r} is not an absolute http(s) URL; "
+                'use e.g. "https://example.org/show/"'
+            )
     if "category" in podcast:
         try:
             parse_category(podcast["category"])
@@ -429,6 +442,9 @@ def _check_values(sections: dict[str, dict[str, Any]]) -> list[str]:
         problems.append(
             f"audio.loudness: {loudness} LUFS is out of range; use -24 to -14 (podcasts: -16)"
         )
+    deadline = sections["restore"].get("deadline", 900.0)
+    if not 1.0 <= deadline <= 86400.0:
+        problems.append(f"restore.deadline: {deadline} s is out of range; use 1 to 86400 (a day)")
     max_wer = sections["check"].get("max_wer", 5.0)
     if not 0.0 <= max_wer <= 100.0:
         problems.append(

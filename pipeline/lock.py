@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,3 +41,24 @@ def show_lock(state_dir: Path) -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # closing releases the flock
+
+
+# fsutil.atomic_path's temporaries: "." + the file's name + "." + mkstemp's 8 characters + ".part"
+_PARTIAL = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.part$")
+
+
+def clear_partials(folder: Path) -> list[Path]:
+    """Delete the half-written files a killed build left in `folder` and one level down.
+
+    Only under the show's lock (no other build is writing), and only essaycast's own
+    pattern: a file of the user's that merely ends in .part stays.
+    """
+    cleared: list[Path] = []
+    if not folder.is_dir():
+        return cleared
+    for directory in (folder, *(p for p in folder.iterdir() if p.is_dir() and not p.is_symlink())):
+        for path in directory.iterdir():
+            if _PARTIAL.match(path.name) and path.is_file() and not path.is_symlink():
+                path.unlink(missing_ok=True)
+                cleared.append(path)
+    return cleared

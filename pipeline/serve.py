@@ -118,17 +118,31 @@ def parse_range(header: str, size: int) -> tuple[int, int] | None | Literal[Fals
     if not first_text:
         if not last_text:
             return None  # "bytes=-" is not a range at all
-        suffix = int(last_text)
+        suffix = _offset(last_text)
         if suffix == 0 or size == 0:
             return False
         return max(0, size - suffix), size - 1
-    first = int(first_text)
-    last = int(last_text) if last_text else size - 1
+    first = _offset(first_text)
+    last = _offset(last_text) if last_text else size - 1
     if last_text and last < first:
         return None  # invalid, not unsatisfiable: ignore it
     if first >= size:
         return False
     return first, min(last, size - 1)
+
+
+_BEYOND = 2**63  # past any file: an offset of more digits than that means "past the end"
+
+
+def _offset(digits: str) -> int:
+    """A Range offset; 4,300 digits would make int() raise (CVE-2020-10735's limit), and
+    any offset with more than 18 digits is past the end of every file anyway.
+
+    >>> _offset("007"), _offset("9" * 5000) == _BEYOND
+    (7, True)
+    """
+    digits = digits.lstrip("0") or "0"
+    return _BEYOND if len(digits) > 18 else int(digits)
 
 
 @dataclass(frozen=True)
@@ -225,8 +239,21 @@ class OutputHandler(BaseHTTPRequestHandler):
                 self._send_status(HTTPStatus.NOT_FOUND, send_body)  # no listings
                 return
         try:
-            file = open(path, "rb")  # noqa: SIM115 - closed in the finally below
+            # O_NONBLOCK: opening a FIFO (or a device) would otherwise wait for a writer
+            # and hold this thread for good; _describe then serves regular files only
+            fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
         except OSError:
+            self._send_status(HTTPStatus.NOT_FOUND, send_body)
+            return
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                os.close(fd)
+                self._send_status(HTTPStatus.NOT_FOUND, send_body)
+                return
+            os.set_blocking(fd, True)
+            file = os.fdopen(fd, "rb")
+        except OSError:
+            os.close(fd)
             self._send_status(HTTPStatus.NOT_FOUND, send_body)
             return
         try:

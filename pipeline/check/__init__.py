@@ -157,8 +157,27 @@ def check_episode(
         unplaced=sum(p is None for p in placed),
         note_own=note_own,
         misses=words.misses,
+        damage=_damage(show.output_dir, episode),
     )
     return result, from_cache
+
+
+def _damage(out: Path, episode: Episode) -> list[str]:
+    """What is not as the build left it: an MP3 of another size than the manifest's (another
+    episode's, or cut short), a transcript or chapters file that is gone. Each is a problem:
+    an episode whose words cannot be placed must not pass as "ready"."""
+    found = []
+    size = (out / episode.audio).stat().st_size
+    if size != episode.size:
+        found.append(
+            f"{episode.audio} is {size} bytes, not the {episode.size} the build wrote "
+            "(another episode's MP3, or damaged); run essaycast build --force --only "
+            f"{episode.slug}"
+        )
+    for name in episode.files[1:]:
+        if not (out / name).is_file():
+            found.append(f"{name} is missing; run essaycast build --force --only {episode.slug}")
+    return found
 
 
 def _hear(

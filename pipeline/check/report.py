@@ -79,6 +79,8 @@ class EpisodeCheck:
     unplaced: int = 0  # sentences of the essay not found in the episode's transcript
     note_own: bool = False  # words_note is this episode's own, not the show's
     misses: list[tuple[str, str, float]] = field(default_factory=list)  # (word, heard, start)
+    # files not as the build left them (a swapped MP3, a lost transcript): never "ready"
+    damage: list[str] = field(default_factory=list)
 
     @property
     def wer(self) -> float | None:
@@ -91,7 +93,7 @@ class EpisodeCheck:
         found = self.figures.problems(self.target)
         if self.wer is not None and self.wer > max_wer:
             found.insert(0, f"WER {self.wer:.1f} % (max {max_wer:g} %)")
-        return found
+        return [*self.damage, *found]
 
     def summary(self, max_wer: float) -> str:
         f = self.figures

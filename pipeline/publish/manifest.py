@@ -12,9 +12,10 @@ import hashlib
 import json
 import logging
 import os
+import re
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -47,14 +48,18 @@ def fingerprint(*parts: Any) -> str:
 
 @dataclass
 class Entry:
-    """One episode's record: its identity, its inputs' fingerprint, its outputs."""
+    """One episode's record: its identity, its inputs' fingerprint, its outputs.
+
+    Only `parse_entry` makes one from JSON, so every field here has been checked:
+    code below the edges never re-checks what a manifest or a record said.
+    """
 
     source: str  # essay path relative to the show
     guid: str
-    first_seen: str  # ISO 8601; the date of last resort, fixed forever
+    first_seen: str  # ISO 8601, tz-aware; the date of last resort, fixed forever
     fingerprint: str = ""
     number: int | None = None  # itunes:episode, kept once given
-    episode: dict[str, Any] | None = None  # the published Episode, as JSON
+    episode: dict[str, Any] | None = None  # the published Episode, as checked JSON
 
     def to_episode(self) -> Episode | None:
         if not self.episode:
@@ -75,22 +80,25 @@ class Manifest:
 
     @staticmethod
     def load(path: Path) -> Manifest:
-        """Read the manifest; a missing or corrupt one means a full rebuild, not a crash."""
+        """Read the local manifest. Nothing in it can stop a build: a value that is not
+        essaycast's is dropped with one warning, and what it named is rebuilt from the
+        essays and the sentence cache, keeping every identity that is valid."""
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            if data.get("version") != MANIFEST_VERSION:
-                raise ValueError(f"version {data.get('version')!r}")
-            entries = {slug: Entry(**raw) for slug, raw in data.get("episodes", {}).items()}
-            for entry in entries.values():
-                entry.to_episode()  # a malformed record fails here, not mid-build
-            return Manifest(
-                data.get("show_guid"), entries, data.get("feed_key"), dict(data.get("files", {}))
-            )
+            raw = path.read_bytes()
         except FileNotFoundError:
             return Manifest()
-        except (ValueError, TypeError, AttributeError) as exc:
+        except OSError as exc:
             log.warning("%s is unreadable (%s); rebuilding every episode", path, exc)
             return Manifest()
+        manifest, problems = parse_manifest(raw, lenient=True)
+        if problems:
+            log.warning(
+                "%s: %s; rebuilding what %s, keeping every identity that is valid",
+                path,
+                _problem_list(problems),
+                "it names" if len(problems) == 1 else "they name",
+            )
+        return manifest
 
     def dumps(self) -> bytes:
         data = {
@@ -112,6 +120,273 @@ class Manifest:
     def files(self) -> set[str]:
         """Every file under output/ an entry names: what garbage collection keeps."""
         return {name for episode in self.episodes() for name in episode.files}
+
+
+# --- the one schema for everything read from a manifest, a shard record or the site ----------
+
+
+class Invalid(ValueError):
+    """A value from a manifest or a record that is not essaycast's; the message says where."""
+
+
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_HEX64 = re.compile(r"^[0-9a-f]{64}$")
+# essaycast's own names under output/: nothing else is ever fetched, published or read
+_EPISODE_FILE = re.compile(
+    r"^episodes/(?P<stem>[a-z0-9]+(?:-[a-z0-9]+)*)\.(?P<kind>mp3|vtt|srt|chapters\.json|json)$"
+)
+_CONTENT_HASH = re.compile(r"^[0-9a-f]{6,64}$")
+_SITE_FILE = re.compile(r"^(cover-[0-9a-f]{8}\.(jpg|png)|feed\.xml|index\.html|player\.js)$")
+_TRANSCRIPT_KINDS = {"text/vtt": "vtt", "application/x-subrip": "srt", "application/json": "json"}
+_EPISODE_KEYS = {f.name for f in fields(Episode)}
+_REQUIRED_EPISODE_KEYS = {
+    f.name for f in fields(Episode) if f.default is MISSING and f.default_factory is MISSING
+}
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+MAX_TEXT = 100_000  # characters: a title, a description, an author
+MAX_NUMBER = 10**9
+
+
+def published_name(name: object) -> bool:
+    """Whether `name` has the shape of a file essaycast publishes under output/:
+    episodes/<slug>[-<hash>].mp3|.vtt|.srt|.chapters.json, cover-<hash>.jpg|.png,
+    feed.xml or index.html. Never `..`, an absolute path, a record or a manifest."""
+    return isinstance(name, str) and bool(_EPISODE_FILE.match(name) or _SITE_FILE.match(name))
+
+
+def episode_file(name: object, slug: str, kind: str) -> str:
+    """`name` if it is `slug`'s file of that kind (episodes/<slug>[-<hex>].<kind>)."""
+    match = _EPISODE_FILE.match(name) if isinstance(name, str) else None
+    stem = match["stem"] if match else ""
+    # no regex built per name: thousands of episodes are read on every CI build
+    hashed = stem.startswith(slug + "-") and _CONTENT_HASH.match(stem[len(slug) + 1 :])
+    if not match or match["kind"] != kind or not (stem == slug or hashed):
+        raise Invalid(f"{name!r} is not this episode's .{kind} under episodes/")
+    return str(name)
+
+
+def parse_show_guid(value: object) -> str:
+    """A show GUID: a UUID, in its canonical lower-case form."""
+    if not isinstance(value, str):
+        raise Invalid(f"show_guid {value!r} is not a UUID")
+    try:
+        return str(uuid.UUID(value))
+    except ValueError:
+        raise Invalid(f"show_guid {value!r} is not a UUID") from None
+
+
+def parse_time(value: object, what: str) -> str:
+    """A tz-aware ISO 8601 time, as its canonical isoformat()."""
+    try:
+        when = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        when = None
+    if when is None or when.tzinfo is None or when.utcoffset() is None:
+        raise Invalid(f"{what} {value!r} is not an ISO 8601 time with a time zone")
+    return when.isoformat()
+
+
+def _text(value: object, what: str, limit: int = MAX_TEXT) -> str:
+    if not isinstance(value, str) or len(value) > limit or "\0" in value:
+        raise Invalid(f"{what} is not text")
+    return value
+
+
+def _count(value: object, what: str, *, optional: bool = True, low: int = 1) -> int | None:
+    if value is None and optional:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= MAX_NUMBER:
+        raise Invalid(f"{what} {value!r} is not a whole number from {low}")
+    return value
+
+
+def parse_guid(value: object) -> str:
+    guid = _text(value, "guid", 500)
+    if not guid.strip() or _CONTROL.search(guid):
+        raise Invalid(f"guid {value!r} is empty or holds control characters")
+    return guid
+
+
+def parse_episode(slug: str, guid: str, raw: object) -> dict[str, Any]:
+    """A published episode's record, checked field by field (as JSON, ready for to_episode)."""
+    if not isinstance(raw, dict):
+        raise Invalid("episode is not a record")
+    unknown = set(raw) - _EPISODE_KEYS
+    missing = _REQUIRED_EPISODE_KEYS - set(raw)
+    if unknown or missing:
+        raise Invalid(f"episode has {'unknown' if unknown else 'no'} {sorted(unknown or missing)}")
+    if raw["slug"] != slug:
+        raise Invalid(f"episode.slug {raw['slug']!r} is not its key")
+    if raw["guid"] != guid:
+        raise Invalid(f"episode.guid {raw['guid']!r} is not the entry's")
+    duration = raw["duration"]
+    if (
+        isinstance(duration, bool)
+        or not isinstance(duration, int | float)
+        or not 0 <= duration < 10**7
+    ):
+        raise Invalid(f"episode.duration {duration!r} is not a number of seconds")
+    if not isinstance(raw["explicit"], bool):
+        raise Invalid(f"episode.explicit {raw['explicit']!r} is not true or false")
+    transcripts = raw.get("transcripts", {})
+    if not isinstance(transcripts, dict) or set(transcripts) - set(_TRANSCRIPT_KINDS):
+        raise Invalid(f"episode.transcripts {transcripts!r} is not a table of VTT, SRT and JSON")
+    chapters = raw.get("chapters")
+    record = {
+        "slug": slug,
+        "guid": guid,
+        "title": _text(raw["title"], "episode.title"),
+        "description": _text(raw["description"], "episode.description"),
+        "author": _text(raw["author"], "episode.author"),
+        "published": parse_time(raw["published"], "episode.published"),
+        "audio": episode_file(raw["audio"], slug, "mp3"),
+        "size": _count(raw["size"], "episode.size", optional=False, low=0),
+        "duration": float(duration),
+        "explicit": raw["explicit"],
+        "number": _count(raw.get("number"), "episode.number"),
+        "season": _count(raw.get("season"), "episode.season"),
+        "transcripts": {
+            mime: episode_file(name, slug, _TRANSCRIPT_KINDS[mime])
+            for mime, name in sorted(transcripts.items())
+        },
+        "chapters": None if chapters is None else episode_file(chapters, slug, "chapters.json"),
+    }
+    if raw.get("link") is not None:  # only imported posts have one (episode_record)
+        record["link"] = _web_link(raw["link"])
+    return record
+
+
+def _web_link(value: object) -> str:
+    """An episode's link (the original post): an absolute http(s) address, nothing else."""
+    link = _text(value, "episode.link", 2048)
+    if not link.startswith(("https://", "http://")) or any(
+        ch.isspace() or ord(ch) < 32 for ch in link
+    ):
+        raise Invalid(f"episode.link {link[:80]!r} is not an http(s) address")
+    return link
+
+
+def parse_entry(slug: object, raw: object) -> Entry:
+    """One manifest or record entry, checked whole; Invalid names what is wrong."""
+    if not isinstance(slug, str) or not SLUG.match(slug) or len(slug) > 200:
+        raise Invalid(f"slug {slug!r} is not lower-case letters, digits and hyphens")
+    if not isinstance(raw, dict):
+        raise Invalid(f"{slug}: not a record")
+    unknown = set(raw) - {f.name for f in fields(Entry)}
+    if unknown or not {"source", "guid", "first_seen"} <= set(raw):
+        raise Invalid(f"{slug}: not an episode record (keys {sorted(raw)})")
+    try:
+        source = _text(raw["source"], "source", 4096)
+        if not source or source.startswith("/") or ".." in source.split("/"):
+            raise Invalid(f"source {source!r} is not a path inside the show")
+        guid = parse_guid(raw["guid"])
+        fingerprint = raw.get("fingerprint", "")
+        if fingerprint != "" and not (isinstance(fingerprint, str) and _HEX64.match(fingerprint)):
+            raise Invalid(f"fingerprint {fingerprint!r} is not a sha256")
+        entry = Entry(
+            source=source,
+            guid=guid,
+            first_seen=parse_time(raw["first_seen"], "first_seen"),
+            fingerprint=fingerprint,
+            number=_count(raw.get("number"), "number"),
+        )
+        if raw.get("episode") is not None:
+            entry.episode = parse_episode(slug, guid, raw["episode"])
+    except Invalid as exc:
+        raise Invalid(f"{slug}: {exc}") from None
+    return entry
+
+
+def parse_checksums(raw: object, problems: list[str]) -> dict[str, str]:
+    """The "files" table: essaycast's own names only, each with a sha256."""
+    if not isinstance(raw, dict):
+        problems.append("files is not a table")
+        return {}
+    found = {}
+    for name, sha in raw.items():
+        if published_name(name) and isinstance(sha, str) and _HEX64.match(sha):
+            found[name] = sha
+        else:
+            problems.append(f"files: {str(name)[:80]!r} is not a file essaycast publishes")
+    return found
+
+
+def parse_manifest(raw: bytes, *, lenient: bool) -> tuple[Manifest, list[str]]:
+    """manifest.json's bytes -> (Manifest, problems). Each bad value is left out (with its
+    entry) and named in `problems`; `lenient` (the local manifest) keeps an entry whose
+    identity is sound without its episode, so it is rendered again under that identity."""
+    problems: list[str] = []
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as exc:
+        return Manifest(), [f"not JSON ({exc})"]
+    if not isinstance(data, dict) or data.get("version") != MANIFEST_VERSION:
+        version = data.get("version") if isinstance(data, dict) else None
+        return Manifest(), [f"not a manifest this essaycast reads (version {version!r})"]
+    manifest = Manifest()
+    if data.get("show_guid") is not None:
+        try:
+            manifest.show_guid = parse_show_guid(data["show_guid"])
+        except Invalid as exc:
+            problems.append(str(exc))
+    feed_key = data.get("feed_key")
+    manifest.feed_key = feed_key if isinstance(feed_key, str) and _HEX64.match(feed_key) else None
+    episodes = data.get("episodes", {})
+    if not isinstance(episodes, dict):
+        problems.append("episodes is not a table")
+        episodes = {}
+    guids: set[str] = set()
+    names: set[str] = set()
+    for slug, raw_entry in sorted(episodes.items(), key=lambda item: str(item[0])):
+        entry: Entry | None
+        try:
+            entry = parse_entry(slug, raw_entry)
+        except Invalid as exc:
+            problems.append(str(exc))
+            entry = _salvage(slug, raw_entry) if lenient else None
+            if entry is None:
+                continue
+        files = entry_files(entry)
+        if entry.guid in guids or names.intersection(files):
+            # two episodes can never share a GUID or a file: the first (by slug) keeps it
+            problems.append(f"{slug}: its GUID or a file is another episode's")
+            continue
+        guids.add(entry.guid)
+        names.update(files)
+        manifest.entries[slug] = entry
+    manifest.checksums = parse_checksums(data.get("files", {}), problems)
+    return manifest, problems
+
+
+def _salvage(slug: object, raw: object) -> Entry | None:
+    """An entry whose episode is bad but whose identity is sound: the identity, to render
+    again under it (same GUID, number and first-seen date); None if that is bad too."""
+    if not isinstance(raw, dict):
+        return None
+    try:
+        return parse_entry(slug, {**raw, "episode": None, "fingerprint": ""})
+    except Invalid:
+        return None
+
+
+def _problem_list(problems: Sequence[str]) -> str:
+    shown = "; ".join(problems[:3])
+    more = len(problems) - 3
+    return shown + (f"; and {more} more" if more > 0 else "")
+
+
+def check_unique(manifest: Manifest) -> None:
+    """Refuse a manifest in which two episodes share a GUID or a file (publish's last guard)."""
+    guids: dict[str, str] = {}
+    files: dict[str, str] = {}
+    for slug, entry in sorted(manifest.entries.items()):
+        if entry.guid in guids:
+            raise Invalid(f"{slug} and {guids[entry.guid]} have the same GUID {entry.guid}")
+        guids[entry.guid] = slug
+        for name in entry_files(entry):
+            if name in files:
+                raise Invalid(f"{slug} and {files[name]} both publish {name}")
+            files[name] = slug
 
 
 def episode_record(episode: Episode) -> dict[str, Any]:
@@ -255,6 +530,23 @@ def build_time() -> datetime:
     if epoch and epoch.isdigit():
         return datetime.fromtimestamp(int(epoch), tz=UTC)
     return datetime.now(tz=UTC).replace(microsecond=0)
+
+
+def first_seen_time(path: Path, built_at: datetime) -> datetime:
+    """When a new essay was first seen: the same on every machine and every shard that
+    holds the same files, so shards a few seconds apart agree with one machine's build.
+
+    SOURCE_DATE_EPOCH when set; else the file's modification time (whole seconds, never
+    after `built_at`, the build's own clock). git's date, when there is one, comes
+    first anyway (publication_date).
+    """
+    if os.environ.get("SOURCE_DATE_EPOCH", "").isdigit():
+        return built_at
+    try:
+        modified = int(path.stat().st_mtime)
+    except (OSError, OverflowError, ValueError):
+        return built_at
+    return min(built_at, datetime.fromtimestamp(max(modified, 0), tz=UTC))
 
 
 def new_entry(show_guid: str, slug: str, source: str, built_at: datetime) -> Entry:

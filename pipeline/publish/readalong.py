@@ -48,7 +48,7 @@ def player_script() -> bytes:
 
 
 def site_files(episodes: Sequence[Episode]) -> list[str]:
-    """The player and every episode's read-along JSON: what write_readalongs writes."""
+    """The player and every episode's read-along JSON: what writer.render_site_files writes."""
     return [PLAYER_NAME, *(readalong_path(e.slug) for e in episodes)]
 
 

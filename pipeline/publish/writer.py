@@ -14,15 +14,17 @@ from dataclasses import asdict
 from importlib.metadata import version
 
 from ..config import Show
-from ..errors import ConfigError
+from ..errors import ConfigError, EssaycastError
 from ..fsutil import write_atomic
 from ..lock import show_lock
 from ..model import EPISODES_DIR, Episode
 from .cover import prune_covers, publish_cover
 from .manifest import (
     MANIFEST_NAME,
+    Invalid,
     Manifest,
     built_files,
+    check_unique,
     episode_record,
     fingerprint,
     record_checksums,
@@ -42,13 +44,17 @@ def publish(
 ) -> list[Episode]:
     """The manifest, then the feed and the page (unless nothing they show changed).
 
-    `built` names the episodes rendered (or merged) just now, whose files must be
-    hashed again; returns the episodes the feed lists.
+    All or nothing: the episode list is checked (no GUID or file twice) and the
+    read-alongs, feed and page are rendered in memory before the first byte is
+    written, so an error leaves feed, page and manifest as they were. `built` names
+    the episodes rendered (or merged) just now, whose files must be hashed again;
+    returns the episodes the feed lists.
     """
+    try:
+        check_unique(manifest)
+    except Invalid as exc:
+        raise EssaycastError(f"{show.output_dir}: {exc}; nothing was published") from None
     episodes = manifest.episodes()
-    record_site_checksums(show, manifest, cover, built_files(manifest, built))
-    # manifest before feed: the feed must never name an episode the manifest forgot
-    manifest.save(show.output_dir / MANIFEST_NAME)
     feed_key = fingerprint(
         # the installed version, read here and not from the package face (no import cycle)
         version("essaycast"),
@@ -61,8 +67,14 @@ def publish(
         show.output_dir / name for name in (FEED_NAME, PAGE_NAME, *site_files(episodes))
     ]
     # a no-change rebuild leaves the feed alone (and never imports feedgen)
+    rendered = None
     if feed_key != manifest.feed_key or not all(p.is_file() for p in published_files):
-        write_feed(show, episodes, show_guid, cover)
+        rendered = render_site_files(show, episodes, show_guid, cover)
+    record_site_checksums(show, manifest, cover, built_files(manifest, built))
+    # manifest before feed: the feed must never name an episode the manifest forgot
+    manifest.save(show.output_dir / MANIFEST_NAME)
+    if rendered is not None:
+        write_site_files(show, rendered)
         # recorded only once the feed is written: a build killed in between
         # writes it again next time
         manifest.feed_key = feed_key
@@ -78,16 +90,21 @@ def record_site_checksums(show: Show, manifest: Manifest, cover: str, fresh: lis
     record_checksums(manifest, show.output_dir, fresh, extra=extra)
 
 
-def write_feed(
+def render_site_files(
     show: Show, episodes: Sequence[Episode], show_guid: str, cover: str | None = None
-) -> None:
-    """Write the player and read-alongs, feed.xml, then index.html, by atomic rename."""
+) -> list[tuple[str, bytes]]:
+    """The player and read-alongs, feed.xml, then index.html: (name, bytes) in the order
+    they are written, all rendered before any is (nothing written here)."""
     from .feed import render_feed
+    from .readalong import PLAYER_NAME, load_read_along, player_script, render_read_along
     from .site import load_chapters, load_transcripts, render_site
 
     require_base_url(show)
-    write_readalongs(show, episodes)
-    write_atomic(show.output_dir / FEED_NAME, render_feed(show, episodes, show_guid, cover))
+    files = [(PLAYER_NAME, player_script())]
+    for episode in episodes:
+        document = render_read_along(load_read_along(show.output_dir, episode))
+        files.append((readalong_path(episode.slug), document))
+    files.append((FEED_NAME, render_feed(show, episodes, show_guid, cover)))
     page = render_site(
         show,
         episodes,
@@ -95,17 +112,21 @@ def write_feed(
         load_transcripts(show.output_dir, episodes),
         load_chapters(show.output_dir, episodes),
     )
-    write_atomic(show.output_dir / PAGE_NAME, page)
+    files.append((PAGE_NAME, page))
+    return files
 
 
-def write_readalongs(show: Show, episodes: Sequence[Episode]) -> None:
-    """output/player.js and each episode's episodes/<slug>.json, by atomic rename."""
-    from .readalong import PLAYER_NAME, load_read_along, player_script, render_read_along
+def write_site_files(show: Show, files: Sequence[tuple[str, bytes]]) -> None:
+    """Write what render_site_files rendered, in its order, each by atomic rename."""
+    for name, data in files:
+        write_atomic(show.output_dir / name, data)
 
-    write_atomic(show.output_dir / PLAYER_NAME, player_script())
-    for episode in episodes:
-        document = render_read_along(load_read_along(show.output_dir, episode))
-        write_atomic(show.output_dir / readalong_path(episode.slug), document)
+
+def write_feed(
+    show: Show, episodes: Sequence[Episode], show_guid: str, cover: str | None = None
+) -> None:
+    """Write the player and read-alongs, feed.xml, then index.html, by atomic rename."""
+    write_site_files(show, render_site_files(show, episodes, show_guid, cover))
 
 
 def rewrite_feed(show: Show) -> list[Episode]:

@@ -51,7 +51,14 @@ from typing import TYPE_CHECKING
 from ..errors import ConfigError, EssaycastError
 from ..fsutil import write_atomic
 from ..model import Shard
-from ..publish.manifest import Entry, Manifest
+from ..publish.manifest import (
+    Entry,
+    Invalid,
+    Manifest,
+    check_unique,
+    episode_guid,
+    parse_entry,
+)
 
 if TYPE_CHECKING:
     from ..config import Show
@@ -59,7 +66,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-RECORD_VERSION = 1
+RECORD_VERSION = 2  # 2: carries show_guid and base_url
 RECORD_GLOB = "shard-*-of-*.json"
 WORDS_PER_MINUTE = 165  # bench/results.json figure (a): 1301 words, 465.7 s of audio
 
@@ -176,6 +183,7 @@ def write_record(
     show: Show,
     shard: Shard,
     base: bytes,
+    show_guid: str,
     entries: dict[str, Entry],
     failed: Iterable[tuple[str, str, str]],
     stale: dict[str, int],
@@ -185,6 +193,9 @@ def write_record(
     data = {
         "version": RECORD_VERSION,
         "shard": shard.label,
+        # whose record this is: a record from another show is refused, not merged
+        "show_guid": show_guid,
+        "base_url": show.podcast.base_url,
         # the manifest this shard planned from: records of one run all carry the same
         "base": hashlib.sha256(base).hexdigest(),
         "stale": {slug: f"{k}/{shard.count}" for slug, k in sorted(stale.items())},
@@ -198,60 +209,159 @@ def write_record(
     return path
 
 
-def fold_records(output_dir: Path, manifest: Manifest) -> Folded:
-    """Take every shard record in output/ into `manifest` (in memory); report what came."""
+@dataclass
+class _Record:
+    path: Path
+    shard: Shard
+    base: str
+    stale: dict[str, str]
+    entries: dict[str, Entry]
+    failed: dict[str, tuple[str, str]]
+
+
+class RecordRefused(EssaycastError):
+    """A shard record that cannot be merged: nothing is published, nothing deleted."""
+
+
+def fold_records(show: Show, manifest: Manifest) -> Folded:
+    """Take every shard record in output/ into `manifest` (in memory); report what came.
+
+    A record is another run's output, so it is checked whole before anything is taken:
+    the schema (essaycast's names, a UUID, dates with a zone), this show's GUID and
+    base_url, the identities this run agreed on, each essay claimed by the one shard it
+    belongs to, its files whole in output/. Any failure raises RecordRefused and the
+    manifest is left as it was: a publish is all or nothing.
+    """
+    from ..publish.feed import podcast_guid
+
+    output_dir = show.output_dir
     folded = Folded()
     paths = sorted(output_dir.glob(RECORD_GLOB))
     if not paths:
         return folded
-    records = []
-    for path in paths:
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            if data.get("version") != RECORD_VERSION:
-                raise ValueError(f"version {data.get('version')!r}")
-            records.append((path, parse_shard(data["shard"]), data))
-        except (OSError, ValueError, KeyError, TypeError, ConfigError) as exc:
-            raise EssaycastError(
-                f"{path}: not a shard record this essaycast can read ({exc}); "
-                "delete it and run that shard again"
-            ) from exc
-    counts = {shard.count for _, shard, _ in records}
-    bases = {data["base"] for *_, data in records}
-    if len(counts) > 1 or len(bases) > 1:
-        names = ", ".join(p.name for p, _, _ in records)
-        raise EssaycastError(
+    show_guid = manifest.show_guid or podcast_guid(show.podcast.feed_url)
+    records = [_read_record(path, show, show_guid) for path in paths]
+    counts = {r.shard.count for r in records}
+    bases = {r.base for r in records}
+    stales = {json.dumps(r.stale, sort_keys=True) for r in records}
+    if len(counts) > 1 or len(bases) > 1 or len(stales) > 1:
+        names = ", ".join(r.path.name for r in records)
+        raise RecordRefused(
             f"{output_dir}: the shard records ({names}) come from different runs; "
             "keep only one run's records and publish again"
         )
+    taken: dict[str, Entry] = {}
+    claimed: dict[str, str] = {}
+    for record in records:
+        for slug, entry in record.entries.items():
+            if slug in claimed:
+                raise _refuse(record.path, f"{slug} is claimed by {claimed[slug]} too")
+            if record.stale.get(slug) != record.shard.label:
+                raise _refuse(record.path, f"{slug} is not shard {record.shard.label}'s to render")
+            known = manifest.entries.get(slug)
+            agreed = known.guid if known else episode_guid(show_guid, slug)
+            if entry.guid != agreed:
+                raise _refuse(record.path, f"{slug} has the GUID {entry.guid}, not {agreed}")
+            missing = _incomplete(output_dir, entry)
+            if missing:
+                raise _refuse(
+                    record.path,
+                    f"{slug}'s {missing} is not whole in output/ (copy that shard's "
+                    "output/ in full, or run it again)",
+                )
+            claimed[slug] = record.path.name
+            taken[slug] = entry
+    merged = Manifest(show_guid=show_guid, entries={**manifest.entries, **taken})
+    try:
+        check_unique(merged)
+    except Invalid as exc:
+        raise RecordRefused(
+            f"{output_dir}: the shard records clash: {exc}; nothing was published"
+        ) from None
+
     folded.count = counts.pop()
-    folded.records = [p for p, _, _ in records]
-    present = {shard.index for _, shard, _ in records}
+    folded.records = [r.path for r in records]
+    present = {r.shard.index for r in records}
     folded.missing = [f"{k}/{folded.count}" for k in range(1, folded.count + 1) if k not in present]
-    for _path, shard, data in records:
-        folded.owner.update(data.get("stale", {}))
-        for slug, (source, reason) in data.get("failed", {}).items():
-            folded.failed[slug] = (source, f"{reason} (in shard {shard.label})")
-        for slug, raw in data.get("entries", {}).items():
-            entry = Entry(**raw)
-            episode = entry.to_episode()
-            # only what arrived whole: a record whose MP3 did not come along is not taken
-            if episode is None or not _complete(output_dir, episode):
-                log.warning("%s: %s's files are missing; not taken", _path.name, slug)
-                continue
-            manifest.entries[slug] = entry
-            folded.built.add(slug)
+    for record in records:
+        folded.owner.update(record.stale)
+        for slug, (source, reason) in record.failed.items():
+            folded.failed[slug] = (source, f"{reason} (in shard {record.shard.label})")
+    manifest.entries.update(taken)
+    folded.built.update(taken)
     return folded
 
 
-def _complete(output_dir: Path, episode) -> bool:
-    mp3 = output_dir / episode.audio
-    others = [*episode.transcripts.values(), *([episode.chapters] if episode.chapters else [])]
-    return (
-        mp3.is_file()
-        and mp3.stat().st_size == episode.size
-        and all((output_dir / name).is_file() for name in others)
-    )
+def _refuse(path: Path, problem: str) -> RecordRefused:
+    return RecordRefused(f"{path}: {problem}; nothing was published, nothing deleted")
+
+
+def _read_record(path: Path, show: Show, show_guid: str) -> _Record:
+    """One shard record, checked against the schema and this show; RecordRefused if not."""
+    try:
+        data = json.loads(path.read_bytes().decode("utf-8"))
+        if not isinstance(data, dict) or data.get("version") != RECORD_VERSION:
+            raise Invalid(f"version {data.get('version') if isinstance(data, dict) else None!r}")
+        shard = parse_shard(data["shard"] if isinstance(data["shard"], str) else "")
+        if path.name != shard.record_name:
+            raise Invalid(f"it says it is shard {shard.label}")
+        base = data["base"]
+        if not isinstance(base, str) or not re.fullmatch(r"[0-9a-f]{64}", base):
+            raise Invalid("base is not a sha256")
+        stale = data.get("stale", {})
+        if not isinstance(stale, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) and _label_of(v, shard.count)
+            for k, v in stale.items()
+        ):
+            raise Invalid("stale is not a table of slug = K/N")
+        entries = data.get("entries", {})
+        failed = data.get("failed", {})
+        if not isinstance(entries, dict) or not isinstance(failed, dict):
+            raise Invalid("entries or failed is not a table")
+        failures = {}
+        for slug, pair in failed.items():
+            if not (
+                isinstance(pair, list)
+                and len(pair) == 2
+                and all(isinstance(p, str) and len(p) < 10_000 for p in pair)
+            ):
+                raise Invalid(f"failed.{str(slug)[:80]} is not [file, reason]")
+            failures[str(slug)] = (pair[0], pair[1])
+        parsed = {slug: parse_entry(slug, raw) for slug, raw in entries.items()}
+    except (OSError, ValueError, KeyError, TypeError, ConfigError) as exc:
+        reason = exc.format_message() if isinstance(exc, ConfigError) else str(exc)
+        raise RecordRefused(
+            f"{path}: not a shard record this essaycast can read ({reason}); "
+            "delete it and run that shard again"
+        ) from None
+    if data.get("show_guid") != show_guid or data.get("base_url") != show.podcast.base_url:
+        raise _refuse(
+            path,
+            "it is another show's record (its show GUID or base_url is not this show's); delete it",
+        )
+    return _Record(path, shard, base, stale, parsed, failures)
+
+
+def _label_of(label: str, count: int) -> bool:
+    try:
+        return parse_shard(label).count == count
+    except ConfigError:
+        return False
+
+
+def _incomplete(output_dir: Path, entry: Entry) -> str | None:
+    """The first file of `entry` that is not a whole regular file in output/, or None."""
+    episode = entry.to_episode()
+    if episode is None:
+        return "episode"
+    for name in episode.files:
+        path = output_dir / name
+        # not a symlink: what is published is what is in output/, nothing it points at
+        if path.is_symlink() or not path.is_file():
+            return name
+    if (output_dir / episode.audio).stat().st_size != episode.size:
+        return episode.audio
+    return None
 
 
 def remove_records(folded: Folded) -> None:
