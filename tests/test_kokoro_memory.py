@@ -17,6 +17,8 @@ class FakeSession:
 
 def test_the_session_lets_go_of_the_model_bytes(monkeypatch):
     monkeypatch.setattr(kokoro, "read_model", lambda: b"model bytes")
+    # the graph edit that exposes the durations (word timings) is tested with the voice
+    monkeypatch.setattr(kokoro, "_with_durations", lambda model: model)
     monkeypatch.setattr(onnxruntime, "InferenceSession", FakeSession)
     kokoro._session.cache_clear()
     try:

@@ -28,7 +28,7 @@ from pipeline.serve import make_server
 from pipeline.speech import ENGINES
 
 from .conftest import make_show
-from .fakes import Counter, speaking_as
+from .fakes import CHARS_PER_SECOND, Counter, speaking_as
 from .test_page_listens import WebDriver, browser  # noqa: F401 - a fixture used below
 
 AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
@@ -122,9 +122,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     (show_root / "output").mkdir(parents=True)
     show_url, show_server = _serve(show_root / "output")
     make_show(show_root, ESSAYS, _toml(show_url))
+    spoke = Counter()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setitem(ENGINES, "piper", speaking_as("piper", Counter()))
+        for name in list(ENGINES):  # whatever the show names: the tone, at speech's pace
+            patch.setitem(ENGINES, name, speaking_as(name, spoke, CHARS_PER_SECOND))
         result = CliRunner().invoke(main, ["build", "--show", str(show_root)])
+    assert spoke.engines > 0  # the tone spoke, and it gives no word timings of its own
     assert result.exit_code == 0, result.output
     output = show_root / "output"
     manifest = json.loads((output / "manifest.json").read_text())
