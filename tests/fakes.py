@@ -223,8 +223,8 @@ HOLD = "ESSAYCAST_TEST_HOLD"
 def _hold(point: str, signal_file: Path) -> None:
     """Make the build stop for good at `point`, once PATH is written: a kill -9 lands there.
 
-    synthesis: a new sentence is in the cache; assembly: a piece has been levelled
-    and is about to be encoded; publishing: the first file of a new episode is in
+    synthesis: a new sentence is in the cache; assembly: a piece is about to be
+    levelled and encoded (its one ffmpeg pass); publishing: the first file of a new episode is in
     output/episodes. Blocking there (not racing the build with a poll) makes the
     kill -9 tests the same on an idle machine and a busy one.
     """
@@ -259,7 +259,7 @@ def _hold(point: str, signal_file: Path) -> None:
     elif point == "assembly":
         from pipeline.audio import pieces
 
-        pieces.encode_piece = before_first(pieces.encode_piece)
+        pieces.render_piece = before_first(pieces.render_piece)
     elif point == "publishing":
         from pipeline import render
 

@@ -30,10 +30,10 @@ def test_an_unexpected_error_in_one_essay_fails_that_essay_only(
 
     real_render = episode.render_episode
 
-    def flaky(kit, essay, *args):
+    def flaky(kit, essay, *args, **kwargs):
         if essay.slug == "first-light":
             raise RuntimeError("the disk hiccuped")
-        return real_render(kit, essay, *args)
+        return real_render(kit, essay, *args, **kwargs)
 
     monkeypatch.setattr(episode, "render_episode", flaky)
     result = build(tiny_show)

@@ -58,8 +58,8 @@ def count_cached(root: Path) -> int:
 
 
 def rendering(root: Path) -> bool:
-    # the pieces of the episode being levelled or encoded (pipeline/audio/pieces.py)
-    return any((root / ".essaycast").glob("render-*/*.raw"))
+    # the scratch folder of the episode whose pieces are being rendered (render.py)
+    return any(p.is_dir() for p in (root / ".essaycast").glob("render-*"))
 
 
 def new_episode_file(root: Path, before: set[str]) -> bool:
