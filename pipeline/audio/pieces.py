@@ -290,13 +290,7 @@ def render_piece(
     """
     blocks_log = out.with_suffix(".blocks")
     head_file = out.with_suffix(".head")
-    resample = f"aresample={EPISODE_RATE}" if audio.rate != EPISODE_RATE else "anull"
-    inputs = pcm_input("pipe:0", audio.rate)
-    body = f"[0:a]{resample}"
-    if audio.head:
-        head_file.write_bytes(audio.head)
-        inputs = [*pcm_input(head_file.name, EPISODE_RATE), *inputs]
-        body = f"[1:a]{resample}[body];[0:a][body]concat=n=2:v=0:a=1"
+    inputs, body = _piece_inputs(audio, head_file)
     samples = audio.samples
     graph = (
         f"{body},{chain.level},{chain.master(gain)},"
@@ -338,9 +332,9 @@ def render_piece(
     return PieceRecord(samples, audio.marks, levelled), encoded
 
 
-def levelled_loudness(audio: PieceAudio, level: str, work_dir: Path) -> float:
-    """Integrated loudness (LUFS, plain) of a piece through the levelling chain alone."""
-    head_file = work_dir / "probe.head"
+def _piece_inputs(audio: PieceAudio, head_file: Path) -> tuple[list[str], str]:
+    """ffmpeg's inputs for a piece (its head, if any, from `head_file`; the voice from our
+    pipe) and the filter graph's start: the voice resampled once, the head before it."""
     resample = f"aresample={EPISODE_RATE}" if audio.rate != EPISODE_RATE else "anull"
     inputs = pcm_input("pipe:0", audio.rate)
     body = f"[0:a]{resample}"
@@ -348,6 +342,13 @@ def levelled_loudness(audio: PieceAudio, level: str, work_dir: Path) -> float:
         head_file.write_bytes(audio.head)
         inputs = [*pcm_input(head_file.name, EPISODE_RATE), *inputs]
         body = f"[1:a]{resample}[body];[0:a][body]concat=n=2:v=0:a=1"
+    return inputs, body
+
+
+def levelled_loudness(audio: PieceAudio, level: str, work_dir: Path) -> float:
+    """Integrated loudness (LUFS, plain) of a piece through the levelling chain alone."""
+    head_file = work_dir / "probe.head"
+    inputs, body = _piece_inputs(audio, head_file)
     cmd = ffmpeg_command(
         [*inputs, "-filter_complex", f"{body},{level},ebur128", "-f", "null", "-"], "info"
     )
