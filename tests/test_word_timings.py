@@ -17,7 +17,7 @@ from pipeline.audio.layout import trim_bounds, trim_words, written_words
 from pipeline.model import Chapter, Paragraph, Sentence, SentenceAudio, SpeechText, VoiceSpec, Word
 from pipeline.speech import ENGINES
 from pipeline.speech.cache import WORDS, SentenceCache, synthesize_cached, words_json
-from pipeline.speech.words import fit_groups, text_words, voiced_words
+from pipeline.speech.words import fit_groups, text_words, timed_tokens, to_words, voiced_words
 from tests.fakes import TONE_RATE, ToneEngine
 
 SENTENCE = "The quiet film stays with you for days, long after it ends."
@@ -79,6 +79,32 @@ def test_hibari_words_follow_speed_and_lexicon_phonemes() -> None:
     ]
     assert fast.words[-1].end < normal.words[-1].end  # faster speech, earlier last word
     assert fast.words[-1].end <= fast.duration
+
+
+@pytest.mark.slow
+def test_hibari_first_word_starts_where_its_sound_does() -> None:
+    audio = _speak("hibari", "heart", "Patience is what the film asks of us.")
+    values = np.abs(np.frombuffer(audio.pcm, "<i2").astype(np.int32))
+    # the first 5 ms window within 40 dB of the loudest: where speech is first heard
+    window = audio.sample_rate // 200
+    count = values.size // window
+    power = (values[: count * window].astype(np.float64).reshape(count, window) ** 2).mean(1)
+    onset = int(np.flatnonzero(power > power.max() * 1e-4)[0]) * window / audio.sample_rate
+    # before SOUND_LEAD the first word started 25-45 ms after its sound (sample show)
+    assert abs(audio.words[0].start - onset) < 0.015, (audio.words[0].start, onset)
+
+
+def test_frames_of_pauses_belong_to_no_word_and_the_sound_lead_moves_every_word() -> None:
+    # pad, "on" (3 + 2 frames), space (1), ",", a 6-frame pause, "it" (4), pad; 100 samples a frame
+    frames = [5, 3, 2, 1, 6, 4, 2]
+    owners = [None, 0, 0, None, None, 1, None]
+    assert timed_tokens(frames, owners, 100) == {0: (500, 1000), 1: (1700, 2100)}
+    # the lead is applied once, to start and end alike; the pause stays a gap
+    assert timed_tokens(frames, owners, 100, lead=60) == {0: (440, 940), 1: (1640, 2040)}
+    # never before the sentence's first sample
+    assert timed_tokens([1, 2], [0, 1], 100, lead=60) == {0: (0, 40), 1: (40, 240)}
+    words = to_words(timed_tokens(frames, owners, 100, lead=60), ["On", "it."], 1000)
+    assert [(w.start, w.end, w.text) for w in words] == [(0.44, 0.94, "On"), (1.64, 2.04, "it.")]
 
 
 def test_espeak_words_come_from_its_word_events() -> None:
@@ -175,6 +201,9 @@ def test_cache_keeps_words_beside_the_wav(tmp_path: Path) -> None:
     # an entry from before word timings (a WAV alone) is not a hit: it is spoken again
     cache.store.path(key, WORDS).unlink()
     assert key not in cache
+    # nor is one whose words are an older version's: the new words need the voice again
+    cache.store.write(key, ".words.json", words_json(words))
+    assert WORDS != ".words.json" and key not in cache
 
 
 class WordyTone(ToneEngine):

@@ -5,11 +5,12 @@ the sentences whose words changed. Audio is written to disk as soon as it is
 made and read back one sentence at a time, so memory stays flat however long
 the essay is.
 
-Beside each WAV, under the same key, `.words.json` holds the sentence's word
-timings (`[[start, end, text], ...]`, seconds into the WAV; `[]` when the voice
-gives none). It is written before the WAV, and a sentence counts as cached only
-with both: so an entry from before word timings is spoken once more (the same
-samples: the voices are deterministic) and a warm rebuild needs no engine.
+Beside each WAV, under the same key, `.words-N.json` (N: the timings' version)
+holds the sentence's word timings (`[[start, end, text], ...]`, seconds into the
+WAV; `[]` when the voice gives none). It is written before the WAV, and a sentence
+counts as cached only with both: so an entry from before word timings (or from an
+older version of them) is spoken once more (the same samples: the voices are
+deterministic) and a warm rebuild needs no engine.
 """
 
 from __future__ import annotations
@@ -32,7 +33,11 @@ CACHE_VERSION = 3
 # The sentence cache's bound, least recently used first: an hour of 24 kHz speech is
 # about 170 MB, so this keeps a back catalogue's worth of edits cheap.
 CACHE_LIMIT_BYTES = 4 << 30
-WORDS = ".words.json"  # the word timings beside each sentence's ".wav"
+# The word timings beside each sentence's ".wav". Its name carries their version: bump
+# it when the timings change but the samples do not (2: hibari's words start where their
+# sound does, SOUND_LEAD); each sentence is then spoken once more for its words (the
+# same samples), and no piece of any MP3 is rendered again.
+WORDS = ".words-2.json"
 
 
 def normalize_sentence(text: str) -> str:

@@ -98,11 +98,17 @@ def owners_of(
 
 
 def timed_tokens(
-    durations: Sequence[int], owners: Sequence[int | None], samples_per_frame: int
+    durations: Sequence[int], owners: Sequence[int | None], samples_per_frame: int, lead: int = 0
 ) -> dict[int, tuple[int, int]]:
     """(first sample, end sample) of each owner, from each id's frame count.
 
-    `owners[i]` says whose id i is (None for pads, spaces, punctuation).
+    `owners[i]` says whose id i is (None for pads, spaces, punctuation); their frames
+    (pauses included) belong to no word. `lead`: samples by which the voice's sound runs
+    ahead of its frames (a synthesis window reaching back before the frame it is
+    centred on); every span is moved that much earlier, never before sample 0.
+
+    >>> timed_tokens([2, 3, 1, 4], [None, 0, None, 1], 10, lead=5)
+    {0: (15, 45), 1: (55, 95)}
     """
     import numpy as np  # not at import: the registry loads this module for --help
 
@@ -111,7 +117,9 @@ def timed_tokens(
     for i, owner in enumerate(owners):
         if owner is None or durations[i] <= 0:
             continue
-        start, end = int(ends[i]) - int(durations[i]) * samples_per_frame, int(ends[i])
+        end = int(ends[i]) - lead
+        start = max(0, end - int(durations[i]) * samples_per_frame)
+        end = max(start, end)
         if owner in spans:
             spans[owner] = (min(spans[owner][0], start), max(spans[owner][1], end))
         else:
