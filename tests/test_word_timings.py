@@ -107,6 +107,25 @@ def test_frames_of_pauses_belong_to_no_word_and_the_sound_lead_moves_every_word(
     assert [(w.start, w.end, w.text) for w in words] == [(0.44, 0.94, "On"), (1.64, 2.04, "it.")]
 
 
+def test_a_word_after_a_separator_takes_its_last_frame_and_never_more() -> None:
+    # pad (5), "on" (3 + 2), space (1), "it" (4), pad (2); 100 samples a frame
+    frames = [5, 3, 2, 1, 4, 2]
+    owners = [None, 0, 0, None, 1, None]
+    # the first word follows the start pad (silence): it takes nothing from it
+    assert timed_tokens(frames, owners, 100, from_separator=100) == {
+        0: (500, 1000),
+        1: (1000, 1500),
+    }
+    # a one-frame space gives at most its one frame, however much is asked
+    assert timed_tokens(frames, owners, 100, from_separator=250)[1] == (1000, 1500)
+    # after a long pause only the pause's last frame: the rest stays a gap
+    paused = [5, 3, 2, 6, 4, 2]
+    assert timed_tokens(paused, owners, 100, lead=60, from_separator=100) == {
+        0: (440, 940),
+        1: (1440, 1940),
+    }
+
+
 def test_espeak_words_come_from_its_word_events() -> None:
     audio = _speak("espeak", "en-us")
     assert_well_formed(audio, SENTENCE)

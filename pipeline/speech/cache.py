@@ -35,8 +35,8 @@ CACHE_VERSION = 3
 CACHE_LIMIT_BYTES = 4 << 30
 # The word timings beside each sentence's ".wav". Its name carries their version: bump
 # it when the timings change but the samples do not (2: hibari's words start where their
-# sound does, SOUND_LEAD); each sentence is then spoken once more for its words (the
-# same samples), and no piece of any MP3 is rendered again.
+# sound does: SOUND_LEAD, FROM_SEPARATOR); each sentence is then spoken once more for
+# its words (the same samples), and no piece of any MP3 is rendered again.
 WORDS = ".words-2.json"
 
 
