@@ -209,14 +209,19 @@ def sphinx_words(mp3: str, cues: list) -> list[tuple[float, float, str]]:
     known: set[str] = set()
     out: list[tuple[float, float, str]] = []
     for cue in cues:
-        keys = [k for k in (key_of(w.text) for w in cue.words) if k]
-        for k in keys:
-            if k in known:
+        tokens = [(key_of(w.text), w.text) for w in cue.words]
+        keys = [k for k, _ in tokens if k]
+        for k, text in tokens:
+            if not k or k in known:
                 continue
             if decoder.lookup_word(k) is None:
-                parts = [decoder.lookup_word(p) for p in re.split(r"[-']", k) if p]
+                # "coming-of-age", "purpose—organ": the dictionary's parts, else hibari's
+                parts = [key_of(p) for p in re.split(r"[^\w'’]+", text) if key_of(p)]
+                known_parts = [decoder.lookup_word(p) for p in parts]
                 phones = (
-                    " ".join(p for p in parts if p) if "-" in k and all(parts) else cmu_phones(k)
+                    " ".join(str(p) for p in known_parts)
+                    if all(known_parts)
+                    else cmu_phones(" ".join(parts))
                 )
                 decoder.add_word(k, phones, True)
             known.add(k)

@@ -256,6 +256,31 @@ def test_warm_cache_needs_no_engine_and_gives_the_same_words(tmp_path: Path) -> 
     assert [w.text for w in warm[1].words] == ["Three", "four", "five."]
 
 
+def test_older_word_sidecars_are_carried_forward_unless_the_engine_was_retimed(
+    tmp_path: Path,
+) -> None:
+    cache = SentenceCache(tmp_path)
+    made: list[str] = []
+
+    def engine() -> WordyTone:
+        made.append("spoken")
+        return WordyTone()
+
+    old_words = (Word(0.25, 0.5, "One"), Word(0.5, 0.75, "two."))
+    for name in ("piper", "hibari"):
+        spec = VoiceSpec(name, "en_US-joe-medium" if name == "piper" else "heart")
+        key = cache.key(spec, "One two.")
+        list(synthesize_cached(["One two."], spec, cache, engine))
+        cache.store.path(key, WORDS).unlink()  # as a cache from before version 2 was
+        cache.store.write(key, ".words.json", words_json(old_words))
+        made.clear()
+        (audio,) = synthesize_cached(["One two."], spec, cache, engine)
+        if name == "piper":  # its times did not change: kept, nothing spoken
+            assert made == [] and audio.words == old_words
+        else:  # hibari's did: spoken again for its new words
+            assert made == ["spoken"] and audio.words != old_words
+
+
 # -- through layout and pieces ---------------------------------------------------------
 
 

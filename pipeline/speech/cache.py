@@ -35,9 +35,14 @@ CACHE_VERSION = 3
 CACHE_LIMIT_BYTES = 4 << 30
 # The word timings beside each sentence's ".wav". Its name carries their version: bump
 # it when the timings change but the samples do not (2: hibari's words start where their
-# sound does: SOUND_LEAD, FROM_SEPARATOR); each sentence is then spoken once more for
-# its words (the same samples), and no piece of any MP3 is rendered again.
+# sound does: SOUND_LEAD, FROM_SEPARATOR); each sentence of a retimed engine is then
+# spoken once more for its words (the same samples), and no piece of any MP3 is
+# rendered again; list the old name in OLDER_WORDS.
 WORDS = ".words-2.json"
+# Each older sidecar name, and the engines whose word times changed since it: another
+# engine's older sidecar is carried forward as it is, not spoken again (gTTS would need
+# the network for it, and every voice its CPU).
+OLDER_WORDS = {".words.json": frozenset({"hibari"})}
 
 
 def normalize_sentence(text: str) -> str:
@@ -100,6 +105,18 @@ class SentenceCache:
         except (ValueError, TypeError):
             return None
 
+    def carry_words(self, key: str, engine: str) -> bool:
+        """Copy an older version's word sidecar forward if `engine`'s times are unchanged
+        since it and the WAV is here; True if the sentence is now cached."""
+        for name, retimed in OLDER_WORDS.items():
+            if engine in retimed or (key, ".wav") not in self.store:
+                continue
+            data = self.store.read(key, name)
+            if data is not None:
+                self.store.write(key, WORDS, data)
+                return key in self
+        return False
+
     def __contains__(self, key: str) -> bool:
         return (key, WORDS) in self.store and (key, ".wav") in self.store
 
@@ -151,7 +168,7 @@ def synthesize_cached(
     keys = [cache.key(spec, s) for s in sentences]
     missing: dict[str, str] = {}
     for key, text in zip(keys, sentences, strict=True):
-        if key not in cache:
+        if key not in cache and not cache.carry_words(key, spec.engine):
             missing.setdefault(key, text)
     made: Iterator[tuple[str, SentenceAudio]] = iter(())
     if missing:
