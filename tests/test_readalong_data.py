@@ -69,3 +69,32 @@ def test_embed_names_the_published_slugs_when_one_is_unknown(built_tone_show) ->
     assert f'src="{show.podcast.base_url}episodes/first-light.json"' in text
     assert (built_tone_show / "output" / "episodes" / "first-light.json").is_file()
     assert (built_tone_show / "output" / "player.js").is_file()
+
+
+def test_an_episode_rendered_again_rewrites_its_read_along_though_the_feed_is_the_same(
+    tmp_path,  # type: ignore[no-untyped-def]
+) -> None:
+    # re-timed words (a new word sidecar version) re-render an episode to the same MP3:
+    # the feed's key is unchanged, but the player's JSON must follow the new transcript
+    import json
+
+    from pipeline.config import load_show
+    from pipeline.publish.manifest import MANIFEST_NAME, Manifest
+    from pipeline.publish.writer import publish
+    from tests.conftest import make_show, tone_build
+
+    root = make_show(tmp_path / "show")
+    tone_build(root)
+    show = load_show(root)
+    manifest = Manifest.load(show.output_dir / MANIFEST_NAME)
+    episode = manifest.episodes()[0]
+    transcript = show.output_dir / episode.audio.replace(".mp3", ".json")
+    data = json.loads(transcript.read_text(encoding="utf-8"))
+    data["segments"][-1]["startTime"] = round(data["segments"][-1]["startTime"] - 0.025, 3)
+    transcript.write_text(json.dumps(data), encoding="utf-8")
+    (cover,) = (p.name for p in show.output_dir.glob("cover-*"))
+    publish(show, manifest, manifest.show_guid, cover, [])
+    player = show.output_dir / "episodes" / f"{episode.slug}.json"
+    assert str(data["segments"][-1]["startTime"]) not in player.read_text(encoding="utf-8")
+    publish(show, manifest, manifest.show_guid, cover, [episode.slug])
+    assert str(data["segments"][-1]["startTime"]) in player.read_text(encoding="utf-8")

@@ -17,7 +17,7 @@ from pipeline.audio.layout import trim_bounds, trim_words, written_words
 from pipeline.model import Chapter, Paragraph, Sentence, SentenceAudio, SpeechText, VoiceSpec, Word
 from pipeline.speech import ENGINES
 from pipeline.speech.cache import WORDS, SentenceCache, synthesize_cached, words_json
-from pipeline.speech.words import fit_groups, text_words, voiced_words
+from pipeline.speech.words import fit_groups, text_words, timed_tokens, to_words, voiced_words
 from tests.fakes import TONE_RATE, ToneEngine
 
 SENTENCE = "The quiet film stays with you for days, long after it ends."
@@ -79,6 +79,51 @@ def test_hibari_words_follow_speed_and_lexicon_phonemes() -> None:
     ]
     assert fast.words[-1].end < normal.words[-1].end  # faster speech, earlier last word
     assert fast.words[-1].end <= fast.duration
+
+
+@pytest.mark.slow
+def test_hibari_first_word_starts_where_its_sound_does() -> None:
+    audio = _speak("hibari", "heart", "Patience is what the film asks of us.")
+    values = np.abs(np.frombuffer(audio.pcm, "<i2").astype(np.int32))
+    # the first 5 ms window within 40 dB of the loudest: where speech is first heard
+    window = audio.sample_rate // 200
+    count = values.size // window
+    power = (values[: count * window].astype(np.float64).reshape(count, window) ** 2).mean(1)
+    onset = int(np.flatnonzero(power > power.max() * 1e-4)[0]) * window / audio.sample_rate
+    # before SOUND_LEAD the first word started 25-45 ms after its sound (sample show)
+    assert abs(audio.words[0].start - onset) < 0.015, (audio.words[0].start, onset)
+
+
+def test_frames_of_pauses_belong_to_no_word_and_the_sound_lead_moves_every_word() -> None:
+    # pad, "on" (3 + 2 frames), space (1), ",", a 6-frame pause, "it" (4), pad; 100 samples a frame
+    frames = [5, 3, 2, 1, 6, 4, 2]
+    owners = [None, 0, 0, None, None, 1, None]
+    assert timed_tokens(frames, owners, 100) == {0: (500, 1000), 1: (1700, 2100)}
+    # the lead is applied once, to start and end alike; the pause stays a gap
+    assert timed_tokens(frames, owners, 100, lead=60) == {0: (440, 940), 1: (1640, 2040)}
+    # never before the sentence's first sample
+    assert timed_tokens([1, 2], [0, 1], 100, lead=60) == {0: (0, 40), 1: (40, 240)}
+    words = to_words(timed_tokens(frames, owners, 100, lead=60), ["On", "it."], 1000)
+    assert [(w.start, w.end, w.text) for w in words] == [(0.44, 0.94, "On"), (1.64, 2.04, "it.")]
+
+
+def test_a_word_after_a_separator_takes_its_last_frame_and_never_more() -> None:
+    # pad (5), "on" (3 + 2), space (1), "it" (4), pad (2); 100 samples a frame
+    frames = [5, 3, 2, 1, 4, 2]
+    owners = [None, 0, 0, None, 1, None]
+    # the first word follows the start pad (silence): it takes nothing from it
+    assert timed_tokens(frames, owners, 100, from_separator=100) == {
+        0: (500, 1000),
+        1: (1000, 1500),
+    }
+    # a one-frame space gives at most its one frame, however much is asked
+    assert timed_tokens(frames, owners, 100, from_separator=250)[1] == (1000, 1500)
+    # after a long pause only the pause's last frame: the rest stays a gap
+    paused = [5, 3, 2, 6, 4, 2]
+    assert timed_tokens(paused, owners, 100, lead=60, from_separator=100) == {
+        0: (440, 940),
+        1: (1440, 1940),
+    }
 
 
 def test_espeak_words_come_from_its_word_events() -> None:
@@ -175,6 +220,9 @@ def test_cache_keeps_words_beside_the_wav(tmp_path: Path) -> None:
     # an entry from before word timings (a WAV alone) is not a hit: it is spoken again
     cache.store.path(key, WORDS).unlink()
     assert key not in cache
+    # nor is one whose words are an older version's: the new words need the voice again
+    cache.store.write(key, ".words.json", words_json(words))
+    assert WORDS != ".words.json" and key not in cache
 
 
 class WordyTone(ToneEngine):
@@ -206,6 +254,31 @@ def test_warm_cache_needs_no_engine_and_gives_the_same_words(tmp_path: Path) -> 
     assert len(made) == 1
     assert [a.words for a in warm] == [a.words for a in cold]
     assert [w.text for w in warm[1].words] == ["Three", "four", "five."]
+
+
+def test_older_word_sidecars_are_carried_forward_unless_the_engine_was_retimed(
+    tmp_path: Path,
+) -> None:
+    cache = SentenceCache(tmp_path)
+    made: list[str] = []
+
+    def engine() -> WordyTone:
+        made.append("spoken")
+        return WordyTone()
+
+    old_words = (Word(0.25, 0.5, "One"), Word(0.5, 0.75, "two."))
+    for name in ("piper", "hibari"):
+        spec = VoiceSpec(name, "en_US-joe-medium" if name == "piper" else "heart")
+        key = cache.key(spec, "One two.")
+        list(synthesize_cached(["One two."], spec, cache, engine))
+        cache.store.path(key, WORDS).unlink()  # as a cache from before version 2 was
+        cache.store.write(key, ".words.json", words_json(old_words))
+        made.clear()
+        (audio,) = synthesize_cached(["One two."], spec, cache, engine)
+        if name == "piper":  # its times did not change: kept, nothing spoken
+            assert made == [] and audio.words == old_words
+        else:  # hibari's did: spoken again for its new words
+            assert made == ["spoken"] and audio.words != old_words
 
 
 # -- through layout and pieces ---------------------------------------------------------

@@ -66,9 +66,12 @@ def publish(
     published_files = [
         show.output_dir / name for name in (FEED_NAME, PAGE_NAME, *site_files(episodes))
     ]
-    # a no-change rebuild leaves the feed alone (and never imports feedgen)
+    # a no-change rebuild leaves the feed alone (and never imports feedgen); an episode
+    # rendered again may keep its MP3 (and so its record) with re-timed words, which
+    # its read-along JSON must follow
     rendered = None
-    if feed_key != manifest.feed_key or not all(p.is_file() for p in published_files):
+    stale = bool(built) or feed_key != manifest.feed_key
+    if stale or not all(p.is_file() for p in published_files):
         rendered = render_site_files(show, episodes, show_guid, cover)
     record_site_checksums(show, manifest, cover, built_files(manifest, built))
     # manifest before feed: the feed must never name an episode the manifest forgot

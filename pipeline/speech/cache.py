@@ -5,11 +5,12 @@ the sentences whose words changed. Audio is written to disk as soon as it is
 made and read back one sentence at a time, so memory stays flat however long
 the essay is.
 
-Beside each WAV, under the same key, `.words.json` holds the sentence's word
-timings (`[[start, end, text], ...]`, seconds into the WAV; `[]` when the voice
-gives none). It is written before the WAV, and a sentence counts as cached only
-with both: so an entry from before word timings is spoken once more (the same
-samples: the voices are deterministic) and a warm rebuild needs no engine.
+Beside each WAV, under the same key, `.words-N.json` (N: the timings' version)
+holds the sentence's word timings (`[[start, end, text], ...]`, seconds into the
+WAV; `[]` when the voice gives none). It is written before the WAV, and a sentence
+counts as cached only with both: so an entry from before word timings (or from an
+older version of them) is spoken once more (the same samples: the voices are
+deterministic) and a warm rebuild needs no engine.
 """
 
 from __future__ import annotations
@@ -32,7 +33,16 @@ CACHE_VERSION = 3
 # The sentence cache's bound, least recently used first: an hour of 24 kHz speech is
 # about 170 MB, so this keeps a back catalogue's worth of edits cheap.
 CACHE_LIMIT_BYTES = 4 << 30
-WORDS = ".words.json"  # the word timings beside each sentence's ".wav"
+# The word timings beside each sentence's ".wav". Its name carries their version: bump
+# it when the timings change but the samples do not (2: hibari's words start where their
+# sound does: SOUND_LEAD, FROM_SEPARATOR); each sentence of a retimed engine is then
+# spoken once more for its words (the same samples), and no piece of any MP3 is
+# rendered again; list the old name in OLDER_WORDS.
+WORDS = ".words-2.json"
+# Each older sidecar name, and the engines whose word times changed since it: another
+# engine's older sidecar is carried forward as it is, not spoken again (gTTS would need
+# the network for it, and every voice its CPU).
+OLDER_WORDS = {".words.json": frozenset({"hibari"})}
 
 
 def normalize_sentence(text: str) -> str:
@@ -95,6 +105,18 @@ class SentenceCache:
         except (ValueError, TypeError):
             return None
 
+    def carry_words(self, key: str, engine: str) -> bool:
+        """Copy an older version's word sidecar forward if `engine`'s times are unchanged
+        since it and the WAV is here; True if the sentence is now cached."""
+        for name, retimed in OLDER_WORDS.items():
+            if engine in retimed or (key, ".wav") not in self.store:
+                continue
+            data = self.store.read(key, name)
+            if data is not None:
+                self.store.write(key, WORDS, data)
+                return key in self
+        return False
+
     def __contains__(self, key: str) -> bool:
         return (key, WORDS) in self.store and (key, ".wav") in self.store
 
@@ -146,7 +168,7 @@ def synthesize_cached(
     keys = [cache.key(spec, s) for s in sentences]
     missing: dict[str, str] = {}
     for key, text in zip(keys, sentences, strict=True):
-        if key not in cache:
+        if key not in cache and not cache.carry_words(key, spec.engine):
             missing.setdefault(key, text)
     made: Iterator[tuple[str, SentenceAudio]] = iter(())
     if missing:

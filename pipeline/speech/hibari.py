@@ -114,6 +114,17 @@ _G2P_LOCK = threading.Lock()
 
 
 FRAME = 600  # samples per predicted frame: two of the decoder's 300-sample STFT hops at 24 kHz
+# hibari's inverse STFT (n_fft 1200, Hann) centres each spectrum frame on its hop, so a
+# phoneme's first frame is heard from half a window (600 samples, 25 ms) before the
+# sample the frame counts put it at: a word is timed from where its sound begins.
+# Measured on the sample show against energy onsets after silence: words were 42 ms
+# late without it (bench/RESULTS.md, "Word timings against two references").
+SOUND_LEAD = 600
+# ...and a word after a separator (space, punctuation, pause), not the start pad, is
+# already heard in the separator's last frame (the decoder's convolutions run across
+# frames): measured, such words stayed 22 ms late against onsets after silence and
+# 38 ms later against pocketsphinx than sentence starts were.
+FROM_SEPARATOR = FRAME
 
 
 @functools.lru_cache(maxsize=1)
@@ -156,7 +167,9 @@ class HibariEngine:
 
     Word timings come from the model's own duration predictor: each phoneme id's frame
     count (an output added to the graph), summed over the phonemes hibari's G2P made
-    from each word, 600 samples a frame (speed is already in the counts).
+    from each word, 600 samples a frame (speed is already in the counts), moved earlier
+    by the half synthesis window the sound runs ahead of its frames (SOUND_LEAD); a word
+    after a separator also takes the separator's last frame (FROM_SEPARATOR).
     """
 
     sample_rate = SAMPLE_RATE
@@ -230,7 +243,8 @@ class HibariEngine:
                     ]
                     frames = out[6].reshape(-1).tolist()
                     if len(frames) == len(mine) and sum(frames) * FRAME == len(parts[-1]):
-                        for owner, (a, b) in timed_tokens(frames, mine, FRAME).items():
+                        timed = timed_tokens(frames, mine, FRAME, SOUND_LEAD, FROM_SEPARATOR)
+                        for owner, (a, b) in timed.items():
                             a, b = a + at, b + at
                             old = spans.get(owner)
                             spans[owner] = (min(old[0], a), max(old[1], b)) if old else (a, b)

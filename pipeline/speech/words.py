@@ -98,11 +98,26 @@ def owners_of(
 
 
 def timed_tokens(
-    durations: Sequence[int], owners: Sequence[int | None], samples_per_frame: int
+    durations: Sequence[int],
+    owners: Sequence[int | None],
+    samples_per_frame: int,
+    lead: int = 0,
+    from_separator: int = 0,
 ) -> dict[int, tuple[int, int]]:
     """(first sample, end sample) of each owner, from each id's frame count.
 
-    `owners[i]` says whose id i is (None for pads, spaces, punctuation).
+    `owners[i]` says whose id i is (None for pads, spaces, punctuation); their frames
+    (pauses included) belong to no word. `lead`: samples by which the voice's sound runs
+    ahead of its frames (a synthesis window reaching back before the frame it is
+    centred on); every span is moved that much earlier, never before sample 0.
+    `from_separator`: samples at the end of the separator (space, punctuation, pause)
+    before a word that already sound as that word (at most the separator's own length;
+    the first word, after the start pad's silence, takes none).
+
+    >>> timed_tokens([2, 3, 1, 4], [None, 0, None, 1], 10, lead=5)
+    {0: (15, 45), 1: (55, 95)}
+    >>> timed_tokens([2, 3, 1, 4], [None, 0, None, 1], 10, lead=5, from_separator=20)
+    {0: (15, 45), 1: (45, 95)}
     """
     import numpy as np  # not at import: the registry loads this module for --help
 
@@ -111,7 +126,12 @@ def timed_tokens(
     for i, owner in enumerate(owners):
         if owner is None or durations[i] <= 0:
             continue
-        start, end = int(ends[i]) - int(durations[i]) * samples_per_frame, int(ends[i])
+        end = int(ends[i]) - lead
+        start = end - int(durations[i]) * samples_per_frame
+        if owner not in spans and spans and i > 0 and owners[i - 1] is None:
+            start -= min(from_separator, max(0, int(durations[i - 1])) * samples_per_frame)
+        start = max(0, start)
+        end = max(start, end)
         if owner in spans:
             spans[owner] = (min(spans[owner][0], start), max(spans[owner][1], end))
         else:
