@@ -131,7 +131,8 @@ class RenderKit:
 
         with self._cover_lock:  # jobs share it: scale once
             if self._cover_art is None and self.cover is not None:
-                self._cover_art = embedded_cover(self.cover)
+                covers = self.show.state_dir / "cache" / "covers"
+                self._cover_art = embedded_cover(self.cover, covers)
             return self._cover_art
 
 

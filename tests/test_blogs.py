@@ -239,3 +239,37 @@ def test_no_template_syntax_reaches_speech_titles_or_transcripts(
         assert _no_syntax(chapter.title)
     for sentence in speech.sentences():
         assert _no_syntax(sentence.spoken) and _no_syntax(sentence.written), sentence
+
+
+# -- Eleventy data files ---------------------------------------------------------------------
+
+
+def test_eleventy_folder_and_post_data_apply_to_the_posts_they_stand_beside(
+    tmp_path: Path,
+) -> None:
+    """The folder's data file is read for every post in it (once per batch), the post's
+    own data file for that post only, lowest first; an edit to either is an edit."""
+    posts = tmp_path / "posts"
+    posts.mkdir()
+    (posts / "posts.json").write_text('{"author": "Folder Writer", "tags": ["f"]}')
+    (posts / "two.11tydata.json").write_text('{"author": "Own Writer"}')
+    (posts / "linked.json").symlink_to(posts / "posts.json")  # a link: not read
+    for name in ("one", "two", "linked"):
+        (posts / f"{name}.md").write_text(f"---\ntitle: {name}\n---\n\nThe {name} post.\n")
+    essays, failed = read_essays(posts)
+    assert failed == []
+    by_slug = {e.slug: e for e in essays}
+    assert by_slug["one"].author == "Folder Writer"
+    assert by_slug["two"].author == "Own Writer"
+    assert by_slug["linked"].author == "Folder Writer"
+    digests = {e.slug: e.digest for e in essays}
+    (posts / "posts.json").write_text('{"author": "Another Writer"}')
+    again = {e.slug: e for e in read_essays(posts)[0]}
+    assert again["one"].author == "Another Writer"
+    assert all(again[slug].digest != digest for slug, digest in digests.items())
+    (posts / "posts.json").unlink()
+    (posts / "linked.json").unlink()
+    alone = {e.slug: e for e in read_essays(posts)[0]}
+    assert alone["one"].author is None
+    assert alone["two"].author == "Own Writer"
+    assert alone["one"].digest != again["one"].digest

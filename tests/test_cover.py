@@ -156,3 +156,23 @@ def test_embedded_cover_is_small_square_jpeg(tmp_path: Path, quiet_reels: bytes)
     with Image.open(io.BytesIO(data)) as image:
         assert (image.format, image.size, image.mode) == ("JPEG", (800, 800), "RGB")
     assert len(data) < 200 * 1024
+
+
+def test_embedded_cover_kept_scaled_gives_the_same_bytes(
+    tmp_path: Path, quiet_reels: bytes
+) -> None:
+    """A warm build embeds the scaled cover it kept: the bytes a cold build scales."""
+    path = tmp_path / "cover.jpg"
+    path.write_bytes(quiet_reels)
+    kept = tmp_path / "kept"
+    cold = embedded_cover(path)
+    assert embedded_cover(path, kept) == cold
+    (first,) = kept.iterdir()
+    assert embedded_cover(path, kept) == cold  # read back, not scaled again
+    other = Image.open(io.BytesIO(quiet_reels)).convert("RGB").transpose(Image.Transpose.ROTATE_90)
+    buffer = io.BytesIO()
+    other.save(buffer, "JPEG", quality=90)
+    path.write_bytes(buffer.getvalue())
+    assert embedded_cover(path, kept) == embedded_cover(path) != cold
+    assert [p.name for p in kept.iterdir()] != [first.name]  # the old one went
+    assert len(list(kept.iterdir())) == 1

@@ -154,3 +154,39 @@ def test_cues_and_duration_are_where_the_samples_are(tmp_path: Path, tones) -> N
 def _seconds(stamp: str) -> float:
     h, m, s = stamp.strip().split(":")
     return int(h) * 3600 + int(m) * 60 + float(s)
+
+
+def test_words_are_kept_by_piece_and_match_those_timed_from_the_voice(tmp_path: Path) -> None:
+    """An edit retimes only the pieces not kept: the words a kept piece gives back are
+    exactly those trim_words takes from the sentence's samples; --force times them all."""
+    from pipeline.audio.layout import trim_words
+    from pipeline.audio.piece_cache import PieceCache
+    from pipeline.model import Word
+
+    rate = 22050
+    silence, tone = b"\0\0" * 2205, struct.pack("<h", 9000) * 4410
+
+    def sentence(n: int) -> SentenceAudio:
+        words = (Word(0.1, 0.2 + n / 100, f"w{n}"), Word(0.25, 0.29, "end"))
+        return SentenceAudio(f"s{n}", silence * (n % 3 + 1) + tone + silence, rate, words)
+
+    asked: list[list[int]] = []
+
+    def sentence_audio(indices: list[int]) -> Iterator[SentenceAudio]:
+        asked.append(list(indices))
+        return (sentence(i) for i in indices)
+
+    sources = [
+        pieces.Source("a", pieces.Piece((0, 0.5, 1, 0.7))),
+        pieces.Source("b", pieces.Piece((2, 3, 0.7))),
+        pieces.Source("outro", pcm=b"\0\0" * 10),
+    ]
+    expected = [trim_words(sentence(i)) for i in range(4)]
+    cache = PieceCache(tmp_path / "pieces")
+    assert pieces._timed_words(sources, 4, sentence_audio, cache) == expected
+    assert asked == [[0, 1, 2, 3]]
+    edited = [sources[0], pieces.Source("b2", pieces.Piece((2, 3, 0.7)))]
+    assert pieces._timed_words(edited, 4, sentence_audio, cache) == expected
+    assert asked[1:] == [[2, 3]]  # piece "a" kept: its sentences not read again
+    assert pieces._timed_words(edited, 4, sentence_audio, cache, force=True) == expected
+    assert asked[2:] == [[0, 1, 2, 3]]

@@ -175,3 +175,31 @@ def test_chapters_json_has_the_podcast_namespace_shape() -> None:
         {"startTime": 9.7, "endTime": 80.2, "title": "Long Takes"},  # the untitled opening
         {"startTime": 80.2, "endTime": 120.0, "title": "The ending"},
     ]
+
+
+def test_wrap_breaks_lines_as_textwrap_does() -> None:
+    """The fast greedy wrap gives textwrap's lines: whole words, long words alone."""
+    import random
+    import textwrap
+
+    from pipeline.publish.transcript import wrap
+
+    rng = random.Random(29)
+    words = ["a", "of", "the", "river's", "—", "well-kept", "https://example.org/a/long/path"]
+    for _ in range(2000):
+        text = " ".join(rng.choice(words) for _ in range(rng.randint(0, 30)))
+        width = rng.randint(4, 45)
+        expected = textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False)
+        assert wrap(f"  {text}\t ", width) == (expected or [""]), (text, width)
+
+
+def test_long_sentences_split_into_captions_that_fit_and_keep_every_word() -> None:
+    from pipeline.publish.transcript import split_text
+
+    text = " ".join([LONG, "And then—without a word—the camera turns,", LONG])
+    for width, lines in ((42, 2), (32, 2), (20, 1)):
+        pieces = split_text(text, width, lines)
+        assert len(pieces) > 1
+        assert all(len(p) <= lines and all(len(line) <= width for line in p) for p in pieces)
+        # every character in order (a cut after an inner dash leaves "word—" | "the")
+        assert "".join("".join(p) for p in pieces).replace(" ", "") == text.replace(" ", "")

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..fsutil import ContentStore
+from ..model import Word
 
 CACHE_LIMIT_BYTES = 2 << 30  # the piece cache's bound; least recently used go first
 
@@ -68,6 +69,22 @@ class PieceCache:
 
     def __init__(self, root: Path, limit: int = CACHE_LIMIT_BYTES) -> None:
         self.store = ContentStore(root, limit)
+        # not durable: a torn word list fails to parse and is timed again from the voice
+        self.loose = ContentStore(root, limit, durable=False)
+
+    def words(self, key: str) -> list[tuple[Word, ...]] | None:
+        """A piece's sentences' words, timed in their trimmed audio, or None."""
+        data = self.loose.read(key, ".words")
+        if data is None:
+            return None
+        try:
+            return [tuple(Word(a, b, t) for a, b, t in sentence) for sentence in json.loads(data)]
+        except (ValueError, TypeError):
+            return None
+
+    def put_words(self, key: str, words: list[tuple[Word, ...]]) -> None:
+        rows = [[[w.start, w.end, w.text] for w in sentence] for sentence in words]
+        self.loose.write(key, ".words", json.dumps(rows, ensure_ascii=False).encode())
 
     def _path(self, key: str, suffix: str) -> Path:
         return self.store.path(key, suffix)

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
 from ..fsutil import write_atomic
-from ..model import Episode, Essay, Identity, PlannedEssay
+from ..model import Cast, Episode, Essay, Identity, PlannedEssay, VoiceSpec
 from ..text.essays import git_first_added
 
 if TYPE_CHECKING:
@@ -107,7 +107,9 @@ class Manifest:
             "version": MANIFEST_VERSION,
             "show_guid": self.show_guid,
             "feed_key": self.feed_key,
-            "episodes": {slug: asdict(entry) for slug, entry in sorted(self.entries.items())},
+            # the fields as they are: json writes the checked JSON values within, and
+            # asdict's deep copy of a thousand records was most of a no-change save
+            "episodes": {slug: _fields(entry) for slug, entry in sorted(self.entries.items())},
             "files": dict(sorted(self.checksums.items())),
         }
         return (json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True) + "\n").encode()
@@ -122,6 +124,14 @@ class Manifest:
     def files(self) -> set[str]:
         """Every file under output/ an entry names: what garbage collection keeps."""
         return {name for episode in self.episodes() for name in episode.files}
+
+
+def _fields(entry: Entry) -> dict[str, Any]:
+    """An Entry's fields by name, as asdict gives them, without copying what they hold."""
+    return {f.name: getattr(entry, f.name) for f in _ENTRY_FIELDS}
+
+
+_ENTRY_FIELDS = fields(Entry)
 
 
 # --- the one schema for everything read from a manifest, a shard record or the site ----------
@@ -429,20 +439,32 @@ def plan(
     items: list[PlannedEssay] = []
     failed: list[tuple[str, str]] = []
     warned: set[str] = set()
+    # a thousand essays mostly name no voice of their own: each choice is resolved once
+    specs: dict[str | None, VoiceSpec] = {}
+    casts: dict[VoiceSpec, tuple[Cast, list[str]]] = {}
     for essay in essays:
+        choice = voice or essay.voice
         try:
-            spec = resolve_voice(
-                show.voice.engine, show.voice.voice, show.voice.speed, voice or essay.voice
-            )
+            if choice not in specs:
+                specs[choice] = resolve_voice(
+                    show.voice.engine, show.voice.voice, show.voice.speed, choice
+                )
+            spec = specs[choice]
         except ConfigError as exc:
             if voice:  # a bad --voice is the command line's fault, not the essay's
                 raise
             failed.append((show.relative(essay.path), "; ".join(exc.problems)))
             continue
         try:
-            cast, warnings = resolve_cast(
-                spec, show.voice.quotes, show.voices, essay.quotes, show.relative(essay.path)
-            )
+            if essay.quotes or spec not in casts:  # an essay's own quotes: its own errors
+                found = resolve_cast(
+                    spec, show.voice.quotes, show.voices, essay.quotes, show.relative(essay.path)
+                )
+                if not essay.quotes:
+                    casts[spec] = found
+            else:
+                found = casts[spec]
+            cast, warnings = found
         except EssayError as exc:
             failed.append((show.relative(essay.path), exc.reason))
             continue

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import json
 import re
-import textwrap
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from html import unescape
@@ -166,9 +165,23 @@ def wrap(text: str, width: int) -> list[str]:
     >>> wrap("The film opens at dawn and nobody speaks.", 20)
     ['The film opens at', 'dawn and nobody', 'speaks.']
     """
-    text = " ".join(text.split())
-    # a word longer than the line stays whole: a broken URL is worse than a long line
-    return textwrap.wrap(text, width, break_long_words=False, break_on_hyphens=False) or [""]
+    # Greedy, as textwrap.wrap(width, break_long_words=False, break_on_hyphens=False) does
+    # on single-spaced words, without its regex and chunk objects: split_text asks this for
+    # every candidate caption of every sentence (tens of thousands of calls an episode).
+    # A word longer than the line stays whole: a broken URL is worse than a long line.
+    lines: list[str] = []
+    line: list[str] = []
+    length = 0
+    for word in text.split():
+        if line and length + 1 + len(word) > width:
+            lines.append(" ".join(line))
+            line, length = [word], len(word)
+        else:
+            length += len(word) + (1 if line else 0)
+            line.append(word)
+    if line:
+        lines.append(" ".join(line))
+    return lines or [""]
 
 
 def _break_kind(word: str, following: str | None) -> str:
@@ -229,6 +242,25 @@ def _lines(tokens: Sequence[tuple[str, bool]], width: int, lines: int) -> list[s
     return [_join(tokens[: best[1]]), _join(tokens[best[1] :])]
 
 
+def _line_count(
+    sizes: Sequence[int], glued: Sequence[bool], begin: int, end: int, width: int
+) -> int:
+    """len(wrap(_join(tokens[begin:end]), width)), from the tokens' lengths: no string built."""
+    words: list[int] = []  # the piece's words' lengths: glued tokens are one word
+    for i in range(begin, end):
+        if i > begin and glued[i]:
+            words[-1] += sizes[i]
+        else:
+            words.append(sizes[i])
+    count, line = 1, words[0]
+    for word in words[1:]:
+        if line + 1 + word > width:
+            count, line = count + 1, word
+        else:
+            line += 1 + word
+    return count
+
+
 def split_text(
     text: str, width: int = CAPTION_WIDTH, lines: int = CAPTION_LINES
 ) -> list[list[str]]:
@@ -252,12 +284,18 @@ def split_text(
     limit = width * lines
     best: list[float] = [0.0] + [float("inf")] * n
     cut_from: list[int] = [0] * (n + 1)
+    sizes = [len(token) for token, _ in tokens]
+    glued = [g for _, g in tokens]
     for end in range(1, n + 1):
+        size = 0  # len(_join(tokens[begin:end])), grown one token to the left at a time
         for begin in range(end - 1, -1, -1):
-            piece = _join(tokens[begin:end])
-            if begin < end - 1 and (len(piece) > limit or len(wrap(piece, width)) > lines):
+            size += sizes[begin] + (0 if begin == end - 1 or glued[begin + 1] else 1)
+            if begin < end - 1 and (
+                size > limit
+                or (size > width and _line_count(sizes, glued, begin, end, width) > lines)
+            ):
                 break  # a longer piece only gets longer
-            cost = best[begin] + _CUE_COST + max(0, _SHORT_CUE - len(piece)) * 0.5
+            cost = best[begin] + _CUE_COST + max(0, _SHORT_CUE - size) * 0.5
             if end < n:
                 cost += _BREAK_COST[kinds[end - 1]]
             if cost < best[end]:

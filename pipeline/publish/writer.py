@@ -25,7 +25,6 @@ from .manifest import (
     Manifest,
     built_files,
     check_unique,
-    episode_record,
     fingerprint,
     record_checksums,
 )
@@ -61,7 +60,8 @@ def publish(
         asdict(show.podcast),
         show_guid,
         cover,
-        sorted((episode_record(e) for e in episodes), key=lambda r: r["slug"]),
+        # the records as checked JSON, by slug: what the episodes above are made from
+        [entry.episode for _, entry in sorted(manifest.entries.items()) if entry.episode],
     )
     published_files = [
         show.output_dir / name for name in (FEED_NAME, PAGE_NAME, *site_files(episodes))

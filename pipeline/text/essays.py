@@ -205,34 +205,68 @@ def _title_from_name(path: Path) -> str:
     return words[0].upper() + words[1:] if words.islower() else words
 
 
-def _eleventy_data(path: Path, root: Path | None) -> tuple[dict[str, Any], list[bytes]]:
-    """Eleventy's directory and template data files (JSON) for a post, lowest first, merged;
-    and their bytes, so an edit to one is an edit to the essay. JavaScript data is not run."""
+class DataFiles:
+    """The folder-level Eleventy data a batch of reads finds, each folder looked at once.
+
+    A show of a thousand posts in one folder would otherwise resolve that folder, and
+    look for its data files, a thousand times: a no-change rebuild reads every essay.
+    One instance lives for one `read_essays` (files do not change under it).
+    """
+
+    def __init__(self) -> None:
+        self._folders: dict[tuple[Path, Path | None], list[tuple[dict[str, Any], bytes]]] = {}
+
+    def folder_data(self, folder: Path, root: Path | None) -> list[tuple[dict[str, Any], bytes]]:
+        """The data files of `folder` and each folder above it up to `root`, lowest first."""
+        key = (folder, root)
+        if key not in self._folders:
+            self._folders[key] = _folder_data(folder, root)
+        return self._folders[key]
+
+
+def _folder_data(start: Path, root: Path | None) -> list[tuple[dict[str, Any], bytes]]:
     folders: list[Path] = []
-    folder = path.parent
-    stop = (root or path.parent).resolve()
+    folder = start
+    stop = (root or start).resolve()
     while True:
         folders.append(folder)
         if folder.resolve() == stop or folder.parent == folder or len(folders) > 32:
             break
         folder = folder.parent
-    candidates = [
-        f / f"{f.name}{suffix}" for f in reversed(folders) for suffix in (".11tydata.json", ".json")
-    ] + [path.with_name(f"{path.stem}{suffix}") for suffix in (".11tydata.json", ".json")]
+    found = (
+        _data_file(f / f"{f.name}{suffix}")
+        for f in reversed(folders)
+        for suffix in (".11tydata.json", ".json")
+    )
+    return [data for data in found if data is not None]
+
+
+def _data_file(candidate: Path) -> tuple[dict[str, Any], bytes] | None:
+    """A data file's JSON object and bytes; None: absent, a link, unreadable, not an object."""
+    if candidate.suffix != ".json" or not candidate.is_file() or candidate.is_symlink():
+        return None
+    try:
+        raw = candidate.read_bytes()
+        data = json.loads(raw)
+    except (OSError, ValueError):
+        return None  # the site's own file; Eleventy reports it, not us
+    return (data, raw) if isinstance(data, dict) else None
+
+
+def _eleventy_data(
+    path: Path, root: Path | None, files: DataFiles | None = None
+) -> tuple[dict[str, Any], list[bytes]]:
+    """Eleventy's directory and template data files (JSON) for a post, lowest first, merged;
+    and their bytes, so an edit to one is an edit to the essay. JavaScript data is not run."""
+    found = (files or DataFiles()).folder_data(path.parent, root) + [
+        own
+        for suffix in (".11tydata.json", ".json")
+        if (own := _data_file(path.with_name(f"{path.stem}{suffix}"))) is not None
+    ]
     merged: dict[str, Any] = {}
-    used: list[bytes] = []
-    for candidate in candidates:
-        if candidate.suffix != ".json" or not candidate.is_file() or candidate.is_symlink():
-            continue
-        try:
-            raw = candidate.read_bytes()
-            data = json.loads(raw)
-        except (OSError, ValueError):
-            continue  # the site's own file; Eleventy reports it, not us
-        if isinstance(data, dict):
-            merged.update(data)
-            used.append(raw)
-    return merged, used
+    for values, _ in found:
+        merged.update(values)
+    return merged, [raw for _, raw in found]
 
 
 def read_essay(
@@ -241,11 +275,13 @@ def read_essay(
     *,
     root: Path | None = None,
     now: datetime | None = None,
+    data_files: DataFiles | None = None,
 ) -> Essay:
     """Read one essay file; every bad input raises EssayError(path, reason).
 
     `reading` holds the show's [essays] choices; `root` is the show (Eleventy data files
-    are looked for up to it); `now` decides what has expired or is still to come.
+    are looked for up to it); `now` decides what has expired or is still to come;
+    `data_files` shares what a batch of reads found of those files.
     """
     reading = reading or Reading()
     markup = READERS.get(path.suffix.lower())
@@ -260,7 +296,9 @@ def read_essay(
         kind, source, body = frontmatter.split(text)
         body_line = text[: len(text) - len(body)].count("\n") + 1  # for errors by line
         meta = frontmatter.parse(kind, source) if source is not None else {}
-        cascade, extra = _eleventy_data(path, root) if markup == "markdown" else ({}, [])
+        cascade, extra = (
+            _eleventy_data(path, root, data_files) if markup == "markdown" else ({}, [])
+        )
         if cascade:
             meta = {**cascade, **meta}
         fields = frontmatter.interpret(meta, path, now)
@@ -364,9 +402,10 @@ def read_essays(
     failed: list[tuple[str, str]] = [(printable(name(p)), why) for p, why in refused]
     essays: list[Essay] = []
     seen: dict[str, Path] = {}
+    data_files = DataFiles()
     for path in files:
         try:
-            essay = read_essay(path, reading, root=root, now=now)
+            essay = read_essay(path, reading, root=root, now=now, data_files=data_files)
         except EssayError as exc:
             failed.append((name(path), exc.reason))
             continue

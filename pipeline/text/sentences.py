@@ -16,6 +16,7 @@ import re
 import threading
 from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import replace
+from typing import Any
 
 from ..errors import EssayError
 from ..model import QUOTE_VOICE, Chapter, Essay, Paragraph, Sentence, SpeechText
@@ -41,10 +42,52 @@ def _segmenter(language: str) -> object:
         import pysbd
 
         try:
-            segmenters[language] = pysbd.Segmenter(language=language, clean=False)
+            segmenters[language] = _Spans.make(pysbd.Segmenter)(language=language, clean=False)
         except ValueError:  # pysbd knows this language no better than English
-            segmenters[language] = pysbd.Segmenter(language="en", clean=False)
+            segmenters[language] = _Spans.make(pysbd.Segmenter)(language="en", clean=False)
     return segmenters[language]
+
+
+class _Spans:
+    """pysbd's Segmenter, finding each sentence back in the text by str.find.
+
+    pysbd finds each sentence it cut with a regex made of that sentence: one compile
+    per sentence, which also pushes pysbd's own patterns out of `re`'s cache, so they
+    are compiled again for every paragraph (a fifth of to_speech_text's time). The
+    same search, as pysbd's: the first match (text, then any whitespace) that ends
+    after the previous one.
+    """
+
+    made: dict[type, type] = {}
+
+    @classmethod
+    def make(cls, base: type) -> type:
+        if base not in cls.made:
+            from pysbd.utils import TextSpan
+
+            def sentences_with_char_spans(self: Any, sentences: list[str]) -> list[Any]:
+                if not all(sentences):  # an empty one matches anywhere: pysbd's own search
+                    return base.sentences_with_char_spans(self, sentences)  # type: ignore[no-any-return, attr-defined]
+                text: str = self.original_text
+                spans = []
+                prior = 0
+                for sent in sentences:
+                    at = text.find(sent)
+                    while at >= 0:
+                        end = at + len(sent)
+                        while end < len(text) and text[end].isspace():  # regex \s*
+                            end += 1
+                        if end > prior:
+                            spans.append(TextSpan(text[at:end], at, end))
+                            prior = end
+                            break
+                        at = text.find(sent, end)
+                return spans
+
+            cls.made[base] = type(
+                "Segmenter", (base,), {"sentences_with_char_spans": sentences_with_char_spans}
+            )
+        return cls.made[base]
 
 
 def split_sentences(text: str, language: str = "en") -> list[str]:
