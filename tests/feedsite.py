@@ -437,3 +437,22 @@ class FeedSite:
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+
+class InternetRefused(Exception):
+    """A test tried to open a connection that does not stay on this machine."""
+
+
+def refuse_the_internet(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """From now on in this test, every connect off the loopback address fails it."""
+    import socket
+
+    real_connect = socket.socket.connect
+
+    def connect(self: socket.socket, address) -> None:  # type: ignore[no-untyped-def]
+        host = address[0] if isinstance(address, tuple) else str(address)
+        if self.family in (socket.AF_INET, socket.AF_INET6) and host not in ("127.0.0.1", "::1"):
+            raise InternetRefused(f"a test tried to connect to {address!r}")
+        return real_connect(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import socket
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,25 +24,13 @@ from pipeline.text.essays import read_essay
 from pipeline.text.sentences import to_speech_text
 
 from .conftest import TINY_TOML, make_show
-from .feedsite import BIG_BYTES, FEEDS, POSTS, FeedSite
-
-
-class InternetRefused(Exception):
-    """A test tried to open a connection that does not stay on this machine."""
+from .feedsite import BIG_BYTES, FEEDS, POSTS, FeedSite, InternetRefused, refuse_the_internet
 
 
 @pytest.fixture(autouse=True)
 def no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
     """Every connect in these tests must go to the loopback address, or the test fails."""
-    real_connect = socket.socket.connect
-
-    def connect(self: socket.socket, address) -> None:  # type: ignore[no-untyped-def]
-        host = address[0] if isinstance(address, tuple) else str(address)
-        if self.family in (socket.AF_INET, socket.AF_INET6) and host not in ("127.0.0.1", "::1"):
-            raise InternetRefused(f"a test tried to connect to {address!r}")
-        return real_connect(self, address)
-
-    monkeypatch.setattr(socket.socket, "connect", connect)
+    refuse_the_internet(monkeypatch)
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,6 @@ import os
 import pty
 import re
 import select
-import socket
 import struct
 import subprocess
 import termios
@@ -33,7 +32,7 @@ from pipeline.watch import BuildWatch, CheckWatch, ImportWatch, clock_text, disp
 
 from .conftest import make_show
 from .fakes import tone_cli, tone_env
-from .feedsite import FEEDS, POSTS, FeedSite
+from .feedsite import FEEDS, POSTS, FeedSite, refuse_the_internet
 
 CONTROL = re.compile(r"[\x1b\r]")
 NUMBER = r"\d+(?:\.\d+)?"
@@ -411,15 +410,7 @@ def test_the_check_frame_counts_episodes_and_minutes() -> None:
 @pytest.fixture(autouse=True)
 def _only_this_machine(monkeypatch: pytest.MonkeyPatch) -> None:
     """Any connection off 127.0.0.1 fails the test."""
-    real_connect = socket.socket.connect
-
-    def connect(self: socket.socket, address) -> None:  # type: ignore[no-untyped-def]
-        host = address[0] if isinstance(address, tuple) else address
-        if self.family in (socket.AF_INET, socket.AF_INET6) and host not in ("127.0.0.1", "::1"):
-            raise AssertionError(f"a test tried to reach {address}")
-        return real_connect(self, address)
-
-    monkeypatch.setattr(socket.socket, "connect", connect)
+    refuse_the_internet(monkeypatch)
 
 
 @pytest.fixture(scope="module")
